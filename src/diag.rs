@@ -1,0 +1,412 @@
+//! Diagnostics: one shape for every stage of the pipeline.
+//!
+//! Every problem pactum reports (a syntax error in a policy file, an unknown entity in a
+//! proposal, a rule that could not be evaluated) is a [`Diagnostic`]: a stable [`Code`], a
+//! one-line message, the file and span it points at with a label saying what is wrong there,
+//! a `help` saying what to do, and optional related labels (for instance the rule's own
+//! location). This is the "kind plus location" shape: the code says which stage and what
+//! kind, the rest says where. It implements [`miette::Diagnostic`], so it renders like rustc.
+
+use std::fmt;
+
+use crate::source::{LineCol, SourceFile, Span};
+
+/// How bad a diagnostic is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Informational.
+    Note,
+    /// A risk; fails the check only with `--deny warnings`.
+    Warning,
+    /// A violation or an input error.
+    Error,
+}
+
+impl Severity {
+    /// `error`, `warning` or `note`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+macro_rules! codes {
+    ($( $(#[$doc:meta])* $variant:ident => $code:literal, )*) => {
+        /// Every stable diagnostic code. The string form (`pactum::stage::kind`) never changes
+        /// once released; `docs/diagnostics.md` lists each with an input that triggers it.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[non_exhaustive]
+        pub enum Code {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl Code {
+            /// The stable string form, e.g. `pactum::parse::syntax`.
+            pub fn as_str(self) -> &'static str {
+                match self { $( Code::$variant => $code, )* }
+            }
+
+            /// All codes, in declaration order.
+            pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
+        }
+    };
+}
+
+codes! {
+    /// A file could not be read.
+    Io => "pactum::io",
+    /// A file is not valid UTF-8.
+    NotUtf8 => "pactum::io::not_utf8",
+    /// A policy file does not follow the grammar.
+    PolicySyntax => "pactum::parse::policy_syntax",
+    /// A proposal text file does not follow the grammar.
+    ProposalSyntax => "pactum::parse::proposal_syntax",
+    /// A JSON proposal is not well-formed JSON.
+    JsonSyntax => "pactum::parse::json_syntax",
+    /// A JSON proposal has the wrong shape (missing key, unknown key, wrong JSON type).
+    JsonShape => "pactum::parse::json_shape",
+    /// A date that is malformed or does not exist (`2026-02-30`).
+    InvalidDate => "pactum::parse::invalid_date",
+    /// Two steps of a proposal share an id.
+    DuplicateStep => "pactum::proposal::duplicate_step",
+    /// A key given twice in one step or proposal header.
+    DuplicateKey => "pactum::proposal::duplicate_key",
+    /// A step kind the schema does not declare.
+    UnknownKind => "pactum::proposal::unknown_kind",
+    /// An attribute the step's kind does not declare.
+    UnknownAttribute => "pactum::proposal::unknown_attribute",
+    /// A required attribute is missing.
+    MissingAttribute => "pactum::proposal::missing_attribute",
+    /// An entity id or enum value that the library does not know.
+    UnknownEntity => "pactum::proposal::unknown_entity",
+    /// A value of the wrong type for its attribute.
+    WrongType => "pactum::proposal::wrong_type",
+    /// A proposal with no usable steps or an invalid id.
+    InvalidProposal => "pactum::proposal::invalid",
+    /// A name in a policy file that resolves to nothing.
+    UnknownName => "pactum::resolve::unknown_name",
+    /// A name declared twice.
+    DuplicateName => "pactum::resolve::duplicate_name",
+    /// A definition that refers to itself, directly or not.
+    RecursiveDefinition => "pactum::resolve::recursive_definition",
+    /// A rule clause missing, repeated or malformed.
+    RuleShape => "pactum::resolve::rule_shape",
+    /// An expression whose type does not fit where it is used.
+    TypeMismatch => "pactum::type::mismatch",
+    /// An attribute that the type does not have.
+    UnknownField => "pactum::type::unknown_field",
+    /// A fact whose attributes do not match its entity type.
+    FactShape => "pactum::type::fact",
+    /// A construct that would make evaluation more than linear in the proposal.
+    Complexity => "pactum::type::complexity",
+    /// A message or help text whose `{...}` interpolation is malformed.
+    Interpolation => "pactum::type::interpolation",
+    /// An optional attribute was used while absent.
+    AbsentAttribute => "pactum::eval::absent_attribute",
+    /// No date was available for a date-dependent rule.
+    NoDate => "pactum::eval::no_date",
+    /// The evaluation budget was exhausted.
+    Budget => "pactum::eval::budget",
+    /// A command-line usage error.
+    Usage => "pactum::usage",
+}
+
+/// A secondary location, possibly in another file (a rule's definition, say).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Related {
+    /// The file.
+    pub source: SourceFile,
+    /// The span in it.
+    pub span: Span,
+    /// What is there.
+    pub label: String,
+}
+
+/// A diagnostic: code, message, primary location with a label, help, related locations.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Stable code.
+    pub code: Code,
+    /// Severity (input errors are always errors).
+    pub severity: Severity,
+    /// One line, lowercase, no final period.
+    pub message: String,
+    /// The file it points into, if any (usage and I/O errors may have none).
+    pub source: Option<SourceFile>,
+    /// The primary span.
+    pub span: Span,
+    /// What is wrong at the span.
+    pub label: String,
+    /// What to do about it.
+    pub help: Option<String>,
+    /// Further locations.
+    pub related: Vec<Related>,
+    /// Extra lines of context (evidence, notes).
+    pub notes: Vec<String>,
+}
+
+impl Diagnostic {
+    /// A new error diagnostic at a span of a file.
+    pub fn error(
+        code: Code,
+        message: impl Into<String>,
+        source: &SourceFile,
+        span: Span,
+        label: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            source: Some(source.clone()),
+            span: source.clamp(span),
+            label: label.into(),
+            help: None,
+            related: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    /// A new error diagnostic that points at no file.
+    pub fn bare(code: Code, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            source: None,
+            span: Span::default(),
+            label: String::new(),
+            help: None,
+            related: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    /// Adds a help text.
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Adds a related location.
+    pub fn with_related(
+        mut self,
+        source: &SourceFile,
+        span: Span,
+        label: impl Into<String>,
+    ) -> Self {
+        self.related.push(Related {
+            source: source.clone(),
+            span: source.clamp(span),
+            label: label.into(),
+        });
+        self
+    }
+
+    /// Adds a note line.
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    /// The file name, line and column of the primary span, if it has a file.
+    pub fn location(&self) -> Option<Location> {
+        let source = self.source.as_ref()?;
+        let LineCol { line, column } = source.line_col(self.span.start);
+        Some(Location {
+            file: source.name().to_string(),
+            line,
+            column,
+        })
+    }
+}
+
+/// A file, line and column, as the JSON report gives them.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Location {
+    /// File name as given on the command line (or the source's name).
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column, in characters.
+    pub column: u32,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Diagnostic {}
+
+impl miette::Diagnostic for Diagnostic {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.code.as_str()))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Note => miette::Severity::Advice,
+        })
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        if self.help.is_none() && self.notes.is_empty() {
+            return None;
+        }
+        Some(Box::new(HelpText(self)))
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        self.source.as_ref()?;
+        let label = (!self.label.is_empty()).then(|| self.label.clone());
+        Some(Box::new(std::iter::once(
+            miette::LabeledSpan::new_primary_with_span(label, self.span),
+        )))
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        if self.related.is_empty() {
+            return None;
+        }
+        Some(Box::new(
+            self.related.iter().map(|r| r as &dyn miette::Diagnostic),
+        ))
+    }
+}
+
+struct HelpText<'a>(&'a Diagnostic);
+
+impl fmt::Display for HelpText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut first = true;
+        for note in &self.0.notes {
+            if !first {
+                f.write_str("\n")?;
+            }
+            first = false;
+            f.write_str(note)?;
+        }
+        if let Some(help) = &self.0.help {
+            if !first {
+                f.write_str("\n")?;
+            }
+            write!(f, "help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Related {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.label)
+    }
+}
+
+impl std::error::Error for Related {}
+
+impl miette::Diagnostic for Related {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Advice)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.source as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        Some(Box::new(std::iter::once(
+            miette::LabeledSpan::new_primary_with_span(None, self.span),
+        )))
+    }
+}
+
+impl miette::SourceCode for SourceFile {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let inner = self
+            .text()
+            .read_span(span, context_lines_before, context_lines_after)?;
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name().to_string(),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
+
+/// Did-you-mean: the closest candidate within a small edit distance, if any.
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let limit = (name.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(name, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance over characters (case-insensitive).
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().flat_map(char::to_lowercase).collect();
+    let b: Vec<char> = b.chars().flat_map(char::to_lowercase).collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        if let Some(c0) = cur.first_mut() {
+            *c0 = i + 1;
+        }
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev.get(j).copied().unwrap_or(0) + usize::from(ca != cb);
+            let del = prev.get(j + 1).copied().unwrap_or(0) + 1;
+            let ins = cur.get(j).copied().unwrap_or(0) + 1;
+            if let Some(c) = cur.get_mut(j + 1) {
+                *c = sub.min(del).min(ins);
+            }
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev.last().copied().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_names() {
+        let names = ["kazakhstan", "kyrgyzstan", "turkey"];
+        assert_eq!(did_you_mean("kazakstan", names), Some("kazakhstan"));
+        assert_eq!(did_you_mean("turkye", names), Some("turkey"));
+        assert_eq!(did_you_mean("brazil", names), None);
+    }
+
+    #[test]
+    fn codes_are_unique() {
+        let mut seen = std::collections::BTreeSet::new();
+        for c in Code::ALL {
+            assert!(seen.insert(c.as_str()), "duplicate {}", c.as_str());
+        }
+    }
+}
