@@ -48,6 +48,11 @@ impl Date {
         Date::from_ymd(y, m, d).ok_or(DateError::Impossible)
     }
 
+    /// The date a number of days after 1970-01-01.
+    pub fn from_days(days: i32) -> Date {
+        Date(days)
+    }
+
     /// Days since 1970-01-01.
     pub fn days(self) -> i32 {
         self.0

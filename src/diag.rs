@@ -111,6 +111,10 @@ codes! {
     NoDate => "pactum::eval::no_date",
     /// The evaluation budget was exhausted.
     Budget => "pactum::eval::budget",
+    /// The engine met a value of an unexpected shape (a bug in pactum; never a panic).
+    Internal => "pactum::eval::internal",
+    /// A policy library path that escapes the library's root, or holds no policy file.
+    LibraryPath => "pactum::load::path",
     /// A command-line usage error.
     Usage => "pactum::usage",
 }
@@ -145,8 +149,10 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// Further locations.
     pub related: Vec<Related>,
-    /// Extra lines of context (evidence, notes).
+    /// Extra lines of context (evidence, citation), shown before the help.
     pub notes: Vec<String>,
+    /// For a rule violation: the rule id, shown in place of the code.
+    pub rule: Option<String>,
 }
 
 impl Diagnostic {
@@ -168,6 +174,7 @@ impl Diagnostic {
             help: None,
             related: Vec::new(),
             notes: Vec::new(),
+            rule: None,
         }
     }
 
@@ -183,6 +190,7 @@ impl Diagnostic {
             help: None,
             related: Vec::new(),
             notes: Vec::new(),
+            rule: None,
         }
     }
 
@@ -246,7 +254,10 @@ impl std::error::Error for Diagnostic {}
 
 impl miette::Diagnostic for Diagnostic {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(self.code.as_str()))
+        match &self.rule {
+            Some(rule) => Some(Box::new(rule.as_str())),
+            None => Some(Box::new(self.code.as_str())),
+        }
     }
 
     fn severity(&self) -> Option<miette::Severity> {
@@ -290,21 +301,12 @@ struct HelpText<'a>(&'a Diagnostic);
 
 impl fmt::Display for HelpText<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut first = true;
-        for note in &self.0.notes {
-            if !first {
-                f.write_str("\n")?;
-            }
-            first = false;
-            f.write_str(note)?;
-        }
+        let mut lines: Vec<String> = Vec::new();
         if let Some(help) = &self.0.help {
-            if !first {
-                f.write_str("\n")?;
-            }
-            write!(f, "help: {help}")?;
+            lines.push(help.clone());
         }
-        Ok(())
+        lines.extend(self.0.notes.iter().cloned());
+        f.write_str(&lines.join("\n"))
     }
 }
 

@@ -1,1 +1,7 @@
-fn main() {}
+//! The `pactum` command line: a thin layer over the library.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    pactum::cli::main()
+}

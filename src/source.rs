@@ -149,11 +149,6 @@ impl SourceFile {
         }
     }
 
-    /// A miette source for rendering, named after the file.
-    pub fn to_miette(&self) -> miette::NamedSource<Arc<str>> {
-        miette::NamedSource::new(self.name.to_string(), Arc::clone(&self.text)).with_language("")
-    }
-
     /// Clamps a span to the file and to character boundaries, so renderers never panic.
     pub fn clamp(&self, span: Span) -> Span {
         let text: &str = &self.text;

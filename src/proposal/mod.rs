@@ -1,1 +1,694 @@
-//! placeholder
+//! Proposals: the data model shared by the text form (`.proposal`) and the JSON form (`.json`).
+//!
+//! The parsers know nothing of the schema: they accept any step kind and any attribute name,
+//! and only reject what is wrong whatever the schema says (syntax, JSON shape, impossible
+//! dates, duplicate step ids or keys, invalid ids). The engine validates kinds, attributes and
+//! entity ids later. Every parser error is a [`Diagnostic`] pointing at the exact span; a
+//! parser reports all the errors it finds in a file, sorted by position.
+//!
+//! [`Proposal::to_text`] and [`Proposal::to_json`] print the canonical forms, so that
+//! `Proposal::parse(&p.to_text()) == p` and
+//! `Proposal::from_json(&p.to_json().to_string())?.normalized() == p.normalized()`.
+
+mod json;
+mod text;
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use crate::date::{Date, DateError};
+use crate::diag::{Code, Diagnostic};
+use crate::source::{SourceFile, Span, Spanned};
+
+/// Lists in attribute values nest at most this deep, in both forms (so that a proposal
+/// read from JSON can always be printed and re-read as text).
+pub const MAX_LIST_DEPTH: usize = 32;
+
+/// The name given to sources parsed without one.
+pub const DEFAULT_SOURCE_NAME: &str = "<input>";
+
+/// A proposal: an id, an optional title and date, and its steps.
+///
+/// Equality compares `id`, `title`, `date` and `steps`, not the source or spans.
+#[derive(Debug, Clone)]
+pub struct Proposal {
+    /// The file it came from (name and text).
+    pub source: SourceFile,
+    /// The proposal id.
+    pub id: Spanned<String>,
+    /// Optional title.
+    pub title: Option<Spanned<String>>,
+    /// Optional date of the proposal (the default date of its steps).
+    pub date: Option<Spanned<Date>>,
+    /// The steps, in source order.
+    pub steps: Vec<Step>,
+    /// Where to point at the proposal as a whole: the id token of the header (text form) or
+    /// the `"id"` value (JSON form).
+    pub span: Span,
+}
+
+/// One proposed step.
+///
+/// Equality ignores spans and the order of `attrs` (attribute names are unique in a step).
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// The step id, unique in its proposal.
+    pub id: Spanned<String>,
+    /// The step kind (not validated here).
+    pub kind: Spanned<String>,
+    /// The step's own date, if any.
+    pub date: Option<Spanned<Date>>,
+    /// A free-text note, if any.
+    pub note: Option<Spanned<String>>,
+    /// Every other attribute, in source order.
+    pub attrs: Vec<Attr>,
+    /// The whole step; its start is where the step is reported.
+    pub span: Span,
+}
+
+/// An attribute of a step, as written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attr {
+    /// The attribute name.
+    pub name: Spanned<String>,
+    /// The value, not yet converted by schema type.
+    pub value: Spanned<RawValue>,
+}
+
+/// An attribute value before the engine converts it by schema type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawValue {
+    /// A quoted string (JSON strings are always `Str`).
+    Str(String),
+    /// A bare identifier in the text form (entity ids, enum values).
+    Ident(String),
+    /// An integer.
+    Int(i64),
+    /// `true` or `false`.
+    Bool(bool),
+    /// A bare `YYYY-MM-DD` literal in the text form (JSON dates are `Str`).
+    Date(Date),
+    /// A list of values.
+    List(Vec<Spanned<RawValue>>),
+}
+
+impl PartialEq for Proposal {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+            && self.title == other.title
+            && self.date == other.date
+            && self.steps == other.steps
+    }
+}
+
+impl PartialEq for Step {
+    fn eq(&self, other: &Self) -> bool {
+        if self.id != other.id
+            || self.kind != other.kind
+            || self.date != other.date
+            || self.note != other.note
+            || self.attrs.len() != other.attrs.len()
+        {
+            return false;
+        }
+        let mut a: Vec<&Attr> = self.attrs.iter().collect();
+        let mut b: Vec<&Attr> = other.attrs.iter().collect();
+        a.sort_by(|x, y| x.name.node.cmp(&y.name.node));
+        b.sort_by(|x, y| x.name.node.cmp(&y.name.node));
+        a == b
+    }
+}
+
+impl RawValue {
+    /// What kind of value this is, for messages ("a string", "a list" ...).
+    pub fn describe(&self) -> &'static str {
+        match self {
+            RawValue::Str(_) => "a string",
+            RawValue::Ident(_) => "a name",
+            RawValue::Int(_) => "an integer",
+            RawValue::Bool(_) => "a boolean",
+            RawValue::Date(_) => "a date",
+            RawValue::List(_) => "a list",
+        }
+    }
+
+    /// The same value with every `Ident` and `Date` turned into a `Str`, as the JSON form
+    /// would give it.
+    pub fn normalized(&self) -> RawValue {
+        match self {
+            RawValue::Ident(s) => RawValue::Str(s.clone()),
+            RawValue::Date(d) => RawValue::Str(d.to_string()),
+            RawValue::List(items) => RawValue::List(
+                items
+                    .iter()
+                    .map(|v| Spanned::new(v.node.normalized(), v.span))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+}
+
+impl Proposal {
+    /// Parses the text form; the source is named `<input>`.
+    pub fn parse(text: &str) -> Result<Proposal, Vec<Diagnostic>> {
+        Self::parse_named(DEFAULT_SOURCE_NAME, text)
+    }
+
+    /// Parses the text form of a file with the given name.
+    pub fn parse_named(name: &str, text: &str) -> Result<Proposal, Vec<Diagnostic>> {
+        text::parse(SourceFile::new(name, text))
+    }
+
+    /// Parses the JSON form; the source is named `<input>`.
+    pub fn from_json(text: &str) -> Result<Proposal, Vec<Diagnostic>> {
+        Self::from_json_named(DEFAULT_SOURCE_NAME, text)
+    }
+
+    /// Parses the JSON form of a file with the given name.
+    pub fn from_json_named(name: &str, text: &str) -> Result<Proposal, Vec<Diagnostic>> {
+        json::parse(SourceFile::new(name, text))
+    }
+
+    /// Parses a file, picking the parser by extension: `.json` (any case) is JSON, anything
+    /// else the text form.
+    pub fn load(name: &str, text: &str) -> Result<Proposal, Vec<Diagnostic>> {
+        let is_json = std::path::Path::new(name)
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        if is_json {
+            Self::from_json_named(name, text)
+        } else {
+            Self::parse_named(name, text)
+        }
+    }
+
+    /// The step with this id, if any.
+    pub fn step(&self, id: &str) -> Option<&Step> {
+        self.steps.iter().find(|s| s.id.node == id)
+    }
+
+    /// The same proposal with every attribute value normalized (see [`RawValue::normalized`]):
+    /// the text and JSON forms of one proposal have equal normalized models.
+    pub fn normalized(&self) -> Proposal {
+        let mut p = self.clone();
+        for step in &mut p.steps {
+            for attr in &mut step.attrs {
+                attr.value.node = attr.value.node.normalized();
+            }
+        }
+        p
+    }
+
+    /// The canonical text form: the header, a blank line, then each step separated by a
+    /// blank line; two-space indent; strings escaped; lists as `[a, b]`.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        let _ = write!(out, "proposal {}", print_id(&self.id.node));
+        if self.title.is_none() && self.date.is_none() {
+            out.push_str(" {}\n");
+        } else {
+            out.push_str(" {\n");
+            if let Some(title) = &self.title {
+                let _ = writeln!(out, "  title: {}", quote(&title.node));
+            }
+            if let Some(date) = &self.date {
+                let _ = writeln!(out, "  date: {}", date.node);
+            }
+            out.push_str("}\n");
+        }
+        for step in &self.steps {
+            let _ = write!(
+                out,
+                "\nstep {}: {}",
+                print_id(&step.id.node),
+                print_name(&step.kind.node, NamePos::Kind)
+            );
+            if step.attrs.is_empty() && step.note.is_none() && step.date.is_none() {
+                out.push_str(" {}\n");
+                continue;
+            }
+            out.push_str(" {\n");
+            for attr in &step.attrs {
+                let _ = write!(out, "  {}: ", print_name(&attr.name.node, NamePos::Key));
+                write_value(&mut out, &attr.value.node);
+                out.push('\n');
+            }
+            if let Some(note) = &step.note {
+                let _ = writeln!(out, "  note: {}", quote(&note.node));
+            }
+            if let Some(date) = &step.date {
+                let _ = writeln!(out, "  date: {}", date.node);
+            }
+            out.push_str("}\n");
+        }
+        out
+    }
+
+    /// The JSON form as a value (dates and identifiers become strings). Object keys of a
+    /// `serde_json::Value` are sorted; [`Proposal::to_json_string`] keeps the source order.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::{Map, Value};
+        let mut top = Map::new();
+        top.insert("id".into(), Value::String(self.id.node.clone()));
+        if let Some(title) = &self.title {
+            top.insert("title".into(), Value::String(title.node.clone()));
+        }
+        if let Some(date) = &self.date {
+            top.insert("date".into(), Value::String(date.node.to_string()));
+        }
+        let steps = self
+            .steps
+            .iter()
+            .map(|step| {
+                let mut m = Map::new();
+                m.insert("id".into(), Value::String(step.id.node.clone()));
+                m.insert("kind".into(), Value::String(step.kind.node.clone()));
+                if let Some(date) = &step.date {
+                    m.insert("date".into(), Value::String(date.node.to_string()));
+                }
+                if let Some(note) = &step.note {
+                    m.insert("note".into(), Value::String(note.node.clone()));
+                }
+                for attr in &step.attrs {
+                    m.insert(attr.name.node.clone(), value_to_json(&attr.value.node));
+                }
+                Value::Object(m)
+            })
+            .collect();
+        top.insert("steps".into(), Value::Array(steps));
+        Value::Object(top)
+    }
+
+    /// The JSON form as pretty-printed text, keys in canonical order (`id`, `title`, `date`,
+    /// `steps`; in a step `id`, `kind`, `date`, `note`, then the attributes in source order).
+    pub fn to_json_string(&self) -> String {
+        let mut out = String::from("{\n");
+        let _ = write!(out, "  \"id\": {}", json_str(&self.id.node));
+        if let Some(title) = &self.title {
+            let _ = write!(out, ",\n  \"title\": {}", json_str(&title.node));
+        }
+        if let Some(date) = &self.date {
+            let _ = write!(out, ",\n  \"date\": \"{}\"", date.node);
+        }
+        if self.steps.is_empty() {
+            out.push_str(",\n  \"steps\": []\n}\n");
+            return out;
+        }
+        out.push_str(",\n  \"steps\": [");
+        for (i, step) in self.steps.iter().enumerate() {
+            out.push_str(if i == 0 { "\n" } else { ",\n" });
+            let _ = write!(
+                out,
+                "    {{ \"id\": {}, \"kind\": {}",
+                json_str(&step.id.node),
+                json_str(&step.kind.node)
+            );
+            if let Some(date) = &step.date {
+                let _ = write!(out, ", \"date\": \"{}\"", date.node);
+            }
+            if let Some(note) = &step.note {
+                let _ = write!(out, ", \"note\": {}", json_str(&note.node));
+            }
+            for attr in &step.attrs {
+                let _ = write!(
+                    out,
+                    ", {}: {}",
+                    json_str(&attr.name.node),
+                    value_to_json(&attr.value.node)
+                );
+            }
+            out.push_str(" }");
+        }
+        out.push_str("\n  ]\n}\n");
+        out
+    }
+}
+
+// ------------------------------------------------------------------ printing helpers
+
+fn json_str(s: &str) -> String {
+    serde_json::Value::String(s.to_string()).to_string()
+}
+
+fn value_to_json(v: &RawValue) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        RawValue::Str(s) | RawValue::Ident(s) => Value::String(s.clone()),
+        RawValue::Int(i) => Value::from(*i),
+        RawValue::Bool(b) => Value::Bool(*b),
+        RawValue::Date(d) => Value::String(d.to_string()),
+        RawValue::List(items) => {
+            Value::Array(items.iter().map(|i| value_to_json(&i.node)).collect())
+        }
+    }
+}
+
+fn write_value(out: &mut String, v: &RawValue) {
+    match v {
+        RawValue::Str(s) => out.push_str(&quote(s)),
+        RawValue::Ident(s) => out.push_str(&print_name(s, NamePos::Value)),
+        RawValue::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        RawValue::Bool(b) => {
+            let _ = write!(out, "{b}");
+        }
+        RawValue::Date(d) => {
+            let _ = write!(out, "{d}");
+        }
+        RawValue::List(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_value(out, &item.node);
+            }
+            out.push(']');
+        }
+    }
+}
+
+/// A string literal of the text form.
+pub(crate) fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// True for a bare name of the text form: `[A-Za-z_][A-Za-z0-9_]*`.
+fn is_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Where the text form writes `s`: a step kind, an attribute name or a bare value.
+#[derive(Clone, Copy)]
+enum NamePos {
+    Kind,
+    Key,
+    Value,
+}
+
+/// `s` bare where the grammar reads it back as the same name, else quoted.
+fn print_name(s: &str, pos: NamePos) -> String {
+    let bare = is_name(s)
+        && match pos {
+            NamePos::Kind => true,
+            NamePos::Key => !matches!(s, "step" | "proposal"),
+            NamePos::Value => !matches!(s, "true" | "false"),
+        };
+    if bare { s.to_string() } else { quote(s) }
+}
+
+fn print_id(s: &str) -> String {
+    if id_problem(s).is_none() {
+        s.to_string()
+    } else {
+        quote(s)
+    }
+}
+
+// ------------------------------------------------------------------ shared validation
+
+/// Why an id is invalid, if it is: ids are non-empty and use ASCII letters, digits, `_`, `-`
+/// and `.` only.
+pub(crate) fn id_problem(id: &str) -> Option<String> {
+    if id.is_empty() {
+        return Some("the id is empty".to_string());
+    }
+    id.chars()
+        .find(|&c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
+        .map(|c| format!("{} is not allowed in an id", describe_char(c)))
+}
+
+fn describe_char(c: char) -> String {
+    match c {
+        ' ' => "a space".to_string(),
+        '\t' => "a tab".to_string(),
+        '\n' | '\r' => "a line break".to_string(),
+        c if c.is_control() => format!("the control character U+{:04X}", u32::from(c)),
+        c => format!("`{c}`"),
+    }
+}
+
+/// Checks a proposal or step id (`what` is "proposal" or "step").
+pub(crate) fn check_id(
+    what: &str,
+    id: &Spanned<String>,
+    source: &SourceFile,
+    errors: &mut Vec<Diagnostic>,
+) {
+    if let Some(problem) = id_problem(&id.node) {
+        let message = if id.node.is_empty() {
+            format!("{what} id is empty")
+        } else {
+            format!("invalid {what} id `{}`", id.node)
+        };
+        errors.push(
+            Diagnostic::error(Code::InvalidProposal, message, source, id.span, problem)
+                .with_help("ids are non-empty and use ASCII letters, digits, `_`, `-` and `.`"),
+        );
+    }
+}
+
+/// Reports every step whose id was already used by an earlier step.
+pub(crate) fn check_duplicate_steps(
+    steps: &[Step],
+    source: &SourceFile,
+    errors: &mut Vec<Diagnostic>,
+) {
+    let mut seen: HashMap<&str, Span> = HashMap::new();
+    for step in steps {
+        if let Some(first) = seen.get(step.id.node.as_str()) {
+            errors.push(
+                Diagnostic::error(
+                    Code::DuplicateStep,
+                    format!("duplicate step id `{}`", step.id.node),
+                    source,
+                    step.id.span,
+                    "a second step with this id",
+                )
+                .with_related(source, *first, "first used here")
+                .with_help("give every step of a proposal a unique id"),
+            );
+        } else {
+            seen.insert(step.id.node.as_str(), step.id.span);
+        }
+    }
+}
+
+/// A duplicate key diagnostic: `span` is the second occurrence, `first` the first.
+pub(crate) fn duplicate_key(
+    name: &str,
+    where_: &str,
+    source: &SourceFile,
+    span: Span,
+    first: Span,
+) -> Diagnostic {
+    Diagnostic::error(
+        Code::DuplicateKey,
+        format!("`{name}` is given twice in {where_}"),
+        source,
+        span,
+        format!("second `{name}`"),
+    )
+    .with_related(source, first, "first given here")
+    .with_help("give each key at most once; remove one of them")
+}
+
+/// Parses a date, or reports why it is invalid.
+pub(crate) fn parse_date(
+    text: &str,
+    source: &SourceFile,
+    span: Span,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<Date> {
+    let problem = match Date::parse(text) {
+        Ok(d) => return Some(d),
+        Err(DateError::Format) => "not of the form YYYY-MM-DD",
+        Err(DateError::Impossible) => "no such day",
+    };
+    errors.push(
+        Diagnostic::error(
+            Code::InvalidDate,
+            format!("invalid date `{text}`"),
+            source,
+            span,
+            problem,
+        )
+        .with_help("write dates as YYYY-MM-DD with a real day, e.g. 2026-09-15"),
+    );
+    None
+}
+
+/// Sorts diagnostics by position (stable, so equal positions keep their order).
+pub(crate) fn finish(mut errors: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    errors.sort_by_key(|d| (d.span.start, d.span.end));
+    errors
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str = r#"// the example of design.md
+proposal caspian-shield-2026 {
+  title: "Caspian Shield joint naval exercise"
+  date: 2026-09-15
+}
+
+step ex1: exercise {
+  participants: [turkey, azerbaijan, kazakhstan]
+  area: caspian_sea
+  framework: ots
+  armed: true
+  note: "first phase"
+  date: 2026-09-20
+}
+
+step f1: transit_flight {
+  operator: turkey
+  route: [turkey, georgia, azerbaijan, caspian_sea, kazakhstan]
+  cargo: [equipment], permits: [georgia, azerbaijan]
+  count: -3
+  start: 2026-10-01
+}
+"#;
+
+    const JSON: &str = r#"{
+  "id": "caspian-shield-2026",
+  "title": "Caspian Shield joint naval exercise",
+  "date": "2026-09-15",
+  "steps": [
+    { "id": "ex1", "kind": "exercise",
+      "participants": ["turkey", "azerbaijan", "kazakhstan"],
+      "area": "caspian_sea", "framework": "ots", "armed": true,
+      "note": "first phase", "date": "2026-09-20" },
+    { "id": "f1", "kind": "transit_flight", "operator": "turkey",
+      "route": ["turkey", "georgia", "azerbaijan", "caspian_sea", "kazakhstan"],
+      "cargo": ["equipment"], "permits": ["georgia", "azerbaijan"],
+      "count": -3, "start": "2026-10-01" }
+  ]
+}"#;
+
+    fn ok(r: Result<Proposal, Vec<Diagnostic>>) -> Proposal {
+        match r {
+            Ok(p) => p,
+            Err(e) => panic!("unexpected errors: {e:#?}"),
+        }
+    }
+
+    #[test]
+    fn text_and_json_forms_give_equal_normalized_models() {
+        let t = ok(Proposal::parse(TEXT));
+        let j = ok(Proposal::from_json(JSON));
+        assert_ne!(t, j, "idents and dates differ before normalization");
+        assert_eq!(t.normalized(), j.normalized());
+        assert_eq!(t.steps.len(), 2);
+        assert_eq!(t.steps[1].attrs.len(), 6);
+        assert_eq!(
+            t.steps[1].attrs[5].value.node,
+            RawValue::Date(Date::parse("2026-10-01").unwrap())
+        );
+        assert_eq!(t.steps[1].attrs[4].value.node, RawValue::Int(-3));
+        assert_eq!(j.steps[0].note.as_ref().unwrap().node, "first phase");
+    }
+
+    #[test]
+    fn text_round_trip() {
+        let t = ok(Proposal::parse(TEXT));
+        let printed = t.to_text();
+        let again = ok(Proposal::parse(&printed));
+        assert_eq!(again, t);
+        assert_eq!(again.to_text(), printed);
+    }
+
+    #[test]
+    fn json_round_trip() {
+        let t = ok(Proposal::parse(TEXT));
+        let j = ok(Proposal::from_json(&t.to_json().to_string()));
+        assert_eq!(j.normalized(), t.normalized());
+        let j2 = ok(Proposal::from_json(&t.to_json_string()));
+        assert_eq!(j2, j);
+        // attribute order is preserved by to_json_string
+        let names: Vec<_> = j2.steps[0]
+            .attrs
+            .iter()
+            .map(|a| a.name.node.clone())
+            .collect();
+        assert_eq!(names, ["participants", "area", "framework", "armed"]);
+        // JSON -> text -> model
+        let back = ok(Proposal::parse(&j.to_text()));
+        assert_eq!(back, j);
+    }
+
+    #[test]
+    fn printer_quotes_what_is_not_bare() {
+        let j = ok(Proposal::from_json(
+            r#"{"id": "x", "title": "a \"b\"\n\tc \u0001 تمرين",
+                "steps": [{"id": "s", "kind": "odd kind", "step": 1, "": [], "true": [[1], "x"]}]}"#,
+        ));
+        let text = j.to_text();
+        assert!(text.contains(r#""odd kind""#), "{text}");
+        assert!(text.contains(r#""step": 1"#), "{text}");
+        assert!(text.contains(r#"  true: [[1], "x"]"#), "{text}");
+        assert_eq!(ok(Proposal::parse(&text)), j);
+        assert_eq!(ok(Proposal::from_json(&j.to_json_string())), j);
+        let empty = ok(Proposal::parse("proposal x {}"));
+        assert_eq!(empty.to_text(), "proposal x {}\n");
+        assert_eq!(ok(Proposal::from_json(&empty.to_json_string())), empty);
+    }
+
+    #[test]
+    fn load_picks_the_parser_by_extension() {
+        assert!(Proposal::load("a/b.JSON", JSON).is_ok());
+        assert!(Proposal::load("a/b.proposal", TEXT).is_ok());
+        let e = Proposal::load("b.json", TEXT).unwrap_err();
+        assert_eq!(e[0].code, Code::JsonSyntax);
+        assert_eq!(e[0].source.as_ref().unwrap().name(), "b.json");
+    }
+
+    #[test]
+    fn equality_ignores_attribute_order_and_spans() {
+        let a = ok(Proposal::parse("proposal x {}\nstep s: k { a: 1, b: 2 }"));
+        let b = ok(Proposal::parse(
+            "\n\nproposal x {}\nstep s: k {\n b: 2\n a: 1\n}",
+        ));
+        assert_eq!(a, b);
+        let c = ok(Proposal::parse("proposal x {}\nstep s: k { a: 1, b: 3 }"));
+        assert_ne!(a, c);
+    }
+
+    #[test]
+    fn id_rules() {
+        assert!(id_problem("caspian-shield_2026.v2").is_none());
+        assert_eq!(id_problem("").as_deref(), Some("the id is empty"));
+        assert_eq!(
+            id_problem("a b").as_deref(),
+            Some("a space is not allowed in an id")
+        );
+        assert_eq!(
+            id_problem("تمرين").as_deref(),
+            Some("`ت` is not allowed in an id")
+        );
+    }
+}

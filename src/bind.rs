@@ -1,0 +1,380 @@
+//! Binding: a parsed proposal is validated against the library's schema and lowered to
+//! interned ids (step kinds, atoms, attribute slots, string symbols).
+
+use std::collections::HashMap;
+
+use crate::bitset::AtomSet;
+use crate::date::{Date, DateError};
+use crate::diag::{Code, Diagnostic, did_you_mean};
+use crate::eval::{Bound, BoundStep};
+use crate::ir::*;
+use crate::proposal::{Proposal, RawValue};
+use crate::source::{SourceFile, Spanned};
+
+struct Binder<'a> {
+    lib: &'a Compiled,
+    source: &'a SourceFile,
+    errors: Vec<Diagnostic>,
+    strings: Vec<String>,
+    string_ids: HashMap<String, u32>,
+}
+
+/// Validates a proposal against the schema and binds it. All input errors are returned.
+pub fn bind(lib: &Compiled, p: &Proposal) -> Result<Bound, Vec<Diagnostic>> {
+    let mut b = Binder {
+        lib,
+        source: &p.source,
+        errors: Vec::new(),
+        strings: Vec::new(),
+        string_ids: HashMap::new(),
+    };
+    let mut steps = Vec::with_capacity(p.steps.len());
+    let mut step_ids = Vec::with_capacity(p.steps.len());
+    let proposal_date = p.date.as_ref().map(|d| d.node);
+    for step in &p.steps {
+        step_ids.push(b.intern(&step.id.node));
+        let Some(&kind) = lib.kind_index.get(&step.kind.node) else {
+            let mut names: Vec<&str> = lib.kind_index.keys().map(String::as_str).collect();
+            names.sort_unstable();
+            let h = did_you_mean(&step.kind.node, names.iter().copied()).map(str::to_string);
+            let d = Diagnostic::error(
+                Code::UnknownKind,
+                format!("unknown step kind `{}`", step.kind.node),
+                b.source,
+                step.kind.span,
+                "not a step kind of this policy library",
+            );
+            b.errors.push(match h {
+                Some(h) => d.with_help(format!("did you mean `{h}`?")),
+                None => d.with_help(format!("the step kinds are: {}", names.join(", "))),
+            });
+            continue;
+        };
+        let Some(info) = lib.kinds.get(kind as usize) else {
+            continue;
+        };
+        let mut slots: Vec<Option<Value>> = vec![None; info.fields.len()];
+        let mut given = vec![false; info.fields.len()];
+        for attr in &step.attrs {
+            let Some(&slot) = info.index.get(&attr.name.node) else {
+                let h = did_you_mean(&attr.name.node, info.fields.iter().map(|f| f.name.as_str()))
+                    .map(str::to_string);
+                let d = Diagnostic::error(
+                    Code::UnknownAttribute,
+                    format!(
+                        "step kind `{}` has no attribute `{}`",
+                        info.name, attr.name.node
+                    ),
+                    b.source,
+                    attr.name.span,
+                    "unknown attribute",
+                );
+                let names: Vec<&str> = info.fields.iter().map(|f| f.name.as_str()).collect();
+                b.errors.push(match h {
+                    Some(h) => d.with_help(format!("did you mean `{h}`?")),
+                    None => d.with_help(format!(
+                        "`{}` steps have: {}, and `date`, `note`",
+                        info.name,
+                        names.join(", ")
+                    )),
+                });
+                continue;
+            };
+            let Some(field) = info.fields.get(slot as usize) else {
+                continue;
+            };
+            if let Some(g) = given.get_mut(slot as usize) {
+                *g = true;
+            }
+            if let Some(v) = b.value(&attr.value, &field.ty, &attr.name.node) {
+                if let Some(s) = slots.get_mut(slot as usize) {
+                    *s = Some(v);
+                }
+            }
+        }
+        let mut missing = Vec::new();
+        for (i, f) in info.fields.iter().enumerate() {
+            if given.get(i).copied().unwrap_or(false) {
+                continue;
+            }
+            match &f.default {
+                Some(Default::Const(v)) => {
+                    if let Some(s) = slots.get_mut(i) {
+                        *s = Some(v.clone());
+                    }
+                }
+                Some(Default::Attr(_)) => {}
+                None if f.optional => {}
+                None => missing.push(f),
+            }
+        }
+        for (i, f) in info.fields.iter().enumerate() {
+            if let (Some(Default::Attr(from)), false) =
+                (&f.default, given.get(i).copied().unwrap_or(false))
+            {
+                let v = slots.get(*from as usize).cloned().flatten();
+                if let Some(s) = slots.get_mut(i) {
+                    *s = v;
+                }
+            }
+        }
+        if !missing.is_empty() {
+            let names: Vec<String> = missing.iter().map(|f| format!("`{}`", f.name)).collect();
+            let example: Vec<String> = missing
+                .iter()
+                .map(|f| format!("{}: {}", f.name, example_of(lib, &f.ty)))
+                .collect();
+            b.errors.push(
+                Diagnostic::error(
+                    Code::MissingAttribute,
+                    format!(
+                        "step `{}` ({}) is missing required attribute{} {}",
+                        step.id.node,
+                        info.name,
+                        if missing.len() > 1 { "s" } else { "" },
+                        names.join(", ")
+                    ),
+                    b.source,
+                    step.id.span,
+                    format!("missing {}", names.join(", ")),
+                )
+                .with_help(format!("add {}", example.join(", "))),
+            );
+        }
+        steps.push(BoundStep {
+            kind,
+            slots: slots.into(),
+            date: step.date.as_ref().map(|d| d.node).or(proposal_date),
+        });
+    }
+    if b.errors.is_empty() {
+        Ok(Bound {
+            steps,
+            step_ids,
+            strings: b.strings,
+        })
+    } else {
+        b.errors.sort_by_key(|d| d.span.start);
+        Err(b.errors)
+    }
+}
+
+fn example_of(lib: &Compiled, ty: &Ty) -> String {
+    match ty {
+        Ty::Bool => "true".into(),
+        Ty::Int => "1".into(),
+        Ty::Str => "\"...\"".into(),
+        Ty::Date => "2026-01-01".into(),
+        Ty::Entity(ts) => ts
+            .iter()
+            .find_map(|t| {
+                lib.atoms
+                    .iter()
+                    .find(|a| a.kind == AtomKind::Entity(*t))
+                    .map(|a| a.name.clone())
+            })
+            .unwrap_or_else(|| lib.ty_name(ty)),
+        Ty::Enum(e) => lib
+            .enums
+            .get(*e as usize)
+            .and_then(|(_, v)| v.first())
+            .map_or_else(|| lib.ty_name(ty), |a| lib.atom_name(*a).to_string()),
+        Ty::Set(t) | Ty::List(t) => format!("[{}]", example_of(lib, t)),
+        _ => lib.ty_name(ty),
+    }
+}
+
+impl Binder<'_> {
+    fn intern(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.lib.string_index.get(s) {
+            return id;
+        }
+        if let Some(&id) = self.string_ids.get(s) {
+            return id;
+        }
+        let id = (self.lib.strings.len() + self.strings.len()) as u32;
+        self.strings.push(s.to_string());
+        self.string_ids.insert(s.to_string(), id);
+        id
+    }
+
+    fn wrong(&mut self, v: &Spanned<RawValue>, ty: &Ty, attr: &str, help: Option<String>) {
+        let want = describe_ty(self.lib, ty);
+        let d = Diagnostic::error(
+            Code::WrongType,
+            format!("`{attr}` expects {want}, found {}", v.node.describe()),
+            self.source,
+            v.span,
+            format!("this is {}", v.node.describe()),
+        );
+        self.errors.push(match help {
+            Some(h) => d.with_help(h),
+            None => d.with_help(format!(
+                "write {want}, e.g. `{attr}: {}`",
+                example_of(self.lib, ty)
+            )),
+        });
+    }
+
+    fn value(&mut self, v: &Spanned<RawValue>, ty: &Ty, attr: &str) -> Option<Value> {
+        match (ty, &v.node) {
+            (Ty::Bool, RawValue::Bool(b)) => Some(Value::Bool(*b)),
+            (Ty::Int, RawValue::Int(i)) => Some(Value::Int(*i)),
+            (Ty::Str, RawValue::Str(s)) => Some(Value::Str(self.intern(s))),
+            (Ty::Str, RawValue::Ident(s)) => {
+                let h = format!("strings are quoted: `{attr}: \"{s}\"`");
+                self.wrong(v, ty, attr, Some(h));
+                None
+            }
+            (Ty::Date, RawValue::Date(d)) => Some(Value::Date(*d)),
+            (Ty::Date, RawValue::Str(s)) => match Date::parse(s) {
+                Ok(d) => Some(Value::Date(d)),
+                Err(e) => {
+                    let msg = match e {
+                        DateError::Format => format!("`{s}` is not a date"),
+                        DateError::Impossible => format!("`{s}` is not a calendar date"),
+                    };
+                    self.errors.push(
+                        Diagnostic::error(Code::InvalidDate, msg, self.source, v.span, "invalid date")
+                            .with_help("write dates as YYYY-MM-DD, with a month 01-12 and a day that exists in it"),
+                    );
+                    None
+                }
+            },
+            (Ty::Entity(_) | Ty::Enum(_), RawValue::Ident(name) | RawValue::Str(name)) => {
+                self.atom(v, name, ty, attr).map(Value::Atom)
+            }
+            (Ty::Set(elem), RawValue::List(items)) => {
+                let mut vals = Vec::with_capacity(items.len());
+                let mut ok = true;
+                for it in items {
+                    match self.value(it, elem, attr) {
+                        Some(x) => vals.push(x),
+                        None => ok = false,
+                    }
+                }
+                if !ok {
+                    return None;
+                }
+                if elem.is_atom() {
+                    let ids = vals.iter().filter_map(|x| match x {
+                        Value::Atom(a) => Some(*a),
+                        _ => None,
+                    });
+                    Some(Value::Set(AtomSet::from_ids(ids)))
+                } else {
+                    crate::compile::sort_values(&mut vals);
+                    Some(Value::List(vals.into()))
+                }
+            }
+            (Ty::List(elem), RawValue::List(items)) => {
+                let mut vals = Vec::with_capacity(items.len());
+                let mut ok = true;
+                for it in items {
+                    match self.value(it, elem, attr) {
+                        Some(x) => vals.push(x),
+                        None => ok = false,
+                    }
+                }
+                ok.then(|| Value::List(vals.into()))
+            }
+            (Ty::Set(_) | Ty::List(_), _) => {
+                let shown = match &v.node {
+                    RawValue::Ident(s) | RawValue::Str(s) => s.clone(),
+                    _ => "...".into(),
+                };
+                let h = format!("write a list, even of one element: `{attr}: [{shown}]`");
+                self.wrong(v, ty, attr, Some(h));
+                None
+            }
+            _ => {
+                self.wrong(v, ty, attr, None);
+                None
+            }
+        }
+    }
+
+    fn atom(&mut self, v: &Spanned<RawValue>, name: &str, ty: &Ty, attr: &str) -> Option<AtomId> {
+        let accepts = |k: AtomKind| match (ty, k) {
+            (Ty::Entity(ts), AtomKind::Entity(t)) => ts.contains(&t),
+            (Ty::Enum(e), AtomKind::Variant(x)) => *e == x,
+            _ => false,
+        };
+        let want = describe_ty(self.lib, ty);
+        match self.lib.atom_index.get(name) {
+            Some(&a) => {
+                let kind = self.lib.atoms.get(a as usize)?.kind;
+                if accepts(kind) {
+                    return Some(a);
+                }
+                let what = match kind {
+                    AtomKind::Entity(t) => self
+                        .lib
+                        .types
+                        .get(t as usize)
+                        .map_or("?".into(), |t| format!("a `{}`", t.name)),
+                    AtomKind::Variant(e) => self
+                        .lib
+                        .enums
+                        .get(e as usize)
+                        .map_or("?".into(), |e| format!("a `{}` value", e.0)),
+                };
+                self.errors.push(
+                    Diagnostic::error(
+                        Code::WrongType,
+                        format!("`{attr}` expects {want}, but `{name}` is {what}"),
+                        self.source,
+                        v.span,
+                        format!("`{name}` is {what}"),
+                    )
+                    .with_help(format!("use {want}, e.g. `{}`", example_of(self.lib, ty))),
+                );
+                None
+            }
+            None => {
+                let candidates: Vec<&str> = self
+                    .lib
+                    .atoms
+                    .iter()
+                    .filter(|a| accepts(a.kind))
+                    .map(|a| a.name.as_str())
+                    .collect();
+                let h = did_you_mean(name, candidates.iter().copied()).map(str::to_string);
+                let d = Diagnostic::error(
+                    Code::UnknownEntity,
+                    format!(
+                        "unknown {} `{name}`",
+                        if matches!(ty, Ty::Enum(_)) {
+                            "value"
+                        } else {
+                            "entity"
+                        }
+                    ),
+                    self.source,
+                    v.span,
+                    format!("not {want} known to this policy library"),
+                );
+                self.errors.push(match h {
+                    Some(h) => d.with_help(format!("did you mean `{h}`?")),
+                    None if candidates.len() <= 24 => {
+                        d.with_help(format!("`{attr}` takes one of: {}", candidates.join(", ")))
+                    }
+                    None => d.with_help(format!("`{attr}` takes {want}")),
+                });
+                None
+            }
+        }
+    }
+}
+
+fn describe_ty(lib: &Compiled, ty: &Ty) -> String {
+    match ty {
+        Ty::Bool => "a boolean (`true` or `false`)".into(),
+        Ty::Int => "an integer".into(),
+        Ty::Str => "a string".into(),
+        Ty::Date => "a date (YYYY-MM-DD)".into(),
+        Ty::Set(t) => format!("a list of {}", lib.ty_name(t)),
+        Ty::List(t) => format!("an ordered list of {}", lib.ty_name(t)),
+        other => format!("a {}", lib.ty_name(other)),
+    }
+}

@@ -1,0 +1,177 @@
+//! Sets of atoms (entities and enum variants) as bitsets.
+//!
+//! Atom ids are dense and assigned in alphabetical order of their names, so iterating a set
+//! yields its members in alphabetical order. Libraries with up to 256 atoms keep their sets
+//! inline (no allocation); larger libraries spill to the heap.
+
+use std::sync::Arc;
+
+const INLINE_WORDS: usize = 4;
+
+/// A set of atom ids.
+#[derive(Clone, Debug)]
+pub enum AtomSet {
+    /// Up to 256 atoms, no allocation.
+    Inline([u64; INLINE_WORDS]),
+    /// More atoms.
+    Heap(Arc<[u64]>),
+}
+
+impl Default for AtomSet {
+    fn default() -> Self {
+        AtomSet::Inline([0; INLINE_WORDS])
+    }
+}
+
+impl PartialEq for AtomSet {
+    fn eq(&self, other: &Self) -> bool {
+        let (a, b) = (self.words(), other.words());
+        let n = a.len().max(b.len());
+        (0..n).all(|i| a.get(i).copied().unwrap_or(0) == b.get(i).copied().unwrap_or(0))
+    }
+}
+
+impl Eq for AtomSet {}
+
+impl AtomSet {
+    /// The empty set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The words of the set.
+    pub fn words(&self) -> &[u64] {
+        match self {
+            AtomSet::Inline(w) => w,
+            AtomSet::Heap(w) => w,
+        }
+    }
+
+    /// A set from its members.
+    pub fn from_ids(ids: impl IntoIterator<Item = u32>) -> Self {
+        let mut words: Vec<u64> = vec![0; INLINE_WORDS];
+        for id in ids {
+            let w = (id / 64) as usize;
+            if w >= words.len() {
+                words.resize(w + 1, 0);
+            }
+            if let Some(word) = words.get_mut(w) {
+                *word |= 1 << (id % 64);
+            }
+        }
+        Self::from_words(words)
+    }
+
+    fn from_words(mut words: Vec<u64>) -> Self {
+        while words.len() > INLINE_WORDS && words.last() == Some(&0) {
+            words.pop();
+        }
+        if words.len() <= INLINE_WORDS {
+            let mut inline = [0; INLINE_WORDS];
+            for (slot, w) in inline.iter_mut().zip(words) {
+                *slot = w;
+            }
+            AtomSet::Inline(inline)
+        } else {
+            AtomSet::Heap(words.into())
+        }
+    }
+
+    /// Whether `id` is a member.
+    #[inline]
+    pub fn contains(&self, id: u32) -> bool {
+        self.words()
+            .get((id / 64) as usize)
+            .is_some_and(|w| w & (1 << (id % 64)) != 0)
+    }
+
+    /// Number of members.
+    pub fn len(&self) -> usize {
+        self.words().iter().map(|w| w.count_ones() as usize).sum()
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.words().iter().all(|&w| w == 0)
+    }
+
+    fn zip_with(&self, other: &Self, f: impl Fn(u64, u64) -> u64) -> Self {
+        if let (AtomSet::Inline(a), AtomSet::Inline(b)) = (self, other) {
+            let mut out = [0; INLINE_WORDS];
+            for ((o, x), y) in out.iter_mut().zip(a).zip(b) {
+                *o = f(*x, *y);
+            }
+            return AtomSet::Inline(out);
+        }
+        let (a, b) = (self.words(), other.words());
+        let n = a.len().max(b.len());
+        let words = (0..n)
+            .map(|i| {
+                f(
+                    a.get(i).copied().unwrap_or(0),
+                    b.get(i).copied().unwrap_or(0),
+                )
+            })
+            .collect();
+        Self::from_words(words)
+    }
+
+    /// Union.
+    pub fn union(&self, other: &Self) -> Self {
+        self.zip_with(other, |a, b| a | b)
+    }
+
+    /// Intersection.
+    pub fn intersection(&self, other: &Self) -> Self {
+        self.zip_with(other, |a, b| a & b)
+    }
+
+    /// Difference.
+    pub fn difference(&self, other: &Self) -> Self {
+        self.zip_with(other, |a, b| a & !b)
+    }
+
+    /// Whether every member of `self` is in `other`.
+    pub fn is_subset(&self, other: &Self) -> bool {
+        self.difference(other).is_empty()
+    }
+
+    /// Members in increasing id order.
+    pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        self.words().iter().enumerate().flat_map(|(i, &w)| {
+            let mut w = w;
+            std::iter::from_fn(move || {
+                if w == 0 {
+                    return None;
+                }
+                let bit = w.trailing_zeros();
+                w &= w - 1;
+                Some(i as u32 * 64 + bit)
+            })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn behaves_like_a_btreeset(a in proptest::collection::btree_set(0u32..600, 0..20),
+                                   b in proptest::collection::btree_set(0u32..600, 0..20)) {
+            let (sa, sb) = (AtomSet::from_ids(a.iter().copied()), AtomSet::from_ids(b.iter().copied()));
+            prop_assert_eq!(sa.iter().collect::<Vec<_>>(), a.iter().copied().collect::<Vec<_>>());
+            prop_assert_eq!(sa.union(&sb).iter().collect::<Vec<_>>(), a.union(&b).copied().collect::<Vec<_>>());
+            prop_assert_eq!(sa.intersection(&sb).iter().collect::<Vec<_>>(), a.intersection(&b).copied().collect::<Vec<_>>());
+            prop_assert_eq!(sa.difference(&sb).iter().collect::<Vec<_>>(), a.difference(&b).copied().collect::<Vec<_>>());
+            prop_assert_eq!(sa.len(), a.len());
+            prop_assert_eq!(sa.is_subset(&sb), a.is_subset(&b));
+            for x in 0..600 {
+                prop_assert_eq!(sa.contains(x), a.contains(&x));
+            }
+            prop_assert_eq!(sa == sb, a == b);
+        }
+    }
+}

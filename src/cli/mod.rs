@@ -1,0 +1,90 @@
+//! The command line. `main` parses arguments and dispatches; each subcommand has its file.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+mod check;
+
+/// Exit codes (fixed by the CLI contract).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Exit {
+    /// Every proposal compliant.
+    Ok = 0,
+    /// Some violation of severity error (or a warning with `--deny warnings`).
+    Violations = 1,
+    /// Invalid input: usage, I/O, parse, type or evaluation errors.
+    Invalid = 2,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> Self {
+        ExitCode::from(e as u8)
+    }
+}
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Diagnostics for people.
+    Human,
+    /// The JSON report.
+    Json,
+}
+
+/// What `--deny` can make fatal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Deny {
+    /// Warnings count as violations.
+    Warnings,
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "pactum",
+    version,
+    about = "Check cooperation proposals against policy libraries"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check proposal files (`.proposal` or `.json`) or folders of them.
+    Check(check::Args),
+}
+
+/// Runs the command line.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    ExitCode::SUCCESS
+                }
+                _ => Exit::Invalid.into(),
+            };
+        }
+    };
+    let exit = match cli.command {
+        Command::Check(args) => check::run(&args),
+    };
+    exit.into()
+}
+
+/// Whether to color output on stdout.
+pub(crate) fn color() -> bool {
+    std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
+}
+
+/// Writes to stdout, ignoring a closed pipe.
+pub(crate) fn emit(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}

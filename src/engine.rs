@@ -1,0 +1,626 @@
+//! The engine: a compiled policy library that checks proposals.
+
+use std::path::Path;
+
+use crate::bind::bind;
+use crate::compile::compile;
+use crate::date::Date;
+use crate::diag::{Code, Diagnostic, Location, Severity};
+use crate::eval::{Bound, Ctx, EvalError, Evidence, Owner, elements};
+use crate::ir::*;
+use crate::proposal::{Proposal, RawValue};
+use crate::report::{ErrorEntry, Report, Violation};
+use crate::source::{SourceFile, Span};
+
+/// Options of one check.
+#[derive(Clone, Debug)]
+pub struct CheckOptions {
+    /// The evaluation date (`as_of`, and the date of undated steps in undated proposals).
+    pub as_of: Option<Date>,
+    /// Warnings make the proposal non-compliant.
+    pub deny_warnings: bool,
+    /// Evaluation budget per proposal (quantifier iterations and bindings).
+    pub budget: u64,
+}
+
+impl std::default::Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions {
+            as_of: None,
+            deny_warnings: false,
+            budget: 50_000_000,
+        }
+    }
+}
+
+/// A policy library compiled for checking. `Send + Sync`: share one across threads.
+#[derive(Debug)]
+pub struct Engine {
+    lib: Compiled,
+}
+
+/// A rule's public description.
+#[derive(Clone, Debug)]
+pub struct RuleInfo<'a> {
+    /// Its id.
+    pub id: &'a str,
+    /// Its severity.
+    pub severity: Severity,
+    /// Its citation.
+    pub cite: Option<&'a str>,
+    /// The file that defines it.
+    pub file: &'a str,
+}
+
+struct Hit {
+    step: Option<u32>,
+    rule: u32,
+    violation: Violation,
+}
+
+impl Engine {
+    /// The standard library embedded in pactum.
+    pub fn standard() -> Engine {
+        #[expect(
+            clippy::expect_used,
+            reason = "the embedded library is compiled by the test suite"
+        )]
+        Engine::from_sources(crate::library::standard_sources())
+            .expect("the standard library compiles")
+    }
+
+    /// Loads every `.policy` file under a folder.
+    pub fn load(dir: impl AsRef<Path>) -> Result<Engine, Vec<Diagnostic>> {
+        Engine::from_sources(crate::library::read_dir(dir.as_ref())?)
+    }
+
+    /// Compiles a library from in-memory sources.
+    pub fn from_sources(sources: Vec<SourceFile>) -> Result<Engine, Vec<Diagnostic>> {
+        let mut files = Vec::new();
+        let mut errors = Vec::new();
+        for s in &sources {
+            match crate::parse::parse_policy(s) {
+                Ok(f) => files.push(f),
+                Err(e) => errors.extend(e),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Engine {
+            lib: compile(sources, &files)?,
+        })
+    }
+
+    /// The compiled library (read-only).
+    pub fn compiled(&self) -> &Compiled {
+        &self.lib
+    }
+
+    /// The library's rules, in id order.
+    pub fn rules(&self) -> impl Iterator<Item = RuleInfo<'_>> {
+        self.lib.rules.iter().map(|r| RuleInfo {
+            id: &r.id,
+            severity: r.severity,
+            cite: r.cite.as_deref(),
+            file: self.lib.source(r.file).map_or("", SourceFile::name),
+        })
+    }
+
+    /// Checks a proposal with default options.
+    pub fn check(&self, proposal: &Proposal) -> Report {
+        self.check_with(proposal, &CheckOptions::default())
+    }
+
+    /// Checks a proposal. No I/O, no shared state: safe to call from many threads.
+    pub fn check_with(&self, proposal: &Proposal, opts: &CheckOptions) -> Report {
+        let file = proposal.source.name().to_string();
+        let bound = match bind(&self.lib, proposal) {
+            Ok(b) => b,
+            Err(errors) => return Report::invalid(&file, Some(proposal.id.node.clone()), errors),
+        };
+        let mut ctx = Ctx {
+            lib: &self.lib,
+            bound: &bound,
+            locals: Vec::new(),
+            as_of: opts.as_of.or(proposal.date.as_ref().map(|d| d.node)),
+            trace: None,
+            fuel: opts.budget,
+        };
+        let mut hits: Vec<Hit> = Vec::new();
+        let mut errors: Vec<(Option<u32>, Diagnostic)> = Vec::new();
+        for (i, step) in bound.steps.iter().enumerate() {
+            let Some(rules) = self.lib.rules_by_kind.get(step.kind as usize) else {
+                continue;
+            };
+            for &r in rules {
+                let Some(rule) = self.lib.rules.get(r as usize) else {
+                    continue;
+                };
+                self.apply(
+                    r,
+                    rule,
+                    Some(i as u32),
+                    proposal,
+                    &mut ctx,
+                    &mut hits,
+                    &mut errors,
+                );
+            }
+        }
+        for &r in &self.lib.proposal_rules {
+            let Some(rule) = self.lib.rules.get(r as usize) else {
+                continue;
+            };
+            self.apply(r, rule, None, proposal, &mut ctx, &mut hits, &mut errors);
+        }
+        hits.sort_by(|a, b| {
+            (a.step.unwrap_or(u32::MAX), &a.violation.rule, a.rule).cmp(&(
+                b.step.unwrap_or(u32::MAX),
+                &b.violation.rule,
+                b.rule,
+            ))
+        });
+        errors.sort_by_key(|(s, _)| s.unwrap_or(u32::MAX));
+        let violations: Vec<Violation> = hits.into_iter().map(|h| h.violation).collect();
+        let errors: Vec<ErrorEntry> = errors
+            .into_iter()
+            .map(|(_, d)| ErrorEntry::from_diagnostic(d))
+            .collect();
+        let compliant = errors.is_empty()
+            && !violations.iter().any(|v| {
+                v.severity == Severity::Error
+                    || (opts.deny_warnings && v.severity == Severity::Warning)
+            });
+        Report {
+            file,
+            proposal: Some(proposal.id.node.clone()),
+            compliant,
+            violations,
+            errors,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn apply(
+        &self,
+        r: u32,
+        rule: &CRule,
+        step: Option<u32>,
+        p: &Proposal,
+        ctx: &mut Ctx<'_>,
+        hits: &mut Vec<Hit>,
+        errors: &mut Vec<(Option<u32>, Diagnostic)>,
+    ) {
+        ctx.locals.clear();
+        ctx.locals.resize(rule.locals as usize, Value::Bool(false));
+        if let (Some(i), Some(slot)) = (step, ctx.locals.first_mut()) {
+            *slot = Value::Step(i);
+        }
+        let result = (|| -> Result<(), EvalError> {
+            if let Some(w) = &rule.when {
+                if !ctx.truth(w)? {
+                    return Ok(());
+                }
+            }
+            match &rule.each {
+                Some((local, coll)) => {
+                    let items = elements(&ctx.eval(coll)?)?;
+                    for item in items {
+                        if ctx.fuel == 0 {
+                            return Err(EvalError::Budget);
+                        }
+                        ctx.fuel -= 1;
+                        ctx.set_local(*local, item.clone())?;
+                        if self.fires(rule, ctx)? {
+                            let v = self.explain(rule, step, Some(&item), p, ctx)?;
+                            let at = match (&item, rule.each_is_step) {
+                                (Value::Step(s), true) => Some(*s),
+                                _ => step,
+                            };
+                            hits.push(Hit {
+                                step: at,
+                                rule: r,
+                                violation: v,
+                            });
+                        }
+                    }
+                }
+                None => {
+                    if self.fires(rule, ctx)? {
+                        let v = self.explain(rule, step, None, p, ctx)?;
+                        hits.push(Hit {
+                            step,
+                            rule: r,
+                            violation: v,
+                        });
+                    }
+                }
+            }
+            Ok(())
+        })();
+        if let Err(e) = result {
+            errors.push((step, self.eval_error(rule, step, p, ctx.bound, e)));
+        }
+    }
+
+    fn fires(&self, rule: &CRule, ctx: &mut Ctx<'_>) -> Result<bool, EvalError> {
+        let hit = match &rule.cond {
+            None => true,
+            Some(c) => ctx.truth(c)? == rule.forbid,
+        };
+        if !hit {
+            return Ok(false);
+        }
+        for u in &rule.unless {
+            if ctx.truth(u)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Re-evaluates a firing binding with tracing on, and renders its message and evidence.
+    fn explain(
+        &self,
+        rule: &CRule,
+        step: Option<u32>,
+        binding: Option<&Value>,
+        p: &Proposal,
+        ctx: &mut Ctx<'_>,
+    ) -> Result<Violation, EvalError> {
+        let saved = ctx.locals.clone();
+        ctx.trace = Some(Vec::new());
+        let traced = (|| -> Result<(), EvalError> {
+            if let Some(w) = &rule.when {
+                ctx.truth(w)?;
+            }
+            if let Some((local, coll)) = &rule.each {
+                ctx.eval(coll)?;
+                if let Some(b) = binding {
+                    ctx.set_local(*local, b.clone())?;
+                }
+            }
+            if let Some(c) = &rule.cond {
+                ctx.truth(c)?;
+            }
+            Ok(())
+        })();
+        let trace = ctx.trace.take().unwrap_or_default();
+        ctx.locals = saved;
+        traced?;
+        let message = self.render(&rule.message, ctx)?;
+        let help = if rule.help.is_empty() {
+            None
+        } else {
+            Some(self.render(&rule.help, ctx)?)
+        };
+        let step = match (binding, rule.each_is_step) {
+            (Some(Value::Step(s)), true) => Some(*s),
+            _ => step,
+        };
+        let mut evidence: Vec<String> = Vec::new();
+        for e in &trace {
+            let line = self.evidence(e, ctx.bound, p);
+            if !evidence.contains(&line) {
+                evidence.push(line);
+            }
+        }
+        let pstep = step.and_then(|s| p.steps.get(s as usize));
+        let source = &p.source;
+        let (location_span, primary, label) = match pstep {
+            Some(s) => {
+                let (span, label) = self.primary(rule, s, binding, &trace, p, ctx.bound);
+                (s.span, span, label)
+            }
+            None => (
+                p.span,
+                p.span,
+                format!("this proposal breaks `{}`", rule.id),
+            ),
+        };
+        let lc = source.line_col(location_span.start);
+        let location = Location {
+            file: source.name().to_string(),
+            line: lc.line,
+            column: lc.column,
+        };
+        let mut d = Diagnostic::error(Code::Internal, message.clone(), source, primary, label);
+        d.severity = rule.severity;
+        d.rule = Some(rule.id.clone());
+        if let Some(c) = &rule.cite {
+            d.notes.push(format!("cite: {c}"));
+        }
+        if !evidence.is_empty() {
+            d.notes.push("evidence:".to_string());
+            d.notes.extend(evidence.iter().map(|e| format!("  - {e}")));
+        }
+        d.help = help.clone();
+        if let Some(src) = self.lib.source(rule.file) {
+            d = d.with_related(
+                src,
+                rule.span,
+                format!("rule `{}` is defined here", rule.id),
+            );
+        }
+        Ok(Violation {
+            rule: rule.id.clone(),
+            severity: rule.severity,
+            step: pstep.map(|s| s.id.node.clone()),
+            message,
+            cite: rule.cite.clone(),
+            help,
+            evidence,
+            location,
+            diagnostic: d,
+        })
+    }
+
+    /// The span to underline for a violation, and what to say there.
+    fn primary(
+        &self,
+        rule: &CRule,
+        step: &crate::proposal::Step,
+        binding: Option<&Value>,
+        trace: &[Evidence],
+        _p: &Proposal,
+        bound: &Bound,
+    ) -> (Span, String) {
+        if let Some(Value::Atom(a)) = binding {
+            let name = self.lib.atom_name(*a);
+            let read: Vec<&str> = trace
+                .iter()
+                .filter_map(|e| match e {
+                    Evidence::StepAttr { name, .. } => Some(&**name),
+                    _ => None,
+                })
+                .collect();
+            let mut attrs: Vec<&crate::proposal::Attr> = step.attrs.iter().collect();
+            attrs.sort_by_key(|a| !read.contains(&a.name.node.as_str()));
+            for attr in attrs {
+                if let Some(span) = find_name(&attr.value, name) {
+                    return (span, format!("`{name}` in `{}`", attr.name.node));
+                }
+            }
+            let _ = bound;
+            return (
+                step.id.span,
+                format!("`{name}` is involved in this {}", step.kind.node),
+            );
+        }
+        (
+            step.id.span,
+            format!("this {} breaks `{}`", step.kind.node, rule.id),
+        )
+    }
+
+    fn render(&self, parts: &[Part], ctx: &mut Ctx<'_>) -> Result<String, EvalError> {
+        let mut out = String::new();
+        for p in parts {
+            match p {
+                Part::Lit(s) => out.push_str(s),
+                Part::Expr(e) => {
+                    let v = ctx.eval(e)?;
+                    out.push_str(&self.display(&v, ctx.bound));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// A value as people read it.
+    pub fn display(&self, v: &Value, bound: &Bound) -> String {
+        match v {
+            Value::Bool(b) => b.to_string(),
+            Value::Int(i) => i.to_string(),
+            Value::Date(d) => d.to_string(),
+            Value::Str(s) => {
+                let n = self.lib.strings.len() as u32;
+                if *s < n {
+                    self.lib
+                        .strings
+                        .get(*s as usize)
+                        .cloned()
+                        .unwrap_or_default()
+                } else {
+                    bound
+                        .strings
+                        .get((*s - n) as usize)
+                        .cloned()
+                        .unwrap_or_default()
+                }
+            }
+            Value::Atom(a) => self.lib.atom_name(*a).to_string(),
+            Value::Set(s) => {
+                if s.is_empty() {
+                    "none".into()
+                } else {
+                    s.iter()
+                        .map(|a| self.lib.atom_name(a))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            }
+            Value::List(l) => {
+                if l.is_empty() {
+                    "none".into()
+                } else {
+                    l.iter()
+                        .map(|x| self.display(x, bound))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            }
+            Value::Step(i) => bound
+                .step_ids
+                .get(*i as usize)
+                .map(|s| self.display(&Value::Str(*s), bound))
+                .unwrap_or_default(),
+        }
+    }
+
+    fn evidence(&self, e: &Evidence, bound: &Bound, _p: &Proposal) -> String {
+        match e {
+            Evidence::Fact {
+                entity,
+                attr,
+                value,
+            } => format!(
+                "{} of {}: {}",
+                self.lib
+                    .attr_names
+                    .get(*attr as usize)
+                    .map_or("?", String::as_str),
+                self.lib.atom_name(*entity),
+                self.display(value, bound)
+            ),
+            Evidence::StepAttr { step, name, value } => format!(
+                "{name} of step {}: {}",
+                self.display(&Value::Step(*step), bound),
+                self.display(value, bound)
+            ),
+            Evidence::StepDate { step, date } => {
+                format!(
+                    "date of step {}: {date}",
+                    self.display(&Value::Step(*step), bound)
+                )
+            }
+            Evidence::InForce {
+                inst,
+                date,
+                since,
+                result,
+            } => {
+                let name = self.lib.atom_name(*inst);
+                match (result, since) {
+                    (true, Some(s)) => format!("{name} is in force on {date} (since {s})"),
+                    (true, None) => format!("{name} is in force on {date}"),
+                    (false, Some(s)) => {
+                        format!("{name} is not in force on {date} (in force from {s})")
+                    }
+                    (false, None) => {
+                        format!("{name} is not in force on {date} (no entry into force recorded)")
+                    }
+                }
+            }
+        }
+    }
+
+    fn eval_error(
+        &self,
+        rule: &CRule,
+        step: Option<u32>,
+        p: &Proposal,
+        bound: &Bound,
+        e: EvalError,
+    ) -> Diagnostic {
+        let pstep = step.and_then(|s| p.steps.get(s as usize));
+        let (span, sname) = match pstep {
+            Some(s) => (s.id.span, format!("step `{}`", s.id.node)),
+            None => (p.span, format!("proposal `{}`", p.id.node)),
+        };
+        let rule_src = self.lib.source(rule.file);
+        let mut d = match &e {
+            EvalError::Absent {
+                attr,
+                span: pspan,
+                owner,
+            } => {
+                let (owner_name, fix) = match owner {
+                    Owner::Step(i) => {
+                        let n = self.display(&Value::Step(*i), bound);
+                        (
+                            format!("step `{n}`"),
+                            format!(
+                                "give step `{n}` a `{attr}`, or make the rule guard the read with `has {attr}`"
+                            ),
+                        )
+                    }
+                    Owner::Entity(a) => {
+                        let n = self.lib.atom_name(*a);
+                        (
+                            format!("`{n}`"),
+                            format!(
+                                "add `{attr}` to fact `{n}`, or make the rule guard the read with `has {attr}`"
+                            ),
+                        )
+                    }
+                };
+                let mut d = Diagnostic::error(
+                    Code::AbsentAttribute,
+                    format!("rule `{}` could not be evaluated for {sname}: {owner_name} has no `{attr}`", rule.id),
+                    &p.source,
+                    span,
+                    format!("`{attr}` is absent here, so the proposal cannot be shown compliant"),
+                )
+                .with_help(fix);
+                if let Some(src) = rule_src {
+                    d = d.with_related(
+                        src,
+                        *pspan,
+                        format!("rule `{}` reads `{attr}` here", rule.id),
+                    );
+                }
+                d
+            }
+            EvalError::NoDate(pspan) => {
+                let mut d = Diagnostic::error(
+                    Code::NoDate,
+                    format!("rule `{}` needs a date, but {sname} has none", rule.id),
+                    &p.source,
+                    span,
+                    "no date for this step",
+                )
+                .with_help("give the proposal or the step a `date`, or pass --as-of YYYY-MM-DD");
+                if let Some(src) = rule_src {
+                    d = d.with_related(src, *pspan, "the date is read here");
+                }
+                d
+            }
+            EvalError::Budget => Diagnostic::error(
+                Code::Budget,
+                format!(
+                    "rule `{}` exceeded the evaluation budget on {sname}",
+                    rule.id
+                ),
+                &p.source,
+                span,
+                "evaluation stopped here",
+            )
+            .with_help("split the proposal, or raise the budget (CheckOptions::budget)"),
+            EvalError::Internal(what) => Diagnostic::error(
+                Code::Internal,
+                format!(
+                    "rule `{}` could not be evaluated for {sname}: internal error ({what})",
+                    rule.id
+                ),
+                &p.source,
+                span,
+                "evaluation failed here",
+            )
+            .with_help("this is a bug in pactum: please report it with the policy and proposal"),
+        };
+        d.rule = Some(rule.id.clone());
+        d
+    }
+}
+
+fn find_name(v: &crate::source::Spanned<RawValue>, name: &str) -> Option<Span> {
+    match &v.node {
+        RawValue::Ident(s) | RawValue::Str(s) if s == name => Some(v.span),
+        RawValue::List(items) => items.iter().find_map(|i| find_name(i, name)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engine_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Engine>();
+        assert_send_sync::<Report>();
+    }
+}

@@ -1,0 +1,386 @@
+//! The compiled form of a policy library: interned ids, typed attribute slots, atom sets as
+//! bitsets, rules indexed by step kind. Nothing here holds a name that evaluation compares.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use crate::ast::{FileId, Quant};
+use crate::bitset::AtomSet;
+use crate::date::Date;
+use crate::diag::Severity;
+use crate::source::{SourceFile, Span};
+
+/// Id of an atom (an entity or an enum variant), dense, in alphabetical order of names.
+pub type AtomId = u32;
+/// Id of a step kind.
+pub type KindId = u16;
+/// Id of an entity type.
+pub type TypeId = u32;
+/// Id of an enum.
+pub type EnumId = u32;
+/// Id of an entity attribute name (shared by all entity types).
+pub type AttrId = u32;
+/// A local variable slot in a rule.
+pub type Local = u16;
+
+/// A static type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ty {
+    /// `bool`
+    Bool,
+    /// `int`
+    Int,
+    /// `string`
+    Str,
+    /// `date`
+    Date,
+    /// An entity of one of these types.
+    Entity(BTreeSet<TypeId>),
+    /// A variant of this enum.
+    Enum(EnumId),
+    /// `set<T>`
+    Set(Box<Ty>),
+    /// `list<T>`
+    List(Box<Ty>),
+    /// A step of one of these kinds.
+    Step(BTreeSet<KindId>),
+    /// The element type of `[]`: fits anything.
+    Empty,
+    /// An expression that already failed to type; suppresses follow-up errors.
+    Error,
+}
+
+impl Ty {
+    /// Whether values of this type are atoms (stored in bitsets).
+    pub fn is_atom(&self) -> bool {
+        matches!(self, Ty::Entity(_) | Ty::Enum(_) | Ty::Empty)
+    }
+
+    /// The element type of a set or list.
+    pub fn elem(&self) -> Option<&Ty> {
+        match self {
+            Ty::Set(t) | Ty::List(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+/// A runtime value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// A boolean.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A date.
+    Date(Date),
+    /// An interned string: ids below the library's literal count are policy literals, the rest
+    /// are the proposal's own strings.
+    Str(u32),
+    /// An entity or enum variant.
+    Atom(AtomId),
+    /// A set of atoms.
+    Set(AtomSet),
+    /// A list (or a set of non-atoms, kept sorted and without duplicates).
+    List(Arc<[Value]>),
+    /// A step of the proposal, by index.
+    Step(u32),
+}
+
+/// A step attribute's default.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Default {
+    /// A constant.
+    Const(Value),
+    /// The value of another attribute of the same step (its slot).
+    Attr(u16),
+}
+
+/// An attribute declared by an entity type or a step kind.
+#[derive(Clone, Debug)]
+pub struct FieldInfo {
+    /// Its name.
+    pub name: String,
+    /// Its type.
+    pub ty: Ty,
+    /// Declared optional (`?`) and without default.
+    pub optional: bool,
+    /// Its default.
+    pub default: Option<Default>,
+    /// Where it is declared.
+    pub file: FileId,
+    /// Its span.
+    pub span: Span,
+}
+
+/// A step kind.
+#[derive(Clone, Debug)]
+pub struct KindInfo {
+    /// Its name.
+    pub name: String,
+    /// Its attributes; a step's slots follow this order.
+    pub fields: Vec<FieldInfo>,
+    /// Attribute name to slot.
+    pub index: HashMap<String, u16>,
+    /// Where it is declared.
+    pub file: FileId,
+    /// Its span.
+    pub span: Span,
+}
+
+/// An entity type.
+#[derive(Clone, Debug)]
+pub struct EntityType {
+    /// Its name.
+    pub name: String,
+    /// Its attributes.
+    pub fields: Vec<FieldInfo>,
+}
+
+/// What an atom is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AtomKind {
+    /// A fact of this entity type.
+    Entity(TypeId),
+    /// A variant of this enum.
+    Variant(EnumId),
+}
+
+/// An atom.
+#[derive(Clone, Debug)]
+pub struct AtomInfo {
+    /// Its id as written.
+    pub name: String,
+    /// What it is.
+    pub kind: AtomKind,
+    /// Where declared.
+    pub file: FileId,
+    /// Its span.
+    pub span: Span,
+}
+
+/// A compiled expression.
+#[derive(Clone, Debug)]
+pub enum CExpr {
+    /// A constant.
+    Const(Value),
+    /// A fact's attribute, folded at compile time (kept distinct for evidence).
+    Fact {
+        /// The value.
+        value: Value,
+        /// The entity.
+        entity: AtomId,
+        /// The attribute.
+        attr: AttrId,
+    },
+    /// A local variable.
+    Local(Local),
+    /// A step attribute: the step in a local, the slot per kind (`u16::MAX`: none).
+    StepAttr {
+        /// The step's local.
+        local: Local,
+        /// Slot by kind id.
+        slots: Box<[u16]>,
+        /// The attribute's name, for diagnostics.
+        name: Arc<str>,
+        /// Where it is read.
+        span: Span,
+    },
+    /// Whether a step's optional attribute is present.
+    StepHas {
+        /// The step's local.
+        local: Local,
+        /// Slot by kind id.
+        slots: Box<[u16]>,
+    },
+    /// The step's id.
+    StepId(Local),
+    /// The step's effective date.
+    StepDate(Local, Span),
+    /// A dynamic entity's attribute.
+    EntityAttr {
+        /// The entity.
+        obj: Box<CExpr>,
+        /// The attribute.
+        attr: AttrId,
+        /// Where it is read.
+        span: Span,
+    },
+    /// Whether a dynamic entity has an optional attribute.
+    EntityHas(Box<CExpr>, AttrId),
+    /// `!e`
+    Not(Box<CExpr>),
+    /// `a && b`
+    And(Box<CExpr>, Box<CExpr>),
+    /// `a || b`
+    Or(Box<CExpr>, Box<CExpr>),
+    /// `a == b`
+    Eq(Box<CExpr>, Box<CExpr>),
+    /// `a < b` (ints and dates); the others are rewritten to it.
+    Lt(Box<CExpr>, Box<CExpr>),
+    /// `x in S`
+    In(Box<CExpr>, Box<CExpr>),
+    /// `A | B`
+    Union(Box<CExpr>, Box<CExpr>),
+    /// `A & B`
+    Inter(Box<CExpr>, Box<CExpr>),
+    /// `A - B`
+    Diff(Box<CExpr>, Box<CExpr>),
+    /// `any`/`all` binder in collection: body
+    Quant(Quant, Local, Box<CExpr>, Box<CExpr>),
+    /// Branch on the kind of the step in a local: arm index by kind id.
+    Match {
+        /// The step's local.
+        local: Local,
+        /// Arm by kind id (`u16::MAX`: none).
+        arms_by_kind: Box<[u16]>,
+        /// The arms.
+        arms: Vec<CExpr>,
+    },
+    /// `if c then a else b`
+    If(Box<CExpr>, Box<CExpr>, Box<CExpr>),
+    /// `count(S)`
+    Count(Box<CExpr>),
+    /// `in_force(i, d)`
+    InForce {
+        /// The instrument.
+        inst: Box<CExpr>,
+        /// The date.
+        date: Box<CExpr>,
+        /// `entry_into_force` attribute.
+        eif: AttrId,
+        /// `terminated` attribute, if the type has one.
+        terminated: Option<AttrId>,
+    },
+    /// The evaluation date.
+    AsOf(Span),
+    /// The proposal's steps of these kinds (by kind id).
+    Steps(Box<[bool]>),
+    /// Whether an atom's entity type is in the set (by type id).
+    IsType(Box<CExpr>, Box<[bool]>),
+    /// A set of atoms from element expressions.
+    MakeSet(Vec<CExpr>),
+    /// A list from element expressions (sorted and deduplicated if `sorted`).
+    MakeList(Vec<CExpr>, bool),
+}
+
+/// A piece of a message template.
+#[derive(Clone, Debug)]
+pub enum Part {
+    /// Literal text.
+    Lit(String),
+    /// An interpolated expression.
+    Expr(CExpr),
+}
+
+/// A compiled rule.
+#[derive(Clone, Debug)]
+pub struct CRule {
+    /// Its dotted id.
+    pub id: String,
+    /// Its severity.
+    pub severity: Severity,
+    /// The citation as printed.
+    pub cite: Option<String>,
+    /// Step kinds it applies to (empty for `on proposal`).
+    pub kinds: Vec<KindId>,
+    /// `on proposal`.
+    pub proposal_scope: bool,
+    /// `when`.
+    pub when: Option<CExpr>,
+    /// `true` for forbid, `false` for require.
+    pub forbid: bool,
+    /// `each x in S`: the local and the collection.
+    pub each: Option<(Local, CExpr)>,
+    /// The each-binder's static type (a step binder reports the step).
+    pub each_is_step: bool,
+    /// The condition (`None`: always, for `forbid each`).
+    pub cond: Option<CExpr>,
+    /// `unless` exceptions.
+    pub unless: Vec<CExpr>,
+    /// The message template.
+    pub message: Vec<Part>,
+    /// The help template.
+    pub help: Vec<Part>,
+    /// Number of locals.
+    pub locals: u16,
+    /// The policy file.
+    pub file: FileId,
+    /// The rule's span (its id).
+    pub span: Span,
+}
+
+/// A compiled library.
+#[derive(Debug)]
+pub struct Compiled {
+    /// The policy sources.
+    pub sources: Vec<SourceFile>,
+    /// Entity types.
+    pub types: Vec<EntityType>,
+    /// Enums: name and variants.
+    pub enums: Vec<(String, Vec<AtomId>)>,
+    /// Step kinds.
+    pub kinds: Vec<KindInfo>,
+    /// Kind by name.
+    pub kind_index: HashMap<String, KindId>,
+    /// Atoms.
+    pub atoms: Vec<AtomInfo>,
+    /// Atom by name.
+    pub atom_index: HashMap<String, AtomId>,
+    /// Entity attribute names.
+    pub attr_names: Vec<String>,
+    /// Fact values: by atom, by attribute id (`None`: absent or not an attribute of its type).
+    pub facts: Vec<Vec<Option<Value>>>,
+    /// Rules, in id order.
+    pub rules: Vec<CRule>,
+    /// Rules that apply to each kind.
+    pub rules_by_kind: Vec<Vec<u32>>,
+    /// `on proposal` rules.
+    pub proposal_rules: Vec<u32>,
+    /// Policy string literals (interned).
+    pub strings: Vec<String>,
+    /// Literal by text.
+    pub string_index: HashMap<String, u32>,
+}
+
+impl Compiled {
+    /// The name of a type, as a user would write it.
+    pub fn ty_name(&self, ty: &Ty) -> String {
+        match ty {
+            Ty::Bool => "bool".into(),
+            Ty::Int => "int".into(),
+            Ty::Str => "string".into(),
+            Ty::Date => "date".into(),
+            Ty::Entity(ts) => ts
+                .iter()
+                .map(|t| self.types.get(*t as usize).map_or("?", |t| t.name.as_str()))
+                .collect::<Vec<_>>()
+                .join(" | "),
+            Ty::Enum(e) => self
+                .enums
+                .get(*e as usize)
+                .map_or("?".into(), |e| e.0.clone()),
+            Ty::Set(t) => format!("set<{}>", self.ty_name(t)),
+            Ty::List(t) => format!("list<{}>", self.ty_name(t)),
+            Ty::Step(ks) => {
+                let names: Vec<_> = ks
+                    .iter()
+                    .map(|k| self.kinds.get(*k as usize).map_or("?", |k| k.name.as_str()))
+                    .collect();
+                format!("step ({})", names.join(" | "))
+            }
+            Ty::Empty => "nothing".into(),
+            Ty::Error => "{unknown}".into(),
+        }
+    }
+
+    /// The name of an atom.
+    pub fn atom_name(&self, id: AtomId) -> &str {
+        self.atoms.get(id as usize).map_or("?", |a| a.name.as_str())
+    }
+
+    /// The source file of an id.
+    pub fn source(&self, file: FileId) -> Option<&SourceFile> {
+        self.sources.get(file as usize)
+    }
+}

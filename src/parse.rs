@@ -1,0 +1,792 @@
+//! Syntax: policy text to AST, through the pest grammar in `grammar/policy.pest`.
+
+use pest::Parser;
+use pest::iterators::Pair;
+
+use crate::ast::*;
+use crate::date::Date;
+use crate::diag::{Code, Diagnostic};
+use crate::source::{SourceFile, Span, Spanned};
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/policy.pest"]
+struct PolicyParser;
+
+/// Parses one policy file. Syntax errors come back as diagnostics with the file and span.
+pub fn parse_policy(source: &SourceFile) -> Result<PolicyFile, Vec<Diagnostic>> {
+    let pairs = PolicyParser::parse(Rule::file, source.text())
+        .map_err(|e| vec![syntax_error(source, &e)])?;
+    let mut lower = Lower {
+        source,
+        errors: Vec::new(),
+    };
+    let mut items = Vec::new();
+    for pair in pairs.flatten().take(1) {
+        for item in pair.into_inner() {
+            if item.as_rule() == Rule::EOI {
+                continue;
+            }
+            if let Some(item) = lower.item(item) {
+                items.push(item);
+            }
+        }
+    }
+    if lower.errors.is_empty() {
+        Ok(PolicyFile { items })
+    } else {
+        Err(lower.errors)
+    }
+}
+
+/// Parses a standalone expression (used for `{...}` interpolation in messages).
+pub fn parse_expr(source: &SourceFile, offset: usize, text: &str) -> Result<Expr, Diagnostic> {
+    let pairs = PolicyParser::parse(Rule::expr_only, text).map_err(|e| {
+        let (start, end) = pest_span(&e);
+        Diagnostic::error(
+            Code::Interpolation,
+            "invalid expression in interpolation",
+            source,
+            Span::new(offset + start, offset + end.max(start + 1)),
+            "this is not a valid expression",
+        )
+        .with_help("write `{name}` or `{binder.attribute}`; use `{{` and `}}` for literal braces")
+    })?;
+    let mut lower = Lower {
+        source,
+        errors: Vec::new(),
+    };
+    let pair = pairs
+        .flatten()
+        .find(|p| p.as_rule() == Rule::expr)
+        .ok_or_else(|| {
+            Diagnostic::error(
+                Code::Interpolation,
+                "empty interpolation",
+                source,
+                Span::new(offset, offset + 1),
+                "nothing to interpolate",
+            )
+        })?;
+    let mut e = lower.expr(pair);
+    shift(&mut e, offset);
+    match lower.errors.into_iter().next() {
+        Some(err) => Err(err),
+        None => Ok(e),
+    }
+}
+
+fn shift(e: &mut Expr, by: usize) {
+    let by = u32::try_from(by).unwrap_or(u32::MAX);
+    let mut stack = vec![e];
+    while let Some(e) = stack.pop() {
+        e.span.start = e.span.start.saturating_add(by);
+        e.span.end = e.span.end.saturating_add(by);
+        match &mut e.kind {
+            ExprKind::List(xs) | ExprKind::Call(_, xs) => stack.extend(xs.iter_mut()),
+            ExprKind::Attr(x, i) | ExprKind::Has(x, i) => {
+                i.span.start = i.span.start.saturating_add(by);
+                i.span.end = i.span.end.saturating_add(by);
+                stack.push(x);
+            }
+            ExprKind::Is(x, _) | ExprKind::Not(x) => stack.push(x),
+            ExprKind::Binary(_, a, b) | ExprKind::Quant(_, _, a, b) => {
+                stack.push(a);
+                stack.push(b);
+            }
+            ExprKind::If(a, b, c) => {
+                stack.push(a);
+                stack.push(b);
+                stack.push(c);
+            }
+            ExprKind::Match(_, arms) => stack.extend(arms.iter_mut().map(|a| &mut a.body)),
+            _ => {}
+        }
+    }
+}
+
+fn pest_span(e: &pest::error::Error<Rule>) -> (usize, usize) {
+    match e.location {
+        pest::error::InputLocation::Pos(p) => (p, p),
+        pest::error::InputLocation::Span((a, b)) => (a, b),
+    }
+}
+
+fn rule_word(rule: &Rule) -> Option<&'static str> {
+    Some(match rule {
+        Rule::item
+        | Rule::entity_decl
+        | Rule::step_decl
+        | Rule::enum_decl
+        | Rule::type_decl
+        | Rule::fact_decl
+        | Rule::def_decl
+        | Rule::rule_decl => {
+            "a declaration (`entity`, `enum`, `type`, `step`, `fact`, `def` or `rule`)"
+        }
+        Rule::EOI => "end of file",
+        Rule::ident | Rule::named_type => "a name",
+        Rule::rule_id => "a rule id such as `caspian.non_littoral_forces`",
+        Rule::field => "an attribute `name: Type`",
+        Rule::fact_attr => "an attribute `name: value`",
+        Rule::type_expr | Rule::set_type | Rule::list_type => "a type",
+        Rule::expr
+        | Rule::or_expr
+        | Rule::and_expr
+        | Rule::not_expr
+        | Rule::cmp_expr
+        | Rule::set_expr
+        | Rule::postfix
+        | Rule::date
+        | Rule::int
+        | Rule::string
+        | Rule::list_lit
+        | Rule::quantifier
+        | Rule::match_expr
+        | Rule::if_expr
+        | Rule::call
+        | Rule::paren => "an expression",
+        Rule::severity_clause
+        | Rule::cite_clause
+        | Rule::scope_clause
+        | Rule::when_clause
+        | Rule::verdict_clause
+        | Rule::unless_clause
+        | Rule::message_clause
+        | Rule::help_clause
+        | Rule::verdict_kw => {
+            "a rule clause (`severity`, `cite`, `on`, `when`, `forbid`, `require`, `unless`, `message`, `help`)"
+        }
+        Rule::or_op
+        | Rule::and_op
+        | Rule::cmp_op
+        | Rule::set_op
+        | Rule::is_op
+        | Rule::has_op
+        | Rule::in_op
+        | Rule::not_in => "an operator",
+        Rule::optional => "`?`",
+        Rule::def_params => "`(`",
+        Rule::match_arm | Rule::match_pat | Rule::wildcard => "a match arm `kind => expr`",
+        Rule::each_head => "`each`",
+        Rule::proposal_scope | Rule::step_scope => "`proposal` or a list of step kinds",
+        _ => return None,
+    })
+}
+
+fn syntax_error(source: &SourceFile, e: &pest::error::Error<Rule>) -> Diagnostic {
+    let (start, end) = pest_span(e);
+    let text = source.text();
+    let found: String = text
+        .get(start..)
+        .unwrap_or("")
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .take(20)
+        .collect();
+    let expected = match &e.variant {
+        pest::error::ErrorVariant::ParsingError { positives, .. } => {
+            let mut words: Vec<&str> = positives.iter().filter_map(rule_word).collect();
+            words.sort_unstable();
+            words.dedup();
+            words
+        }
+        pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
+    };
+    let expected = match expected.as_slice() {
+        [] => "valid policy syntax".to_string(),
+        [one] => (*one).to_string(),
+        many => many.join(" or "),
+    };
+    let (label, end) = if found.is_empty() {
+        ("the file ends here".to_string(), end.max(start))
+    } else {
+        (format!("unexpected `{found}`"), start + found.len())
+    };
+    let mut d = Diagnostic::error(
+        Code::PolicySyntax,
+        format!("expected {expected}"),
+        source,
+        Span::new(start, end),
+        label,
+    );
+    let keywords = [
+        "entity", "enum", "type", "step", "fact", "def", "rule", "severity", "cite", "when",
+        "forbid", "require", "unless", "message", "help",
+    ];
+    if let Some(k) = crate::diag::did_you_mean(&found, keywords).filter(|k| *k != found) {
+        d = d.with_help(format!("did you mean `{k}`?"));
+    } else {
+        d = d.with_help("see docs/language.md for the syntax of policy files");
+    }
+    d
+}
+
+struct Lower<'s> {
+    source: &'s SourceFile,
+    errors: Vec<Diagnostic>,
+}
+
+fn span(p: &Pair<'_, Rule>) -> Span {
+    Span::from_pest(p.as_span())
+}
+
+fn ident(p: Pair<'_, Rule>) -> Ident {
+    Spanned::new(p.as_str().to_string(), span(&p))
+}
+
+impl Lower<'_> {
+    fn item(&mut self, p: Pair<'_, Rule>) -> Option<Item> {
+        let rule = p.as_rule();
+        let sp = span(&p);
+        let mut inner = p.into_inner();
+        Some(match rule {
+            Rule::entity_decl | Rule::step_decl => {
+                let name = ident(inner.next()?);
+                let fields = inner.map(|f| self.field(f)).collect::<Option<Vec<_>>>()?;
+                let decl = RecordDecl { name, fields };
+                if rule == Rule::entity_decl {
+                    Item::Entity(decl)
+                } else {
+                    Item::Step(decl)
+                }
+            }
+            Rule::enum_decl => {
+                let name = ident(inner.next()?);
+                Item::Enum(EnumDecl {
+                    name,
+                    variants: inner.map(ident).collect(),
+                })
+            }
+            Rule::type_decl => {
+                let name = ident(inner.next()?);
+                let ty = self.type_expr(inner.next()?)?;
+                Item::Alias(AliasDecl { name, ty })
+            }
+            Rule::fact_decl => {
+                let name = ident(inner.next()?);
+                let ty = ident(inner.next()?);
+                let mut attrs = Vec::new();
+                for a in inner {
+                    let mut ai = a.into_inner();
+                    let n = ident(ai.next()?);
+                    let v = self.expr(ai.next()?);
+                    attrs.push((n, v));
+                }
+                Item::Fact(FactDecl {
+                    name,
+                    ty,
+                    attrs,
+                    span: sp,
+                })
+            }
+            Rule::def_decl => {
+                let name = ident(inner.next()?);
+                let mut params = None;
+                let mut body = None;
+                for q in inner {
+                    match q.as_rule() {
+                        Rule::def_params => params = Some(q.into_inner().map(ident).collect()),
+                        _ => body = Some(self.expr(q)),
+                    }
+                }
+                Item::Def(DefDecl {
+                    name,
+                    params,
+                    body: body?,
+                })
+            }
+            Rule::rule_decl => Item::Rule(Box::new(self.rule(sp, inner)?)),
+            _ => return None,
+        })
+    }
+
+    fn field(&mut self, p: Pair<'_, Rule>) -> Option<Field> {
+        let mut inner = p.into_inner();
+        let name = ident(inner.next()?);
+        let ty = self.type_expr(inner.next()?)?;
+        let mut optional = false;
+        let mut default = None;
+        for q in inner {
+            match q.as_rule() {
+                Rule::optional => optional = true,
+                _ => default = Some(self.expr(q)),
+            }
+        }
+        Some(Field {
+            name,
+            ty,
+            optional,
+            default,
+        })
+    }
+
+    fn type_expr(&mut self, p: Pair<'_, Rule>) -> Option<TypeExpr> {
+        let sp = span(&p);
+        match p.as_rule() {
+            Rule::type_expr => {
+                let mut parts = p
+                    .into_inner()
+                    .map(|q| self.type_expr(q))
+                    .collect::<Option<Vec<_>>>()?;
+                if parts.len() == 1 {
+                    parts.pop()
+                } else {
+                    Some(TypeExpr::Union(parts, sp))
+                }
+            }
+            Rule::set_type => Some(TypeExpr::Set(
+                Box::new(self.type_expr(p.into_inner().next()?)?),
+                sp,
+            )),
+            Rule::list_type => Some(TypeExpr::List(
+                Box::new(self.type_expr(p.into_inner().next()?)?),
+                sp,
+            )),
+            Rule::named_type => Some(TypeExpr::Named(ident(p.into_inner().next()?))),
+            _ => None,
+        }
+    }
+
+    fn string(&mut self, p: Pair<'_, Rule>) -> Spanned<String> {
+        let sp = span(&p);
+        let raw = p.into_inner().next().map(|q| q.as_str()).unwrap_or("");
+        let mut out = String::with_capacity(raw.len());
+        let mut chars = raw.char_indices();
+        while let Some((i, c)) = chars.next() {
+            if c != '\\' {
+                out.push(c);
+                continue;
+            }
+            match chars.next() {
+                Some((_, '"')) => out.push('"'),
+                Some((_, '\\')) => out.push('\\'),
+                Some((_, 'n')) => out.push('\n'),
+                Some((_, 't')) => out.push('\t'),
+                Some((_, other)) => {
+                    let at = sp.start as usize + 1 + i;
+                    self.errors.push(
+                        Diagnostic::error(
+                            Code::PolicySyntax,
+                            format!("unknown escape `\\{other}` in string"),
+                            self.source,
+                            Span::new(at, at + 1 + other.len_utf8()),
+                            "unknown escape",
+                        )
+                        .with_help("the escapes are `\\\"`, `\\\\`, `\\n` and `\\t`"),
+                    );
+                }
+                None => {}
+            }
+        }
+        Spanned::new(out, sp)
+    }
+
+    fn rule(&mut self, sp: Span, mut inner: pest::iterators::Pairs<'_, Rule>) -> Option<RuleDecl> {
+        let id = ident(inner.next()?);
+        let mut r = RuleDecl {
+            id,
+            span: sp,
+            severity: None,
+            cite: None,
+            scope: None,
+            when: None,
+            verdict: None,
+            unless: Vec::new(),
+            message: None,
+            help: None,
+            repeated: Vec::new(),
+        };
+        for clause in inner {
+            let csp = span(&clause);
+            let rule = clause.as_rule();
+            let name = match rule {
+                Rule::severity_clause => "severity",
+                Rule::cite_clause => "cite",
+                Rule::scope_clause => "on",
+                Rule::when_clause => "when",
+                Rule::verdict_clause => "forbid/require",
+                Rule::message_clause => "message",
+                Rule::help_clause => "help",
+                _ => "unless",
+            };
+            let already = match rule {
+                Rule::severity_clause => r.severity.is_some(),
+                Rule::cite_clause => r.cite.is_some(),
+                Rule::scope_clause => r.scope.is_some(),
+                Rule::when_clause => r.when.is_some(),
+                Rule::verdict_clause => r.verdict.is_some(),
+                Rule::message_clause => r.message.is_some(),
+                Rule::help_clause => r.help.is_some(),
+                _ => false,
+            };
+            if already {
+                r.repeated.push((name.to_string(), csp));
+                continue;
+            }
+            let mut ci = clause.into_inner();
+            match rule {
+                Rule::severity_clause => r.severity = Some(ident(ci.next()?)),
+                Rule::cite_clause => {
+                    let inst = ident(ci.next()?);
+                    let art = ci.next().map(|s| self.string(s));
+                    r.cite = Some((inst, art));
+                }
+                Rule::scope_clause => {
+                    let s = ci.next()?;
+                    let scope = match s.as_rule() {
+                        Rule::proposal_scope => Scope::Proposal(span(&s)),
+                        _ => {
+                            let mut ids: Vec<Ident> = s.into_inner().map(ident).collect();
+                            let binder = ids.pop()?;
+                            Scope::Steps { kinds: ids, binder }
+                        }
+                    };
+                    r.scope = Some(Spanned::new(scope, csp));
+                }
+                Rule::when_clause => r.when = Some(self.expr(ci.next()?)),
+                Rule::verdict_clause => {
+                    let kw = ci.next()?;
+                    let kind = if kw.as_str().starts_with("forbid") {
+                        VerdictKind::Forbid
+                    } else {
+                        VerdictKind::Require
+                    };
+                    let mut each = None;
+                    let mut cond = None;
+                    for q in ci {
+                        if q.as_rule() == Rule::each_head {
+                            let mut hi = q.into_inner();
+                            let b = ident(hi.next()?);
+                            let set = self.expr(hi.next()?);
+                            each = Some((b, set));
+                        } else {
+                            cond = Some(self.expr(q));
+                        }
+                    }
+                    r.verdict = Some(Verdict {
+                        kind,
+                        each,
+                        cond,
+                        span: csp,
+                    });
+                }
+                Rule::unless_clause => {
+                    let cond = self.expr(ci.next()?);
+                    let because = ci.next().map(|s| self.string(s));
+                    r.unless.push(Unless {
+                        cond,
+                        because,
+                        span: csp,
+                    });
+                }
+                Rule::message_clause => r.message = Some(self.string(ci.next()?)),
+                Rule::help_clause => r.help = Some(self.string(ci.next()?)),
+                _ => {}
+            }
+        }
+        Some(r)
+    }
+
+    fn expr(&mut self, p: Pair<'_, Rule>) -> Expr {
+        let sp = span(&p);
+        match self.try_expr(p) {
+            Some(e) => e,
+            None => Expr {
+                kind: ExprKind::Bool(false),
+                span: sp,
+            },
+        }
+    }
+
+    fn try_expr(&mut self, p: Pair<'_, Rule>) -> Option<Expr> {
+        let sp = span(&p);
+        let mk = |kind| Some(Expr { kind, span: sp });
+        match p.as_rule() {
+            Rule::expr | Rule::paren => self.try_expr(p.into_inner().next()?),
+            Rule::or_expr | Rule::and_expr | Rule::set_expr => {
+                let mut inner = p.into_inner();
+                let mut lhs = self.try_expr(inner.next()?)?;
+                while let Some(op) = inner.next() {
+                    let rhs = self.try_expr(inner.next()?)?;
+                    let op = match op.as_str() {
+                        "||" => BinOp::Or,
+                        "&&" => BinOp::And,
+                        "|" => BinOp::Union,
+                        "&" => BinOp::Inter,
+                        _ => BinOp::Diff,
+                    };
+                    let span = lhs.span.join(rhs.span);
+                    lhs = Expr {
+                        kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+                        span,
+                    };
+                }
+                Some(lhs)
+            }
+            Rule::not_expr => {
+                let mut nots = Vec::new();
+                let mut last = None;
+                for q in p.into_inner() {
+                    if q.as_rule() == Rule::not_op {
+                        nots.push(span(&q));
+                    } else {
+                        last = Some(q);
+                    }
+                }
+                let mut e = self.try_expr(last?)?;
+                for n in nots.into_iter().rev() {
+                    let span = n.join(e.span);
+                    e = Expr {
+                        kind: ExprKind::Not(Box::new(e)),
+                        span,
+                    };
+                }
+                Some(e)
+            }
+            Rule::cmp_expr => {
+                let mut inner = p.into_inner();
+                let lhs = self.try_expr(inner.next()?)?;
+                let Some(op) = inner.next() else {
+                    return Some(lhs);
+                };
+                let rhs = inner.next()?;
+                let kind = match op.as_rule() {
+                    Rule::is_op => ExprKind::Is(Box::new(lhs), self.type_expr(rhs)?),
+                    Rule::has_op => ExprKind::Has(Box::new(lhs), ident(rhs)),
+                    _ => {
+                        let text: String =
+                            op.as_str().split_whitespace().collect::<Vec<_>>().join(" ");
+                        let op = match text.as_str() {
+                            "!=" => BinOp::Ne,
+                            "<=" => BinOp::Le,
+                            ">=" => BinOp::Ge,
+                            "<" => BinOp::Lt,
+                            ">" => BinOp::Gt,
+                            "in" => BinOp::In,
+                            "==" => BinOp::Eq,
+                            _ => BinOp::NotIn,
+                        };
+                        ExprKind::Binary(op, Box::new(lhs), Box::new(self.try_expr(rhs)?))
+                    }
+                };
+                mk(kind)
+            }
+            Rule::postfix => {
+                let mut inner = p.into_inner();
+                let mut e = self.try_expr(inner.next()?)?;
+                for field in inner {
+                    let f = ident(field);
+                    let span = e.span.join(f.span);
+                    e = Expr {
+                        kind: ExprKind::Attr(Box::new(e), f),
+                        span,
+                    };
+                }
+                Some(e)
+            }
+            Rule::date => match Date::parse(p.as_str()) {
+                Ok(d) => mk(ExprKind::Date(d)),
+                Err(_) => {
+                    self.errors.push(
+                        Diagnostic::error(
+                            Code::InvalidDate,
+                            format!("`{}` is not a calendar date", p.as_str()),
+                            self.source,
+                            sp,
+                            "no such day",
+                        )
+                        .with_help("dates are written YYYY-MM-DD and must exist (months 01-12, days within the month)"),
+                    );
+                    None
+                }
+            },
+            Rule::int => match p.as_str().parse::<i64>() {
+                Ok(i) => mk(ExprKind::Int(i)),
+                Err(_) => {
+                    self.errors.push(
+                        Diagnostic::error(
+                            Code::PolicySyntax,
+                            "integer literal out of range",
+                            self.source,
+                            sp,
+                            "does not fit in 64 bits",
+                        )
+                        .with_help(
+                            "integers range from -9223372036854775808 to 9223372036854775807",
+                        ),
+                    );
+                    None
+                }
+            },
+            Rule::string => {
+                let s = self.string(p);
+                mk(ExprKind::Str(s.node))
+            }
+            Rule::list_lit => {
+                let items = p.into_inner().map(|q| self.expr(q)).collect();
+                mk(ExprKind::List(items))
+            }
+            Rule::call => {
+                let mut inner = p.into_inner();
+                let f = ident(inner.next()?);
+                let args = inner.map(|q| self.expr(q)).collect();
+                mk(ExprKind::Call(f, args))
+            }
+            Rule::quantifier => {
+                let mut inner = p.into_inner();
+                let q = if inner.next()?.as_str().starts_with("any") {
+                    Quant::Any
+                } else {
+                    Quant::All
+                };
+                let b = ident(inner.next()?);
+                let set = self.try_expr(inner.next()?)?;
+                let body = self.try_expr(inner.next()?)?;
+                mk(ExprKind::Quant(q, b, Box::new(set), Box::new(body)))
+            }
+            Rule::match_expr => {
+                let mut inner = p.into_inner();
+                let x = ident(inner.next()?);
+                let mut arms = Vec::new();
+                for arm in inner {
+                    let mut ai = arm.into_inner();
+                    let pat = ai.next()?;
+                    let kinds = pat
+                        .into_inner()
+                        .filter(|q| q.as_rule() == Rule::ident)
+                        .map(ident)
+                        .collect();
+                    let body = self.try_expr(ai.next()?)?;
+                    arms.push(Arm { kinds, body });
+                }
+                mk(ExprKind::Match(x, arms))
+            }
+            Rule::if_expr => {
+                let mut inner = p.into_inner();
+                let c = self.try_expr(inner.next()?)?;
+                let a = self.try_expr(inner.next()?)?;
+                let b = self.try_expr(inner.next()?)?;
+                mk(ExprKind::If(Box::new(c), Box::new(a), Box::new(b)))
+            }
+            Rule::ident => match p.as_str() {
+                "true" => mk(ExprKind::Bool(true)),
+                "false" => mk(ExprKind::Bool(false)),
+                s => mk(ExprKind::Name(s.to_string())),
+            },
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<PolicyFile, Vec<Diagnostic>> {
+        parse_policy(&SourceFile::new("t.policy", text))
+    }
+
+    #[test]
+    fn parses_the_design_example() {
+        let f = parse(
+            r#"
+            rule caspian.non_littoral_forces {
+              severity error
+              cite caspian_convention_2018 "art. 3"
+              on exercise, deployment, base as s
+              when s.area == caspian_sea && s.armed
+              forbid each p in forces(s) where p not in caspian_sea.littoral
+              message "armed forces of {p} in the Caspian"
+              help "limit the step to {caspian_sea.littoral}"
+            }"#,
+        )
+        .unwrap();
+        let Item::Rule(r) = &f.items[0] else { panic!() };
+        assert_eq!(r.id.node, "caspian.non_littoral_forces");
+        let v = r.verdict.as_ref().unwrap();
+        assert_eq!(v.kind, VerdictKind::Forbid);
+        let (b, _) = v.each.as_ref().unwrap();
+        assert_eq!(b.node, "p");
+        let Some(ExprKind::Binary(BinOp::NotIn, _, _)) = v.cond.as_ref().map(|c| &c.kind) else {
+            panic!("{:?}", v.cond)
+        };
+    }
+
+    #[test]
+    fn precedence_and_operators() {
+        let f = parse("def x = a == b || !c && d != e").unwrap();
+        let Item::Def(d) = &f.items[0] else { panic!() };
+        let ExprKind::Binary(BinOp::Or, l, r) = &d.body.kind else {
+            panic!()
+        };
+        assert!(matches!(l.kind, ExprKind::Binary(BinOp::Eq, _, _)));
+        let ExprKind::Binary(BinOp::And, n, ne) = &r.kind else {
+            panic!()
+        };
+        assert!(matches!(n.kind, ExprKind::Not(_)));
+        assert!(matches!(ne.kind, ExprKind::Binary(BinOp::Ne, _, _)));
+        for (src, op) in [
+            ("a <= b", BinOp::Le),
+            ("a >= b", BinOp::Ge),
+            ("a < b", BinOp::Lt),
+            ("a > b", BinOp::Gt),
+            ("a in b", BinOp::In),
+            ("a not in b", BinOp::NotIn),
+        ] {
+            let f = parse(&format!("def x = {src}")).unwrap();
+            let Item::Def(d) = &f.items[0] else { panic!() };
+            let ExprKind::Binary(got, _, _) = &d.body.kind else {
+                panic!()
+            };
+            assert_eq!(*got, op, "{src}");
+        }
+    }
+
+    #[test]
+    fn set_operators_bind_tighter_than_comparison() {
+        let f = parse("def x = a - [b] == c | d & e").unwrap();
+        let Item::Def(d) = &f.items[0] else { panic!() };
+        let ExprKind::Binary(BinOp::Eq, l, r) = &d.body.kind else {
+            panic!()
+        };
+        assert!(matches!(l.kind, ExprKind::Binary(BinOp::Diff, _, _)));
+        assert!(matches!(r.kind, ExprKind::Binary(BinOp::Inter, _, _)));
+    }
+
+    #[test]
+    fn schema_items() {
+        let f = parse(
+            "entity State { name: string }\nenum Cargo { a, b, }\ntype Area = State | Region\n\
+             step base { host: State, operators: set<State>, area: Area = host, consents: set<State> = [] , x: int? }",
+        )
+        .unwrap();
+        assert_eq!(f.items.len(), 4);
+        let Item::Step(s) = &f.items[3] else { panic!() };
+        assert_eq!(s.fields.len(), 5);
+        assert!(s.fields[4].optional);
+        assert!(s.fields[2].default.is_some());
+    }
+
+    #[test]
+    fn syntax_error_points_at_the_typo() {
+        let errs = parse("rule a.b {\n  severty error\n}").unwrap_err();
+        let d = &errs[0];
+        assert_eq!(d.code, Code::PolicySyntax);
+        let loc = d.location().unwrap();
+        assert_eq!((loc.line, loc.column), (2, 3));
+        assert_eq!(d.help.as_deref(), Some("did you mean `severity`?"));
+    }
+
+    #[test]
+    fn impossible_dates_are_errors() {
+        let errs = parse("def d = 2026-02-30").unwrap_err();
+        assert_eq!(errs[0].code, Code::InvalidDate);
+    }
+
+    #[test]
+    fn keywords_are_not_names() {
+        assert!(parse("def in = 1").is_err());
+        assert!(parse("def instrument = 1").is_ok());
+        assert!(parse("def x = a notin b").is_err());
+    }
+}

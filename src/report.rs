@@ -1,0 +1,179 @@
+//! Reports: what a check found, for people (miette) and machines (serde).
+
+use serde::Serialize;
+
+use crate::diag::{Diagnostic, Location, Severity};
+
+/// The result of checking one proposal file.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// The proposal file.
+    pub file: String,
+    /// The proposal id (absent when the file could not be parsed).
+    pub proposal: Option<String>,
+    /// No violation of severity error (nor warning, with `--deny warnings`) and no error.
+    pub compliant: bool,
+    /// The violations, by step order, then rule id.
+    pub violations: Vec<Violation>,
+    /// Input and evaluation errors.
+    pub errors: Vec<ErrorEntry>,
+}
+
+/// One violation of a rule.
+#[derive(Clone, Debug, Serialize)]
+pub struct Violation {
+    /// The rule id.
+    pub rule: String,
+    /// Its severity.
+    pub severity: Severity,
+    /// The offending step's id (`null` for a proposal-wide violation).
+    pub step: Option<String>,
+    /// What is wrong.
+    pub message: String,
+    /// The legal basis.
+    pub cite: Option<String>,
+    /// What would fix it.
+    pub help: Option<String>,
+    /// The facts that made the rule fire.
+    pub evidence: Vec<String>,
+    /// Where the step is in the proposal file.
+    pub location: Location,
+    /// The rendered diagnostic.
+    #[serde(skip)]
+    pub diagnostic: Diagnostic,
+}
+
+/// An input or evaluation error.
+#[derive(Clone, Debug, Serialize)]
+pub struct ErrorEntry {
+    /// Stable code, e.g. `pactum::proposal::unknown_entity`.
+    pub code: &'static str,
+    /// What is wrong.
+    pub message: String,
+    /// Where.
+    pub location: Option<Location>,
+    /// What to do.
+    pub help: Option<String>,
+    /// The rule that could not be evaluated, for evaluation errors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// The rendered diagnostic.
+    #[serde(skip)]
+    pub diagnostic: Diagnostic,
+}
+
+impl ErrorEntry {
+    /// An entry from a diagnostic.
+    pub fn from_diagnostic(d: Diagnostic) -> Self {
+        ErrorEntry {
+            code: d.code.as_str(),
+            message: d.message.clone(),
+            location: d.location(),
+            help: d.help.clone(),
+            rule: d.rule.clone(),
+            diagnostic: d,
+        }
+    }
+}
+
+impl Report {
+    /// A report for a file that could not be read or parsed.
+    pub fn invalid(file: &str, proposal: Option<String>, errors: Vec<Diagnostic>) -> Report {
+        Report {
+            file: file.to_string(),
+            proposal,
+            compliant: false,
+            violations: Vec::new(),
+            errors: errors
+                .into_iter()
+                .map(ErrorEntry::from_diagnostic)
+                .collect(),
+        }
+    }
+
+    /// Every diagnostic, errors first, then violations, in report order.
+    pub fn diagnostics(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.errors
+            .iter()
+            .map(|e| &e.diagnostic)
+            .chain(self.violations.iter().map(|v| &v.diagnostic))
+    }
+
+    /// Counts of (errors, warnings, notes): input errors count as errors.
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let mut c = (self.errors.len(), 0, 0);
+        for v in &self.violations {
+            match v.severity {
+                Severity::Error => c.0 += 1,
+                Severity::Warning => c.1 += 1,
+                Severity::Note => c.2 += 1,
+            }
+        }
+        c
+    }
+}
+
+/// The JSON report of a whole run (fixed keys: `version`, `results`, `summary`).
+#[derive(Clone, Debug, Serialize)]
+pub struct RunReport {
+    /// Format version: 1.
+    pub version: u32,
+    /// One result per proposal file.
+    pub results: Vec<Report>,
+    /// Totals.
+    pub summary: Summary,
+}
+
+/// Totals over a run.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Summary {
+    /// Proposal files checked.
+    pub proposals: usize,
+    /// Violations of severity error plus input errors.
+    pub errors: usize,
+    /// Warnings.
+    pub warnings: usize,
+    /// Notes.
+    pub notes: usize,
+}
+
+impl RunReport {
+    /// A run report from per-file reports (kept in the given order).
+    pub fn new(results: Vec<Report>) -> Self {
+        let mut summary = Summary {
+            proposals: results.len(),
+            ..Summary::default()
+        };
+        for r in &results {
+            let (e, w, n) = r.counts();
+            summary.errors += e;
+            summary.warnings += w;
+            summary.notes += n;
+        }
+        RunReport {
+            version: 1,
+            results,
+            summary,
+        }
+    }
+}
+
+/// Renders diagnostics for people, like rustc, with miette's graphical handler.
+pub fn render_human(diags: &[&Diagnostic], color: bool) -> String {
+    let theme = if color {
+        miette::GraphicalTheme::unicode()
+    } else {
+        miette::GraphicalTheme::unicode_nocolor()
+    };
+    let handler = miette::GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false)
+        .with_context_lines(1);
+    let mut out = String::new();
+    for d in diags {
+        if handler.render_report(&mut out, *d).is_err() {
+            out.push_str(&format!("{}: {}\n", d.code.as_str(), d.message));
+        }
+    }
+    out
+}
