@@ -191,6 +191,8 @@ pub struct RuleDecl {
     pub message: Option<Spanned<String>>,
     /// `help "..."`.
     pub help: Option<Spanned<String>>,
+    /// `label "..."`: what to say at the offending span.
+    pub label: Option<Spanned<String>>,
     /// Spans of clauses given more than once (an error).
     pub repeated: Vec<(String, Span)>,
 }

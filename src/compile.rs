@@ -2039,10 +2039,15 @@ impl<'a> Cx<'a> {
             Some(h) => self.template(h, file, &mut sc),
             None => Vec::new(),
         };
+        let label = match &r.label {
+            Some(l) => self.template(l, file, &mut sc),
+            None => Vec::new(),
+        };
         if self.errors.len() > before {
             return None;
         }
         Some(CRule {
+            label,
             id: r.id.node.clone(),
             severity,
             cite,

@@ -306,6 +306,11 @@ impl Engine {
                 evidence.push(line);
             }
         }
+        let custom_label = if rule.label.is_empty() {
+            None
+        } else {
+            Some(self.render(&rule.label, ctx)?)
+        };
         let pstep = step.and_then(|s| p.steps.get(s as usize));
         let source = &p.source;
         let (location_span, primary, label) = match pstep {
@@ -319,6 +324,7 @@ impl Engine {
                 format!("this proposal breaks `{}`", rule.id),
             ),
         };
+        let label = custom_label.unwrap_or(label);
         let lc = source.line_col(location_span.start);
         let location = Location {
             file: source.name().to_string(),

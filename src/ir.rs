@@ -302,6 +302,8 @@ pub struct CRule {
     pub message: Vec<Part>,
     /// The help template.
     pub help: Vec<Part>,
+    /// The label template (empty: a default label).
+    pub label: Vec<Part>,
     /// Number of locals.
     pub locals: u16,
     /// The policy file.

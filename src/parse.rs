@@ -153,6 +153,7 @@ fn rule_word(rule: &Rule) -> Option<&'static str> {
         | Rule::unless_clause
         | Rule::message_clause
         | Rule::help_clause
+        | Rule::label_clause
         | Rule::verdict_kw => {
             "a rule clause (`severity`, `cite`, `on`, `when`, `forbid`, `require`, `unless`, `message`, `help`)"
         }
@@ -394,6 +395,7 @@ impl Lower<'_> {
             unless: Vec::new(),
             message: None,
             help: None,
+            label: None,
             repeated: Vec::new(),
         };
         for clause in inner {
@@ -407,6 +409,7 @@ impl Lower<'_> {
                 Rule::verdict_clause => "forbid/require",
                 Rule::message_clause => "message",
                 Rule::help_clause => "help",
+                Rule::label_clause => "label",
                 _ => "unless",
             };
             let already = match rule {
@@ -417,6 +420,7 @@ impl Lower<'_> {
                 Rule::verdict_clause => r.verdict.is_some(),
                 Rule::message_clause => r.message.is_some(),
                 Rule::help_clause => r.help.is_some(),
+                Rule::label_clause => r.label.is_some(),
                 _ => false,
             };
             if already {
@@ -481,6 +485,7 @@ impl Lower<'_> {
                 }
                 Rule::message_clause => r.message = Some(self.string(ci.next()?)),
                 Rule::help_clause => r.help = Some(self.string(ci.next()?)),
+                Rule::label_clause => r.label = Some(self.string(ci.next()?)),
                 _ => {}
             }
         }
