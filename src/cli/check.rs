@@ -49,8 +49,21 @@ pub fn run(args: &Args) -> Exit {
         Some(dir) => match Engine::load(dir) {
             Ok(e) => e,
             Err(errors) => {
+                let n = errors.len();
                 let report = Report::invalid(&dir.display().to_string(), None, errors);
-                print(args.format, vec![report]);
+                match args.format {
+                    Format::Json => print(args.format, vec![report]),
+                    Format::Human => {
+                        let diags: Vec<&Diagnostic> = report.diagnostics().collect();
+                        let mut text = render_human(&diags, color());
+                        text.push_str(&format!(
+                            "policy library `{}` is invalid ({n} error{}): no proposal was checked\n",
+                            dir.display(),
+                            plural(n)
+                        ));
+                        emit(&text);
+                    }
+                }
                 return Exit::Invalid;
             }
         },
