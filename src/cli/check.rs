@@ -139,6 +139,7 @@ fn collect(path: &Path, out: &mut Vec<(String, Result<Vec<u8>, Diagnostic>)>) {
         };
         let mut found: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
         found.sort();
+        let before = out.len();
         for p in found {
             if p.is_dir() {
                 collect(&p, out);
@@ -149,6 +150,11 @@ fn collect(path: &Path, out: &mut Vec<(String, Result<Vec<u8>, Diagnostic>)>) {
                 let n = p.display().to_string();
                 out.push((n, read(&p)));
             }
+        }
+        if out.len() == before {
+            let d = Diagnostic::bare(Code::Usage, format!("no `.proposal` or `.json` files in `{name}`"))
+                .with_help("pass proposal files, or a folder that holds some");
+            out.push((name, Err(d)));
         }
         return;
     }
