@@ -152,8 +152,11 @@ fn collect(path: &Path, out: &mut Vec<(String, Result<Vec<u8>, Diagnostic>)>) {
             }
         }
         if out.len() == before {
-            let d = Diagnostic::bare(Code::Usage, format!("no `.proposal` or `.json` files in `{name}`"))
-                .with_help("pass proposal files, or a folder that holds some");
+            let d = Diagnostic::bare(
+                Code::Usage,
+                format!("no `.proposal` or `.json` files in `{name}`"),
+            )
+            .with_help("pass proposal files, or a folder that holds some");
             out.push((name, Err(d)));
         }
         return;
@@ -175,10 +178,13 @@ fn read(path: &Path) -> Result<Vec<u8>, Diagnostic> {
 
 fn usage(format: Format, message: &str, help: &str) -> Exit {
     let d = Diagnostic::bare(Code::Usage, message).with_help(help);
-    print(
-        format,
-        vec![Report::invalid("<command line>", None, vec![d])],
-    );
+    match format {
+        Format::Json => print(
+            format,
+            vec![Report::invalid("<command line>", None, vec![d])],
+        ),
+        Format::Human => emit(&render_human(&[&d], color())),
+    }
     Exit::Invalid
 }
 
