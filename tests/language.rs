@@ -1,5 +1,8 @@
 //! The semantics of each language construct, one small library and proposal at a time.
-#![allow(clippy::panic, reason = "test helpers report setup failures by panicking")]
+#![allow(
+    clippy::panic,
+    reason = "test helpers report setup failures by panicking"
+)]
 
 use pactum::{CheckOptions, Code, Date, Engine, Proposal, SourceFile};
 
