@@ -1870,7 +1870,7 @@ impl<'a> Cx<'a> {
             Some("warning") => Severity::Warning,
             Some("note") => Severity::Note,
             Some(other) => {
-                let h = did_you_mean(other, ["error", "warning", "note"]).unwrap_or("error");
+                let h = did_you_mean(other, ["error", "warning", "note"]);
                 let span = r.severity.as_ref().map_or(r.id.span, |s| s.span);
                 self.err(
                     Code::RuleShape,
@@ -1879,9 +1879,10 @@ impl<'a> Cx<'a> {
                     format!("unknown severity `{other}`"),
                     "not a severity",
                 );
-                self.help(format!(
-                    "severities are error, warning and note; did you mean `{h}`?"
-                ));
+                match h {
+                    Some(h) => self.help(format!("did you mean `{h}`? severities are error, warning and note")),
+                    None => self.help("severities are error (a legal violation), warning (a political risk) and note"),
+                }
                 Severity::Error
             }
             None => {

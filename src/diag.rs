@@ -115,6 +115,8 @@ codes! {
     Internal => "pactum::eval::internal",
     /// A policy library path that escapes the library's root, or holds no policy file.
     LibraryPath => "pactum::load::path",
+    /// A rule violation (its diagnostic shows the rule id instead of this code).
+    Violation => "pactum::check::violation",
     /// A command-line usage error.
     Usage => "pactum::usage",
 }

@@ -331,7 +331,7 @@ impl Engine {
             line: lc.line,
             column: lc.column,
         };
-        let mut d = Diagnostic::error(Code::Internal, message.clone(), source, primary, label);
+        let mut d = Diagnostic::error(Code::Violation, message.clone(), source, primary, label);
         d.severity = rule.severity;
         d.rule = Some(rule.id.clone());
         if let Some(c) = &rule.cite {

@@ -227,8 +227,27 @@ struct Lower<'s> {
     errors: Vec<Diagnostic>,
 }
 
+/// A pair's span without the whitespace and comments pest lets trail inside it.
 fn span(p: &Pair<'_, Rule>) -> Span {
-    Span::from_pest(p.as_span())
+    let s = p.as_span();
+    let text = s.as_str();
+    let mut end = text.trim_end().len();
+    // A trailing line comment inside a non-atomic rule: cut back to the code before it.
+    while let Some(line_start) = text
+        .get(..end)
+        .and_then(|t| t.rfind('\n'))
+        .map(|i| i + 1)
+        .or(Some(0))
+    {
+        let line = text.get(line_start..end).unwrap_or("");
+        match line.find("//") {
+            Some(c) if line_start > 0 && line.get(..c).is_some_and(|b| b.trim().is_empty()) => {
+                end = text.get(..line_start).unwrap_or("").trim_end().len();
+            }
+            _ => break,
+        }
+    }
+    Span::new(s.start(), s.start() + end)
 }
 
 fn ident(p: Pair<'_, Rule>) -> Ident {
