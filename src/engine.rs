@@ -197,6 +197,7 @@ impl Engine {
         if let (Some(i), Some(slot)) = (step, ctx.locals.first_mut()) {
             *slot = Value::Step(i);
         }
+        let mut prefix: Option<Vec<Evidence>> = None;
         let result = (|| -> Result<(), EvalError> {
             if let Some(w) = &rule.when {
                 if !ctx.truth(w)? {
@@ -213,7 +214,7 @@ impl Engine {
                         ctx.fuel -= 1;
                         ctx.set_local(*local, item.clone())?;
                         if self.fires(rule, ctx)? {
-                            let v = self.explain(rule, step, Some(&item), p, ctx)?;
+                            let v = self.explain(rule, step, Some(&item), p, ctx, &mut prefix)?;
                             let at = match (&item, rule.each_is_step) {
                                 (Value::Step(s), true) => Some(*s),
                                 _ => step,
@@ -228,7 +229,7 @@ impl Engine {
                 }
                 None => {
                     if self.fires(rule, ctx)? {
-                        let v = self.explain(rule, step, None, p, ctx)?;
+                        let v = self.explain(rule, step, None, p, ctx, &mut prefix)?;
                         hits.push(Hit {
                             step,
                             rule: r,
@@ -268,18 +269,30 @@ impl Engine {
         binding: Option<&Value>,
         p: &Proposal,
         ctx: &mut Ctx<'_>,
+        prefix: &mut Option<Vec<Evidence>>,
     ) -> Result<Violation, EvalError> {
-        let saved = ctx.locals.clone();
-        ctx.trace = Some(Vec::new());
-        let traced = (|| -> Result<(), EvalError> {
-            if let Some(w) = &rule.when {
-                ctx.truth(w)?;
-            }
-            if let Some((local, coll)) = &rule.each {
-                ctx.eval(coll)?;
-                if let Some(b) = binding {
-                    ctx.set_local(*local, b.clone())?;
+        // The evidence of `when` and of the `each` collection is the same for every binding
+        // of one application: trace it once (a proposal-wide rule would otherwise rebuild
+        // `steps(...)` for each violation, quadratic in the proposal).
+        if prefix.is_none() {
+            ctx.trace = Some(Vec::new());
+            let traced = (|| -> Result<(), EvalError> {
+                if let Some(w) = &rule.when {
+                    ctx.truth(w)?;
                 }
+                if let Some((_, coll)) = &rule.each {
+                    ctx.eval(coll)?;
+                }
+                Ok(())
+            })();
+            *prefix = Some(ctx.trace.take().unwrap_or_default());
+            traced?;
+        }
+        let saved = ctx.locals.clone();
+        ctx.trace = Some(prefix.clone().unwrap_or_default());
+        let traced = (|| -> Result<(), EvalError> {
+            if let (Some((local, _)), Some(b)) = (&rule.each, binding) {
+                ctx.set_local(*local, b.clone())?;
             }
             if let Some(c) = &rule.cond {
                 ctx.truth(c)?;

@@ -89,6 +89,8 @@ impl<T: Eq> Eq for Spanned<T> {}
 pub struct SourceFile {
     name: Arc<str>,
     text: Arc<str>,
+    /// Byte offset of the start of each line, for O(log n) line lookups.
+    lines: Arc<[u32]>,
 }
 
 impl fmt::Debug for SourceFile {
@@ -109,9 +111,19 @@ pub struct LineCol {
 impl SourceFile {
     /// A source file from its name (a path, or a label such as `<input>`) and text.
     pub fn new(name: impl Into<Arc<str>>, text: impl Into<Arc<str>>) -> Self {
+        let text: Arc<str> = text.into();
+        let lines: Arc<[u32]> = std::iter::once(0)
+            .chain(
+                text.bytes()
+                    .enumerate()
+                    .filter(|&(_, b)| b == b'\n')
+                    .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
+            )
+            .collect();
         SourceFile {
             name: name.into(),
-            text: text.into(),
+            text,
+            lines,
         }
     }
 
@@ -139,10 +151,15 @@ impl SourceFile {
         while offset > 0 && !text.is_char_boundary(offset) {
             offset -= 1;
         }
-        let before = text.get(..offset).unwrap_or("");
-        let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let column = before.get(line_start..).unwrap_or("").chars().count() + 1;
+        let off = u32::try_from(offset).unwrap_or(u32::MAX);
+        // The last line start at or before the offset.
+        let idx = self
+            .lines
+            .partition_point(|&start| start <= off)
+            .saturating_sub(1);
+        let line = idx + 1;
+        let line_start = self.lines.get(idx).copied().unwrap_or(0) as usize;
+        let column = text.get(line_start..offset).unwrap_or("").chars().count() + 1;
         LineCol {
             line: u32::try_from(line).unwrap_or(u32::MAX),
             column: u32::try_from(column).unwrap_or(u32::MAX),
@@ -178,6 +195,20 @@ mod tests {
         assert_eq!(f.line_col(4), LineCol { line: 2, column: 1 });
         // past the end: clamps to the end
         assert_eq!(f.line_col(999), LineCol { line: 3, column: 1 });
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn line_col_agrees_with_a_naive_count(text in "[a\n\r\té ب]{0,60}", offset in 0u32..80) {
+            let f = SourceFile::new("t", text.as_str());
+            let mut o = (offset as usize).min(text.len());
+            while !text.is_char_boundary(o) { o -= 1; }
+            let before = &text[..o];
+            let line = before.matches('\n').count() as u32 + 1;
+            let start = before.rfind('\n').map_or(0, |i| i + 1);
+            let column = before[start..].chars().count() as u32 + 1;
+            proptest::prop_assert_eq!(f.line_col(offset), LineCol { line, column });
+        }
     }
 
     #[test]
