@@ -257,8 +257,8 @@ impl std::error::Error for Diagnostic {}
 impl miette::Diagnostic for Diagnostic {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         match &self.rule {
-            Some(rule) => Some(Box::new(rule.as_str())),
-            None => Some(Box::new(self.code.as_str())),
+            Some(rule) if self.code == Code::Violation => Some(Box::new(rule.as_str())),
+            _ => Some(Box::new(self.code.as_str())),
         }
     }
 

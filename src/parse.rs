@@ -155,7 +155,7 @@ fn rule_word(rule: &Rule) -> Option<&'static str> {
         | Rule::help_clause
         | Rule::label_clause
         | Rule::verdict_kw => {
-            "a rule clause (`severity`, `cite`, `on`, `when`, `forbid`, `require`, `unless`, `message`, `help`)"
+            "a rule clause (`severity`, `cite`, `on`, `when`, `forbid`, `require`, `unless`, `message`, `help`, `label`)"
         }
         Rule::or_op
         | Rule::and_op

@@ -168,7 +168,8 @@ pub fn render_human(diags: &[&Diagnostic], color: bool) -> String {
     let handler = miette::GraphicalReportHandler::new_themed(theme)
         .with_width(100)
         .with_links(false)
-        .with_context_lines(1);
+        .with_context_lines(1)
+        .with_wrap_lines(false);
     let mut out = String::new();
     for d in diags {
         if handler.render_report(&mut out, *d).is_err() {
