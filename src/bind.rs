@@ -245,17 +245,7 @@ impl Binder<'_> {
                 self.atom(v, name, ty, attr).map(Value::Atom)
             }
             (Ty::Set(elem), RawValue::List(items)) => {
-                let mut vals = Vec::with_capacity(items.len());
-                let mut ok = true;
-                for it in items {
-                    match self.value(it, elem, attr) {
-                        Some(x) => vals.push(x),
-                        None => ok = false,
-                    }
-                }
-                if !ok {
-                    return None;
-                }
+                let mut vals = self.values(items, elem, attr)?;
                 if elem.is_atom() {
                     let ids = vals.iter().filter_map(|x| match x {
                         Value::Atom(a) => Some(*a),
@@ -268,15 +258,7 @@ impl Binder<'_> {
                 }
             }
             (Ty::List(elem), RawValue::List(items)) => {
-                let mut vals = Vec::with_capacity(items.len());
-                let mut ok = true;
-                for it in items {
-                    match self.value(it, elem, attr) {
-                        Some(x) => vals.push(x),
-                        None => ok = false,
-                    }
-                }
-                ok.then(|| Value::List(vals.into()))
+                Some(Value::List(self.values(items, elem, attr)?.into()))
             }
             (Ty::Set(_) | Ty::List(_), _) => {
                 let shown = match &v.node {
@@ -292,6 +274,19 @@ impl Binder<'_> {
                 None
             }
         }
+    }
+
+    /// Converts every element (reporting each bad one); `None` if any was bad.
+    fn values(&mut self, items: &[Spanned<RawValue>], elem: &Ty, attr: &str) -> Option<Vec<Value>> {
+        let mut vals = Vec::with_capacity(items.len());
+        let mut ok = true;
+        for it in items {
+            match self.value(it, elem, attr) {
+                Some(x) => vals.push(x),
+                None => ok = false,
+            }
+        }
+        ok.then_some(vals)
     }
 
     fn atom(&mut self, v: &Spanned<RawValue>, name: &str, ty: &Ty, attr: &str) -> Option<AtomId> {

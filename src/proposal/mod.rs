@@ -546,6 +546,43 @@ pub(crate) fn finish(mut errors: Vec<Diagnostic>) -> Vec<Diagnostic> {
     errors
 }
 
+/// Test helpers shared by the text and JSON parser tests.
+#[cfg(test)]
+pub(crate) mod test_util {
+    use super::Proposal;
+    use crate::diag::{Code, Diagnostic};
+    use crate::source::LineCol;
+
+    /// A parser under test.
+    pub type ParseFn = fn(&str) -> Result<Proposal, Vec<Diagnostic>>;
+
+    /// The errors of an input that must not parse.
+    pub fn errs_with(parse: ParseFn, text: &str) -> Vec<Diagnostic> {
+        match parse(text) {
+            Ok(p) => panic!("expected errors, got {p:#?}"),
+            Err(e) => e,
+        }
+    }
+
+    /// The proposal of an input that must parse.
+    pub fn ok_with(parse: ParseFn, text: &str) -> Proposal {
+        match parse(text) {
+            Ok(p) => p,
+            Err(e) => panic!("unexpected errors: {e:#?}"),
+        }
+    }
+
+    /// Code, line and column of each error.
+    pub fn at(e: &[Diagnostic]) -> Vec<(Code, u32, u32)> {
+        e.iter()
+            .map(|d| {
+                let LineCol { line, column } = d.source.as_ref().unwrap().line_col(d.span.start);
+                (d.code, line, column)
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

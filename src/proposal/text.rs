@@ -792,30 +792,16 @@ impl Builder<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::proposal::test_util::{at, errs_with, ok_with};
     use crate::source::LineCol;
 
     fn errs(text: &str) -> Vec<Diagnostic> {
-        match Proposal::parse(text) {
-            Ok(p) => panic!("expected errors, got {p:#?}"),
-            Err(e) => e,
-        }
+        errs_with(Proposal::parse, text)
     }
 
     fn ok(text: &str) -> Proposal {
-        match Proposal::parse(text) {
-            Ok(p) => p,
-            Err(e) => panic!("unexpected errors: {e:#?}"),
-        }
-    }
-
-    /// Code, line and column of each error.
-    fn at(e: &[Diagnostic]) -> Vec<(Code, u32, u32)> {
-        e.iter()
-            .map(|d| {
-                let LineCol { line, column } = d.source.as_ref().unwrap().line_col(d.span.start);
-                (d.code, line, column)
-            })
-            .collect()
+        ok_with(Proposal::parse, text)
     }
 
     #[test]
