@@ -12,6 +12,7 @@ use crate::ast::{self, BinOp, Expr, ExprKind, FileId, Item, TypeExpr, VerdictKin
 use crate::bitset::AtomSet;
 use crate::diag::{Code, Diagnostic, Severity, did_you_mean};
 use crate::ir::*;
+use crate::limits::Limits;
 use crate::source::{SourceFile, Span};
 
 const BUILTIN_TYPES: [&str; 4] = ["bool", "int", "string", "date"];
@@ -67,12 +68,17 @@ struct Cx<'a> {
     alias_stack: Vec<String>,
     out: Compiled,
     attr_index: HashMap<String, AttrId>,
+    limits: Limits,
+    nodes: usize,
+    depth: u32,
+    over_limit: bool,
 }
 
 /// Compiles parsed files (parallel to `sources`) into a library.
 pub fn compile(
     sources: Vec<SourceFile>,
     files: &[ast::PolicyFile],
+    limits: &Limits,
 ) -> Result<Compiled, Vec<Diagnostic>> {
     let out = Compiled {
         sources: Vec::new(),
@@ -99,6 +105,10 @@ pub fn compile(
         alias_stack: Vec::new(),
         out,
         attr_index: HashMap::new(),
+        limits: limits.clone(),
+        nodes: 0,
+        depth: 0,
+        over_limit: false,
     };
     cx.run(files);
     let Cx {
@@ -826,198 +836,312 @@ impl<'a> Cx<'a> {
         c
     }
 
+    /// Compiles an expression, counting nodes and depth against the limits (definitions are
+    /// expanded at each use, so a library could otherwise grow exponentially).
     fn expr(&mut self, e: &Expr, file: FileId, sc: &mut Scope, hint: Option<&Ty>) -> (CExpr, Ty) {
         let bad = (CExpr::Const(Value::Bool(false)), Ty::Error);
+        if self.over_limit {
+            return bad;
+        }
+        self.nodes += 1;
+        // Expanded definitions nest: the limit counts the whole expanded depth.
+        let max_depth = self.limits.max_expr_depth;
+        if self.nodes > self.limits.max_compiled_nodes || self.depth >= max_depth {
+            self.over_limit = true;
+            let (code, msg) = if self.depth >= max_depth {
+                (
+                    Code::LimitNesting,
+                    "expressions nest too deeply once definitions are expanded".to_string(),
+                )
+            } else {
+                (
+                    Code::LimitExpansion,
+                    format!(
+                        "the library expands to more than {} expression nodes",
+                        self.limits.max_compiled_nodes
+                    ),
+                )
+            };
+            self.err(
+                code,
+                file,
+                e.span,
+                msg,
+                "the limit is reached while compiling this",
+            );
+            self.help("definitions are expanded at each use: avoid definitions that use another one many times over, or raise the limit in `Limits` if you embed pactum");
+            return bad;
+        }
+        self.depth += 1;
+        let out = self.expr_inner(e, file, sc, hint);
+        self.depth -= 1;
+        out
+    }
+
+    fn expr_inner(
+        &mut self,
+        e: &Expr,
+        file: FileId,
+        sc: &mut Scope,
+        hint: Option<&Ty>,
+    ) -> (CExpr, Ty) {
         match &e.kind {
             ExprKind::Bool(b) => (CExpr::Const(Value::Bool(*b)), Ty::Bool),
             ExprKind::Int(i) => (CExpr::Const(Value::Int(*i)), Ty::Int),
             ExprKind::Date(d) => (CExpr::Const(Value::Date(*d)), Ty::Date),
-            ExprKind::Str(s) => {
-                let id = match self.out.string_index.get(s) {
-                    Some(&id) => id,
-                    None => {
-                        let id = self.out.strings.len() as u32;
-                        self.out.strings.push(s.clone());
-                        self.out.string_index.insert(s.clone(), id);
-                        id
-                    }
-                };
-                (CExpr::Const(Value::Str(id)), Ty::Str)
-            }
+            ExprKind::Str(..) => self.compile_str(e, file, sc, hint),
             ExprKind::Name(n) => self.name(n, e.span, file, sc, hint),
-            ExprKind::List(items) => {
-                let elem_hint = hint.and_then(Ty::elem).cloned();
-                let mut elem = Ty::Empty;
-                let mut cs = Vec::new();
-                for it in items {
-                    let (c, t) = self.expr(it, file, sc, elem_hint.as_ref());
-                    match self.unify(&elem, &t) {
-                        Some(u) => elem = u,
-                        None => {
-                            let (a, b) = (self.out.ty_name(&elem), self.out.ty_name(&t));
-                            self.err(
-                                Code::TypeMismatch,
-                                file,
-                                it.span,
-                                format!(
-                                    "list elements must have one type: found `{b}` after `{a}`"
-                                ),
-                                format!("this is `{b}`"),
-                            );
-                            return bad;
-                        }
-                    }
-                    cs.push(c);
-                }
-                if matches!(elem, Ty::Set(_) | Ty::List(_) | Ty::Step(_)) && !sc.proposal_rule {
-                    let n = self.out.ty_name(&elem);
-                    self.err(
-                        Code::TypeMismatch,
-                        file,
-                        e.span,
-                        format!("lists of `{n}` are not supported"),
-                        "nested collection",
-                    );
-                    self.help("use `|` to combine sets");
-                    return bad;
-                }
-                let as_list = matches!(hint, Some(Ty::List(_)));
-                let consts: Option<Vec<Value>> = cs.iter().map(fold).collect();
-                if as_list || !elem.is_atom() {
-                    let ty = if as_list {
-                        Ty::List(Box::new(elem))
-                    } else {
-                        Ty::Set(Box::new(elem))
-                    };
-                    let sorted = !as_list;
-                    match consts {
-                        Some(mut vs) => {
-                            if sorted {
-                                sort_values(&mut vs);
-                            }
-                            (CExpr::Const(Value::List(vs.into())), ty)
-                        }
-                        None => (CExpr::MakeList(cs, sorted), ty),
-                    }
-                } else {
-                    let ty = Ty::Set(Box::new(elem));
-                    match consts {
-                        Some(vs) => {
-                            let ids = vs.iter().filter_map(|v| match v {
-                                Value::Atom(a) => Some(*a),
-                                _ => None,
-                            });
-                            (CExpr::Const(Value::Set(AtomSet::from_ids(ids))), ty)
-                        }
-                        None => (CExpr::MakeSet(cs), ty),
-                    }
-                }
-            }
+            ExprKind::List(..) => self.compile_list(e, file, sc, hint),
             ExprKind::Attr(obj, field) => self.attr(obj, field, e.span, file, sc),
-            ExprKind::Has(obj, field) => {
-                let (c, t) = self.expr(obj, file, sc, None);
-                match t {
-                    Ty::Step(kinds) => {
-                        let Some(local) = local_of(&c) else {
-                            return bad;
-                        };
-                        let slots =
-                            self.slots(&kinds, &field.node, file, field.span, &t_step(&kinds));
-                        match slots {
-                            Some((slots, _)) => (CExpr::StepHas { local, slots }, Ty::Bool),
-                            None => bad,
-                        }
-                    }
-                    Ty::Entity(types) => {
-                        match self.entity_field(&types, &field.node, file, field.span) {
-                            Some((attr, _)) => (CExpr::EntityHas(Box::new(c), attr), Ty::Bool),
-                            None => bad,
-                        }
-                    }
-                    Ty::Error => bad,
-                    other => {
-                        self.mismatch(file, obj.span, "a step or an entity", &other);
-                        bad
-                    }
-                }
-            }
-            ExprKind::Is(obj, ty) => {
-                let (c, t) = self.expr(obj, file, sc, None);
-                let target = self.resolve_ty(ty, file);
-                match (&t, &target) {
-                    (Ty::Entity(_), Ty::Entity(want)) => {
-                        let mask: Box<[bool]> = (0..self.out.types.len() as TypeId)
-                            .map(|i| want.contains(&i))
-                            .collect();
-                        (CExpr::IsType(Box::new(c), mask), Ty::Bool)
-                    }
-                    (Ty::Error, _) | (_, Ty::Error) => bad,
-                    (Ty::Entity(_), other) => {
-                        self.mismatch(file, ty.span(), "an entity type", other);
-                        bad
-                    }
-                    (other, _) => {
-                        self.mismatch(file, obj.span, "an entity", other);
-                        bad
-                    }
-                }
-            }
+            ExprKind::Has(..) => self.compile_has(e, file, sc, hint),
+            ExprKind::Is(..) => self.compile_is(e, file, sc, hint),
             ExprKind::Not(x) => {
                 let c = self.expect_bool(x, file, sc);
                 (not(c), Ty::Bool)
             }
             ExprKind::Binary(op, a, b) => self.binary(*op, a, b, e.span, file, sc),
-            ExprKind::Quant(q, binder, coll, body) => {
-                let is_steps = matches!(&coll.kind, ExprKind::Call(f, _) if f.node == "steps");
-                let (cc, ct) = self.expr(coll, file, sc, None);
-                let elem = match &ct {
-                    Ty::Set(t) | Ty::List(t) => (**t).clone(),
-                    Ty::Error => return bad,
-                    other => {
-                        self.mismatch(file, coll.span, "a set or list", other);
-                        return bad;
-                    }
-                };
-                let local = sc.alloc();
-                sc.vars.push(Var {
-                    name: binder.node.clone(),
-                    kind: VarKind::Local(local),
-                    ty: elem,
-                });
-                if is_steps {
-                    sc.steps_depth += 1;
-                }
-                let cb = self.expect_bool(body, file, sc);
-                if is_steps {
-                    sc.steps_depth -= 1;
-                }
-                sc.vars.pop();
-                (
-                    CExpr::Quant(*q, local, Box::new(cc), Box::new(cb)),
-                    Ty::Bool,
-                )
-            }
+            ExprKind::Quant(..) => self.compile_quant(e, file, sc, hint),
             ExprKind::Match(x, arms) => self.match_expr(x, arms, file, sc, hint),
-            ExprKind::If(c, a, b) => {
-                let cc = self.expect_bool(c, file, sc);
-                let (ca, ta) = self.expr(a, file, sc, hint);
-                let (cb, tb) = self.expr(b, file, sc, hint.or(Some(&ta)));
-                match self.unify(&ta, &tb) {
-                    Some(t) => (CExpr::If(Box::new(cc), Box::new(ca), Box::new(cb)), t),
-                    None => {
-                        let (x, y) = (self.out.ty_name(&ta), self.out.ty_name(&tb));
-                        self.err(
-                            Code::TypeMismatch,
-                            file,
-                            b.span,
-                            format!("`if` branches have different types: `{x}` and `{y}`"),
-                            format!("this is `{y}`"),
-                        );
-                        bad
-                    }
+            ExprKind::If(..) => self.compile_if(e, file, sc, hint),
+            ExprKind::Call(f, args) => self.call(f, args, e.span, file, sc, hint),
+        }
+    }
+
+    fn compile_str(
+        &mut self,
+        e: &Expr,
+        _file: FileId,
+        _sc: &mut Scope,
+        _hint: Option<&Ty>,
+    ) -> (CExpr, Ty) {
+        let bad = (CExpr::Const(Value::Bool(false)), Ty::Error);
+        let ExprKind::Str(s) = &e.kind else {
+            return bad;
+        };
+        let id = match self.out.string_index.get(s) {
+            Some(&id) => id,
+            None => {
+                let id = self.out.strings.len() as u32;
+                self.out.strings.push(s.clone());
+                self.out.string_index.insert(s.clone(), id);
+                id
+            }
+        };
+        (CExpr::Const(Value::Str(id)), Ty::Str)
+    }
+
+    fn compile_list(
+        &mut self,
+        e: &Expr,
+        file: FileId,
+        sc: &mut Scope,
+        hint: Option<&Ty>,
+    ) -> (CExpr, Ty) {
+        let bad = (CExpr::Const(Value::Bool(false)), Ty::Error);
+        let ExprKind::List(items) = &e.kind else {
+            return bad;
+        };
+        let elem_hint = hint.and_then(Ty::elem).cloned();
+        let mut elem = Ty::Empty;
+        let mut cs = Vec::new();
+        for it in items {
+            let (c, t) = self.expr(it, file, sc, elem_hint.as_ref());
+            match self.unify(&elem, &t) {
+                Some(u) => elem = u,
+                None => {
+                    let (a, b) = (self.out.ty_name(&elem), self.out.ty_name(&t));
+                    self.err(
+                        Code::TypeMismatch,
+                        file,
+                        it.span,
+                        format!("list elements must have one type: found `{b}` after `{a}`"),
+                        format!("this is `{b}`"),
+                    );
+                    return bad;
                 }
             }
-            ExprKind::Call(f, args) => self.call(f, args, e.span, file, sc, hint),
+            cs.push(c);
+        }
+        if matches!(elem, Ty::Set(_) | Ty::List(_) | Ty::Step(_)) && !sc.proposal_rule {
+            let n = self.out.ty_name(&elem);
+            self.err(
+                Code::TypeMismatch,
+                file,
+                e.span,
+                format!("lists of `{n}` are not supported"),
+                "nested collection",
+            );
+            self.help("use `|` to combine sets");
+            return bad;
+        }
+        let as_list = matches!(hint, Some(Ty::List(_)));
+        let consts: Option<Vec<Value>> = cs.iter().map(fold).collect();
+        if as_list || !elem.is_atom() {
+            let ty = if as_list {
+                Ty::List(Box::new(elem))
+            } else {
+                Ty::Set(Box::new(elem))
+            };
+            let sorted = !as_list;
+            match consts {
+                Some(mut vs) => {
+                    if sorted {
+                        sort_values(&mut vs);
+                    }
+                    (CExpr::Const(Value::List(vs.into())), ty)
+                }
+                None => (CExpr::MakeList(cs, sorted), ty),
+            }
+        } else {
+            let ty = Ty::Set(Box::new(elem));
+            match consts {
+                Some(vs) => {
+                    let ids = vs.iter().filter_map(|v| match v {
+                        Value::Atom(a) => Some(*a),
+                        _ => None,
+                    });
+                    (CExpr::Const(Value::Set(AtomSet::from_ids(ids))), ty)
+                }
+                None => (CExpr::MakeSet(cs), ty),
+            }
+        }
+    }
+
+    fn compile_has(
+        &mut self,
+        e: &Expr,
+        file: FileId,
+        sc: &mut Scope,
+        _hint: Option<&Ty>,
+    ) -> (CExpr, Ty) {
+        let bad = (CExpr::Const(Value::Bool(false)), Ty::Error);
+        let ExprKind::Has(obj, field) = &e.kind else {
+            return bad;
+        };
+        let (c, t) = self.expr(obj, file, sc, None);
+        match t {
+            Ty::Step(kinds) => {
+                let Some(local) = local_of(&c) else {
+                    return bad;
+                };
+                let slots = self.slots(&kinds, &field.node, file, field.span, &t_step(&kinds));
+                match slots {
+                    Some((slots, _)) => (CExpr::StepHas { local, slots }, Ty::Bool),
+                    None => bad,
+                }
+            }
+            Ty::Entity(types) => match self.entity_field(&types, &field.node, file, field.span) {
+                Some((attr, _)) => (CExpr::EntityHas(Box::new(c), attr), Ty::Bool),
+                None => bad,
+            },
+            Ty::Error => bad,
+            other => {
+                self.mismatch(file, obj.span, "a step or an entity", &other);
+                bad
+            }
+        }
+    }
+
+    fn compile_is(
+        &mut self,
+        e: &Expr,
+        file: FileId,
+        sc: &mut Scope,
+        _hint: Option<&Ty>,
+    ) -> (CExpr, Ty) {
+        let bad = (CExpr::Const(Value::Bool(false)), Ty::Error);
+        let ExprKind::Is(obj, ty) = &e.kind else {
+            return bad;
+        };
+        let (c, t) = self.expr(obj, file, sc, None);
+        let target = self.resolve_ty(ty, file);
+        match (&t, &target) {
+            (Ty::Entity(_), Ty::Entity(want)) => {
+                let mask: Box<[bool]> = (0..self.out.types.len() as TypeId)
+                    .map(|i| want.contains(&i))
+                    .collect();
+                (CExpr::IsType(Box::new(c), mask), Ty::Bool)
+            }
+            (Ty::Error, _) | (_, Ty::Error) => bad,
+            (Ty::Entity(_), other) => {
+                self.mismatch(file, ty.span(), "an entity type", other);
+                bad
+            }
+            (other, _) => {
+                self.mismatch(file, obj.span, "an entity", other);
+                bad
+            }
+        }
+    }
+
+    fn compile_quant(
+        &mut self,
+        e: &Expr,
+        file: FileId,
+        sc: &mut Scope,
+        _hint: Option<&Ty>,
+    ) -> (CExpr, Ty) {
+        let bad = (CExpr::Const(Value::Bool(false)), Ty::Error);
+        let ExprKind::Quant(q, binder, coll, body) = &e.kind else {
+            return bad;
+        };
+        let is_steps = matches!(&coll.kind, ExprKind::Call(f, _) if f.node == "steps");
+        let (cc, ct) = self.expr(coll, file, sc, None);
+        let elem = match &ct {
+            Ty::Set(t) | Ty::List(t) => (**t).clone(),
+            Ty::Error => return bad,
+            other => {
+                self.mismatch(file, coll.span, "a set or list", other);
+                return bad;
+            }
+        };
+        let local = sc.alloc();
+        sc.vars.push(Var {
+            name: binder.node.clone(),
+            kind: VarKind::Local(local),
+            ty: elem,
+        });
+        if is_steps {
+            sc.steps_depth += 1;
+        }
+        let cb = self.expect_bool(body, file, sc);
+        if is_steps {
+            sc.steps_depth -= 1;
+        }
+        sc.vars.pop();
+        (
+            CExpr::Quant(*q, local, Box::new(cc), Box::new(cb)),
+            Ty::Bool,
+        )
+    }
+
+    fn compile_if(
+        &mut self,
+        e: &Expr,
+        file: FileId,
+        sc: &mut Scope,
+        hint: Option<&Ty>,
+    ) -> (CExpr, Ty) {
+        let bad = (CExpr::Const(Value::Bool(false)), Ty::Error);
+        let ExprKind::If(c, a, b) = &e.kind else {
+            return bad;
+        };
+        let cc = self.expect_bool(c, file, sc);
+        let (ca, ta) = self.expr(a, file, sc, hint);
+        let (cb, tb) = self.expr(b, file, sc, hint.or(Some(&ta)));
+        match self.unify(&ta, &tb) {
+            Some(t) => (CExpr::If(Box::new(cc), Box::new(ca), Box::new(cb)), t),
+            None => {
+                let (x, y) = (self.out.ty_name(&ta), self.out.ty_name(&tb));
+                self.err(
+                    Code::TypeMismatch,
+                    file,
+                    b.span,
+                    format!("`if` branches have different types: `{x}` and `{y}`"),
+                    format!("this is `{y}`"),
+                );
+                bad
+            }
         }
     }
 

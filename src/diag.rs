@@ -117,6 +117,16 @@ codes! {
     LibraryPath => "pactum::load::path",
     /// A rule violation (its diagnostic shows the rule id instead of this code).
     Violation => "pactum::check::violation",
+    /// An input larger than `Limits::max_input_bytes`.
+    LimitSize => "pactum::limit::size",
+    /// Nesting deeper than the limits allow (policy brackets, expression depth, proposal lists).
+    LimitNesting => "pactum::limit::nesting",
+    /// A proposal with more steps than `Limits::max_steps`.
+    LimitSteps => "pactum::limit::steps",
+    /// A string or id longer than `Limits::max_string_bytes`.
+    LimitString => "pactum::limit::string",
+    /// A library whose definitions expand to more than `Limits::max_compiled_nodes`.
+    LimitExpansion => "pactum::limit::expansion",
     /// A command-line usage error.
     Usage => "pactum::usage",
 }

@@ -8,6 +8,7 @@ use crate::date::Date;
 use crate::diag::{Code, Diagnostic, Location, Severity};
 use crate::eval::{Bound, Ctx, EvalError, Evidence, Owner, elements};
 use crate::ir::*;
+use crate::limits::Limits;
 use crate::proposal::{Proposal, RawValue};
 use crate::report::{ErrorEntry, Report, Violation};
 use crate::source::{SourceFile, Span};
@@ -28,7 +29,7 @@ impl std::default::Default for CheckOptions {
         CheckOptions {
             as_of: None,
             deny_warnings: false,
-            budget: 50_000_000,
+            budget: Limits::default().eval_budget,
         }
     }
 }
@@ -74,12 +75,25 @@ impl Engine {
         Engine::from_sources(crate::library::read_dir(dir.as_ref())?)
     }
 
-    /// Compiles a library from in-memory sources.
+    /// Compiles a library from in-memory sources, with the default [`Limits`].
     pub fn from_sources(sources: Vec<SourceFile>) -> Result<Engine, Vec<Diagnostic>> {
+        Engine::from_sources_with(sources, &Limits::default())
+    }
+
+    /// Loads every `.policy` file under a folder, with these limits.
+    pub fn load_with(dir: impl AsRef<Path>, limits: &Limits) -> Result<Engine, Vec<Diagnostic>> {
+        Engine::from_sources_with(crate::library::read_dir(dir.as_ref())?, limits)
+    }
+
+    /// Compiles a library from in-memory sources, with these limits.
+    pub fn from_sources_with(
+        sources: Vec<SourceFile>,
+        limits: &Limits,
+    ) -> Result<Engine, Vec<Diagnostic>> {
         let mut files = Vec::new();
         let mut errors = Vec::new();
         for s in &sources {
-            match crate::parse::parse_policy(s) {
+            match crate::parse::parse_policy_with(s, limits) {
                 Ok(f) => files.push(f),
                 Err(e) => errors.extend(e),
             }
@@ -88,7 +102,7 @@ impl Engine {
             return Err(errors);
         }
         Ok(Engine {
-            lib: compile(sources, &files)?,
+            lib: compile(sources, &files, limits)?,
         })
     }
 

@@ -6,20 +6,34 @@ use pest::iterators::Pair;
 use crate::ast::*;
 use crate::date::Date;
 use crate::diag::{Code, Diagnostic};
+use crate::limits::Limits;
 use crate::source::{SourceFile, Span, Spanned};
 
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/policy.pest"]
 struct PolicyParser;
 
-/// Parses one policy file. Syntax errors come back as diagnostics with the file and span.
+/// Parses one policy file with the default [`Limits`].
 pub fn parse_policy(source: &SourceFile) -> Result<PolicyFile, Vec<Diagnostic>> {
+    parse_policy_with(source, &Limits::default())
+}
+
+/// Parses one policy file. Syntax errors come back as diagnostics with the file and span.
+///
+/// Stack use is bounded: pest's own native stack guard stops runaway recursion in the
+/// grammar ("stack limit reached" becomes a nesting diagnostic), lowering counts its depth
+/// against `limits.max_expr_depth`, and `&&`/`||` chains are built as balanced trees so a
+/// long chain is shallow.
+pub fn parse_policy_with(
+    source: &SourceFile,
+    limits: &Limits,
+) -> Result<PolicyFile, Vec<Diagnostic>> {
+    if source.text().len() > limits.max_input_bytes {
+        return Err(vec![too_large(source, limits.max_input_bytes)]);
+    }
     let pairs = PolicyParser::parse(Rule::file, source.text())
         .map_err(|e| vec![syntax_error(source, &e)])?;
-    let mut lower = Lower {
-        source,
-        errors: Vec::new(),
-    };
+    let mut lower = Lower::new(source, limits);
     let mut items = Vec::new();
     for pair in pairs.flatten().take(1) {
         for item in pair.into_inner() {
@@ -51,10 +65,7 @@ pub fn parse_expr(source: &SourceFile, offset: usize, text: &str) -> Result<Expr
         )
         .with_help("write `{name}` or `{binder.attribute}`; use `{{` and `}}` for literal braces")
     })?;
-    let mut lower = Lower {
-        source,
-        errors: Vec::new(),
-    };
+    let mut lower = Lower::new(source, &Limits::default());
     let pair = pairs
         .flatten()
         .find(|p| p.as_rule() == Rule::expr)
@@ -176,6 +187,20 @@ fn rule_word(rule: &Rule) -> Option<&'static str> {
 
 fn syntax_error(source: &SourceFile, e: &pest::error::Error<Rule>) -> Diagnostic {
     let (start, end) = pest_span(e);
+    if let pest::error::ErrorVariant::CustomError { message } = &e.variant {
+        if message.contains("limit reached") {
+            return Diagnostic::error(
+                Code::LimitNesting,
+                "policy text nested too deeply to parse",
+                source,
+                Span::new(start, end.max(start)),
+                "the parser's stack limit is reached here",
+            )
+            .with_help(
+                "reduce the nesting of brackets and expressions; split deep expressions with `def`",
+            );
+        }
+    }
     let text = source.text();
     let found: String = text
         .get(start..)
@@ -222,9 +247,83 @@ fn syntax_error(source: &SourceFile, e: &pest::error::Error<Rule>) -> Diagnostic
     d
 }
 
+/// The diagnostic for a file over the size limit.
+pub fn too_large(source: &SourceFile, max: usize) -> Diagnostic {
+    Diagnostic::error(
+        Code::LimitSize,
+        format!(
+            "`{}` is {} bytes, more than the limit of {max}",
+            source.name(),
+            source.text().len()
+        ),
+        source,
+        Span::new(0, 0),
+        "file too large",
+    )
+    .with_help("split the file, or raise `Limits::max_input_bytes` if you embed pactum")
+}
+
+/// Longest chain of set operators or attribute accesses in one expression.
+const MAX_CHAIN: usize = 64;
+
 struct Lower<'s> {
     source: &'s SourceFile,
     errors: Vec<Diagnostic>,
+    depth: u32,
+    max_depth: u32,
+    too_deep: bool,
+}
+
+impl<'s> Lower<'s> {
+    fn new(source: &'s SourceFile, limits: &Limits) -> Self {
+        Lower {
+            source,
+            errors: Vec::new(),
+            depth: 0,
+            max_depth: limits.max_expr_depth,
+            too_deep: false,
+        }
+    }
+
+    fn nesting_error(&mut self, span: Span, what: &str) {
+        if self.too_deep {
+            return;
+        }
+        self.too_deep = true;
+        self.errors.push(
+            Diagnostic::error(
+                Code::LimitNesting,
+                format!("{what} nested too deeply"),
+                self.source,
+                span,
+                "the nesting limit is reached here",
+            )
+            .with_help("split the expression with `def` definitions, or raise `Limits::max_expr_depth` if you embed pactum"),
+        );
+    }
+}
+
+/// Builds a balanced tree of one associative operator over its operands, so that a chain of
+/// n operands is log2(n) deep instead of n.
+fn balanced(op: BinOp, mut operands: Vec<Expr>) -> Option<Expr> {
+    while operands.len() > 1 {
+        let mut next = Vec::with_capacity(operands.len().div_ceil(2));
+        let mut it = operands.into_iter();
+        while let Some(a) = it.next() {
+            match it.next() {
+                Some(b) => {
+                    let span = a.span.join(b.span);
+                    next.push(Expr {
+                        kind: ExprKind::Binary(op, Box::new(a), Box::new(b)),
+                        span,
+                    });
+                }
+                None => next.push(a),
+            }
+        }
+        operands = next;
+    }
+    operands.pop()
 }
 
 /// A pair's span without the whitespace and comments pest lets trail inside it.
@@ -341,6 +440,17 @@ impl Lower<'_> {
     }
 
     fn type_expr(&mut self, p: Pair<'_, Rule>) -> Option<TypeExpr> {
+        if self.depth >= self.max_depth {
+            self.nesting_error(span(&p), "type");
+            return None;
+        }
+        self.depth += 1;
+        let t = self.type_expr_inner(p);
+        self.depth -= 1;
+        t
+    }
+
+    fn type_expr_inner(&mut self, p: Pair<'_, Rule>) -> Option<TypeExpr> {
         let sp = span(&p);
         match p.as_rule() {
             Rule::type_expr => {
@@ -523,95 +633,185 @@ impl Lower<'_> {
     }
 
     fn try_expr(&mut self, p: Pair<'_, Rule>) -> Option<Expr> {
+        // Pass through the grammar's single-child layers (a plain operand is an `expr` in an
+        // `or_expr` in an `and_expr` ... in a `postfix`) without recursing, so that only real
+        // operators and brackets with content cost stack.
+        let mut p = p;
+        loop {
+            let single = match p.as_rule() {
+                Rule::expr | Rule::paren => true,
+                Rule::or_expr
+                | Rule::and_expr
+                | Rule::not_expr
+                | Rule::cmp_expr
+                | Rule::set_expr
+                | Rule::postfix => p.clone().into_inner().nth(1).is_none(),
+                _ => false,
+            };
+            if !single {
+                break;
+            }
+            p = p.into_inner().next()?;
+        }
+        if self.depth >= self.max_depth {
+            self.nesting_error(span(&p), "expression");
+            return None;
+        }
+        self.depth += 1;
+        let e = self.try_expr_inner(p);
+        self.depth -= 1;
+        e
+    }
+
+    /// Dispatches on the rule; each construct has its own small function so that a deep
+    /// expression costs little stack per level, even in debug builds.
+    fn try_expr_inner(&mut self, p: Pair<'_, Rule>) -> Option<Expr> {
         let sp = span(&p);
-        let mk = |kind| Some(Expr { kind, span: sp });
         match p.as_rule() {
             Rule::expr | Rule::paren => self.try_expr(p.into_inner().next()?),
-            Rule::or_expr | Rule::and_expr | Rule::set_expr => {
-                let mut inner = p.into_inner();
-                let mut lhs = self.try_expr(inner.next()?)?;
-                while let Some(op) = inner.next() {
-                    let rhs = self.try_expr(inner.next()?)?;
-                    let op = match op.as_str() {
-                        "||" => BinOp::Or,
-                        "&&" => BinOp::And,
-                        "|" => BinOp::Union,
-                        "&" => BinOp::Inter,
-                        _ => BinOp::Diff,
-                    };
-                    let span = lhs.span.join(rhs.span);
-                    lhs = Expr {
-                        kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
-                        span,
-                    };
-                }
-                Some(lhs)
+            Rule::or_expr | Rule::and_expr => self.lower_logic(p, sp),
+            Rule::set_expr => self.lower_set_ops(p, sp),
+            Rule::not_expr => self.lower_not(p, sp),
+            Rule::cmp_expr => self.lower_cmp(p, sp),
+            Rule::postfix => self.lower_postfix(p, sp),
+            Rule::date => self.lower_date(p, sp),
+            Rule::int => self.lower_int(p, sp),
+            Rule::string => self.lower_string(p, sp),
+            Rule::list_lit => self.lower_list(p, sp),
+            Rule::call => self.lower_call(p, sp),
+            Rule::quantifier => self.lower_quantifier(p, sp),
+            Rule::match_expr => self.lower_match(p, sp),
+            Rule::if_expr => self.lower_if(p, sp),
+            Rule::ident => self.lower_name(p, sp),
+            _ => None,
+        }
+    }
+
+    #[inline(never)]
+    fn lower_logic(&mut self, p: Pair<'_, Rule>, _sp: Span) -> Option<Expr> {
+        let op = if p.as_rule() == Rule::or_expr {
+            BinOp::Or
+        } else {
+            BinOp::And
+        };
+        let mut operands = Vec::new();
+        for q in p.into_inner() {
+            if !matches!(q.as_rule(), Rule::or_op | Rule::and_op) {
+                operands.push(self.try_expr(q)?);
             }
-            Rule::not_expr => {
-                let mut nots = Vec::new();
-                let mut last = None;
-                for q in p.into_inner() {
-                    if q.as_rule() == Rule::not_op {
-                        nots.push(span(&q));
-                    } else {
-                        last = Some(q);
-                    }
-                }
-                let mut e = self.try_expr(last?)?;
-                for n in nots.into_iter().rev() {
-                    let span = n.join(e.span);
-                    e = Expr {
-                        kind: ExprKind::Not(Box::new(e)),
-                        span,
-                    };
-                }
-                Some(e)
+        }
+        balanced(op, operands)
+    }
+
+    #[inline(never)]
+    fn lower_set_ops(&mut self, p: Pair<'_, Rule>, _sp: Span) -> Option<Expr> {
+        let mut inner = p.into_inner();
+        let mut lhs = self.try_expr(inner.next()?)?;
+        let mut chain = 0;
+        while let Some(op) = inner.next() {
+            chain += 1;
+            if chain > MAX_CHAIN {
+                self.nesting_error(span(&op), "chain of set operators");
+                return None;
             }
-            Rule::cmp_expr => {
-                let mut inner = p.into_inner();
-                let lhs = self.try_expr(inner.next()?)?;
-                let Some(op) = inner.next() else {
-                    return Some(lhs);
+            let rhs = self.try_expr(inner.next()?)?;
+            let op = match op.as_str() {
+                "||" => BinOp::Or,
+                "&&" => BinOp::And,
+                "|" => BinOp::Union,
+                "&" => BinOp::Inter,
+                _ => BinOp::Diff,
+            };
+            let span = lhs.span.join(rhs.span);
+            lhs = Expr {
+                kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+                span,
+            };
+        }
+        Some(lhs)
+    }
+
+    #[inline(never)]
+    fn lower_not(&mut self, p: Pair<'_, Rule>, _sp: Span) -> Option<Expr> {
+        let mut nots = Vec::new();
+        let mut last = None;
+        for q in p.into_inner() {
+            if q.as_rule() == Rule::not_op {
+                nots.push(span(&q));
+            } else {
+                last = Some(q);
+            }
+        }
+        let e = self.try_expr(last?)?;
+        // `!!x` is `x`: keep one `!` for an odd count, none for an even one.
+        match nots.first() {
+            Some(first) if nots.len() % 2 == 1 => {
+                let span = first.join(e.span);
+                Some(Expr {
+                    kind: ExprKind::Not(Box::new(e)),
+                    span,
+                })
+            }
+            _ => Some(e),
+        }
+    }
+
+    #[inline(never)]
+    fn lower_cmp(&mut self, p: Pair<'_, Rule>, sp: Span) -> Option<Expr> {
+        let mk = |kind| Some(Expr { kind, span: sp });
+        let mut inner = p.into_inner();
+        let lhs = self.try_expr(inner.next()?)?;
+        let Some(op) = inner.next() else {
+            return Some(lhs);
+        };
+        let rhs = inner.next()?;
+        let kind = match op.as_rule() {
+            Rule::is_op => ExprKind::Is(Box::new(lhs), self.type_expr(rhs)?),
+            Rule::has_op => ExprKind::Has(Box::new(lhs), ident(rhs)),
+            _ => {
+                let text: String = op.as_str().split_whitespace().collect::<Vec<_>>().join(" ");
+                let op = match text.as_str() {
+                    "!=" => BinOp::Ne,
+                    "<=" => BinOp::Le,
+                    ">=" => BinOp::Ge,
+                    "<" => BinOp::Lt,
+                    ">" => BinOp::Gt,
+                    "in" => BinOp::In,
+                    "==" => BinOp::Eq,
+                    _ => BinOp::NotIn,
                 };
-                let rhs = inner.next()?;
-                let kind = match op.as_rule() {
-                    Rule::is_op => ExprKind::Is(Box::new(lhs), self.type_expr(rhs)?),
-                    Rule::has_op => ExprKind::Has(Box::new(lhs), ident(rhs)),
-                    _ => {
-                        let text: String =
-                            op.as_str().split_whitespace().collect::<Vec<_>>().join(" ");
-                        let op = match text.as_str() {
-                            "!=" => BinOp::Ne,
-                            "<=" => BinOp::Le,
-                            ">=" => BinOp::Ge,
-                            "<" => BinOp::Lt,
-                            ">" => BinOp::Gt,
-                            "in" => BinOp::In,
-                            "==" => BinOp::Eq,
-                            _ => BinOp::NotIn,
-                        };
-                        ExprKind::Binary(op, Box::new(lhs), Box::new(self.try_expr(rhs)?))
-                    }
-                };
-                mk(kind)
+                ExprKind::Binary(op, Box::new(lhs), Box::new(self.try_expr(rhs)?))
             }
-            Rule::postfix => {
-                let mut inner = p.into_inner();
-                let mut e = self.try_expr(inner.next()?)?;
-                for field in inner {
-                    let f = ident(field);
-                    let span = e.span.join(f.span);
-                    e = Expr {
-                        kind: ExprKind::Attr(Box::new(e), f),
-                        span,
-                    };
-                }
-                Some(e)
+        };
+        mk(kind)
+    }
+
+    #[inline(never)]
+    fn lower_postfix(&mut self, p: Pair<'_, Rule>, _sp: Span) -> Option<Expr> {
+        let mut inner = p.into_inner();
+        let mut e = self.try_expr(inner.next()?)?;
+        for (i, field) in inner.enumerate() {
+            if i >= MAX_CHAIN {
+                self.nesting_error(span(&field), "chain of attribute accesses");
+                return None;
             }
-            Rule::date => match Date::parse(p.as_str()) {
-                Ok(d) => mk(ExprKind::Date(d)),
-                Err(_) => {
-                    self.errors.push(
+            let f = ident(field);
+            let span = e.span.join(f.span);
+            e = Expr {
+                kind: ExprKind::Attr(Box::new(e), f),
+                span,
+            };
+        }
+        Some(e)
+    }
+
+    #[inline(never)]
+    fn lower_date(&mut self, p: Pair<'_, Rule>, sp: Span) -> Option<Expr> {
+        let mk = |kind| Some(Expr { kind, span: sp });
+        match Date::parse(p.as_str()) {
+            Ok(d) => mk(ExprKind::Date(d)),
+            Err(_) => {
+                self.errors.push(
                         Diagnostic::error(
                             Code::InvalidDate,
                             format!("`{}` is not a calendar date", p.as_str()),
@@ -621,83 +821,107 @@ impl Lower<'_> {
                         )
                         .with_help("dates are written YYYY-MM-DD and must exist (months 01-12, days within the month)"),
                     );
-                    None
-                }
-            },
-            Rule::int => match p.as_str().parse::<i64>() {
-                Ok(i) => mk(ExprKind::Int(i)),
-                Err(_) => {
-                    self.errors.push(
-                        Diagnostic::error(
-                            Code::PolicySyntax,
-                            "integer literal out of range",
-                            self.source,
-                            sp,
-                            "does not fit in 64 bits",
-                        )
-                        .with_help(
-                            "integers range from -9223372036854775808 to 9223372036854775807",
-                        ),
-                    );
-                    None
-                }
-            },
-            Rule::string => {
-                let s = self.string(p);
-                mk(ExprKind::Str(s.node))
+                None
             }
-            Rule::list_lit => {
-                let items = p.into_inner().map(|q| self.expr(q)).collect();
-                mk(ExprKind::List(items))
+        }
+    }
+
+    #[inline(never)]
+    fn lower_int(&mut self, p: Pair<'_, Rule>, sp: Span) -> Option<Expr> {
+        let mk = |kind| Some(Expr { kind, span: sp });
+        match p.as_str().parse::<i64>() {
+            Ok(i) => mk(ExprKind::Int(i)),
+            Err(_) => {
+                self.errors.push(
+                    Diagnostic::error(
+                        Code::PolicySyntax,
+                        "integer literal out of range",
+                        self.source,
+                        sp,
+                        "does not fit in 64 bits",
+                    )
+                    .with_help("integers range from -9223372036854775808 to 9223372036854775807"),
+                );
+                None
             }
-            Rule::call => {
-                let mut inner = p.into_inner();
-                let f = ident(inner.next()?);
-                let args = inner.map(|q| self.expr(q)).collect();
-                mk(ExprKind::Call(f, args))
-            }
-            Rule::quantifier => {
-                let mut inner = p.into_inner();
-                let q = if inner.next()?.as_str().starts_with("any") {
-                    Quant::Any
-                } else {
-                    Quant::All
-                };
-                let b = ident(inner.next()?);
-                let set = self.try_expr(inner.next()?)?;
-                let body = self.try_expr(inner.next()?)?;
-                mk(ExprKind::Quant(q, b, Box::new(set), Box::new(body)))
-            }
-            Rule::match_expr => {
-                let mut inner = p.into_inner();
-                let x = ident(inner.next()?);
-                let mut arms = Vec::new();
-                for arm in inner {
-                    let mut ai = arm.into_inner();
-                    let pat = ai.next()?;
-                    let kinds = pat
-                        .into_inner()
-                        .filter(|q| q.as_rule() == Rule::ident)
-                        .map(ident)
-                        .collect();
-                    let body = self.try_expr(ai.next()?)?;
-                    arms.push(Arm { kinds, body });
-                }
-                mk(ExprKind::Match(x, arms))
-            }
-            Rule::if_expr => {
-                let mut inner = p.into_inner();
-                let c = self.try_expr(inner.next()?)?;
-                let a = self.try_expr(inner.next()?)?;
-                let b = self.try_expr(inner.next()?)?;
-                mk(ExprKind::If(Box::new(c), Box::new(a), Box::new(b)))
-            }
-            Rule::ident => match p.as_str() {
-                "true" => mk(ExprKind::Bool(true)),
-                "false" => mk(ExprKind::Bool(false)),
-                s => mk(ExprKind::Name(s.to_string())),
-            },
-            _ => None,
+        }
+    }
+
+    #[inline(never)]
+    fn lower_string(&mut self, p: Pair<'_, Rule>, sp: Span) -> Option<Expr> {
+        let mk = |kind| Some(Expr { kind, span: sp });
+        let s = self.string(p);
+        mk(ExprKind::Str(s.node))
+    }
+
+    #[inline(never)]
+    fn lower_list(&mut self, p: Pair<'_, Rule>, sp: Span) -> Option<Expr> {
+        let mk = |kind| Some(Expr { kind, span: sp });
+        let items = p.into_inner().map(|q| self.expr(q)).collect();
+        mk(ExprKind::List(items))
+    }
+
+    #[inline(never)]
+    fn lower_call(&mut self, p: Pair<'_, Rule>, sp: Span) -> Option<Expr> {
+        let mk = |kind| Some(Expr { kind, span: sp });
+        let mut inner = p.into_inner();
+        let f = ident(inner.next()?);
+        let args = inner.map(|q| self.expr(q)).collect();
+        mk(ExprKind::Call(f, args))
+    }
+
+    #[inline(never)]
+    fn lower_quantifier(&mut self, p: Pair<'_, Rule>, sp: Span) -> Option<Expr> {
+        let mk = |kind| Some(Expr { kind, span: sp });
+        let mut inner = p.into_inner();
+        let q = if inner.next()?.as_str().starts_with("any") {
+            Quant::Any
+        } else {
+            Quant::All
+        };
+        let b = ident(inner.next()?);
+        let set = self.try_expr(inner.next()?)?;
+        let body = self.try_expr(inner.next()?)?;
+        mk(ExprKind::Quant(q, b, Box::new(set), Box::new(body)))
+    }
+
+    #[inline(never)]
+    fn lower_match(&mut self, p: Pair<'_, Rule>, sp: Span) -> Option<Expr> {
+        let mk = |kind| Some(Expr { kind, span: sp });
+        let mut inner = p.into_inner();
+        let x = ident(inner.next()?);
+        let mut arms = Vec::new();
+        for arm in inner {
+            let mut ai = arm.into_inner();
+            let pat = ai.next()?;
+            let kinds = pat
+                .into_inner()
+                .filter(|q| q.as_rule() == Rule::ident)
+                .map(ident)
+                .collect();
+            let body = self.try_expr(ai.next()?)?;
+            arms.push(Arm { kinds, body });
+        }
+        mk(ExprKind::Match(x, arms))
+    }
+
+    #[inline(never)]
+    fn lower_if(&mut self, p: Pair<'_, Rule>, sp: Span) -> Option<Expr> {
+        let mk = |kind| Some(Expr { kind, span: sp });
+        let mut inner = p.into_inner();
+        let c = self.try_expr(inner.next()?)?;
+        let a = self.try_expr(inner.next()?)?;
+        let b = self.try_expr(inner.next()?)?;
+        mk(ExprKind::If(Box::new(c), Box::new(a), Box::new(b)))
+    }
+
+    #[inline(never)]
+    fn lower_name(&mut self, p: Pair<'_, Rule>, sp: Span) -> Option<Expr> {
+        let mk = |kind| Some(Expr { kind, span: sp });
+        match p.as_str() {
+            "true" => mk(ExprKind::Bool(true)),
+            "false" => mk(ExprKind::Bool(false)),
+            s => mk(ExprKind::Name(s.to_string())),
         }
     }
 }

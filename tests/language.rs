@@ -1,6 +1,7 @@
 //! The semantics of each language construct, one small library and proposal at a time.
 #![allow(
     clippy::panic,
+    clippy::unwrap_used,
     reason = "test helpers report setup failures by panicking"
 )]
 

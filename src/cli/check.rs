@@ -165,6 +165,20 @@ fn collect(path: &Path, out: &mut Vec<(String, Result<Vec<u8>, Diagnostic>)>) {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, Diagnostic> {
+    let max = crate::limits::Limits::default().max_input_bytes;
+    if let Ok(meta) = std::fs::metadata(path) {
+        if meta.len() > max as u64 {
+            return Err(Diagnostic::bare(
+                Code::LimitSize,
+                format!(
+                    "`{}` is {} bytes, more than the limit of {max}",
+                    path.display(),
+                    meta.len()
+                ),
+            )
+            .with_help("split the proposal into several files"));
+        }
+    }
     std::fs::read(path).map_err(|e| {
         let d = Diagnostic::bare(Code::Io, format!("cannot read `{}`: {e}", path.display()));
         match e.kind() {

@@ -173,6 +173,93 @@ impl Proposal {
     /// Parses a file, picking the parser by extension: `.json` (any case) is JSON, anything
     /// else the text form.
     pub fn load(name: &str, text: &str) -> Result<Proposal, Vec<Diagnostic>> {
+        Self::load_with(name, text, &crate::limits::Limits::default())
+    }
+
+    /// Like [`Proposal::load`], checking the input against `limits`: the file's size before
+    /// parsing, then the number of steps and the length of every string and id.
+    pub fn load_with(
+        name: &str,
+        text: &str,
+        limits: &crate::limits::Limits,
+    ) -> Result<Proposal, Vec<Diagnostic>> {
+        let source = SourceFile::new(name, text);
+        if text.len() > limits.max_input_bytes {
+            return Err(vec![crate::parse::too_large(
+                &source,
+                limits.max_input_bytes,
+            )]);
+        }
+        let p = Self::load_unchecked(name, text)?;
+        let mut errors = Vec::new();
+        if p.steps.len() > limits.max_steps {
+            let span = p.steps.get(limits.max_steps).map_or(p.span, |s| s.span);
+            errors.push(
+                Diagnostic::error(
+                    crate::diag::Code::LimitSteps,
+                    format!(
+                        "proposal `{}` has {} steps, more than the limit of {}",
+                        p.id.node,
+                        p.steps.len(),
+                        limits.max_steps
+                    ),
+                    &p.source,
+                    span,
+                    "the limit is passed here",
+                )
+                .with_help("split the proposal into several files, or raise `Limits::max_steps` if you embed pactum"),
+            );
+        }
+        let max = limits.max_string_bytes;
+        let mut long = |s: &str, span: Span| {
+            if s.len() > max && errors.len() < 100 {
+                errors.push(
+                    Diagnostic::error(
+                        crate::diag::Code::LimitString,
+                        format!(
+                            "a string of {} bytes, more than the limit of {max}",
+                            s.len()
+                        ),
+                        &p.source,
+                        Span::new(span.start as usize, (span.start as usize).saturating_add(1)),
+                        "this string is too long",
+                    )
+                    .with_help(
+                        "shorten it, or raise `Limits::max_string_bytes` if you embed pactum",
+                    ),
+                );
+            }
+        };
+        long(&p.id.node, p.id.span);
+        if let Some(t) = &p.title {
+            long(&t.node, t.span);
+        }
+        for step in &p.steps {
+            long(&step.id.node, step.id.span);
+            long(&step.kind.node, step.kind.span);
+            if let Some(n) = &step.note {
+                long(&n.node, n.span);
+            }
+            for a in &step.attrs {
+                long(&a.name.node, a.name.span);
+                let mut stack = vec![&a.value];
+                while let Some(v) = stack.pop() {
+                    match &v.node {
+                        RawValue::Str(s) | RawValue::Ident(s) => long(s, v.span),
+                        RawValue::List(items) => stack.extend(items.iter()),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(p)
+        } else {
+            Err(errors)
+        }
+    }
+
+    fn load_unchecked(name: &str, text: &str) -> Result<Proposal, Vec<Diagnostic>> {
         let is_json = std::path::Path::new(name)
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("json"));

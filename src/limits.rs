@@ -1,0 +1,40 @@
+//! Limits on input and work, so that hostile or broken input gets a diagnostic instead of
+//! exhausting memory, the stack or time. Every limit has a safe default; an embedder can set
+//! its own through [`Limits`].
+
+/// Limits on what pactum accepts and how much work a check may do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest file (policy or proposal) in bytes.
+    pub max_input_bytes: usize,
+    /// Deepest nesting of `(`, `[` and `{` in a policy file.
+    pub max_policy_nesting: u32,
+    /// Deepest expression tree in a policy file (after `&&`/`||` chains are balanced).
+    pub max_expr_depth: u32,
+    /// Most expression nodes a library may compile to, definitions expanded.
+    pub max_compiled_nodes: usize,
+    /// Most steps in one proposal.
+    pub max_steps: usize,
+    /// Longest string value or id in a proposal, in bytes.
+    pub max_string_bytes: usize,
+    /// Evaluation budget per proposal: quantifier iterations and `each` bindings.
+    pub eval_budget: u64,
+}
+
+/// Deepest nesting of lists in a proposal (text or JSON). Fixed: the proposal format has no
+/// use for nested lists, so 32 is far beyond any valid input.
+pub const MAX_PROPOSAL_NESTING: usize = crate::proposal::MAX_LIST_DEPTH;
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_input_bytes: 64 * 1024 * 1024,
+            max_policy_nesting: 32,
+            max_expr_depth: 128,
+            max_compiled_nodes: 1_000_000,
+            max_steps: 1_000_000,
+            max_string_bytes: 64 * 1024,
+            eval_budget: 50_000_000,
+        }
+    }
+}
