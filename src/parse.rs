@@ -189,16 +189,7 @@ fn syntax_error(source: &SourceFile, e: &pest::error::Error<Rule>) -> Diagnostic
     let (start, end) = pest_span(e);
     if let pest::error::ErrorVariant::CustomError { message } = &e.variant {
         if message.contains("limit reached") {
-            return Diagnostic::error(
-                Code::LimitNesting,
-                "policy text nested too deeply to parse",
-                source,
-                Span::new(start, end.max(start)),
-                "the parser's stack limit is reached here",
-            )
-            .with_help(
-                "reduce the nesting of brackets and expressions; split deep expressions with `def`",
-            );
+            return limit_error(source, Span::new(start, end.max(start)), message);
         }
     }
     let text = source.text();
@@ -245,6 +236,31 @@ fn syntax_error(source: &SourceFile, e: &pest::error::Error<Rule>) -> Diagnostic
         d = d.with_help("see docs/language.md for the syntax of policy files");
     }
     d
+}
+
+/// The diagnostic for pest's own limits: its native stack guard ("stack limit reached") or a
+/// call limit that the embedding program set with `pest::set_call_limit` ("call limit
+/// reached"). pactum itself never sets the call limit.
+pub fn limit_error(source: &SourceFile, span: Span, message: &str) -> Diagnostic {
+    if message.contains("call limit") {
+        Diagnostic::error(
+            Code::LimitSize,
+            "the parser's call limit was reached",
+            source,
+            span,
+            "parsing stopped here",
+        )
+        .with_help("the program embedding pactum set a pest call limit (`pest::set_call_limit`) too low for this file; raise or remove it")
+    } else {
+        Diagnostic::error(
+            Code::LimitNesting,
+            "text nested too deeply to parse",
+            source,
+            span,
+            "the parser's stack limit is reached here",
+        )
+        .with_help("reduce the nesting of brackets and expressions")
+    }
 }
 
 /// The diagnostic for a file over the size limit.

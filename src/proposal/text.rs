@@ -385,6 +385,11 @@ fn convert_pest_error(
         InputLocation::Span((s, _)) => s,
     };
     let (span, found) = token_at(text, pos);
+    if let ErrorVariant::CustomError { message } = &e.variant {
+        if message.contains("limit reached") {
+            return crate::parse::limit_error(source, span, message);
+        }
+    }
     let mut positives: Vec<Rule> = match &e.variant {
         ErrorVariant::ParsingError { positives, .. } => positives.clone(),
         ErrorVariant::CustomError { .. } => Vec::new(),
