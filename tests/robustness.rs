@@ -499,3 +499,39 @@ fn nesting_at_the_limit_fits_a_small_thread_stack() {
         }
     }
 }
+
+#[test]
+fn an_engine_shared_by_8_threads_gives_the_sequential_results() {
+    let engine = std::sync::Arc::new(Engine::standard());
+    let mut files: Vec<String> = std::fs::read_dir("policies/examples")
+        .unwrap()
+        .map(|e| e.unwrap().path().display().to_string())
+        .collect();
+    files.sort();
+    let proposals: Vec<Proposal> = files
+        .iter()
+        .map(|f| Proposal::load(f, &std::fs::read_to_string(f).unwrap()).unwrap())
+        .collect();
+    let proposals = std::sync::Arc::new(proposals);
+    let opts = CheckOptions { as_of: pactum::Date::parse("2026-11-29").ok(), ..CheckOptions::default() };
+    let sequential: Vec<String> =
+        proposals.iter().map(|p| serde_json::to_string(&engine.check_with(p, &opts)).unwrap()).collect();
+    let handles: Vec<_> = (0..8)
+        .map(|t| {
+            let (engine, proposals, opts) = (engine.clone(), proposals.clone(), opts.clone());
+            std::thread::spawn(move || {
+                // Each thread walks the proposals from a different starting point.
+                let n = proposals.len();
+                let mut out = vec![String::new(); n];
+                for k in 0..n {
+                    let i = (k + t * 3) % n;
+                    out[i] = serde_json::to_string(&engine.check_with(&proposals[i], &opts)).unwrap();
+                }
+                out
+            })
+        })
+        .collect();
+    for h in handles {
+        assert_eq!(h.join().unwrap(), sequential);
+    }
+}
