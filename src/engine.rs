@@ -53,6 +53,62 @@ pub struct RuleInfo<'a> {
     pub file: &'a str,
 }
 
+/// What checks exercised, per rule (in id order, as [`Engine::rules`]): how often the rule
+/// applied (its `when` held), how many violations it reported, and how often each of its
+/// `unless` exceptions spared a binding that would otherwise have been a violation.
+/// Filled by [`Engine::check_with_coverage`]; add up several checks with [`Coverage::merge`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Coverage {
+    /// Per rule: applications whose `when` held (or that have no `when`).
+    pub applied: Vec<u64>,
+    /// Per rule: violations reported.
+    pub fired: Vec<u64>,
+    /// Per rule, per `unless` clause in source order: bindings it spared.
+    pub unless_taken: Vec<Vec<u64>>,
+}
+
+impl Coverage {
+    /// Zero counts for every rule and exception of an engine's library.
+    pub fn new(engine: &Engine) -> Coverage {
+        let rules = &engine.lib.rules;
+        Coverage {
+            applied: vec![0; rules.len()],
+            fired: vec![0; rules.len()],
+            unless_taken: rules.iter().map(|r| vec![0; r.unless.len()]).collect(),
+        }
+    }
+
+    /// Adds another coverage of the same library.
+    pub fn merge(&mut self, other: &Coverage) {
+        fn add(a: &mut Vec<u64>, b: &[u64]) {
+            if a.len() < b.len() {
+                a.resize(b.len(), 0);
+            }
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
+        }
+        add(&mut self.applied, &other.applied);
+        add(&mut self.fired, &other.fired);
+        if self.unless_taken.len() < other.unless_taken.len() {
+            self.unless_taken
+                .resize(other.unless_taken.len(), Vec::new());
+        }
+        for (a, b) in self.unless_taken.iter_mut().zip(&other.unless_taken) {
+            add(a, b);
+        }
+    }
+}
+
+fn bump(v: &mut Vec<u64>, i: usize) {
+    if v.len() <= i {
+        v.resize(i + 1, 0);
+    }
+    if let Some(x) = v.get_mut(i) {
+        *x += 1;
+    }
+}
+
 struct Hit {
     step: Option<u32>,
     rule: u32,
@@ -128,6 +184,26 @@ impl Engine {
 
     /// Checks a proposal. No I/O, no shared state: safe to call from many threads.
     pub fn check_with(&self, proposal: &Proposal, opts: &CheckOptions) -> Report {
+        self.check_inner(proposal, opts, &mut None)
+    }
+
+    /// Checks a proposal like [`Engine::check_with`], and adds what the check exercised
+    /// (rules applied and fired, `unless` exceptions taken) to `coverage`.
+    pub fn check_with_coverage(
+        &self,
+        proposal: &Proposal,
+        opts: &CheckOptions,
+        coverage: &mut Coverage,
+    ) -> Report {
+        self.check_inner(proposal, opts, &mut Some(coverage))
+    }
+
+    fn check_inner(
+        &self,
+        proposal: &Proposal,
+        opts: &CheckOptions,
+        cov: &mut Option<&mut Coverage>,
+    ) -> Report {
         let file = proposal.source.name().to_string();
         let bound = match bind(&self.lib, proposal) {
             Ok(b) => b,
@@ -159,6 +235,7 @@ impl Engine {
                     &mut ctx,
                     &mut hits,
                     &mut errors,
+                    cov,
                 );
             }
         }
@@ -166,7 +243,16 @@ impl Engine {
             let Some(rule) = self.lib.rules.get(r as usize) else {
                 continue;
             };
-            self.apply(r, rule, None, proposal, &mut ctx, &mut hits, &mut errors);
+            self.apply(
+                r,
+                rule,
+                None,
+                proposal,
+                &mut ctx,
+                &mut hits,
+                &mut errors,
+                cov,
+            );
         }
         hits.sort_by(|a, b| {
             (a.step.unwrap_or(u32::MAX), &a.violation.rule, a.rule).cmp(&(
@@ -205,6 +291,7 @@ impl Engine {
         ctx: &mut Ctx<'_>,
         hits: &mut Vec<Hit>,
         errors: &mut Vec<(Option<u32>, Diagnostic)>,
+        cov: &mut Option<&mut Coverage>,
     ) {
         ctx.locals.clear();
         ctx.locals.resize(rule.locals as usize, Value::Bool(false));
@@ -218,6 +305,9 @@ impl Engine {
                     return Ok(());
                 }
             }
+            if let Some(c) = cov {
+                bump(&mut c.applied, r as usize);
+            }
             match &rule.each {
                 Some((local, coll)) => {
                     let items = elements(&ctx.eval(coll)?)?;
@@ -227,7 +317,7 @@ impl Engine {
                         }
                         ctx.fuel -= 1;
                         ctx.set_local(*local, item.clone())?;
-                        if self.fires(rule, ctx)? {
+                        if self.fires(r, rule, ctx, cov)? {
                             let v = self.explain(rule, step, Some(&item), p, ctx, &mut prefix)?;
                             let at = match (&item, rule.each_is_step) {
                                 (Value::Step(s), true) => Some(*s),
@@ -242,7 +332,7 @@ impl Engine {
                     }
                 }
                 None => {
-                    if self.fires(rule, ctx)? {
+                    if self.fires(r, rule, ctx, cov)? {
                         let v = self.explain(rule, step, None, p, ctx, &mut prefix)?;
                         hits.push(Hit {
                             step,
@@ -259,7 +349,13 @@ impl Engine {
         }
     }
 
-    fn fires(&self, rule: &CRule, ctx: &mut Ctx<'_>) -> Result<bool, EvalError> {
+    fn fires(
+        &self,
+        r: u32,
+        rule: &CRule,
+        ctx: &mut Ctx<'_>,
+        cov: &mut Option<&mut Coverage>,
+    ) -> Result<bool, EvalError> {
         let hit = match &rule.cond {
             None => true,
             Some(c) => ctx.truth(c)? == rule.forbid,
@@ -267,10 +363,21 @@ impl Engine {
         if !hit {
             return Ok(false);
         }
-        for u in &rule.unless {
+        for (k, u) in rule.unless.iter().enumerate() {
             if ctx.truth(u)? {
+                if let Some(c) = cov {
+                    if c.unless_taken.len() <= r as usize {
+                        c.unless_taken.resize(r as usize + 1, Vec::new());
+                    }
+                    if let Some(taken) = c.unless_taken.get_mut(r as usize) {
+                        bump(taken, k);
+                    }
+                }
                 return Ok(false);
             }
+        }
+        if let Some(c) = cov {
+            bump(&mut c.fired, r as usize);
         }
         Ok(true)
     }
@@ -380,6 +487,7 @@ impl Engine {
             rule: rule.id.clone(),
             severity: rule.severity,
             step: pstep.map(|s| s.id.node.clone()),
+            binding: binding.map(|b| self.display(b, ctx.bound)),
             message,
             cite: rule.cite.clone(),
             help,

@@ -41,10 +41,12 @@ pub mod parse;
 pub mod proposal;
 pub mod report;
 pub mod source;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use date::Date;
 pub use diag::{Code, Diagnostic, Severity};
-pub use engine::{CheckOptions, Engine};
+pub use engine::{CheckOptions, Coverage, Engine};
 pub use limits::Limits;
 pub use proposal::Proposal;
 pub use report::{Report, RunReport, Violation};

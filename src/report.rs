@@ -28,6 +28,11 @@ pub struct Violation {
     pub severity: Severity,
     /// The offending step's id (`null` for a proposal-wide violation).
     pub step: Option<String>,
+    /// The `each` binding that fired (`p` in `forbid each p in ...`), as displayed: an
+    /// entity's id, a step's id. `None` for a rule without `each`. Not part of the JSON
+    /// report (its keys are fixed); `pactum test` compares it.
+    #[serde(skip)]
+    pub binding: Option<String>,
     /// What is wrong.
     pub message: String,
     /// The legal basis.
