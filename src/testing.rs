@@ -82,11 +82,14 @@ impl Default for Config {
     }
 }
 
+/// An attribute's name and value.
+type NamedValue = (Arc<str>, RawValue);
+
 /// A step before it becomes part of a proposal: its kind, its attributes, its own date.
 #[derive(Clone, Debug)]
 struct GenStep {
     kind: Arc<str>,
-    attrs: Vec<(Arc<str>, RawValue)>,
+    attrs: Vec<NamedValue>,
     date: Option<Date>,
 }
 
@@ -127,7 +130,7 @@ pub fn proposals_with(engine: &Engine, config: &Config) -> BoxedStrategy<Proposa
 fn step_strategy(lib: &Compiled, k: usize, config: &Config) -> Option<BoxedStrategy<GenStep>> {
     let info = lib.kinds.get(k)?;
     let kind: Arc<str> = Arc::from(info.name.as_str());
-    let mut attrs: Vec<BoxedStrategy<Option<(Arc<str>, RawValue)>>> = Vec::new();
+    let mut attrs: Vec<BoxedStrategy<Option<NamedValue>>> = Vec::new();
     for f in &info.fields {
         let name: Arc<str> = Arc::from(f.name.as_str());
         let required = !f.optional && f.default.is_none();

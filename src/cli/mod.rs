@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod check;
+mod explore;
+mod test;
 
 /// Exit codes (fixed by the CLI contract).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -55,6 +57,10 @@ struct Cli {
 enum Command {
     /// Check proposal files (`.proposal` or `.json`) or folders of them.
     Check(check::Args),
+    /// Run a policy library's tests (DIR/tests/) and report rule and `unless` coverage.
+    Test(test::Args),
+    /// Generate proposals and report how the rules interact, with minimal witnesses.
+    Explore(explore::Args),
 }
 
 /// Runs the command line.
@@ -73,6 +79,8 @@ pub fn main() -> ExitCode {
     };
     let exit = match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Test(args) => test::run(&args),
+        Command::Explore(args) => explore::run(&args),
     };
     exit.into()
 }
