@@ -718,6 +718,21 @@ pub fn human(run: &TestRun, color: bool) -> String {
             "\ncoverage of `{}`: {fired}/{rules} rules fired, {taken}/{unless} unless exceptions taken\n",
             lib.library
         ));
+        out.push_str("  applied  fired  rule\n");
+        for r in &lib.coverage {
+            out.push_str(&format!("  {:>7}  {:>5}  {}\n", r.applied, r.fired, r.rule));
+            for u in &r.unless {
+                out.push_str(&format!(
+                    "  {:>7}  {:>5}    unless #{} ({}): taken {} time{}\n",
+                    "",
+                    "",
+                    u.info.index,
+                    u.info.location,
+                    u.taken,
+                    plural(u.taken as usize)
+                ));
+            }
+        }
         for r in &lib.coverage {
             if r.fired == 0 {
                 out.push_str(&format!("  never fired: {}\n", r.rule));
