@@ -54,6 +54,8 @@ pub struct Field {
     pub optional: bool,
     /// `= expr`, if any.
     pub default: Option<Expr>,
+    /// `excludes other`: no fact may list a value in both attributes.
+    pub excludes: Option<Ident>,
 }
 
 /// A type as written.
@@ -168,6 +170,15 @@ pub struct Unless {
     pub span: Span,
 }
 
+/// `allow LINT because "reason"`: silences one lint for this rule.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Allow {
+    /// The lint's kebab-case name.
+    pub lint: Ident,
+    /// Why.
+    pub reason: Spanned<String>,
+}
+
 /// A rule.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RuleDecl {
@@ -193,6 +204,8 @@ pub struct RuleDecl {
     pub help: Option<Spanned<String>>,
     /// `label "..."`: what to say at the offending span.
     pub label: Option<Spanned<String>>,
+    /// `allow LINT because "reason"` clauses.
+    pub allows: Vec<Allow>,
     /// Spans of clauses given more than once (an error).
     pub repeated: Vec<(String, Span)>,
 }

@@ -95,6 +95,11 @@ pub fn compile(
         proposal_rules: Vec::new(),
         strings: Vec::new(),
         string_index: HashMap::new(),
+        defs: Vec::new(),
+        used_defs: BTreeSet::new(),
+        used_atoms: BTreeSet::new(),
+        used_attrs: BTreeSet::new(),
+        set_attrs: BTreeSet::new(),
     };
     let mut cx = Cx {
         sources: &sources,
@@ -262,6 +267,7 @@ impl<'a> Cx<'a> {
                     Item::Def(d) => {
                         if self.declare_value(&mut value_names, &d.name, fi) {
                             self.defs.insert(d.name.node.clone(), (d, fi));
+                            self.out.defs.push((d.name.node.clone(), fi, d.name.span));
                         }
                     }
                     Item::Rule(r) => rules.push((r, fi)),
@@ -576,6 +582,7 @@ impl<'a> Cx<'a> {
                 ty,
                 optional: f.optional,
                 default: None,
+                excludes: f.excludes.as_ref().map(|e| (e.node.clone(), e.span)),
                 file,
                 span: f.name.span,
             });
@@ -737,6 +744,9 @@ impl<'a> Cx<'a> {
                 continue;
             };
             let ty = field.ty.clone();
+            if let Some(&a) = self.attr_index.get(&name.node) {
+                self.out.set_attrs.insert(a);
+            }
             if let Some(v) = self.const_value(value, file, &ty) {
                 if let Some(&a) = self.attr_index.get(&name.node) {
                     if let Some(slot) = values.get_mut(a as usize) {
@@ -1031,7 +1041,10 @@ impl<'a> Cx<'a> {
                 }
             }
             Ty::Entity(types) => match self.entity_field(&types, &field.node, file, field.span) {
-                Some((attr, _)) => (CExpr::EntityHas(Box::new(c), attr), Ty::Bool),
+                Some((attr, _)) => {
+                    self.out.used_attrs.insert(attr);
+                    (CExpr::EntityHas(Box::new(c), attr), Ty::Bool)
+                }
                 None => bad,
             },
             Ty::Error => bad,
@@ -1189,6 +1202,7 @@ impl<'a> Cx<'a> {
             return self.expand(def, dfile, &[], span, file, sc, hint);
         }
         if let Some(&atom) = self.out.atom_index.get(n) {
+            self.out.used_atoms.insert(atom);
             let ty = match self.out.atoms.get(atom as usize).map(|a| a.kind) {
                 Some(AtomKind::Entity(t)) if t != TypeId::MAX => Ty::Entity(BTreeSet::from([t])),
                 Some(AtomKind::Variant(e)) => Ty::Enum(e),
@@ -1230,6 +1244,7 @@ impl<'a> Cx<'a> {
         hint: Option<&Ty>,
     ) -> (CExpr, Ty) {
         let name = def.name.node.clone();
+        self.out.used_defs.insert(name.clone());
         if self.expanding.contains(&name) {
             let chain = self.expanding.join(" -> ");
             self.err(
@@ -1355,6 +1370,7 @@ impl<'a> Cx<'a> {
                     self.mismatch(file, a.span, "`entry_into_force` of type `date`", &et);
                     return bad;
                 }
+                self.out.used_attrs.insert(eif);
                 let terminated = self.attr_index.get("terminated").copied().filter(|_| {
                     types.iter().all(|t| {
                         self.out.types.get(*t as usize).is_some_and(|et| {
@@ -1364,6 +1380,9 @@ impl<'a> Cx<'a> {
                         })
                     })
                 });
+                if let Some(t) = terminated {
+                    self.out.used_attrs.insert(t);
+                }
                 (
                     CExpr::InForce {
                         inst: Box::new(ci),
@@ -1487,6 +1506,20 @@ impl<'a> Cx<'a> {
                 self.help(format!("the step kinds are: {list}"));
             }
         }
+    }
+
+    fn entity_field_used(
+        &mut self,
+        types: &BTreeSet<TypeId>,
+        field: &str,
+        file: FileId,
+        span: Span,
+    ) -> Option<(AttrId, Ty)> {
+        let r = self.entity_field(types, field, file, span);
+        if let Some((a, _)) = &r {
+            self.out.used_attrs.insert(*a);
+        }
+        r
     }
 
     fn entity_field(
@@ -1638,7 +1671,8 @@ impl<'a> Cx<'a> {
                     self.help("write the value out");
                     return bad;
                 }
-                let Some((attr, ty)) = self.entity_field(&types, &field.node, file, field.span)
+                let Some((attr, ty)) =
+                    self.entity_field_used(&types, &field.node, file, field.span)
                 else {
                     return bad;
                 };
@@ -2022,7 +2056,14 @@ impl<'a> Cx<'a> {
             }
         };
         let cite = r.cite.as_ref().and_then(|(inst, art)| {
-            let Some(&a) = self.out.atom_index.get(&inst.node) else {
+            let found = self.out.atom_index.get(&inst.node).copied();
+            if let Some(a) = found {
+                self.out.used_atoms.insert(a);
+                if let Some(&t) = self.attr_index.get("title") {
+                    self.out.used_attrs.insert(t);
+                }
+            }
+            let Some(a) = found else {
                 let h = did_you_mean(&inst.node, self.out.atom_index.keys().map(String::as_str)).map(str::to_string);
                 self.err(Code::UnknownName, file, inst.span, format!("unknown instrument `{}`", inst.node), "not a declared fact");
                 match h {
@@ -2173,6 +2214,13 @@ impl<'a> Cx<'a> {
         }
         Some(CRule {
             label,
+            allows: r
+                .allows
+                .iter()
+                .map(|a| (a.lint.node.clone(), a.lint.span, a.reason.node.clone()))
+                .collect(),
+            unless_spans: r.unless.iter().map(|u| u.span).collect(),
+            verdict_span: v.span,
             id: r.id.node.clone(),
             severity,
             cite,

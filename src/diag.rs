@@ -127,6 +127,32 @@ codes! {
     LimitString => "pactum::limit::string",
     /// A library whose definitions expand to more than `Limits::max_compiled_nodes`.
     LimitExpansion => "pactum::limit::expansion",
+    /// Lint: a rule without `cite`.
+    LintMissingCite => "pactum::lint::missing_cite",
+    /// Lint: a rule without `help`.
+    LintMissingHelp => "pactum::lint::missing_help",
+    /// Lint: a definition nothing uses.
+    LintUnusedDefinition => "pactum::lint::unused_definition",
+    /// Lint: a fact nothing names and no proposal can name.
+    LintUnusedEntity => "pactum::lint::unused_entity",
+    /// Lint: an entity attribute never read and never set.
+    LintUnusedAttribute => "pactum::lint::unused_attribute",
+    /// Lint: facts that contradict each other.
+    LintContradictoryFacts => "pactum::lint::contradictory_facts",
+    /// Lint: a rule that can never fire.
+    LintNeverFires => "pactum::lint::rule_never_fires",
+    /// Lint: a rule that fires on every step it applies to.
+    LintAlwaysFires => "pactum::lint::rule_always_fires",
+    /// Lint: a rule made redundant by another.
+    LintRedundant => "pactum::lint::redundant_rule",
+    /// Lint: two rules no step can satisfy together.
+    LintConflict => "pactum::lint::conflicting_rules",
+    /// Lint: an exception that never applies.
+    LintUnlessNever => "pactum::lint::unless_never_applies",
+    /// Lint: an exception that always applies.
+    LintUnlessAlways => "pactum::lint::unless_always_applies",
+    /// Lint: an `allow` naming no lint.
+    LintUnknown => "pactum::lint::unknown_lint",
     /// A command-line usage error.
     Usage => "pactum::usage",
 }
@@ -267,7 +293,12 @@ impl std::error::Error for Diagnostic {}
 impl miette::Diagnostic for Diagnostic {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         match &self.rule {
-            Some(rule) if self.code == Code::Violation => Some(Box::new(rule.as_str())),
+            Some(rule)
+                if self.code == Code::Violation
+                    || self.code.as_str().starts_with("pactum::lint::") =>
+            {
+                Some(Box::new(rule.as_str()))
+            }
             _ => Some(Box::new(self.code.as_str())),
         }
     }

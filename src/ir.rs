@@ -107,6 +107,8 @@ pub struct FieldInfo {
     pub optional: bool,
     /// Its default.
     pub default: Option<Default>,
+    /// `excludes other`: the attribute it may share no value with.
+    pub excludes: Option<(String, Span)>,
     /// Where it is declared.
     pub file: FileId,
     /// Its span.
@@ -304,6 +306,12 @@ pub struct CRule {
     pub help: Vec<Part>,
     /// The label template (empty: a default label).
     pub label: Vec<Part>,
+    /// `allow LINT because "reason"`: lint name, its span, the reason.
+    pub allows: Vec<(String, Span, String)>,
+    /// Spans of the `unless` clauses, in order.
+    pub unless_spans: Vec<Span>,
+    /// Span of the verdict clause.
+    pub verdict_span: Span,
     /// Number of locals.
     pub locals: u16,
     /// The policy file.
@@ -343,6 +351,16 @@ pub struct Compiled {
     pub strings: Vec<String>,
     /// Literal by text.
     pub string_index: HashMap<String, u32>,
+    /// Definitions: name, file, span of the name.
+    pub defs: Vec<(String, FileId, Span)>,
+    /// Definitions used by some rule, fact or other used definition.
+    pub used_defs: BTreeSet<String>,
+    /// Atoms named anywhere in the library (rules, definitions, facts, citations).
+    pub used_atoms: BTreeSet<AtomId>,
+    /// Entity attributes read by some rule or definition (or by `cite` and `in_force`).
+    pub used_attrs: BTreeSet<AttrId>,
+    /// Entity attributes that some fact gives explicitly.
+    pub set_attrs: BTreeSet<AttrId>,
 }
 
 impl Compiled {

@@ -37,6 +37,7 @@ pub mod eval;
 pub mod ir;
 pub mod library;
 pub mod limits;
+pub mod lint;
 pub mod parse;
 pub mod proposal;
 pub mod report;

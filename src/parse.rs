@@ -166,7 +166,7 @@ fn rule_word(rule: &Rule) -> Option<&'static str> {
         | Rule::help_clause
         | Rule::label_clause
         | Rule::verdict_kw => {
-            "a rule clause (`severity`, `cite`, `on`, `when`, `forbid`, `require`, `unless`, `message`, `help`, `label`)"
+            "a rule clause (`severity`, `cite`, `on`, `when`, `forbid`, `require`, `unless`, `message`, `help`, `label`, `allow`)"
         }
         Rule::or_op
         | Rule::and_op
@@ -441,9 +441,11 @@ impl Lower<'_> {
         let ty = self.type_expr(inner.next()?)?;
         let mut optional = false;
         let mut default = None;
+        let mut excludes = None;
         for q in inner {
             match q.as_rule() {
                 Rule::optional => optional = true,
+                Rule::excludes => excludes = q.into_inner().next().map(ident),
                 _ => default = Some(self.expr(q)),
             }
         }
@@ -452,6 +454,7 @@ impl Lower<'_> {
             ty,
             optional,
             default,
+            excludes,
         })
     }
 
@@ -541,6 +544,7 @@ impl Lower<'_> {
             message: None,
             help: None,
             label: None,
+            allows: Vec::new(),
             repeated: Vec::new(),
         };
         for clause in inner {
@@ -555,6 +559,7 @@ impl Lower<'_> {
                 Rule::message_clause => "message",
                 Rule::help_clause => "help",
                 Rule::label_clause => "label",
+                Rule::allow_clause => "allow",
                 _ => "unless",
             };
             let already = match rule {
@@ -631,6 +636,11 @@ impl Lower<'_> {
                 Rule::message_clause => r.message = Some(self.string(ci.next()?)),
                 Rule::help_clause => r.help = Some(self.string(ci.next()?)),
                 Rule::label_clause => r.label = Some(self.string(ci.next()?)),
+                Rule::allow_clause => {
+                    let lint = ident(ci.next()?);
+                    let reason = self.string(ci.next()?);
+                    r.allows.push(Allow { lint, reason });
+                }
                 _ => {}
             }
         }

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 mod check;
 mod explore;
+mod lint;
 mod test;
 
 /// Exit codes (fixed by the CLI contract).
@@ -57,6 +58,8 @@ struct Cli {
 enum Command {
     /// Check proposal files (`.proposal` or `.json`) or folders of them.
     Check(check::Args),
+    /// Check policy libraries: everything `check` rejects, plus named lints.
+    Lint(lint::Args),
     /// Run a policy library's tests (DIR/tests/) and report rule and `unless` coverage.
     Test(test::Args),
     /// Generate proposals and report how the rules interact, with minimal witnesses.
@@ -79,6 +82,7 @@ pub fn main() -> ExitCode {
     };
     let exit = match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Lint(args) => lint::run(&args),
         Command::Test(args) => test::run(&args),
         Command::Explore(args) => explore::run(&args),
     };

@@ -1,0 +1,252 @@
+//! `pactum lint`: check policy libraries without any proposal.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::cli::{Exit, Format, color, emit};
+use crate::diag::{Diagnostic, Location, Severity};
+use crate::engine::Engine;
+use crate::lint::{LINTS, LintOptions, LintReport, lint, lint_info};
+use crate::report::render_human;
+
+/// Arguments of `pactum lint`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+    /// Turn a lint off (repeatable).
+    #[arg(long, value_name = "LINT")]
+    allow: Vec<String>,
+    /// Make a lint an error, or `warnings` to make every warning fail (repeatable).
+    #[arg(long, value_name = "LINT|warnings")]
+    deny: Vec<String>,
+    /// Print the lints and exit.
+    #[arg(long)]
+    list: bool,
+    /// Policy library folders (default: `policies/`).
+    #[arg(value_name = "DIR")]
+    dirs: Vec<PathBuf>,
+}
+
+/// One library's findings.
+#[derive(Debug, Serialize)]
+struct LibraryResult {
+    path: String,
+    valid: bool,
+    findings: Vec<Finding>,
+    not_analysed: Vec<NotAnalysed>,
+}
+
+#[derive(Debug, Serialize)]
+struct NotAnalysed {
+    rule: String,
+    reason: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Finding {
+    lint: Option<String>,
+    code: &'static str,
+    severity: Severity,
+    message: String,
+    help: Option<String>,
+    notes: Vec<String>,
+    location: Option<Location>,
+    related: Vec<RelatedOut>,
+}
+
+#[derive(Debug, Serialize)]
+struct RelatedOut {
+    message: String,
+    location: Location,
+}
+
+fn finding(d: &Diagnostic) -> Finding {
+    Finding {
+        lint: d.rule.clone(),
+        code: d.code.as_str(),
+        severity: d.severity,
+        message: d.message.clone(),
+        help: d.help.clone(),
+        notes: d.notes.clone(),
+        location: d.location(),
+        related: d
+            .related
+            .iter()
+            .map(|r| {
+                let lc = r.source.line_col(r.span.start);
+                RelatedOut {
+                    message: r.label.clone(),
+                    location: Location {
+                        file: r.source.name().to_string(),
+                        line: lc.line,
+                        column: lc.column,
+                    },
+                }
+            })
+            .collect(),
+    }
+}
+
+/// Runs the lints and prints the findings.
+pub fn run(args: &Args) -> Exit {
+    if args.list {
+        let mut text = String::new();
+        for l in LINTS {
+            text.push_str(&format!(
+                "{:<24} {:<8} {:<40} {}\n",
+                l.name,
+                l.default.as_str(),
+                l.code.as_str(),
+                l.summary
+            ));
+        }
+        emit(&text);
+        return Exit::Ok;
+    }
+    let mut opts = LintOptions::default();
+    for name in args
+        .allow
+        .iter()
+        .chain(args.deny.iter().filter(|d| *d != "warnings"))
+    {
+        if lint_info(name).is_none() {
+            let names: Vec<&str> = LINTS.iter().map(|l| l.name).collect();
+            let hint = crate::diag::did_you_mean(name, names.iter().copied()).map_or_else(
+                || "run `pactum lint --list` to see the lints".to_string(),
+                |h| format!("did you mean `{h}`?"),
+            );
+            let d = Diagnostic::bare(crate::diag::Code::Usage, format!("unknown lint `{name}`"))
+                .with_help(hint);
+            emit(&render_human(&[&d], color()));
+            return Exit::Invalid;
+        }
+    }
+    opts.allow = args.allow.iter().cloned().collect();
+    opts.deny = args
+        .deny
+        .iter()
+        .filter(|d| *d != "warnings")
+        .cloned()
+        .collect();
+    opts.deny_warnings = args.deny.iter().any(|d| d == "warnings");
+    let dirs = if args.dirs.is_empty() {
+        vec![PathBuf::from("policies")]
+    } else {
+        args.dirs.clone()
+    };
+    let mut results = Vec::new();
+    let mut reports: Vec<(String, Result<LintReport, Vec<Diagnostic>>)> = Vec::new();
+    for dir in &dirs {
+        let name = dir.display().to_string();
+        match Engine::load(dir) {
+            Ok(engine) => reports.push((name, Ok(lint(&engine, &opts)))),
+            Err(errors) => reports.push((name, Err(errors))),
+        }
+    }
+    let mut exit = Exit::Ok;
+    let mut all: Vec<Diagnostic> = Vec::new();
+    let mut summary = String::new();
+    for (name, r) in &reports {
+        match r {
+            Err(errors) => {
+                exit = Exit::Invalid;
+                all.extend(errors.iter().cloned());
+                summary.push_str(&format!(
+                    "{name}: invalid ({} error{})\n",
+                    errors.len(),
+                    plural(errors.len())
+                ));
+                results.push(LibraryResult {
+                    path: name.clone(),
+                    valid: false,
+                    findings: errors.iter().map(finding).collect(),
+                    not_analysed: Vec::new(),
+                });
+            }
+            Ok(report) => {
+                let (mut e, mut w, mut n) = (0, 0, 0);
+                for d in &report.diagnostics {
+                    match d.severity {
+                        Severity::Error => e += 1,
+                        Severity::Warning => w += 1,
+                        Severity::Note => n += 1,
+                    }
+                }
+                if e > 0 || (opts.deny_warnings && w > 0) {
+                    exit = exit.max(Exit::Violations);
+                }
+                all.extend(report.diagnostics.iter().cloned());
+                summary.push_str(&format!(
+                    "{name}: {e} error{}, {w} warning{}, {n} note{}",
+                    plural(e),
+                    plural(w),
+                    plural(n)
+                ));
+                summary.push_str(&format!(
+                    " ({} rules; {} questions decided exactly, {} candidate pairs)",
+                    report.rules, report.solver_calls, report.candidate_pairs
+                ));
+                if !report.not_analysed.is_empty() {
+                    let list: Vec<String> = report
+                        .not_analysed
+                        .iter()
+                        .map(|(r, why)| format!("`{r}` ({why})"))
+                        .collect();
+                    summary.push_str(&format!(
+                        "; not analysed by the semantic lints: {}",
+                        list.join(", ")
+                    ));
+                }
+                summary.push('\n');
+                results.push(LibraryResult {
+                    path: name.clone(),
+                    valid: true,
+                    findings: report.diagnostics.iter().map(finding).collect(),
+                    not_analysed: report
+                        .not_analysed
+                        .iter()
+                        .map(|(r, why)| NotAnalysed {
+                            rule: r.clone(),
+                            reason: why.clone(),
+                        })
+                        .collect(),
+                });
+            }
+        }
+    }
+    match args.format {
+        Format::Json => {
+            let (mut e, mut w, mut n) = (0, 0, 0);
+            for d in &all {
+                match d.severity {
+                    Severity::Error => e += 1,
+                    Severity::Warning => w += 1,
+                    Severity::Note => n += 1,
+                }
+            }
+            let json = serde_json::json!({
+                "version": 1,
+                "libraries": results,
+                "summary": { "libraries": reports.len(), "errors": e, "warnings": w, "notes": n },
+            });
+            emit(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&json).unwrap_or_default()
+            ));
+        }
+        Format::Human => {
+            let refs: Vec<&Diagnostic> = all.iter().collect();
+            let mut text = render_human(&refs, color());
+            text.push_str(&summary);
+            emit(&text);
+        }
+    }
+    exit
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}

@@ -1,0 +1,786 @@
+//! Symbolic evaluation: a compiled rule, applied to one step of one kind, as Boolean
+//! formulas over the step's possible attribute values.
+//!
+//! Every schema domain the lints reason about is finite: a boolean, an enum, an entity of
+//! some types, a set of those. Each attribute becomes variables (a one-hot choice among the
+//! candidate atoms, one membership variable per candidate for a set, a presence variable if
+//! it is optional). Integers, dates and strings are compared only with each other and with
+//! the library's constants, so a finite set of representative values (each constant and its
+//! neighbours) realises every distinct outcome of those comparisons. The result is exact for
+//! every construct except those that [`Unsupported`] names; a rule that uses one is left out
+//! of the semantic lints (and the lint report says so).
+
+use std::collections::BTreeSet;
+
+use crate::ast::Quant;
+use crate::eval::BoundStep;
+use crate::ir::*;
+use crate::lint::sat::{F, Fm};
+
+/// A construct the symbolic evaluator does not model exactly.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unsupported(pub &'static str);
+
+type R<T> = Result<T, Unsupported>;
+
+/// The kind of a scalar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scalar {
+    /// `int`
+    Int,
+    /// `date` (days since 1970-01-01)
+    Date,
+    /// `string` (symbol id; `u32::MAX` as i64 stands for "any other string")
+    Str,
+}
+
+/// The representative values of each scalar type.
+#[derive(Clone, Debug, Default)]
+pub struct Reps {
+    ints: Vec<i64>,
+    dates: Vec<i64>,
+    strs: Vec<i64>,
+}
+
+/// The symbol standing for a string that no policy mentions.
+pub const OTHER_STRING: i64 = u32::MAX as i64;
+
+impl Reps {
+    /// Representatives from the library's constants.
+    pub fn of(lib: &Compiled) -> Reps {
+        let mut ints = BTreeSet::from([-2, -1, 0, 1, 2]);
+        let mut dates = BTreeSet::new();
+        let collect = |v: &Value, ints: &mut BTreeSet<i64>, dates: &mut BTreeSet<i64>| match v {
+            Value::Int(i) => {
+                for d in -2..=2 {
+                    ints.insert(i.saturating_add(d));
+                }
+            }
+            Value::Date(d) => {
+                for k in -2..=2 {
+                    dates.insert(i64::from(d.days()) + k);
+                }
+            }
+            _ => {}
+        };
+        for r in &lib.rules {
+            let mut stack: Vec<&CExpr> = Vec::new();
+            stack.extend(r.when.iter());
+            stack.extend(r.cond.iter());
+            stack.extend(r.unless.iter());
+            stack.extend(r.each.iter().map(|(_, c)| c));
+            while let Some(e) = stack.pop() {
+                if let CExpr::Const(v) | CExpr::Fact { value: v, .. } = e {
+                    collect(v, &mut ints, &mut dates);
+                }
+                children(e, &mut stack);
+            }
+        }
+        for f in &lib.facts {
+            for v in f.iter().flatten() {
+                collect(v, &mut ints, &mut dates);
+            }
+        }
+        if dates.is_empty() {
+            dates.extend([20_000, 20_001, 20_002]);
+        }
+        let mut strs: Vec<i64> = (0..lib.strings.len() as i64).collect();
+        strs.push(OTHER_STRING);
+        Reps {
+            ints: ints.into_iter().collect(),
+            dates: dates.into_iter().collect(),
+            strs,
+        }
+    }
+
+    fn of_kind(&self, s: Scalar) -> &[i64] {
+        match s {
+            Scalar::Int => &self.ints,
+            Scalar::Date => &self.dates,
+            Scalar::Str => &self.strs,
+        }
+    }
+}
+
+/// The children of a compiled expression.
+pub fn children<'a>(e: &'a CExpr, out: &mut Vec<&'a CExpr>) {
+    match e {
+        CExpr::EntityAttr { obj, .. } | CExpr::EntityHas(obj, _) => out.push(obj),
+        CExpr::Not(a) | CExpr::Count(a) | CExpr::IsType(a, _) => out.push(a),
+        CExpr::And(a, b)
+        | CExpr::Or(a, b)
+        | CExpr::Eq(a, b)
+        | CExpr::Lt(a, b)
+        | CExpr::In(a, b)
+        | CExpr::Union(a, b)
+        | CExpr::Inter(a, b)
+        | CExpr::Diff(a, b)
+        | CExpr::Quant(_, _, a, b) => {
+            out.push(a);
+            out.push(b);
+        }
+        CExpr::InForce { inst, date, .. } => {
+            out.push(inst);
+            out.push(date);
+        }
+        CExpr::Match { arms, .. } => out.extend(arms.iter()),
+        CExpr::If(a, b, c) => {
+            out.push(a);
+            out.push(b);
+            out.push(c);
+        }
+        CExpr::MakeSet(xs) | CExpr::MakeList(xs, _) => out.extend(xs.iter()),
+        _ => {}
+    }
+}
+
+/// A symbolic value.
+#[derive(Clone, Debug)]
+pub enum Sv {
+    /// A condition.
+    Bool(F),
+    /// An atom: for each candidate, "the value is this atom".
+    Atom(Vec<(AtomId, F)>),
+    /// A set of atoms: for each candidate, "it is a member" (others are not). `ordered`: it
+    /// came from a list, whose order and duplicates the formulas do not model.
+    Set(Vec<(AtomId, F)>, bool),
+    /// A scalar: for each representative, "the value is this one".
+    Scalar(Scalar, Vec<(i64, F)>),
+    /// The step under analysis.
+    Step,
+}
+
+/// One attribute's variables.
+#[derive(Clone, Debug)]
+pub enum Slot {
+    /// A boolean.
+    Bool(F),
+    /// One atom among candidates.
+    Atom(Vec<(AtomId, F)>),
+    /// A set (or list) of candidates.
+    Set(Vec<(AtomId, F)>, bool),
+    /// A scalar among representatives.
+    Scalar(Scalar, Vec<(i64, F)>),
+}
+
+/// The variables of one step of one kind.
+#[derive(Debug)]
+pub struct Space<'a> {
+    /// The library.
+    pub lib: &'a Compiled,
+    /// The kind.
+    pub kind: KindId,
+    /// Formulas.
+    pub fm: Fm,
+    /// Presence and value of each attribute slot.
+    pub slots: Vec<(F, Slot)>,
+    /// The step's date.
+    pub date: Vec<(i64, F)>,
+    /// The evaluation date.
+    pub as_of: Vec<(i64, F)>,
+    /// Well-formedness: exactly one choice for each one-hot variable group.
+    pub valid: F,
+    /// The representatives.
+    pub reps: Reps,
+}
+
+fn candidates(lib: &Compiled, ty: &Ty) -> Option<Vec<AtomId>> {
+    Some(match ty {
+        Ty::Entity(ts) => lib
+            .atoms
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| matches!(a.kind, AtomKind::Entity(t) if ts.contains(&t)))
+            .map(|(i, _)| i as AtomId)
+            .collect(),
+        Ty::Enum(e) => lib.enums.get(*e as usize)?.1.clone(),
+        _ => return None,
+    })
+}
+
+impl<'a> Space<'a> {
+    /// The variables for a step of `kind`.
+    pub fn new(lib: &'a Compiled, kind: KindId, reps: Reps) -> R<Space<'a>> {
+        let mut fm = Fm::new();
+        let mut valid = Vec::new();
+        let info = lib.kinds.get(kind as usize).ok_or(Unsupported("kind"))?;
+        let one_hot = |fm: &mut Fm, n: usize, valid: &mut Vec<F>, present: F| -> Vec<F> {
+            let vars: Vec<F> = (0..n).map(|_| fm.var().0).collect();
+            // exactly one when present, none when absent
+            let any = fm.or_all(vars.iter().copied());
+            let c = fm.iff(any, present);
+            valid.push(c);
+            // At most one, in linear size: no variable is on once an earlier one is.
+            let mut seen = Fm::FALSE;
+            for &x in &vars {
+                let both = fm.and(seen, x);
+                valid.push(fm.not(both));
+                seen = fm.or(seen, x);
+            }
+            vars
+        };
+        let mut slots = Vec::new();
+        for f in &info.fields {
+            let present = if f.optional { fm.var().0 } else { Fm::TRUE };
+            let slot = match &f.ty {
+                Ty::Bool => {
+                    let v = fm.var().0;
+                    Slot::Bool(v)
+                }
+                Ty::Entity(_) | Ty::Enum(_) => {
+                    let cands = candidates(lib, &f.ty).ok_or(Unsupported("type"))?;
+                    let vars = one_hot(&mut fm, cands.len(), &mut valid, present);
+                    Slot::Atom(cands.into_iter().zip(vars).collect())
+                }
+                Ty::Set(t) | Ty::List(t) if t.is_atom() => {
+                    let cands = candidates(lib, t).ok_or(Unsupported("type"))?;
+                    let vars: Vec<F> = cands.iter().map(|_| fm.var().0).collect();
+                    // an absent set has no members
+                    for &v in &vars {
+                        let nv = fm.not(v);
+                        let c = fm.or(present, nv);
+                        valid.push(c);
+                    }
+                    Slot::Set(
+                        cands.into_iter().zip(vars).collect(),
+                        matches!(f.ty, Ty::List(_)),
+                    )
+                }
+                Ty::Int | Ty::Date | Ty::Str => {
+                    let s = match f.ty {
+                        Ty::Int => Scalar::Int,
+                        Ty::Date => Scalar::Date,
+                        _ => Scalar::Str,
+                    };
+                    let r = reps.of_kind(s).to_vec();
+                    let vars = one_hot(&mut fm, r.len(), &mut valid, present);
+                    Slot::Scalar(s, r.into_iter().zip(vars).collect())
+                }
+                // Sets of scalars and other shapes: modelled only if never read (checked on use).
+                _ => Slot::Bool(Fm::FALSE),
+            };
+            slots.push((present, slot));
+        }
+        let dr = reps.dates.clone();
+        let date_vars = one_hot(&mut fm, dr.len(), &mut valid, Fm::TRUE);
+        let as_of_vars = one_hot(&mut fm, dr.len(), &mut valid, Fm::TRUE);
+        let valid = fm.and_all(valid);
+        Ok(Space {
+            lib,
+            kind,
+            fm,
+            slots,
+            date: dr.iter().copied().zip(date_vars).collect(),
+            as_of: dr.into_iter().zip(as_of_vars).collect(),
+            valid,
+            reps,
+        })
+    }
+
+    /// Evaluates an expression: its value and when it fails (an absent attribute).
+    pub fn eval(&mut self, e: &CExpr, locals: &mut Vec<Option<Sv>>) -> R<(Sv, F)> {
+        let ok = Fm::FALSE;
+        Ok(match e {
+            CExpr::Const(v) | CExpr::Fact { value: v, .. } => (self.constant(v)?, ok),
+            CExpr::Local(l) => (
+                locals
+                    .get(*l as usize)
+                    .cloned()
+                    .flatten()
+                    .ok_or(Unsupported("local"))?,
+                ok,
+            ),
+            CExpr::StepAttr { local, slots, .. } => {
+                self.expect_step(locals, *local)?;
+                let slot = *slots.get(self.kind as usize).ok_or(Unsupported("slot"))?;
+                let (present, s) = self
+                    .slots
+                    .get(slot as usize)
+                    .cloned()
+                    .ok_or(Unsupported("slot"))?;
+                let err = self.fm.not(present);
+                let v = match s {
+                    Slot::Bool(f) => Sv::Bool(f),
+                    Slot::Atom(xs) => Sv::Atom(xs),
+                    Slot::Set(xs, ordered) => Sv::Set(xs, ordered),
+                    Slot::Scalar(k, xs) => Sv::Scalar(k, xs),
+                };
+                (v, err)
+            }
+            CExpr::StepHas { local, slots } => {
+                self.expect_step(locals, *local)?;
+                let slot = slots.get(self.kind as usize).copied().unwrap_or(u16::MAX);
+                let present = self.slots.get(slot as usize).map_or(Fm::FALSE, |s| s.0);
+                (Sv::Bool(present), ok)
+            }
+            CExpr::StepId(_) => return Err(Unsupported("the step id")),
+            CExpr::StepDate(local, _) => {
+                self.expect_step(locals, *local)?;
+                (Sv::Scalar(Scalar::Date, self.date.clone()), ok)
+            }
+            CExpr::AsOf(_) => (Sv::Scalar(Scalar::Date, self.as_of.clone()), ok),
+            CExpr::EntityAttr { obj, attr, .. } | CExpr::EntityHas(obj, attr) => {
+                let has = matches!(e, CExpr::EntityHas(..));
+                let (o, eo) = self.eval(obj, locals)?;
+                let Sv::Atom(choices) = o else {
+                    return Err(Unsupported("entity"));
+                };
+                let mut err = Vec::new();
+                let mut parts: Vec<(F, Option<Sv>)> = Vec::new();
+                for (a, f) in choices {
+                    let v = self
+                        .lib
+                        .facts
+                        .get(a as usize)
+                        .and_then(|fs| fs.get(*attr as usize))
+                        .cloned()
+                        .flatten();
+                    if has {
+                        parts.push((f, Some(Sv::Bool(Fm::constant(v.is_some())))));
+                        continue;
+                    }
+                    match v {
+                        Some(v) => parts.push((f, Some(self.constant(&v)?))),
+                        None => err.push(f),
+                    }
+                }
+                let e_abs = self.fm.or_all(err);
+                let e_all = self.fm.or(eo, e_abs);
+                (self.mux(parts)?, e_all)
+            }
+            CExpr::Not(a) => {
+                let (v, e) = self.eval_bool(a, locals)?;
+                (Sv::Bool(self.fm.not(v)), e)
+            }
+            CExpr::And(a, b) | CExpr::Or(a, b) => {
+                let is_and = matches!(e, CExpr::And(..));
+                let (va, ea) = self.eval_bool(a, locals)?;
+                let (vb, eb) = self.eval_bool(b, locals)?;
+                let v = if is_and {
+                    self.fm.and(va, vb)
+                } else {
+                    self.fm.or(va, vb)
+                };
+                // b is evaluated only when a is fine and does not decide alone.
+                let na = self.fm.not(ea);
+                let goes_on = if is_and { va } else { self.fm.not(va) };
+                let reach_b = self.fm.and(na, goes_on);
+                let eb_reached = self.fm.and(reach_b, eb);
+                let err = self.fm.or(ea, eb_reached);
+                (Sv::Bool(v), err)
+            }
+            CExpr::Eq(a, b) => {
+                let (va, ea) = self.eval(a, locals)?;
+                let (vb, eb) = self.eval(b, locals)?;
+                let v = self.eq(&va, &vb)?;
+                let err = self.fm.or(ea, eb);
+                (Sv::Bool(v), err)
+            }
+            CExpr::Lt(a, b) => {
+                let (va, ea) = self.eval(a, locals)?;
+                let (vb, eb) = self.eval(b, locals)?;
+                let (Sv::Scalar(_, xs), Sv::Scalar(_, ys)) = (va, vb) else {
+                    return Err(Unsupported("comparison"));
+                };
+                let mut terms = Vec::new();
+                for &(x, fx) in &xs {
+                    for &(y, fy) in &ys {
+                        if x < y {
+                            terms.push(self.fm.and(fx, fy));
+                        }
+                    }
+                }
+                let v = self.fm.or_all(terms);
+                let err = self.fm.or(ea, eb);
+                (Sv::Bool(v), err)
+            }
+            CExpr::In(x, coll) => {
+                let (vx, ex) = self.eval(x, locals)?;
+                let (vc, ec) = self.eval(coll, locals)?;
+                let (Sv::Atom(xs), Sv::Set(ms, _)) = (vx, vc) else {
+                    return Err(Unsupported("membership"));
+                };
+                let mut terms = Vec::new();
+                for (a, fa) in xs {
+                    if let Some(&(_, fm_)) = ms.iter().find(|(b, _)| *b == a) {
+                        terms.push(self.fm.and(fa, fm_));
+                    }
+                }
+                let v = self.fm.or_all(terms);
+                let err = self.fm.or(ex, ec);
+                (Sv::Bool(v), err)
+            }
+            CExpr::Union(a, b) | CExpr::Inter(a, b) | CExpr::Diff(a, b) => {
+                let (va, ea) = self.eval(a, locals)?;
+                let (vb, eb) = self.eval(b, locals)?;
+                let (Sv::Set(xs, _), Sv::Set(ys, _)) = (va, vb) else {
+                    return Err(Unsupported("set operation"));
+                };
+                let atoms: BTreeSet<AtomId> = xs.iter().chain(ys.iter()).map(|p| p.0).collect();
+                let get = |v: &[(AtomId, F)], a: AtomId| {
+                    v.iter().find(|p| p.0 == a).map_or(Fm::FALSE, |p| p.1)
+                };
+                let mut out = Vec::new();
+                for a in atoms {
+                    let (fa, fb) = (get(&xs, a), get(&ys, a));
+                    let f = match e {
+                        CExpr::Union(..) => self.fm.or(fa, fb),
+                        CExpr::Inter(..) => self.fm.and(fa, fb),
+                        _ => {
+                            let nb = self.fm.not(fb);
+                            self.fm.and(fa, nb)
+                        }
+                    };
+                    out.push((a, f));
+                }
+                let err = self.fm.or(ea, eb);
+                (Sv::Set(out, false), err)
+            }
+            CExpr::Quant(q, local, coll, body) => {
+                let (vc, ec) = self.eval(coll, locals)?;
+                let Sv::Set(ms, _) = vc else {
+                    return Err(Unsupported("quantifier over non-atoms"));
+                };
+                let mut reached = self.fm.not(ec);
+                let mut result = Fm::constant(*q == Quant::All);
+                let mut errs = vec![ec];
+                for (a, member) in ms {
+                    self.bind(locals, *local, Sv::Atom(vec![(a, Fm::TRUE)]))?;
+                    let (vb, eb) = self.eval_bool(body, locals)?;
+                    let here = self.fm.and(reached, member);
+                    let e_here = self.fm.and(here, eb);
+                    errs.push(e_here);
+                    // Iteration stops when the answer is known.
+                    let decides = if *q == Quant::Any {
+                        vb
+                    } else {
+                        self.fm.not(vb)
+                    };
+                    let member_decides = self.fm.and(member, decides);
+                    result = if *q == Quant::Any {
+                        self.fm.or(result, member_decides)
+                    } else {
+                        let n = self.fm.not(member_decides);
+                        self.fm.and(result, n)
+                    };
+                    let stop = self.fm.and(here, decides);
+                    let nstop = self.fm.not(stop);
+                    let neb = self.fm.not(e_here);
+                    let cont = self.fm.and(nstop, neb);
+                    reached = self.fm.and(reached, cont);
+                }
+                (Sv::Bool(result), self.fm.or_all(errs))
+            }
+            CExpr::Match {
+                arms_by_kind, arms, ..
+            } => {
+                let arm = arms_by_kind
+                    .get(self.kind as usize)
+                    .copied()
+                    .ok_or(Unsupported("match"))?;
+                let arm = arms.get(arm as usize).ok_or(Unsupported("match"))?;
+                self.eval(arm, locals)?
+            }
+            CExpr::If(c, a, b) => {
+                let (vc, ecnd) = self.eval_bool(c, locals)?;
+                let (va, ea) = self.eval(a, locals)?;
+                let (vb, eb) = self.eval(b, locals)?;
+                let v = self.ite(vc, va, vb)?;
+                let on_a = self.fm.and(vc, ea);
+                let nvc = self.fm.not(vc);
+                let on_b = self.fm.and(nvc, eb);
+                let e1 = self.fm.or(on_a, on_b);
+                let nec = self.fm.not(ecnd);
+                let e2 = self.fm.and(nec, e1);
+                (v, self.fm.or(ecnd, e2))
+            }
+            CExpr::Count(_) => return Err(Unsupported("count")),
+            CExpr::InForce {
+                inst,
+                date,
+                eif,
+                terminated,
+            } => {
+                let (vi, ei) = self.eval(inst, locals)?;
+                let (vd, ed) = self.eval(date, locals)?;
+                let (Sv::Atom(is), Sv::Scalar(_, ds)) = (vi, vd) else {
+                    return Err(Unsupported("in_force"));
+                };
+                let mut terms = Vec::new();
+                for (a, fa) in is {
+                    let fact = |attr: AttrId| -> Option<i64> {
+                        match self.lib.facts.get(a as usize)?.get(attr as usize)? {
+                            Some(Value::Date(d)) => Some(i64::from(d.days())),
+                            _ => None,
+                        }
+                    };
+                    let since = fact(*eif);
+                    let until = terminated.and_then(fact);
+                    for &(d, fd) in &ds {
+                        if since.is_some_and(|s| s <= d) && until.is_none_or(|t| d < t) {
+                            terms.push(self.fm.and(fa, fd));
+                        }
+                    }
+                }
+                let err = self.fm.or(ei, ed);
+                (Sv::Bool(self.fm.or_all(terms)), err)
+            }
+            CExpr::Steps(_) => return Err(Unsupported("steps(...)")),
+            CExpr::IsType(x, mask) => {
+                let (vx, ex) = self.eval(x, locals)?;
+                let Sv::Atom(xs) = vx else {
+                    return Err(Unsupported("is"));
+                };
+                let terms: Vec<F> = xs
+                    .into_iter()
+                    .filter(
+                        |(a, _)| match self.lib.atoms.get(*a as usize).map(|a| a.kind) {
+                            Some(AtomKind::Entity(t)) => {
+                                mask.get(t as usize).copied().unwrap_or(false)
+                            }
+                            _ => false,
+                        },
+                    )
+                    .map(|(_, f)| f)
+                    .collect();
+                (Sv::Bool(self.fm.or_all(terms)), ex)
+            }
+            CExpr::MakeSet(items) | CExpr::MakeList(items, _) => {
+                let mut members: Vec<(AtomId, Vec<F>)> = Vec::new();
+                let mut errs = Vec::new();
+                for it in items {
+                    let (v, e) = self.eval(it, locals)?;
+                    errs.push(e);
+                    let Sv::Atom(xs) = v else {
+                        return Err(Unsupported("list of non-atoms"));
+                    };
+                    for (a, f) in xs {
+                        match members.iter_mut().find(|m| m.0 == a) {
+                            Some(m) => m.1.push(f),
+                            None => members.push((a, vec![f])),
+                        }
+                    }
+                }
+                let set = members
+                    .into_iter()
+                    .map(|(a, fs)| (a, self.fm.or_all(fs)))
+                    .collect();
+                (
+                    Sv::Set(set, matches!(e, CExpr::MakeList(_, false))),
+                    self.fm.or_all(errs),
+                )
+            }
+        })
+    }
+
+    fn expect_step(&self, locals: &[Option<Sv>], l: Local) -> R<()> {
+        match locals.get(l as usize) {
+            Some(Some(Sv::Step)) => Ok(()),
+            _ => Err(Unsupported("a step other than the rule's own")),
+        }
+    }
+
+    /// Binds a local.
+    pub fn bind(&self, locals: &mut Vec<Option<Sv>>, l: Local, v: Sv) -> R<()> {
+        if locals.len() <= l as usize {
+            locals.resize(l as usize + 1, None);
+        }
+        *locals.get_mut(l as usize).ok_or(Unsupported("local"))? = Some(v);
+        Ok(())
+    }
+
+    /// Evaluates a condition.
+    pub fn eval_bool(&mut self, e: &CExpr, locals: &mut Vec<Option<Sv>>) -> R<(F, F)> {
+        match self.eval(e, locals)? {
+            (Sv::Bool(f), err) => Ok((f, err)),
+            _ => Err(Unsupported("condition")),
+        }
+    }
+
+    fn constant(&mut self, v: &Value) -> R<Sv> {
+        Ok(match v {
+            Value::Bool(b) => Sv::Bool(Fm::constant(*b)),
+            Value::Atom(a) => Sv::Atom(vec![(*a, Fm::TRUE)]),
+            Value::Set(s) => Sv::Set(s.iter().map(|a| (a, Fm::TRUE)).collect(), false),
+            Value::Int(i) => Sv::Scalar(Scalar::Int, vec![(*i, Fm::TRUE)]),
+            Value::Date(d) => Sv::Scalar(Scalar::Date, vec![(i64::from(d.days()), Fm::TRUE)]),
+            Value::Str(s) => Sv::Scalar(Scalar::Str, vec![(i64::from(*s), Fm::TRUE)]),
+            Value::List(items) => {
+                let mut out = Vec::new();
+                for it in items.iter() {
+                    match it {
+                        Value::Atom(a) => out.push((*a, Fm::TRUE)),
+                        _ => return Err(Unsupported("list of non-atoms")),
+                    }
+                }
+                Sv::Set(out, true)
+            }
+            Value::Step(_) => return Err(Unsupported("step value")),
+        })
+    }
+
+    fn eq(&mut self, a: &Sv, b: &Sv) -> R<F> {
+        Ok(match (a, b) {
+            (Sv::Bool(x), Sv::Bool(y)) => self.fm.iff(*x, *y),
+            (Sv::Atom(xs), Sv::Atom(ys)) => {
+                let mut terms = Vec::new();
+                for &(a, fa) in xs {
+                    if let Some(&(_, fb)) = ys.iter().find(|p| p.0 == a) {
+                        terms.push(self.fm.and(fa, fb));
+                    }
+                }
+                self.fm.or_all(terms)
+            }
+            (Sv::Scalar(_, xs), Sv::Scalar(_, ys)) => {
+                let mut terms = Vec::new();
+                for &(a, fa) in xs {
+                    if let Some(&(_, fb)) = ys.iter().find(|p| p.0 == a) {
+                        terms.push(self.fm.and(fa, fb));
+                    }
+                }
+                self.fm.or_all(terms)
+            }
+            (Sv::Set(xs, false), Sv::Set(ys, false)) => {
+                let atoms: BTreeSet<AtomId> = xs.iter().chain(ys.iter()).map(|p| p.0).collect();
+                let get = |v: &[(AtomId, F)], a: AtomId| {
+                    v.iter().find(|p| p.0 == a).map_or(Fm::FALSE, |p| p.1)
+                };
+                let mut terms = Vec::new();
+                for a in atoms {
+                    let (fa, fb) = (get(xs, a), get(ys, a));
+                    terms.push(self.fm.iff(fa, fb));
+                }
+                self.fm.and_all(terms)
+            }
+            _ => return Err(Unsupported("equality of lists or steps")),
+        })
+    }
+
+    fn ite(&mut self, c: F, a: Sv, b: Sv) -> R<Sv> {
+        let nc = self.fm.not(c);
+        self.mux(vec![(c, Some(a)), (nc, Some(b))])
+    }
+
+    /// A value chosen by exclusive guards.
+    fn mux(&mut self, parts: Vec<(F, Option<Sv>)>) -> R<Sv> {
+        let parts: Vec<(F, Sv)> = parts
+            .into_iter()
+            .filter_map(|(g, v)| v.map(|v| (g, v)))
+            .collect();
+        let Some((_, first)) = parts.first() else {
+            return Ok(Sv::Bool(Fm::FALSE));
+        };
+        Ok(match first {
+            Sv::Bool(_) => {
+                let mut terms = Vec::new();
+                for (g, v) in &parts {
+                    let Sv::Bool(f) = v else {
+                        return Err(Unsupported("mixed"));
+                    };
+                    terms.push(self.fm.and(*g, *f));
+                }
+                Sv::Bool(self.fm.or_all(terms))
+            }
+            Sv::Atom(_) | Sv::Set(..) | Sv::Scalar(..) => {
+                let mut acc: Vec<(i64, Vec<F>)> = Vec::new();
+                let mut kind = None;
+                for (g, v) in &parts {
+                    let (xs, k): (Vec<(i64, F)>, u8) = match v {
+                        Sv::Atom(xs) => (xs.iter().map(|(a, f)| (i64::from(*a), *f)).collect(), 0),
+                        Sv::Set(xs, false) => {
+                            (xs.iter().map(|(a, f)| (i64::from(*a), *f)).collect(), 1)
+                        }
+                        Sv::Scalar(s, xs) => (xs.clone(), 2 + *s as u8),
+                        _ => return Err(Unsupported("mixed")),
+                    };
+                    if *kind.get_or_insert(k) != k {
+                        return Err(Unsupported("mixed"));
+                    }
+                    for (x, f) in xs {
+                        let t = self.fm.and(*g, f);
+                        match acc.iter_mut().find(|p| p.0 == x) {
+                            Some(p) => p.1.push(t),
+                            None => acc.push((x, vec![t])),
+                        }
+                    }
+                }
+                let merged: Vec<(i64, F)> = acc
+                    .into_iter()
+                    .map(|(x, fs)| (x, self.fm.or_all(fs)))
+                    .collect();
+                match (first, kind) {
+                    (Sv::Atom(_), _) => {
+                        Sv::Atom(merged.into_iter().map(|(x, f)| (x as AtomId, f)).collect())
+                    }
+                    (Sv::Set(..), _) => Sv::Set(
+                        merged.into_iter().map(|(x, f)| (x as AtomId, f)).collect(),
+                        false,
+                    ),
+                    (Sv::Scalar(s, _), _) => Sv::Scalar(*s, merged),
+                    _ => return Err(Unsupported("mixed")),
+                }
+            }
+            Sv::Step => return Err(Unsupported("step value")),
+        })
+    }
+
+    /// The step that a model of this space's variables describes.
+    pub fn step_of(&self, model: &[bool]) -> BoundStep {
+        let inputs: Vec<u64> = model.iter().map(|&b| u64::from(b)).collect();
+        let values = self.fm.eval64(&inputs);
+        let on = |f: F| values.get(f as usize).is_some_and(|w| w & 1 == 1);
+        let slots = self
+            .slots
+            .iter()
+            .map(|(present, slot)| {
+                if !on(*present) {
+                    return None;
+                }
+                Some(match slot {
+                    Slot::Bool(f) => Value::Bool(on(*f)),
+                    Slot::Atom(xs) => {
+                        Value::Atom(xs.iter().find(|(_, f)| on(*f)).map_or(0, |p| p.0))
+                    }
+                    Slot::Set(xs, ordered) => {
+                        let ids = xs.iter().filter(|(_, f)| on(*f)).map(|p| p.0);
+                        if *ordered {
+                            Value::List(ids.map(Value::Atom).collect::<Vec<_>>().into())
+                        } else {
+                            Value::Set(crate::bitset::AtomSet::from_ids(ids))
+                        }
+                    }
+                    Slot::Scalar(s, xs) => {
+                        let x = xs.iter().find(|(_, f)| on(*f)).map_or(0, |p| p.0);
+                        match s {
+                            Scalar::Int => Value::Int(x),
+                            Scalar::Date => Value::Date(crate::date::Date::from_days(
+                                i32::try_from(x).unwrap_or(0),
+                            )),
+                            Scalar::Str => Value::Str(u32::try_from(x).unwrap_or(u32::MAX)),
+                        }
+                    }
+                })
+            })
+            .collect();
+        let date = self
+            .date
+            .iter()
+            .find(|(_, f)| on(*f))
+            .map(|p| crate::date::Date::from_days(i32::try_from(p.0).unwrap_or(0)));
+        BoundStep {
+            kind: self.kind,
+            slots,
+            date,
+        }
+    }
+
+    /// The evaluation date of a model.
+    pub fn as_of_of(&self, model: &[bool]) -> Option<crate::date::Date> {
+        let inputs: Vec<u64> = model.iter().map(|&b| u64::from(b)).collect();
+        let values = self.fm.eval64(&inputs);
+        self.as_of
+            .iter()
+            .find(|(_, f)| values.get(*f as usize).is_some_and(|w| w & 1 == 1))
+            .map(|p| crate::date::Date::from_days(i32::try_from(p.0).unwrap_or(0)))
+    }
+}
