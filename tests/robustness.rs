@@ -513,9 +513,14 @@ fn an_engine_shared_by_8_threads_gives_the_sequential_results() {
         .map(|f| Proposal::load(f, &std::fs::read_to_string(f).unwrap()).unwrap())
         .collect();
     let proposals = std::sync::Arc::new(proposals);
-    let opts = CheckOptions { as_of: pactum::Date::parse("2026-11-29").ok(), ..CheckOptions::default() };
-    let sequential: Vec<String> =
-        proposals.iter().map(|p| serde_json::to_string(&engine.check_with(p, &opts)).unwrap()).collect();
+    let opts = CheckOptions {
+        as_of: pactum::Date::parse("2026-11-29").ok(),
+        ..CheckOptions::default()
+    };
+    let sequential: Vec<String> = proposals
+        .iter()
+        .map(|p| serde_json::to_string(&engine.check_with(p, &opts)).unwrap())
+        .collect();
     let handles: Vec<_> = (0..8)
         .map(|t| {
             let (engine, proposals, opts) = (engine.clone(), proposals.clone(), opts.clone());
@@ -525,7 +530,8 @@ fn an_engine_shared_by_8_threads_gives_the_sequential_results() {
                 let mut out = vec![String::new(); n];
                 for k in 0..n {
                     let i = (k + t * 3) % n;
-                    out[i] = serde_json::to_string(&engine.check_with(&proposals[i], &opts)).unwrap();
+                    out[i] =
+                        serde_json::to_string(&engine.check_with(&proposals[i], &opts)).unwrap();
                 }
                 out
             })
