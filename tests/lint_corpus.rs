@@ -1,5 +1,9 @@
 //! Each lint's example library (tests/corpus/lints/NAME/) triggers that lint, through the
-#![allow(clippy::expect_used, reason = "test helpers fail loudly")]
+#![allow(
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "test helpers fail loudly"
+)]
 //! real binary; the docs list every lint; the standard library lints clean.
 
 use std::process::Command;
