@@ -2,7 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::cli::{Deny, Exit, Format, color, emit};
+use crate::cli::formats::Format;
+use crate::cli::{Deny, Exit, color, emit};
 use crate::date::Date;
 use crate::diag::{Code, Diagnostic};
 use crate::engine::{CheckOptions, Engine};
@@ -52,7 +53,9 @@ pub fn run(args: &Args) -> Exit {
                 let n = errors.len();
                 let report = Report::invalid(&dir.display().to_string(), None, errors);
                 match args.format {
-                    Format::Json => print(args.format, vec![report]),
+                    Format::Json | Format::Sarif | Format::Github | Format::Junit => {
+                        print(args.format, vec![report]);
+                    }
                     Format::Human => {
                         let diags: Vec<&Diagnostic> = report.diagnostics().collect();
                         let mut text = render_human(&diags, color());
@@ -193,7 +196,7 @@ fn read(path: &Path) -> Result<Vec<u8>, Diagnostic> {
 fn usage(format: Format, message: &str, help: &str) -> Exit {
     let d = Diagnostic::bare(Code::Usage, message).with_help(help);
     match format {
-        Format::Json => print(
+        Format::Json | Format::Sarif | Format::Github | Format::Junit => print(
             format,
             vec![Report::invalid("<command line>", None, vec![d])],
         ),
@@ -211,6 +214,10 @@ fn print(format: Format, reports: Vec<Report>) {
             emit(&format!("{text}\n"));
         }
         Format::Human => emit(&human(&reports, color())),
+        Format::Sarif | Format::Github | Format::Junit => {
+            let findings = crate::cli::formats::Findings::from_reports(&reports);
+            emit(&crate::cli::formats::render(format, &findings).unwrap_or_default());
+        }
     }
 }
 

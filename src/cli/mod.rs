@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 mod check;
 mod explore;
+pub mod formats;
 mod lint;
 mod test;
 
