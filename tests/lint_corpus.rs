@@ -119,3 +119,33 @@ fn every_lint_is_documented() {
         );
     }
 }
+
+#[test]
+fn lint_speaks_the_ci_formats() {
+    let run = |format: &str, dir: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_pactum"))
+            .args(["lint", "--format", format, dir])
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run pactum");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+        )
+    };
+    let (code, sarif) = run("sarif", "tests/corpus/lints/redundant-rule");
+    assert_eq!(code, 0);
+    let sarif: serde_json::Value = serde_json::from_str(&sarif).expect("SARIF is JSON");
+    assert_eq!(sarif["version"], "2.1.0");
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    assert!(rules.iter().any(|r| r["id"] == "redundant-rule"));
+    assert_eq!(sarif["runs"][0]["results"][0]["ruleId"], "redundant-rule");
+    let (code, junit) = run("junit", "tests/corpus/lints/contradictory-facts");
+    assert_eq!(code, 1);
+    roxmltree::Document::parse(&junit).expect("JUnit is XML");
+    let (code, github) = run("github", "tests/corpus/policies/syntax-typo");
+    assert_eq!(code, 2);
+    assert!(github.starts_with("::error file="), "{github}");
+}

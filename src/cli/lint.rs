@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::cli::{Exit, Format, color, emit};
+use crate::cli::formats::{Findings, Format, RuleMeta, Tool, render};
+use crate::cli::{Exit, color, emit};
 use crate::diag::{Diagnostic, Location, Severity};
 use crate::engine::Engine;
 use crate::lint::{LINTS, LintOptions, LintReport, lint, lint_info};
@@ -29,6 +30,9 @@ pub struct Args {
     #[arg(value_name = "DIR")]
     dirs: Vec<PathBuf>,
 }
+
+/// A library's name, its files, and its lint report (or why it could not be loaded).
+type LibraryRun = (String, Vec<String>, Result<LintReport, Vec<Diagnostic>>);
 
 /// One library's findings.
 #[derive(Debug, Serialize)]
@@ -138,18 +142,47 @@ pub fn run(args: &Args) -> Exit {
         args.dirs.clone()
     };
     let mut results = Vec::new();
-    let mut reports: Vec<(String, Result<LintReport, Vec<Diagnostic>>)> = Vec::new();
+    let mut reports: Vec<LibraryRun> = Vec::new();
     for dir in &dirs {
         let name = dir.display().to_string();
         match Engine::load(dir) {
-            Ok(engine) => reports.push((name, Ok(lint(&engine, &opts)))),
-            Err(errors) => reports.push((name, Err(errors))),
+            Ok(engine) => {
+                let files = engine
+                    .compiled()
+                    .sources
+                    .iter()
+                    .map(|s| s.name().to_string())
+                    .collect();
+                reports.push((name, files, Ok(lint(&engine, &opts))));
+            }
+            Err(errors) => reports.push((name, Vec::new(), Err(errors))),
         }
+    }
+    if !matches!(args.format, Format::Human | Format::Json) {
+        let mut findings = Findings::new(Tool::Lint);
+        for l in LINTS {
+            findings.set_rule(RuleMeta::lint(
+                l.name,
+                l.default,
+                l.summary,
+                "see docs/lints.md",
+            ));
+        }
+        for (name, files, r) in &reports {
+            match r {
+                Ok(report) => {
+                    findings.push_diagnostics(name, files, &report.diagnostics, opts.deny_warnings)
+                }
+                Err(errors) => findings.push_diagnostics(name, files, errors, false),
+            }
+        }
+        emit(&render(args.format, &findings).unwrap_or_default());
+        return findings.exit();
     }
     let mut exit = Exit::Ok;
     let mut all: Vec<Diagnostic> = Vec::new();
     let mut summary = String::new();
-    for (name, r) in &reports {
+    for (name, _, r) in &reports {
         match r {
             Err(errors) => {
                 exit = Exit::Invalid;
@@ -237,7 +270,7 @@ pub fn run(args: &Args) -> Exit {
                 serde_json::to_string_pretty(&json).unwrap_or_default()
             ));
         }
-        Format::Human => {
+        _ => {
             let refs: Vec<&Diagnostic> = all.iter().collect();
             let mut text = render_human(&refs, color());
             text.push_str(&summary);

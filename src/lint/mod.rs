@@ -617,11 +617,10 @@ fn semantic_lints(f: &mut Finder<'_>, report: &mut LintReport) {
     let mut fire_witness: BTreeMap<usize, String> = BTreeMap::new();
     let mut skipped: BTreeMap<usize, String> = BTreeMap::new();
     // Pair relations, intersected over kinds: (a, b) -> holds on every kind seen so far.
-    // Pair relations: on how many kinds each was proven, against on how many it must hold.
-    let mut redundant_ok: BTreeMap<(usize, usize), usize> = BTreeMap::new();
-    let mut conflict_ok: BTreeMap<(usize, usize), usize> = BTreeMap::new();
-    let mut fires_on_kinds: BTreeMap<usize, usize> = BTreeMap::new();
-    let mut shared_kinds: BTreeMap<(usize, usize), usize> = BTreeMap::new();
+    // Redundancy: per rule, the rules proven to cover it on every kind where it can fire so
+    // far (`None`: not seen yet). Conflicts: (kind, a, b) proven.
+    let mut covered_by: BTreeMap<usize, Option<BTreeSet<usize>>> = BTreeMap::new();
+    let mut conflicts_on: BTreeSet<(usize, usize, usize)> = BTreeSet::new();
     for (i, r) in lib.rules.iter().enumerate() {
         if r.proposal_scope {
             skipped.insert(i, "it is an `on proposal` rule".into());
@@ -655,13 +654,14 @@ fn semantic_lints(f: &mut Finder<'_>, report: &mut LintReport) {
         let valid = space.valid;
         // Single-rule questions; their models become samples.
         let mut samples: Vec<Vec<bool>> = Vec::new();
+        let mut never_here: BTreeSet<usize> = BTreeSet::new();
         for (ri, s) in &syms {
-            let q = space.fm.and(valid, s.fires);
+            let q = space.query(s.fires);
             report.solver_calls += 1;
             match solve(&space.fm, q) {
-                Some(m) => {
+                Some(mut m) => {
+                    space.repair(&mut m);
                     never.insert(*ri, false);
-                    *fires_on_kinds.entry(*ri).or_insert(0) += 1;
                     fire_witness
                         .entry(*ri)
                         .or_insert_with(|| witness(&space, &m));
@@ -669,13 +669,15 @@ fn semantic_lints(f: &mut Finder<'_>, report: &mut LintReport) {
                 }
                 None => {
                     never.entry(*ri).or_insert(true);
+                    never_here.insert(*ri);
                 }
             }
             let nf = space.fm.not(s.fires);
-            let q = space.fm.and(valid, nf);
+            let q = space.query(nf);
             report.solver_calls += 1;
             match solve(&space.fm, q) {
-                Some(m) => {
+                Some(mut m) => {
+                    space.repair(&mut m);
                     always.insert(*ri, false);
                     samples.push(m);
                 }
@@ -685,13 +687,13 @@ fn semantic_lints(f: &mut Finder<'_>, report: &mut LintReport) {
             }
             for (ui, (holds, fails)) in s.unless.iter().enumerate() {
                 report.solver_calls += 2;
-                let q = space.fm.and(valid, *holds);
+                let q = space.query(*holds);
                 if solve(&space.fm, q).is_some() {
                     unless_never.insert((*ri, ui), false);
                 } else {
                     unless_never.entry((*ri, ui)).or_insert(true);
                 }
-                let q = space.fm.and(valid, *fails);
+                let q = space.query(*fails);
                 if solve(&space.fm, q).is_some() {
                     unless_always.insert((*ri, ui), false);
                 } else {
@@ -699,9 +701,21 @@ fn semantic_lints(f: &mut Finder<'_>, report: &mut LintReport) {
                 }
             }
         }
+        // Rules with the same formula (hash-consing makes equal conditions one node) are
+        // decided once, as a group.
+        let mut group_of: std::collections::HashMap<F, usize> = std::collections::HashMap::new();
+        let mut groups: Vec<(F, Vec<usize>)> = Vec::new();
+        for (j, (_, s)) in syms.iter().enumerate() {
+            let g = *group_of.entry(s.fires).or_insert_with(|| {
+                groups.push((s.fires, Vec::new()));
+                groups.len() - 1
+            });
+            if let Some(grp) = groups.get_mut(g) {
+                grp.1.push(j);
+            }
+        }
         // Signatures over samples: 4 words of random samples, then the solver's models.
         let mut seed = 0x9E37_79B9_7F4A_7C15u64 ^ (k as u64 + 1);
-        let mut sig: Vec<Vec<u64>> = vec![Vec::new(); syms.len()];
         let mut blocks: Vec<Vec<u64>> = (0..4).map(|_| random_words(&space, &mut seed)).collect();
         for chunk in samples.chunks(64) {
             let mut words = random_words(&space, &mut seed);
@@ -710,115 +724,150 @@ fn semantic_lints(f: &mut Finder<'_>, report: &mut LintReport) {
             }
             blocks.push(words);
         }
+        let mut sig: Vec<Vec<u64>> = vec![Vec::with_capacity(blocks.len()); groups.len()];
+        let mut valid_mask: Vec<u64> = Vec::with_capacity(blocks.len());
         for words in &blocks {
             let vals = space.fm.eval64(words);
             let ok = vals.get(valid as usize).copied().unwrap_or(0);
-            for (j, (_, s)) in syms.iter().enumerate() {
-                let w = vals.get(s.fires as usize).copied().unwrap_or(0) & ok;
-                if let Some(v) = sig.get_mut(j) {
-                    v.push(w);
+            valid_mask.push(ok);
+            for (g, (f, _)) in groups.iter().enumerate() {
+                if let Some(v) = sig.get_mut(g) {
+                    v.push(vals.get(*f as usize).copied().unwrap_or(0) & ok);
                 }
             }
-            // Not-firing is recorded only on valid samples: keep a mask.
-            if let Some(v) = sig.last_mut() {
-                let _ = v;
-            }
         }
-        let valid_mask: Vec<u64> = blocks
-            .iter()
-            .map(|w| space.fm.eval64(w).get(valid as usize).copied().unwrap_or(0))
-            .collect();
-        // Index: per sample word and bit, the rules that fire there.
-        let nbits = blocks.len() * 64;
-        let mut firing: Vec<Vec<usize>> = vec![Vec::new(); nbits];
-        for (j, s) in sig.iter().enumerate() {
+        // Index: per sample bit, the groups that fire there.
+        let mut firing: Vec<Vec<usize>> = vec![Vec::new(); blocks.len() * 64];
+        for (g, s) in sig.iter().enumerate() {
             for (w, word) in s.iter().enumerate() {
                 let mut x = *word;
                 while x != 0 {
                     let b = x.trailing_zeros() as usize;
                     x &= x - 1;
                     if let Some(v) = firing.get_mut(w * 64 + b) {
-                        v.push(j);
+                        v.push(g);
                     }
                 }
             }
         }
         let subset = |a: &[u64], b: &[u64]| a.iter().zip(b).all(|(x, y)| x & !y == 0);
-        for (j, (ra, sa)) in syms.iter().enumerate() {
-            let Some(siga) = sig.get(j) else { continue };
-            let Some(rule_a) = lib.rules.get(*ra) else {
-                continue;
-            };
-            // Redundancy: candidates fire on every sample where a fires.
-            let rarest = siga
-                .iter()
+        let bits = |v: &[u64]| -> Vec<usize> {
+            v.iter()
                 .enumerate()
                 .flat_map(|(w, word)| {
                     (0..64)
                         .filter(move |b| word & (1u64 << b) != 0)
                         .map(move |b| w * 64 + b)
                 })
+                .collect()
+        };
+        let mut covering: Vec<Vec<usize>> = vec![Vec::new(); groups.len()];
+        let mut conflicting: Vec<Vec<usize>> = vec![Vec::new(); groups.len()];
+        for (ga, siga) in sig.iter().enumerate() {
+            let Some(&(fa, _)) = groups.get(ga) else {
+                continue;
+            };
+            // Redundancy: groups that fire on every sample where this one fires.
+            let rarest = bits(siga)
+                .into_iter()
                 .min_by_key(|&bit| firing.get(bit).map_or(0, Vec::len));
             if let Some(bit) = rarest {
-                for &jb in firing.get(bit).map(Vec::as_slice).unwrap_or(&[]) {
-                    if jb == j {
-                        continue;
-                    }
-                    let Some((rb, sb)) = syms.get(jb) else {
+                for &gb in firing.get(bit).map(Vec::as_slice).unwrap_or(&[]) {
+                    let Some(&(fb, _)) = groups.get(gb) else {
                         continue;
                     };
-                    let Some(rule_b) = lib.rules.get(*rb) else {
-                        continue;
-                    };
-                    if rule_b.severity < rule_a.severity
-                        || !sig.get(jb).is_some_and(|s| subset(siga, s))
-                    {
+                    if gb == ga || !sig.get(gb).is_some_and(|s| subset(siga, s)) {
                         continue;
                     }
                     report.candidate_pairs += 1;
                     report.solver_calls += 1;
-                    let nb = space.fm.not(sb.fires);
-                    let q = space.fm.and_all([valid, sa.fires, nb]);
+                    let nb = space.fm.not(fb);
+                    let q = space.fm.and(fa, nb);
+                    let q = space.query(q);
                     if solve(&space.fm, q).is_none() {
-                        *redundant_ok.entry((*ra, *rb)).or_insert(0) += 1;
+                        if let Some(c) = covering.get_mut(ga) {
+                            c.push(gb);
+                        }
                     }
                 }
             }
-            // Conflict: candidates fire on every valid sample where a does not.
+            // Conflict: groups that fire on every valid sample where this one does not.
             let not_a: Vec<u64> = siga.iter().zip(&valid_mask).map(|(s, v)| !s & v).collect();
-            let rarest = not_a
-                .iter()
-                .enumerate()
-                .flat_map(|(w, word)| {
-                    (0..64)
-                        .filter(move |b| word & (1u64 << b) != 0)
-                        .map(move |b| w * 64 + b)
-                })
+            let rarest = bits(&not_a)
+                .into_iter()
                 .min_by_key(|&bit| firing.get(bit).map_or(0, Vec::len));
             if let Some(bit) = rarest {
-                for &jb in firing.get(bit).map(Vec::as_slice).unwrap_or(&[]) {
-                    if jb <= j {
-                        continue;
-                    }
-                    let Some((rb, sb)) = syms.get(jb) else {
+                for &gb in firing.get(bit).map(Vec::as_slice).unwrap_or(&[]) {
+                    let Some(&(fb, _)) = groups.get(gb) else {
                         continue;
                     };
-                    if !sig.get(jb).is_some_and(|s| subset(&not_a, s)) {
+                    if gb <= ga || !sig.get(gb).is_some_and(|s| subset(&not_a, s)) {
                         continue;
                     }
                     report.candidate_pairs += 1;
                     report.solver_calls += 1;
-                    let (na, nb) = (space.fm.not(sa.fires), space.fm.not(sb.fires));
-                    let q = space.fm.and_all([valid, na, nb]);
+                    let (na, nb) = (space.fm.not(fa), space.fm.not(fb));
+                    let q = space.fm.and(na, nb);
+                    let q = space.query(q);
                     if solve(&space.fm, q).is_none() {
-                        *conflict_ok.entry((*ra, *rb)).or_insert(0) += 1;
+                        if let Some(c) = conflicting.get_mut(ga) {
+                            c.push(gb);
+                        }
                     }
                 }
             }
         }
-        for (x, (a, _)) in syms.iter().enumerate() {
-            for (b, _) in syms.iter().skip(x + 1) {
-                *shared_kinds.entry((*a, *b)).or_insert(0) += 1;
+        // Back to rules: a few covering rules per rule (lowest ids first), per kind.
+        const KEEP: usize = 8;
+        let rule_of = |j: usize| syms.get(j).map_or(usize::MAX, |s| s.0);
+        for (ga, (_, members)) in groups.iter().enumerate() {
+            let mut others: Vec<usize> = covering
+                .get(ga)
+                .map(|c| {
+                    c.iter()
+                        .flat_map(|&gb| groups.get(gb).map(|g| g.1.clone()).unwrap_or_default())
+                        .collect()
+                })
+                .unwrap_or_default();
+            others.extend(members.iter().copied());
+            let mut others: Vec<usize> = others.into_iter().map(rule_of).collect();
+            others.sort_unstable();
+            others.dedup();
+            for &ja in members {
+                let a = rule_of(ja);
+                let Some(rule_a) = lib.rules.get(a) else {
+                    continue;
+                };
+                if never_here.contains(&a) {
+                    continue;
+                }
+                let chosen: BTreeSet<usize> = others
+                    .iter()
+                    .copied()
+                    .filter(|&b| {
+                        b != a
+                            && lib
+                                .rules
+                                .get(b)
+                                .is_some_and(|rb| rb.severity >= rule_a.severity)
+                    })
+                    .take(KEEP)
+                    .collect();
+                let entry = covered_by.entry(a).or_insert_with(|| Some(chosen.clone()));
+                if let Some(set) = entry {
+                    *set = set.intersection(&chosen).copied().collect();
+                }
+            }
+            for &gb in conflicting.get(ga).map(Vec::as_slice).unwrap_or(&[]) {
+                let Some((_, bm)) = groups.get(gb) else {
+                    continue;
+                };
+                for &ja in members.iter().take(KEEP) {
+                    for &jb in bm.iter().take(KEEP) {
+                        let (a, b) = (rule_of(ja), rule_of(jb));
+                        conflicts_on.insert((k, a.min(b), a.max(b)));
+                    }
+                }
             }
         }
     }
@@ -879,21 +928,23 @@ fn semantic_lints(f: &mut Finder<'_>, report: &mut LintReport) {
             f.emit("unless-always-applies", Some(ri), d);
         }
     }
-    // Redundant: proven on every kind where `a` can fire. Conflicting: on every shared kind.
-    let redundant_holds = |a: usize, b: usize| {
-        redundant_ok.get(&(a, b)).copied().unwrap_or(0)
-            == fires_on_kinds.get(&a).copied().unwrap_or(0)
-            && redundant_ok.contains_key(&(a, b))
-    };
-    for &(a, b) in redundant_ok.keys() {
-        let (Some(ra), Some(rb)) = (lib.rules.get(a), lib.rules.get(b)) else {
+    for (&a, cover) in &covered_by {
+        let (Some(ra), Some(b)) = (
+            lib.rules.get(a),
+            cover.as_ref().and_then(|c| c.iter().next().copied()),
+        ) else {
             continue;
         };
-        if !redundant_holds(a, b) || never.get(&a) == Some(&true) {
+        let Some(rb) = lib.rules.get(b) else { continue };
+        if never.get(&a) == Some(&true) {
             continue;
         }
-        // Two equivalent rules of equal severity: report only the later id.
-        if redundant_holds(b, a) && ra.severity == rb.severity && a < b {
+        // Two rules that cover each other with equal severity: report only the later id.
+        let mutual = covered_by
+            .get(&b)
+            .and_then(|c| c.as_ref())
+            .is_some_and(|c| c.contains(&a));
+        if mutual && ra.severity == rb.severity && a < b {
             continue;
         }
         let src = f.src(ra.file);
@@ -908,8 +959,13 @@ fn semantic_lints(f: &mut Finder<'_>, report: &mut LintReport) {
             "never adds a finding of its own",
         )
         .with_related(
+            &src,
+            ra.verdict_span,
+            "this condition implies the other rule's",
+        )
+        .with_related(
             &f.src(rb.file),
-            rb.span,
+            rb.verdict_span,
             format!("`{}` ({}) covers it", rb.id, rb.severity.as_str()),
         )
         .with_help(format!(
@@ -918,18 +974,26 @@ fn semantic_lints(f: &mut Finder<'_>, report: &mut LintReport) {
         ));
         f.emit("redundant-rule", Some(a), d);
     }
-    for (&(a, b), &ok) in &conflict_ok {
+    let mut reported: BTreeSet<usize> = BTreeSet::new();
+    let pairs: BTreeSet<(usize, usize)> = conflicts_on.iter().map(|&(_, a, b)| (a, b)).collect();
+    for (a, b) in pairs {
         let (Some(ra), Some(rb)) = (lib.rules.get(a), lib.rules.get(b)) else {
             continue;
         };
-        let shared = shared_kinds
-            .get(&(a, b))
-            .or(shared_kinds.get(&(b, a)))
-            .copied()
-            .unwrap_or(0);
-        if ok != shared || always.get(&a) == Some(&true) || always.get(&b) == Some(&true) {
+        if always.get(&a) == Some(&true) || always.get(&b) == Some(&true) || reported.contains(&a) {
             continue;
         }
+        // Proven on every kind the two share.
+        let shared: Vec<usize> = ra
+            .kinds
+            .iter()
+            .filter(|k| rb.kinds.contains(k))
+            .map(|&k| k as usize)
+            .collect();
+        if !shared.iter().all(|&k| conflicts_on.contains(&(k, a, b))) {
+            continue;
+        }
+        reported.insert(a);
         let d = Diagnostic::error(
             Code::LintConflict,
             format!(
@@ -940,10 +1004,11 @@ fn semantic_lints(f: &mut Finder<'_>, report: &mut LintReport) {
             ra.span,
             "every step breaks this rule or the other",
         )
+        .with_related(&f.src(ra.file), ra.verdict_span, "this condition")
         .with_related(
             &f.src(rb.file),
-            rb.span,
-            format!("`{}` is the other", rb.id),
+            rb.verdict_span,
+            format!("and this condition of `{}` cannot both be met", rb.id),
         )
         .with_help("one of them must give way: add an exception, or narrow one of their scopes");
         f.emit("conflicting-rules", Some(a), d);
@@ -1006,6 +1071,56 @@ mod tests {
                         );
                     }
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn repaired_witnesses_are_valid_steps_on_which_the_rule_fires() {
+        let engine = Engine::standard();
+        let lib = engine.compiled();
+        let reps = sym::Reps::of(lib);
+        for k in 0..lib.kinds.len() {
+            let mut space = Space::new(lib, k as KindId, reps.clone()).unwrap();
+            for &r in &lib.rules_by_kind[k] {
+                let rule = &lib.rules[r as usize];
+                let Ok(s) = rule_sym(&mut space, rule) else {
+                    continue;
+                };
+                let q = space.query(s.fires);
+                let Some(mut m) = solve(&space.fm, q) else {
+                    continue;
+                };
+                space.repair(&mut m);
+                let inputs: Vec<u64> = m.iter().map(|&b| u64::from(b)).collect();
+                let vals = space.fm.eval64(&inputs);
+                assert_eq!(
+                    vals[space.valid as usize] & 1,
+                    1,
+                    "{} witness is well-formed",
+                    rule.id
+                );
+                assert_eq!(
+                    vals[s.fires as usize] & 1,
+                    1,
+                    "{} still fires after repair",
+                    rule.id
+                );
+                let text = format!(
+                    "proposal p {{}}\n{}",
+                    step_text(lib, &space.step_of(&m), "w1")
+                );
+                let p = Proposal::parse(&text).unwrap();
+                let opts = CheckOptions {
+                    as_of: space.as_of_of(&m),
+                    ..CheckOptions::default()
+                };
+                let report = engine.check_with(&p, &opts);
+                assert!(
+                    report.violations.iter().any(|v| v.rule == rule.id),
+                    "{} fires on\n{text}",
+                    rule.id
+                );
             }
         }
     }

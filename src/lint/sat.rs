@@ -196,6 +196,30 @@ impl Fm {
         out
     }
 
+    /// The input variables a formula depends on.
+    pub fn support(&self, f: F) -> std::collections::BTreeSet<u32> {
+        let mut out = std::collections::BTreeSet::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut stack = vec![f];
+        while let Some(g) = stack.pop() {
+            if !seen.insert(g) {
+                continue;
+            }
+            match self.node(g) {
+                Node::Var(v) => {
+                    out.insert(v);
+                }
+                Node::Not(x) => stack.push(x),
+                Node::And(x, y) | Node::Or(x, y) => {
+                    stack.push(x);
+                    stack.push(y);
+                }
+                Node::True | Node::False => {}
+            }
+        }
+        out
+    }
+
     /// The input variable index of a variable formula.
     pub fn var_index(&self, f: F) -> Option<u32> {
         match self.node(f) {

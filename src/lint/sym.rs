@@ -180,6 +180,8 @@ pub struct Space<'a> {
     pub as_of: Vec<(i64, F)>,
     /// Well-formedness: exactly one choice for each one-hot variable group.
     pub valid: F,
+    /// The same, constraint by constraint, with the variables each constrains.
+    pub parts: Vec<(BTreeSet<u32>, F)>,
     /// The representatives.
     pub reps: Reps,
 }
@@ -264,6 +266,7 @@ impl<'a> Space<'a> {
         let dr = reps.dates.clone();
         let date_vars = one_hot(&mut fm, dr.len(), &mut valid, Fm::TRUE);
         let as_of_vars = one_hot(&mut fm, dr.len(), &mut valid, Fm::TRUE);
+        let parts: Vec<(BTreeSet<u32>, F)> = valid.iter().map(|&c| (fm.support(c), c)).collect();
         let valid = fm.and_all(valid);
         Ok(Space {
             lib,
@@ -273,8 +276,79 @@ impl<'a> Space<'a> {
             date: dr.iter().copied().zip(date_vars).collect(),
             as_of: dr.into_iter().zip(as_of_vars).collect(),
             valid,
+            parts,
             reps,
         })
+    }
+
+    /// Makes a model of a restricted question a well-formed step: every one-hot group that
+    /// the question left unconstrained gets exactly one choice (or none, when absent).
+    pub fn repair(&self, model: &mut [bool]) {
+        let idx = |f: F| self.fm.var_index(f).map(|i| i as usize);
+        let get = |model: &[bool], f: F| {
+            idx(f)
+                .and_then(|i| model.get(i).copied())
+                .unwrap_or(f == Fm::TRUE)
+        };
+        let fix_one_hot = |model: &mut [bool], vars: &[F], present: bool| {
+            let mut seen = false;
+            for &v in vars {
+                let on = get(model, v) && present && !seen;
+                seen |= on;
+                if let Some(slot) = idx(v).and_then(|i| model.get_mut(i)) {
+                    *slot = on;
+                }
+            }
+            if present && !seen {
+                if let Some(slot) = vars
+                    .first()
+                    .and_then(|&v| idx(v))
+                    .and_then(|i| model.get_mut(i))
+                {
+                    *slot = true;
+                }
+            }
+        };
+        for (present, slot) in &self.slots {
+            let p = get(model, *present);
+            match slot {
+                Slot::Atom(xs) => {
+                    let vars: Vec<F> = xs.iter().map(|x| x.1).collect();
+                    fix_one_hot(model, &vars, p);
+                }
+                Slot::Set(xs, _) if !p => {
+                    for x in xs {
+                        if let Some(slot) = idx(x.1).and_then(|i| model.get_mut(i)) {
+                            *slot = false;
+                        }
+                    }
+                }
+                Slot::Scalar(_, xs) => {
+                    let vars: Vec<F> = xs.iter().map(|x| x.1).collect();
+                    fix_one_hot(model, &vars, p);
+                }
+                _ => {}
+            }
+        }
+        let dates: Vec<F> = self.date.iter().map(|x| x.1).collect();
+        fix_one_hot(model, &dates, true);
+        let as_of: Vec<F> = self.as_of.iter().map(|x| x.1).collect();
+        fix_one_hot(model, &as_of, true);
+    }
+
+    /// A question restricted to well-formed steps. Only the constraints on variables the
+    /// question mentions are added: the others can always be met on their own, so the
+    /// answer is the same and the formula much smaller.
+    pub fn query(&mut self, f: F) -> F {
+        let support = self.fm.support(f);
+        let relevant: Vec<F> = self
+            .parts
+            .iter()
+            .filter(|(vars, _)| !vars.is_disjoint(&support))
+            .map(|p| p.1)
+            .collect();
+        let c = self.fm.and_all(relevant);
+        self.fm.and(f, c)
     }
 
     /// Evaluates an expression: its value and when it fails (an absent attribute).
@@ -739,7 +813,9 @@ impl<'a> Space<'a> {
                 Some(match slot {
                     Slot::Bool(f) => Value::Bool(on(*f)),
                     Slot::Atom(xs) => {
-                        Value::Atom(xs.iter().find(|(_, f)| on(*f)).map_or(0, |p| p.0))
+                        // A choice the question left open: any candidate will do.
+                        let chosen = xs.iter().find(|(_, f)| on(*f)).or(xs.first());
+                        Value::Atom(chosen.map_or(0, |p| p.0))
                     }
                     Slot::Set(xs, ordered) => {
                         let ids = xs.iter().filter(|(_, f)| on(*f)).map(|p| p.0);
@@ -750,7 +826,11 @@ impl<'a> Space<'a> {
                         }
                     }
                     Slot::Scalar(s, xs) => {
-                        let x = xs.iter().find(|(_, f)| on(*f)).map_or(0, |p| p.0);
+                        let x = xs
+                            .iter()
+                            .find(|(_, f)| on(*f))
+                            .or(xs.first())
+                            .map_or(0, |p| p.0);
                         match s {
                             Scalar::Int => Value::Int(x),
                             Scalar::Date => Value::Date(crate::date::Date::from_days(
@@ -766,6 +846,7 @@ impl<'a> Space<'a> {
             .date
             .iter()
             .find(|(_, f)| on(*f))
+            .or(self.date.first())
             .map(|p| crate::date::Date::from_days(i32::try_from(p.0).unwrap_or(0)));
         BoundStep {
             kind: self.kind,
