@@ -40,6 +40,20 @@ pub struct Engine {
     lib: Compiled,
 }
 
+/// A proposal validated and bound to an engine's schema ([`Engine::prepare`]).
+#[derive(Debug)]
+pub struct Prepared<'p> {
+    proposal: &'p Proposal,
+    bound: Bound,
+}
+
+impl Prepared<'_> {
+    /// The number of steps.
+    pub fn steps(&self) -> usize {
+        self.bound.steps.len()
+    }
+}
+
 /// A rule's public description.
 #[derive(Clone, Debug)]
 pub struct RuleInfo<'a> {
@@ -204,14 +218,42 @@ impl Engine {
         opts: &CheckOptions,
         cov: &mut Option<&mut Coverage>,
     ) -> Report {
+        match self.prepare(proposal) {
+            Ok(prepared) => self.run(&prepared, opts, cov),
+            Err(report) => *report,
+        }
+    }
+
+    /// Validates a proposal against the schema and binds it to interned ids, once, so that
+    /// it can be checked many times ([`Engine::check_prepared`]). Input errors come back as
+    /// a report.
+    pub fn prepare<'p>(&self, proposal: &'p Proposal) -> Result<Prepared<'p>, Box<Report>> {
+        match bind(&self.lib, proposal) {
+            Ok(bound) => Ok(Prepared { proposal, bound }),
+            Err(errors) => Err(Box::new(Report::invalid(
+                proposal.source.name(),
+                Some(proposal.id.node.clone()),
+                errors,
+            ))),
+        }
+    }
+
+    /// Checks a prepared proposal: evaluation and the report, without validating again.
+    pub fn check_prepared(&self, prepared: &Prepared<'_>, opts: &CheckOptions) -> Report {
+        self.run(prepared, opts, &mut None)
+    }
+
+    fn run(
+        &self,
+        prepared: &Prepared<'_>,
+        opts: &CheckOptions,
+        cov: &mut Option<&mut Coverage>,
+    ) -> Report {
+        let (proposal, bound) = (prepared.proposal, &prepared.bound);
         let file = proposal.source.name().to_string();
-        let bound = match bind(&self.lib, proposal) {
-            Ok(b) => b,
-            Err(errors) => return Report::invalid(&file, Some(proposal.id.node.clone()), errors),
-        };
         let mut ctx = Ctx {
             lib: &self.lib,
-            bound: &bound,
+            bound,
             locals: Vec::new(),
             as_of: opts.as_of.or(proposal.date.as_ref().map(|d| d.node)),
             trace: None,
