@@ -49,6 +49,38 @@ impl AtomSet {
 
     /// A set from its members.
     pub fn from_ids(ids: impl IntoIterator<Item = u32>) -> Self {
+        // Inline until an id needs more words: no allocation for small libraries.
+        let mut inline = [0u64; INLINE_WORDS];
+        let mut ids = ids.into_iter();
+        let mut spill = None;
+        for id in ids.by_ref() {
+            match inline.get_mut((id / 64) as usize) {
+                Some(word) => *word |= 1 << (id % 64),
+                None => {
+                    spill = Some(id);
+                    break;
+                }
+            }
+        }
+        let Some(first) = spill else {
+            return AtomSet::Inline(inline);
+        };
+        let mut words: Vec<u64> = inline.to_vec();
+        let rest = std::iter::once(first).chain(ids);
+        for id in rest {
+            let w = (id / 64) as usize;
+            if w >= words.len() {
+                words.resize(w + 1, 0);
+            }
+            if let Some(word) = words.get_mut(w) {
+                *word |= 1 << (id % 64);
+            }
+        }
+        Self::from_words(words)
+    }
+
+    #[allow(dead_code)]
+    fn from_ids_slow(ids: impl IntoIterator<Item = u32>) -> Self {
         let mut words: Vec<u64> = vec![0; INLINE_WORDS];
         for id in ids {
             let w = (id / 64) as usize;

@@ -141,7 +141,23 @@ pub fn compile(
 
 fn fold(e: &CExpr) -> Option<Value> {
     match e {
-        CExpr::Const(v) | CExpr::Fact { value: v, .. } => Some(v.clone()),
+        CExpr::Const(v) | CExpr::Fact { value: v, .. } | CExpr::Folded { value: v, .. } => {
+            Some(v.clone())
+        }
+        _ => None,
+    }
+}
+
+/// A constant and the facts it came from.
+fn folded(e: &CExpr) -> Option<(Value, Vec<(AtomId, AttrId)>)> {
+    match e {
+        CExpr::Const(v) => Some((v.clone(), Vec::new())),
+        CExpr::Fact {
+            value,
+            entity,
+            attr,
+        } => Some((value.clone(), vec![(*entity, *attr)])),
+        CExpr::Folded { value, sources } => Some((value.clone(), sources.to_vec())),
         _ => None,
     }
 }
@@ -1857,6 +1873,22 @@ impl<'a> Cx<'a> {
                     );
                     return bad;
                 };
+                // Sets of facts are combined once, here.
+                if let (Some((Value::Set(x), mut sx)), Some((Value::Set(y), sy))) =
+                    (folded(&ca), folded(&cb))
+                {
+                    let value = match op {
+                        BinOp::Union => x.union(&y),
+                        BinOp::Inter => x.intersection(&y),
+                        _ => x.difference(&y),
+                    };
+                    sx.extend(sy);
+                    let c = CExpr::Folded {
+                        value: Value::Set(value),
+                        sources: sx.into(),
+                    };
+                    return (c, Ty::Set(Box::new(elem)));
+                }
                 let (ba, bb) = (Box::new(ca), Box::new(cb));
                 let c = match op {
                     BinOp::Union => CExpr::Union(ba, bb),

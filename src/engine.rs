@@ -6,7 +6,7 @@ use crate::bind::bind;
 use crate::compile::compile;
 use crate::date::Date;
 use crate::diag::{Code, Diagnostic, Location, Severity};
-use crate::eval::{Bound, Ctx, EvalError, Evidence, Owner, elements};
+use crate::eval::{Bound, Ctx, EvalError, Evidence, Owner};
 use crate::ir::*;
 use crate::limits::Limits;
 use crate::proposal::{Proposal, RawValue};
@@ -335,8 +335,11 @@ impl Engine {
         errors: &mut Vec<(Option<u32>, Diagnostic)>,
         cov: &mut Option<&mut Coverage>,
     ) {
-        ctx.locals.clear();
-        ctx.locals.resize(rule.locals as usize, Value::Bool(false));
+        // Every local is written before it is read (binders before their conditions,
+        // quantifier variables before their bodies), so the slots are reused as they are.
+        if ctx.locals.len() < rule.locals as usize {
+            ctx.locals.resize(rule.locals as usize, Value::Bool(false));
+        }
         if let (Some(i), Some(slot)) = (step, ctx.locals.first_mut()) {
             *slot = Value::Step(i);
         }
@@ -352,7 +355,7 @@ impl Engine {
             }
             match &rule.each {
                 Some((local, coll)) => {
-                    let items = elements(&ctx.eval(coll)?)?;
+                    let items = crate::eval::Elements::of(ctx.eval(coll)?)?;
                     for item in items {
                         if ctx.fuel == 0 {
                             return Err(EvalError::Budget);

@@ -169,6 +169,10 @@ impl Ctx<'_> {
                         CExpr::Fact {
                             value: Value::Set(s),
                             ..
+                        }
+                        | CExpr::Folded {
+                            value: Value::Set(s),
+                            ..
                         },
                     ) if self.trace.is_none() => Ok(s.contains(*a)),
                     _ => {
@@ -204,6 +208,26 @@ impl Ctx<'_> {
                         attr: *attr,
                         value: value.clone(),
                     });
+                }
+                value.clone()
+            }
+            CExpr::Folded { value, sources } => {
+                if let Some(t) = &mut self.trace {
+                    for &(entity, attr) in sources.iter() {
+                        let value = self
+                            .lib
+                            .facts
+                            .get(entity as usize)
+                            .and_then(|f| f.get(attr as usize))
+                            .cloned()
+                            .flatten()
+                            .unwrap_or(Value::Bool(false));
+                        t.push(Evidence::Fact {
+                            entity,
+                            attr,
+                            value,
+                        });
+                    }
                 }
                 value.clone()
             }
@@ -325,20 +349,38 @@ impl Ctx<'_> {
             }
             CExpr::Quant(q, local, coll, body) => {
                 let coll = self.eval(coll)?;
-                let items = elements(&coll)?;
                 let mut result = *q == Quant::All;
-                for item in items {
-                    self.burn(1)?;
-                    self.set_local(*local, item)?;
-                    let b = self.truth(body)?;
+                // Iterate without collecting: no allocation per quantifier.
+                let mut visit = |ctx: &mut Self, item: Value| -> R<bool> {
+                    ctx.burn(1)?;
+                    ctx.set_local(*local, item)?;
+                    let b = ctx.truth(body)?;
                     if *q == Quant::Any && b {
                         result = true;
-                        break;
+                        return Ok(false);
                     }
                     if *q == Quant::All && !b {
                         result = false;
-                        break;
+                        return Ok(false);
                     }
+                    Ok(true)
+                };
+                match &coll {
+                    Value::Set(s) => {
+                        for a in s.iter() {
+                            if !visit(self, Value::Atom(a))? {
+                                break;
+                            }
+                        }
+                    }
+                    Value::List(l) => {
+                        for item in l.iter() {
+                            if !visit(self, item.clone())? {
+                                break;
+                            }
+                        }
+                    }
+                    _ => return Err(EvalError::Internal("not a collection")),
                 }
                 Value::Bool(result)
             }
@@ -455,6 +497,51 @@ impl Ctx<'_> {
             .ok_or(EvalError::Internal("local"))?;
         *slot = v;
         Ok(())
+    }
+}
+
+/// The members of a set or list, in order, without collecting them.
+#[derive(Debug)]
+pub enum Elements {
+    /// A set's members: the set, the next word to load, the bits left of the current one.
+    Set(AtomSet, usize, u64, u32),
+    /// A list's items and the next index.
+    List(Arc<[Value]>, usize),
+}
+
+impl Elements {
+    /// Iterates over a set or list value.
+    pub fn of(v: Value) -> R<Elements> {
+        match v {
+            Value::Set(s) => Ok(Elements::Set(s, 0, 0, 0)),
+            Value::List(l) => Ok(Elements::List(l, 0)),
+            _ => Err(EvalError::Internal("not a collection")),
+        }
+    }
+}
+
+impl Iterator for Elements {
+    type Item = Value;
+
+    fn next(&mut self) -> Option<Value> {
+        match self {
+            Elements::Set(set, next_word, bits, base) => loop {
+                if *bits != 0 {
+                    let b = bits.trailing_zeros();
+                    *bits &= *bits - 1;
+                    return Some(Value::Atom(*base + b));
+                }
+                let w = *set.words().get(*next_word)?;
+                *base = (*next_word as u32) * 64;
+                *next_word += 1;
+                *bits = w;
+            },
+            Elements::List(l, i) => {
+                let v = l.get(*i).cloned();
+                *i += 1;
+                v
+            }
+        }
     }
 }
 

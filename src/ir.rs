@@ -175,6 +175,14 @@ pub enum CExpr {
         /// The attribute.
         attr: AttrId,
     },
+    /// A set computed at compile time from facts (`csto.members | sco.members`): the value,
+    /// and the facts it came from (for evidence).
+    Folded {
+        /// The value.
+        value: Value,
+        /// The facts read.
+        sources: Box<[(AtomId, AttrId)]>,
+    },
     /// A local variable.
     Local(Local),
     /// A step attribute: the step in a local, the slot per kind (`u16::MAX`: none).

@@ -355,7 +355,9 @@ impl<'a> Space<'a> {
     pub fn eval(&mut self, e: &CExpr, locals: &mut Vec<Option<Sv>>) -> R<(Sv, F)> {
         let ok = Fm::FALSE;
         Ok(match e {
-            CExpr::Const(v) | CExpr::Fact { value: v, .. } => (self.constant(v)?, ok),
+            CExpr::Const(v) | CExpr::Fact { value: v, .. } | CExpr::Folded { value: v, .. } => {
+                (self.constant(v)?, ok)
+            }
             CExpr::Local(l) => (
                 locals
                     .get(*l as usize)
