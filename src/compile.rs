@@ -1989,6 +1989,13 @@ impl<'a> Cx<'a> {
                 }
             }
             covered.extend(arm_kinds.iter().copied());
+            if arm_kinds.is_empty() {
+                // An arm for kinds this binder can never have (or a `_` with nothing left):
+                // never taken, so not compiled (its body may read attributes that the
+                // binder's kinds do not have).
+                out_arms.push(CExpr::Const(Value::Bool(false)));
+                continue;
+            }
             sc.vars.push(Var {
                 name: x.node.clone(),
                 kind: VarKind::Local(local),

@@ -520,10 +520,9 @@ fn generated_libraries_compile() {
 /// the differential law: when such an arm reads an attribute, the compiler types the whole
 /// `match` as an error without reporting it, and every comparison with it compiles to
 /// `false` (here: the `unless` never holds, so the rule fires though the reference spares
-/// it). The fix belongs in `compile.rs` (`match_on`: skip compiling arms that match no kind
-/// of the binder); until then this test is ignored and the generator avoids the pattern.
+/// it). Fixed in `compile.rs` (`match_on` skips arms that match no kind of the binder); this
+/// test keeps it fixed.
 #[test]
-#[ignore = "compiler bug: a match arm for an impossible kind makes the match silently ill-typed"]
 fn impossible_match_arms_are_ignored() {
     let src = format!(
         "{}\nrule r {{\n  severity error\n  on flight as s\n  forbid true\n  unless s.permits != members(s)\n  message \"r\"\n}}\n",
