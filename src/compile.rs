@@ -65,6 +65,9 @@ struct Cx<'a> {
     type_refs: HashMap<String, (TypeRef<'a>, FileId, Span)>,
     defs: HashMap<String, (&'a ast::DefDecl, FileId)>,
     expanding: Vec<String>,
+    /// Definitions whose body failed to compile once: later uses are not expanded again
+    /// (the errors are reported once, and a definition used 2^n times costs nothing more).
+    failed_defs: std::collections::HashSet<String>,
     alias_stack: Vec<String>,
     out: Compiled,
     attr_index: HashMap<String, AttrId>,
@@ -107,6 +110,7 @@ pub fn compile(
         type_refs: HashMap::new(),
         defs: HashMap::new(),
         expanding: Vec::new(),
+        failed_defs: std::collections::HashSet::new(),
         alias_stack: Vec::new(),
         out,
         attr_index: HashMap::new(),
@@ -1261,6 +1265,9 @@ impl<'a> Cx<'a> {
     ) -> (CExpr, Ty) {
         let name = def.name.node.clone();
         self.out.used_defs.insert(name.clone());
+        if self.failed_defs.contains(&name) {
+            return (CExpr::Const(Value::Bool(false)), Ty::Error);
+        }
         if self.expanding.contains(&name) {
             let chain = self.expanding.join(" -> ");
             self.err(
@@ -1292,10 +1299,13 @@ impl<'a> Cx<'a> {
                 ty: t.clone(),
             });
         }
-        self.expanding.push(name);
+        self.expanding.push(name.clone());
         let before = self.errors.len();
         let out = self.expr(&def.body, dfile, sc, hint);
         self.expanding.pop();
+        if self.errors.len() > before {
+            self.failed_defs.insert(name);
+        }
         sc.vars = saved;
         if self.errors.len() > before && dfile != file
             || self.errors.len() > before
