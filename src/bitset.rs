@@ -168,6 +168,34 @@ impl AtomSet {
         self.difference(other).is_empty()
     }
 
+    /// The smallest member.
+    pub fn first(&self) -> Option<u32> {
+        self.words()
+            .iter()
+            .enumerate()
+            .find(|(_, w)| **w != 0)
+            .map(|(i, w)| i as u32 * 64 + w.trailing_zeros())
+    }
+
+    /// Number of members up to and including `id`.
+    pub fn count_through(&self, id: u32) -> usize {
+        let (word, bit) = ((id / 64) as usize, id % 64);
+        let mut n = 0;
+        for (i, w) in self.words().iter().enumerate() {
+            if i < word {
+                n += w.count_ones() as usize;
+            } else if i == word {
+                let mask = if bit == 63 {
+                    u64::MAX
+                } else {
+                    (1u64 << (bit + 1)) - 1
+                };
+                n += (w & mask).count_ones() as usize;
+            }
+        }
+        n
+    }
+
     /// Members in increasing id order.
     pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
         self.words().iter().enumerate().flat_map(|(i, &w)| {
@@ -204,6 +232,10 @@ mod tests {
                 prop_assert_eq!(sa.contains(x), a.contains(&x));
             }
             prop_assert_eq!(sa == sb, a == b);
+            prop_assert_eq!(sa.first(), a.first().copied());
+            for x in [0, 1, 63, 64, 65, 127, 255, 256, 300, 599] {
+                prop_assert_eq!(sa.count_through(x), a.range(..=x).count());
+            }
         }
     }
 }

@@ -7,6 +7,7 @@ use crate::compile::compile;
 use crate::date::Date;
 use crate::diag::{Code, Diagnostic, Location, Severity};
 use crate::eval::{Bound, Ctx, EvalError, Evidence, Owner};
+use crate::fast::{FastRule, Slow};
 use crate::ir::*;
 use crate::limits::Limits;
 use crate::proposal::{Proposal, RawValue};
@@ -38,6 +39,8 @@ impl std::default::Default for CheckOptions {
 #[derive(Debug)]
 pub struct Engine {
     lib: Compiled,
+    /// The step rules lowered for the fast path, by rule index.
+    fast: Vec<Option<FastRule>>,
 }
 
 /// A proposal validated and bound to an engine's schema ([`Engine::prepare`]).
@@ -129,6 +132,66 @@ struct Hit {
     violation: Violation,
 }
 
+/// What an evaluation found ([`Engine::evaluate`]): the rules that fired and the rules that
+/// could not be evaluated, before any message is rendered. Turn it into a [`Report`] with
+/// [`Engine::report`].
+#[derive(Clone, Debug)]
+pub struct Findings {
+    hits: Vec<Finding>,
+    failures: Vec<Failure>,
+    opts: CheckOptions,
+}
+
+impl Findings {
+    /// The violations found, in evaluation order (by step, then by rule as the library
+    /// indexes them; proposal-wide rules last).
+    pub fn violations(&self) -> &[Finding] {
+        &self.hits
+    }
+
+    /// The number of rule applications that could not be evaluated (each one is an error
+    /// in the report, and makes the proposal non-compliant).
+    pub fn failures(&self) -> usize {
+        self.failures.len()
+    }
+}
+
+/// One violation, as evaluation found it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    rule: u32,
+    step: Option<u32>,
+    applied: Option<u32>,
+    binding: Option<Value>,
+    app: u32,
+}
+
+impl Finding {
+    /// The rule, as an index into [`Engine::rules`].
+    pub fn rule(&self) -> usize {
+        self.rule as usize
+    }
+
+    /// The offending step, as an index into the proposal's steps (`None`: proposal-wide).
+    pub fn step(&self) -> Option<usize> {
+        self.step.map(|s| s as usize)
+    }
+
+    /// The `each` binding that fired (an atom, or a step for rules over `steps(...)`).
+    pub fn binding(&self) -> Option<&Value> {
+        self.binding.as_ref()
+    }
+}
+
+/// A rule application that could not be evaluated.
+#[derive(Clone, Debug)]
+struct Failure {
+    rule: u32,
+    step: Option<u32>,
+    app: u32,
+    error: EvalError,
+}
+
 impl Engine {
     /// The standard library embedded in pactum.
     pub fn standard() -> Engine {
@@ -171,9 +234,9 @@ impl Engine {
         if !errors.is_empty() {
             return Err(errors);
         }
-        Ok(Engine {
-            lib: compile(sources, &files, limits)?,
-        })
+        let lib = compile(sources, &files, limits)?;
+        let fast = crate::fast::lower_rules(&lib);
+        Ok(Engine { lib, fast })
     }
 
     /// The compiled library (read-only).
@@ -243,14 +306,22 @@ impl Engine {
         self.run(prepared, opts, &mut None)
     }
 
-    fn run(
-        &self,
-        prepared: &Prepared<'_>,
-        opts: &CheckOptions,
-        cov: &mut Option<&mut Coverage>,
-    ) -> Report {
+    /// Evaluates a prepared proposal: which rules fire, on which steps, with which `each`
+    /// bindings, and which rules could not be evaluated. No message is rendered and no
+    /// evidence is traced: this is the whole cost of deciding compliance.
+    /// [`Engine::report`] turns the findings into a [`Report`].
+    pub fn evaluate(&self, prepared: &Prepared<'_>, opts: &CheckOptions) -> Findings {
+        self.evaluate_inner(prepared, opts, &mut None)
+    }
+
+    /// The report of an evaluation: every finding explained (message, evidence, citation,
+    /// help, diagnostic), sorted by step, then rule id. `findings` must come from
+    /// [`Engine::evaluate`] on the same prepared proposal.
+    pub fn report(&self, prepared: &Prepared<'_>, findings: Findings) -> Report {
         let (proposal, bound) = (prepared.proposal, &prepared.bound);
-        let file = proposal.source.name().to_string();
+        let opts = &findings.opts;
+        // Explaining re-evaluates each firing binding with tracing on, with a budget of its
+        // own as large as the evaluation's.
         let mut ctx = Ctx {
             lib: &self.lib,
             bound,
@@ -259,42 +330,60 @@ impl Engine {
             trace: None,
             fuel: opts.budget,
         };
-        let mut hits: Vec<Hit> = Vec::new();
-        let mut errors: Vec<(Option<u32>, Diagnostic)> = Vec::new();
-        for (i, step) in bound.steps.iter().enumerate() {
-            let Some(rules) = self.lib.rules_by_kind.get(step.kind as usize) else {
+        let mut errors: Vec<(Option<u32>, u32, Diagnostic)> = findings
+            .failures
+            .into_iter()
+            .filter_map(|f| {
+                let rule = self.lib.rules.get(f.rule as usize)?;
+                let d = self.eval_error(rule, f.step, proposal, bound, f.error);
+                Some((f.step, f.app, d))
+            })
+            .collect();
+        let mut hits: Vec<Hit> = Vec::with_capacity(findings.hits.len());
+        let mut current: Option<u32> = None;
+        let mut failed: Option<u32> = None;
+        let mut prefix: Option<Vec<Evidence>> = None;
+        for h in findings.hits {
+            let Some(rule) = self.lib.rules.get(h.rule as usize) else {
                 continue;
             };
-            for &r in rules {
-                let Some(rule) = self.lib.rules.get(r as usize) else {
-                    continue;
-                };
-                self.apply(
-                    r,
-                    rule,
-                    Some(i as u32),
-                    proposal,
-                    &mut ctx,
-                    &mut hits,
-                    &mut errors,
-                    cov,
-                );
+            if failed == Some(h.app) {
+                continue;
             }
-        }
-        for &r in &self.lib.proposal_rules {
-            let Some(rule) = self.lib.rules.get(r as usize) else {
-                continue;
-            };
-            self.apply(
-                r,
+            if current != Some(h.app) {
+                current = Some(h.app);
+                prefix = None;
+                Self::enter(rule, h.applied, &mut ctx);
+            }
+            // The binding, as evaluation left it when the rule fired (messages read it).
+            if let (Some((local, _)), Some(b)) = (&rule.each, &h.binding) {
+                if let Some(slot) = ctx.locals.get_mut(*local as usize) {
+                    *slot = b.clone();
+                }
+            }
+            let explained = self.explain(
                 rule,
-                None,
+                h.applied,
+                h.binding.as_ref(),
                 proposal,
                 &mut ctx,
-                &mut hits,
-                &mut errors,
-                cov,
+                &mut prefix,
             );
+            match explained {
+                Ok(violation) => hits.push(Hit {
+                    step: h.step,
+                    rule: h.rule,
+                    violation,
+                }),
+                Err(e) => {
+                    // As if evaluation had stopped here: this application reports this error
+                    // and nothing after it.
+                    failed = Some(h.app);
+                    errors.retain(|(_, app, _)| *app != h.app);
+                    let d = self.eval_error(rule, h.applied, proposal, bound, e);
+                    errors.push((h.applied, h.app, d));
+                }
+            }
         }
         hits.sort_by(|a, b| {
             (a.step.unwrap_or(u32::MAX), &a.violation.rule, a.rule).cmp(&(
@@ -303,11 +392,11 @@ impl Engine {
                 b.rule,
             ))
         });
-        errors.sort_by_key(|(s, _)| s.unwrap_or(u32::MAX));
+        errors.sort_by_key(|(s, app, _)| (s.unwrap_or(u32::MAX), *app));
         let violations: Vec<Violation> = hits.into_iter().map(|h| h.violation).collect();
         let errors: Vec<ErrorEntry> = errors
             .into_iter()
-            .map(|(_, d)| ErrorEntry::from_diagnostic(d))
+            .map(|(_, _, d)| ErrorEntry::from_diagnostic(d))
             .collect();
         let compliant = errors.is_empty()
             && !violations.iter().any(|v| {
@@ -315,7 +404,7 @@ impl Engine {
                     || (opts.deny_warnings && v.severity == Severity::Warning)
             });
         Report {
-            file,
+            file: proposal.source.name().to_string(),
             proposal: Some(proposal.id.node.clone()),
             compliant,
             violations,
@@ -323,18 +412,17 @@ impl Engine {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn apply(
+    fn run(
         &self,
-        r: u32,
-        rule: &CRule,
-        step: Option<u32>,
-        p: &Proposal,
-        ctx: &mut Ctx<'_>,
-        hits: &mut Vec<Hit>,
-        errors: &mut Vec<(Option<u32>, Diagnostic)>,
+        prepared: &Prepared<'_>,
+        opts: &CheckOptions,
         cov: &mut Option<&mut Coverage>,
-    ) {
+    ) -> Report {
+        self.report(prepared, self.evaluate_inner(prepared, opts, cov))
+    }
+
+    /// Sizes the locals for a rule and binds its step.
+    fn enter(rule: &CRule, step: Option<u32>, ctx: &mut Ctx<'_>) {
         // Every local is written before it is read (binders before their conditions,
         // quantifier variables before their bodies), so the slots are reused as they are.
         if ctx.locals.len() < rule.locals as usize {
@@ -343,55 +431,220 @@ impl Engine {
         if let (Some(i), Some(slot)) = (step, ctx.locals.first_mut()) {
             *slot = Value::Step(i);
         }
-        let mut prefix: Option<Vec<Evidence>> = None;
-        let result = (|| -> Result<(), EvalError> {
-            if let Some(w) = &rule.when {
-                if !ctx.truth(w)? {
-                    return Ok(());
-                }
+    }
+
+    fn evaluate_inner(
+        &self,
+        prepared: &Prepared<'_>,
+        opts: &CheckOptions,
+        cov: &mut Option<&mut Coverage>,
+    ) -> Findings {
+        let (proposal, bound) = (prepared.proposal, &prepared.bound);
+        let mut ctx = Ctx {
+            lib: &self.lib,
+            bound,
+            locals: Vec::new(),
+            as_of: opts.as_of.or(proposal.date.as_ref().map(|d| d.node)),
+            trace: None,
+            fuel: opts.budget,
+        };
+        let mut out = Findings {
+            hits: Vec::new(),
+            failures: Vec::new(),
+            opts: opts.clone(),
+        };
+        // Every local is written before it is read (binders before their conditions,
+        // quantifier variables before their bodies), so the slots are reused as they are;
+        // local 0 is the step of every step rule.
+        let locals = self.lib.rules.iter().map(|r| r.locals).max().unwrap_or(0);
+        ctx.locals
+            .resize(usize::from(locals.max(1)), Value::Bool(false));
+        let mut app = 0u32;
+        for (i, step) in bound.steps.iter().enumerate() {
+            let Some(rules) = self.lib.rules_by_kind.get(step.kind as usize) else {
+                continue;
+            };
+            if let Some(slot) = ctx.locals.first_mut() {
+                *slot = Value::Step(i as u32);
             }
-            if let Some(c) = cov {
-                bump(&mut c.applied, r as usize);
+            for &r in rules {
+                self.apply(r, Some(i as u32), app, &mut ctx, &mut out, cov);
+                app += 1;
             }
-            match &rule.each {
-                Some((local, coll)) => {
-                    let items = crate::eval::Elements::of(ctx.eval(coll)?)?;
-                    for item in items {
-                        if ctx.fuel == 0 {
-                            return Err(EvalError::Budget);
-                        }
-                        ctx.fuel -= 1;
-                        ctx.set_local(*local, item.clone())?;
-                        if self.fires(r, rule, ctx, cov)? {
-                            let v = self.explain(rule, step, Some(&item), p, ctx, &mut prefix)?;
-                            let at = match (&item, rule.each_is_step) {
-                                (Value::Step(s), true) => Some(*s),
-                                _ => step,
-                            };
-                            hits.push(Hit {
-                                step: at,
-                                rule: r,
-                                violation: v,
-                            });
-                        }
-                    }
-                }
-                None => {
-                    if self.fires(r, rule, ctx, cov)? {
-                        let v = self.explain(rule, step, None, p, ctx, &mut prefix)?;
-                        hits.push(Hit {
-                            step,
-                            rule: r,
-                            violation: v,
-                        });
-                    }
-                }
-            }
-            Ok(())
-        })();
-        if let Err(e) = result {
-            errors.push((step, self.eval_error(rule, step, p, ctx.bound, e)));
         }
+        for &r in &self.lib.proposal_rules {
+            self.apply(r, None, app, &mut ctx, &mut out, cov);
+            app += 1;
+        }
+        out
+    }
+
+    /// Applies one rule to one step (or to the proposal): the fast path when it can decide,
+    /// else (and always when counting coverage) the tree-walker.
+    fn apply(
+        &self,
+        r: u32,
+        step: Option<u32>,
+        app: u32,
+        ctx: &mut Ctx<'_>,
+        out: &mut Findings,
+        cov: &mut Option<&mut Coverage>,
+    ) {
+        let Some(rule) = self.lib.rules.get(r as usize) else {
+            return;
+        };
+        if step.is_none() {
+            Self::enter(rule, step, ctx);
+        }
+        if cov.is_none() {
+            if let Some(Some(fast)) = self.fast.get(r as usize) {
+                let (fuel, found) = (ctx.fuel, out.hits.len());
+                match self.apply_fast(r, rule, fast, step, app, ctx, &mut out.hits) {
+                    Ok(()) => return,
+                    Err(Slow) => {
+                        ctx.fuel = fuel;
+                        out.hits.truncate(found);
+                    }
+                }
+            }
+        }
+        if let Err(error) = self.apply_slow(r, rule, step, app, ctx, &mut out.hits, cov) {
+            out.failures.push(Failure {
+                rule: r,
+                step,
+                app,
+                error,
+            });
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn apply_fast(
+        &self,
+        r: u32,
+        rule: &CRule,
+        fast: &FastRule,
+        step: Option<u32>,
+        app: u32,
+        ctx: &mut Ctx<'_>,
+        hits: &mut Vec<Finding>,
+    ) -> Result<(), Slow> {
+        if let Some(w) = &fast.when {
+            if !ctx.fb(w)? {
+                return Ok(());
+            }
+        }
+        let spared = |ctx: &mut Ctx<'_>| -> Result<bool, Slow> {
+            for u in &fast.unless {
+                if ctx.fb(u)? {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        };
+        let fires = |ctx: &mut Ctx<'_>| -> Result<bool, Slow> {
+            let holds = match &fast.cond {
+                None => true,
+                Some(c) => ctx.fb(c)? == rule.forbid,
+            };
+            Ok(holds && !spared(ctx)?)
+        };
+        let hit = |binding: Option<Value>| Finding {
+            rule: r,
+            step,
+            applied: step,
+            binding,
+            app,
+        };
+        let Some(each) = &fast.each else {
+            if fires(ctx)? {
+                hits.push(hit(None));
+            }
+            return Ok(());
+        };
+        let coll = ctx.fs(&each.coll, true)?;
+        // The tree-walker burns one unit per binding before its condition.
+        ctx.fast_burn(coll.len())?;
+        match &each.filter {
+            Some(filter) => {
+                let filter = ctx.fs(filter, false)?;
+                let firing = if rule.forbid {
+                    coll.intersection(&filter)
+                } else {
+                    coll.difference(&filter)
+                };
+                for x in firing.iter() {
+                    ctx.fast_bind(each.local, x)?;
+                    if !spared(ctx)? {
+                        hits.push(hit(Some(Value::Atom(x))));
+                    }
+                }
+            }
+            None => {
+                for x in coll.iter() {
+                    ctx.fast_bind(each.local, x)?;
+                    if fires(ctx)? {
+                        hits.push(hit(Some(Value::Atom(x))));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn apply_slow(
+        &self,
+        r: u32,
+        rule: &CRule,
+        step: Option<u32>,
+        app: u32,
+        ctx: &mut Ctx<'_>,
+        hits: &mut Vec<Finding>,
+        cov: &mut Option<&mut Coverage>,
+    ) -> Result<(), EvalError> {
+        if let Some(w) = &rule.when {
+            if !ctx.truth(w)? {
+                return Ok(());
+            }
+        }
+        if let Some(c) = cov {
+            bump(&mut c.applied, r as usize);
+        }
+        let Some((local, coll)) = &rule.each else {
+            if self.fires(r, rule, ctx, cov)? {
+                hits.push(Finding {
+                    rule: r,
+                    step,
+                    applied: step,
+                    binding: None,
+                    app,
+                });
+            }
+            return Ok(());
+        };
+        let items = crate::eval::Elements::of(ctx.eval(coll)?)?;
+        for item in items {
+            if ctx.fuel == 0 {
+                return Err(EvalError::Budget);
+            }
+            ctx.fuel -= 1;
+            ctx.set_local(*local, item.clone())?;
+            if self.fires(r, rule, ctx, cov)? {
+                let at = match (&item, rule.each_is_step) {
+                    (Value::Step(s), true) => Some(*s),
+                    _ => step,
+                };
+                hits.push(Finding {
+                    rule: r,
+                    step: at,
+                    applied: step,
+                    binding: Some(item),
+                    app,
+                });
+            }
+        }
+        Ok(())
     }
 
     fn fires(

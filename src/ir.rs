@@ -412,3 +412,49 @@ impl Compiled {
         self.sources.get(file as usize)
     }
 }
+
+/// The children of a compiled expression.
+pub fn children<'a>(e: &'a CExpr, out: &mut Vec<&'a CExpr>) {
+    match e {
+        CExpr::EntityAttr { obj, .. } | CExpr::EntityHas(obj, _) => out.push(obj),
+        CExpr::Not(a) | CExpr::Count(a) | CExpr::IsType(a, _) => out.push(a),
+        CExpr::And(a, b)
+        | CExpr::Or(a, b)
+        | CExpr::Eq(a, b)
+        | CExpr::Lt(a, b)
+        | CExpr::In(a, b)
+        | CExpr::Union(a, b)
+        | CExpr::Inter(a, b)
+        | CExpr::Diff(a, b)
+        | CExpr::Quant(_, _, a, b) => {
+            out.push(a);
+            out.push(b);
+        }
+        CExpr::InForce { inst, date, .. } => {
+            out.push(inst);
+            out.push(date);
+        }
+        CExpr::Match { arms, .. } => out.extend(arms.iter()),
+        CExpr::If(a, b, c) => {
+            out.push(a);
+            out.push(b);
+            out.push(c);
+        }
+        CExpr::MakeSet(xs) | CExpr::MakeList(xs, _) => out.extend(xs.iter()),
+        _ => {}
+    }
+}
+
+/// The local a node reads directly (not through its children), if any.
+pub fn own_local(e: &CExpr) -> Option<Local> {
+    match e {
+        CExpr::Local(l)
+        | CExpr::StepAttr { local: l, .. }
+        | CExpr::StepHas { local: l, .. }
+        | CExpr::StepId(l)
+        | CExpr::StepDate(l, _)
+        | CExpr::Match { local: l, .. }
+        | CExpr::Quant(_, l, _, _) => Some(*l),
+        _ => None,
+    }
+}

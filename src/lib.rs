@@ -34,6 +34,7 @@ pub mod date;
 pub mod diag;
 pub mod engine;
 pub mod eval;
+pub mod fast;
 pub mod ir;
 pub mod library;
 pub mod limits;
@@ -47,7 +48,7 @@ pub mod testing;
 
 pub use date::Date;
 pub use diag::{Code, Diagnostic, Severity};
-pub use engine::{CheckOptions, Coverage, Engine};
+pub use engine::{CheckOptions, Coverage, Engine, Finding, Findings};
 pub use limits::Limits;
 pub use proposal::Proposal;
 pub use report::{Report, RunReport, Violation};

@@ -166,6 +166,27 @@ proptest! {
         }
     }
 
+    /// The fast path (typed nodes, set operations) and the tree-walker (which coverage
+    /// counting always uses) give the same report, byte for byte, errors included, and run
+    /// out of budget on the same proposals.
+    #[test]
+    fn fast_path_agrees_with_the_tree_walker((src, ps) in library_and_proposals()) {
+        let engine = compile(&src);
+        for p in &ps {
+            // Every budget up to what these small proposals need, to meet its edge exactly.
+            for budget in (0..32).chain([u64::MAX]) {
+                let opts = CheckOptions { budget, ..opts() };
+                let fast = engine.check_with(p, &opts);
+                let mut cov = pactum::Coverage::new(&engine);
+                let slow = engine.check_with_coverage(p, &opts, &mut cov);
+                let json = |r: &Report| serde_json::to_string(r).unwrap();
+                prop_assert_eq!(json(&fast), json(&slow), "budget {}\n{}\n{}", budget, src, p.to_text());
+                let human = |r: &Report| pactum::report::render_human(&r.diagnostics().collect::<Vec<_>>(), false);
+                prop_assert_eq!(human(&fast), human(&slow));
+            }
+        }
+    }
+
     #[test]
     fn reordering_steps_keeps_the_violations((src, ps) in library_and_proposals(), seed in any::<u64>()) {
         let engine = compile(&src);

@@ -368,7 +368,21 @@ fn run_corpus(c: &Corpus, timed: bool) -> Table {
         for (r, &b) in reports.iter().zip(&bases) {
             pactum_peer::findings(r, b, &mut got);
         }
-        check("pactum", got);
+        check("pactum (check_prepared)", got);
+    }
+    let run_evaluate = || {
+        prepared
+            .iter()
+            .map(|p| engine.evaluate(p, &opts))
+            .collect::<Vec<_>>()
+    };
+    {
+        let found = run_evaluate();
+        let mut got = Vec::new();
+        for (f, &b) in found.iter().zip(&bases) {
+            pactum_peer::evaluated(&engine, f, b, &mut got);
+        }
+        check("pactum (evaluate)", got);
     }
 
     let auth = cedar_policy::Authorizer::new();
@@ -502,6 +516,7 @@ fn run_corpus(c: &Corpus, timed: bool) -> Table {
         };
         row("hand-written (enums, bitmasks)", n, measure(run_bits));
         row("hand-written (strings)", n, measure(run_strings));
+        row("pactum (evaluate)", n, measure(run_evaluate));
         row("pactum (check_prepared)", n, measure(run_pactum));
         row("Cedar (is_authorized)", requests, measure(run_cedar));
         row("Regorus interpreter (whole)", n, measure(&mut run_interp_whole));

@@ -5,7 +5,8 @@
 //! out; schema, facts and definitions stay as they are, so the kept rules are exactly those
 //! `pactum check` runs.
 
-use pactum::{Engine, Report, SourceFile};
+use pactum::ir::Value;
+use pactum::{Engine, Findings, Report, SourceFile};
 
 use crate::hand::{Finding, NO_STATE, rule_index, state_index};
 
@@ -102,6 +103,24 @@ pub fn findings(report: &Report, base: u32, out: &mut Vec<Finding>) {
                 .binding
                 .as_deref()
                 .map_or(NO_STATE, |b| state_index(b).expect("a state binding")),
+        });
+    }
+}
+
+/// The evaluation's findings (`Engine::evaluate`, no report) as findings; `base` as above.
+pub fn evaluated(engine: &Engine, f: &Findings, base: u32, out: &mut Vec<Finding>) {
+    assert_eq!(f.failures(), 0, "pactum could not evaluate some rules");
+    let ids: Vec<&str> = engine.rules().map(|r| r.id).collect();
+    for v in f.violations() {
+        let id = ids[v.rule()];
+        out.push(Finding {
+            rule: rule_index(id).unwrap_or_else(|| panic!("unexpected rule {id}")),
+            step: base + v.step().expect("a step rule") as u32,
+            state: match v.binding() {
+                Some(Value::Atom(a)) => state_index(engine.compiled().atom_name(*a)).expect("a state binding"),
+                None => NO_STATE,
+                Some(other) => panic!("unexpected binding {other:?}"),
+            },
         });
     }
 }
