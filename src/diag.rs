@@ -377,6 +377,11 @@ impl miette::Diagnostic for Related {
     }
 }
 
+/// Reads a span the way miette's implementation for `str` does (same text, span, line,
+/// column and line count, so the rendering is unchanged), but from the file's line index:
+/// O(log n) plus the lines returned, where `str`'s scans the text from its start for every
+/// label, which made the human output of a large proposal quadratic. Spans are clamped to
+/// the file, so this never fails.
 impl miette::SourceCode for SourceFile {
     fn read_span<'a>(
         &'a self,
@@ -384,16 +389,24 @@ impl miette::SourceCode for SourceFile {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
-        let inner = self
+        let cx = self.span_context(
+            span.offset(),
+            span.len(),
+            context_lines_before,
+            context_lines_after,
+        );
+        let data = self
             .text()
-            .read_span(span, context_lines_before, context_lines_after)?;
+            .as_bytes()
+            .get(cx.start..cx.end)
+            .ok_or(miette::MietteError::OutOfBounds)?;
         Ok(Box::new(miette::MietteSpanContents::new_named(
             self.name().to_string(),
-            inner.data(),
-            *inner.span(),
-            inner.line(),
-            inner.column(),
-            inner.line_count(),
+            data,
+            (cx.start, cx.end - cx.start).into(),
+            cx.line,
+            cx.column,
+            cx.line_count,
         )))
     }
 }
@@ -463,6 +476,129 @@ mod tests {
         assert_eq!(did_you_mean("titel", ["title", "date"]), Some("title"));
         assert_eq!(edit_distance("abc", "abc"), 0);
         assert_eq!(edit_distance("", "abc"), 3);
+    }
+
+    /// The text and the fields miette's `str` implementation gives for a span.
+    fn contents(
+        sc: &dyn miette::SourceCode,
+        span: (usize, usize),
+        before: usize,
+        after: usize,
+    ) -> (Vec<u8>, (usize, usize), usize, usize, usize) {
+        let c = sc
+            .read_span(&span.into(), before, after)
+            .expect("read_span");
+        (
+            c.data().to_vec(),
+            (c.span().offset(), c.span().len()),
+            c.line(),
+            c.column(),
+            c.line_count(),
+        )
+    }
+
+    /// Texts made of pieces that exercise every line-end and character width.
+    fn text_strategy() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        prop_oneof![
+            proptest::collection::vec(
+                prop_oneof![
+                    Just("a"),
+                    Just("bc"),
+                    Just(" "),
+                    Just("\n"),
+                    Just("\n\n"),
+                    Just("\r\n"),
+                    Just("\r\n\r\n"),
+                    Just("\r"),
+                    Just("é"),
+                    Just("ب"),
+                    Just("😀"),
+                ],
+                0..40,
+            )
+            .prop_map(|parts| parts.concat()),
+            "[a\n\r é ب]{0,60}",
+            "[ab\n]{0,30}",
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        #[test]
+        fn read_span_agrees_with_miette(
+            text in text_strategy(),
+            offset in proptest::prelude::any::<proptest::sample::Index>(),
+            len in 0usize..50,
+            before in 0usize..=3,
+            after in 0usize..=3,
+        ) {
+            // mostly inside the text, sometimes past its end
+            let offset = offset.index(text.len() + 4);
+            let f = SourceFile::new("t.proposal", text.as_str());
+            // miette's own implementation, on the clamped span (it fails or panics on
+            // some spans past the end, which `SourceFile` clamps)
+            let clamped = f.clamp(Span::new(offset, offset + len));
+            let expected = contents(
+                &text.as_str(),
+                (clamped.start as usize, clamped.len()),
+                before,
+                after,
+            );
+            proptest::prop_assert_eq!(&contents(&f, (offset, len), before, after), &expected);
+            proptest::prop_assert_eq!(
+                &contents(&f, (clamped.start as usize, clamped.len()), before, after),
+                &expected
+            );
+            let c = miette::SourceCode::read_span(&f, &(offset, len).into(), before, after)
+                .expect("read_span");
+            proptest::prop_assert_eq!(c.name(), Some("t.proposal"));
+        }
+    }
+
+    #[test]
+    fn read_span_never_fails() {
+        let f = SourceFile::new("t", "aé\r\nb\rc\n");
+        for offset in [0, 1, 2, 3, 9, 10, 11, 1000, usize::MAX] {
+            for len in [0, 1, 2, 1000, usize::MAX] {
+                for lines in [0, 1, 2, usize::MAX] {
+                    let c = miette::SourceCode::read_span(&f, &(offset, len).into(), lines, lines)
+                        .expect("read_span");
+                    let start = c.span().offset();
+                    assert_eq!(
+                        f.text().as_bytes().get(start..start + c.span().len()),
+                        Some(c.data())
+                    );
+                }
+            }
+        }
+        let empty = SourceFile::new("t", "");
+        let c = miette::SourceCode::read_span(&empty, &(5, 5).into(), 1, 1).expect("read_span");
+        assert_eq!(c.data(), b"");
+    }
+
+    #[test]
+    fn read_span_on_a_large_file_matches_miette() {
+        let mut text = String::from("proposal p {\n  date: 2026-09-15\n}\n\n");
+        for i in 0..3000 {
+            text.push_str(&format!(
+                "step s{i}: exercise {{ participants: [türkiye, x] }}\n"
+            ));
+        }
+        let f = SourceFile::new("big", text.as_str());
+        for line in [0, 1, 2, 3, 4, 1000, 2999, 3003] {
+            let start = text.lines().take(line).map(|l| l.len() + 1).sum::<usize>();
+            for (offset, len) in [(start, 0), (start + 5, 3), (start, 200), (start + 40, 1)] {
+                let clamped = f.clamp(Span::new(offset, offset + len));
+                let span = (clamped.start as usize, clamped.len());
+                for lines in [0, 1, 2] {
+                    assert_eq!(
+                        contents(&f, span, lines, lines),
+                        contents(&text.as_str(), span, lines, lines)
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -85,12 +85,57 @@ impl<T: PartialEq> PartialEq for Spanned<T> {
 impl<T: Eq> Eq for Spanned<T> {}
 
 /// A named source text, shared cheaply between the AST, compiled forms and diagnostics.
+///
+/// Built in one pass over the text, it keeps the indexes that make locations cheap whatever
+/// the file's shape (many short lines, or one long line of minified JSON): the start of each
+/// line, whether the text is pure ASCII (then a column is a byte difference) and, only for a
+/// non-ASCII text with a line longer than 4 KiB, the number of characters before every
+/// multiple of 4 KiB, so a column count scans at most two 4 KiB windows. The other fields are
+/// functions of the text, so equality is still equality of name and text.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SourceFile {
     name: Arc<str>,
     text: Arc<str>,
     /// Byte offset of the start of each line, for O(log n) line lookups.
     lines: Arc<[u32]>,
+    /// The text has no byte above 0x7F: a column is a byte difference.
+    ascii: bool,
+    /// `checkpoints[i]` is the number of characters in the first `i * CHECKPOINT` bytes
+    /// (empty unless the text is non-ASCII and has a line longer than `CHECKPOINT` bytes).
+    checkpoints: Arc<[u32]>,
+    /// The start of each line as miette counts lines (a lone `\r` also ends a line), when
+    /// that differs from `lines`, i.e. only when the text has a lone `\r`.
+    miette_lines: Option<Arc<[u32]>>,
+}
+
+/// The spacing in bytes of the character-count checkpoints of a non-ASCII text.
+const CHECKPOINT: usize = 4096;
+
+/// Number of characters in a byte range that starts and ends on character boundaries
+/// (counts the bytes that do not continue a multi-byte character).
+fn count_chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
+}
+
+/// A byte offset as a `u32`, saturating.
+fn to_u32(offset: usize) -> u32 {
+    u32::try_from(offset).unwrap_or(u32::MAX)
+}
+
+/// What miette's `SourceCode::read_span` returns for a span, as byte offsets and 0-based
+/// counts; see [`SourceFile::span_context`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SpanContext {
+    /// First byte of the returned text (the start of the first context line).
+    pub start: usize,
+    /// One past the last byte of the returned text.
+    pub end: usize,
+    /// 0-based line of `start`, as miette counts lines.
+    pub line: usize,
+    /// 0-based column of `start`, in bytes, as miette computes it.
+    pub column: usize,
+    /// The number of line ends miette passes before it stops.
+    pub line_count: usize,
 }
 
 impl fmt::Debug for SourceFile {
@@ -112,18 +157,63 @@ impl SourceFile {
     /// A source file from its name (a path, or a label such as `<input>`) and text.
     pub fn new(name: impl Into<Arc<str>>, text: impl Into<Arc<str>>) -> Self {
         let text: Arc<str> = text.into();
+        let bytes = text.as_bytes();
         let lines: Arc<[u32]> = std::iter::once(0)
             .chain(
-                text.bytes()
+                bytes
+                    .iter()
                     .enumerate()
-                    .filter(|&(_, b)| b == b'\n')
-                    .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
+                    .filter(|&(_, &b)| b == b'\n')
+                    .map(|(i, _)| to_u32(i + 1)),
             )
             .collect();
+        let ascii = bytes.is_ascii();
+        let longest_line = lines
+            .iter()
+            .map(|&start| start as usize)
+            .chain(std::iter::once(bytes.len()))
+            .scan(0usize, |prev, start| {
+                let len = start.saturating_sub(*prev);
+                *prev = start;
+                Some(len)
+            })
+            .max()
+            .unwrap_or(0);
+        let checkpoints: Arc<[u32]> = if ascii || longest_line <= CHECKPOINT {
+            Arc::from([])
+        } else {
+            std::iter::once(0)
+                .chain(bytes.chunks(CHECKPOINT).scan(0usize, |count, chunk| {
+                    *count += count_chars(chunk);
+                    Some(to_u32(*count))
+                }))
+                .collect()
+        };
+        let has_lone_cr = bytes.contains(&b'\r')
+            && bytes
+                .iter()
+                .enumerate()
+                .any(|(i, &b)| b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+        let miette_lines = has_lone_cr.then(|| {
+            std::iter::once(0)
+                .chain(
+                    bytes
+                        .iter()
+                        .enumerate()
+                        .filter(|&(i, &b)| {
+                            b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n'))
+                        })
+                        .map(|(i, _)| to_u32(i + 1)),
+                )
+                .collect()
+        });
         SourceFile {
             name: name.into(),
             text,
             lines,
+            ascii,
+            checkpoints,
+            miette_lines,
         }
     }
 
@@ -145,13 +235,12 @@ impl SourceFile {
     }
 
     /// Line and column of a byte offset, clamped to the file and to a character boundary.
+    ///
+    /// O(log n) in the number of lines, plus a character count over at most
+    /// `2 * CHECKPOINT` bytes, whatever the length of the line.
     pub fn line_col(&self, offset: u32) -> LineCol {
-        let text: &str = &self.text;
-        let mut offset = (offset as usize).min(text.len());
-        while offset > 0 && !text.is_char_boundary(offset) {
-            offset -= 1;
-        }
-        let off = u32::try_from(offset).unwrap_or(u32::MAX);
+        let offset = self.clamp_offset(offset as usize);
+        let off = to_u32(offset);
         // The last line start at or before the offset.
         let idx = self
             .lines
@@ -159,24 +248,163 @@ impl SourceFile {
             .saturating_sub(1);
         let line = idx + 1;
         let line_start = self.lines.get(idx).copied().unwrap_or(0) as usize;
-        let column = text.get(line_start..offset).unwrap_or("").chars().count() + 1;
+        let column = self.chars_between(line_start, offset) + 1;
         LineCol {
             line: u32::try_from(line).unwrap_or(u32::MAX),
             column: u32::try_from(column).unwrap_or(u32::MAX),
         }
     }
 
+    /// The number of characters between two character boundaries `from <= to`.
+    fn chars_between(&self, from: usize, to: usize) -> usize {
+        let width = to.saturating_sub(from);
+        if self.ascii {
+            return width;
+        }
+        let bytes = self.text.as_bytes();
+        if width > CHECKPOINT {
+            if let (Some(a), Some(b)) = (self.chars_before(from), self.chars_before(to)) {
+                return b.saturating_sub(a);
+            }
+        }
+        count_chars(bytes.get(from..to).unwrap_or(&[]))
+    }
+
+    /// The number of characters before a character boundary, from the checkpoints
+    /// (`None` when there are none).
+    fn chars_before(&self, offset: usize) -> Option<usize> {
+        let chunk = offset / CHECKPOINT;
+        let base = *self.checkpoints.get(chunk)? as usize;
+        let window = self.text.as_bytes().get(chunk * CHECKPOINT..offset)?;
+        Some(base + count_chars(window))
+    }
+
+    /// A byte offset clamped to the file and back to a character boundary.
+    fn clamp_offset(&self, offset: usize) -> usize {
+        let text: &str = &self.text;
+        let mut o = offset.min(text.len());
+        while o > 0 && !text.is_char_boundary(o) {
+            o -= 1;
+        }
+        o
+    }
+
     /// Clamps a span to the file and to character boundaries, so renderers never panic.
     pub fn clamp(&self, span: Span) -> Span {
-        let text: &str = &self.text;
-        let fix = |o: u32| {
-            let mut o = (o as usize).min(text.len());
-            while o > 0 && !text.is_char_boundary(o) {
-                o -= 1;
+        Span::new(
+            self.clamp_offset(span.start as usize),
+            self.clamp_offset(span.end as usize),
+        )
+    }
+
+    /// The text miette's `SourceCode::read_span` for `str` would return for a span
+    /// (`offset`, `len`) with the given numbers of context lines, computed from the line
+    /// index instead of by scanning the text from its start: O(log n) plus the number of
+    /// lines returned, whatever the position of the span and the length of its lines.
+    ///
+    /// The result is identical (text, span, line, column, line count) to miette 7's, quirks
+    /// included: lines end at `\n`, `\r\n` or a lone `\r`; line and column are 0-based and
+    /// the column counts bytes; the column is 0 when there are context lines before, and
+    /// also when the scan passes a line end after the span (it does with context lines
+    /// after). The span is first clamped to the file and to character boundaries, like
+    /// [`SourceFile::clamp`], so this never fails or panics where miette would (a span
+    /// past the end of the file).
+    pub(crate) fn span_context(
+        &self,
+        offset: usize,
+        len: usize,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> SpanContext {
+        let bytes = self.text.as_bytes();
+        let n = bytes.len();
+        let s = self.clamp_offset(offset);
+        let e = self.clamp_offset(offset.saturating_add(len)).max(s);
+        let l = e - s;
+        let starts: &[u32] = self.miette_lines.as_deref().unwrap_or(&self.lines);
+        let start_of = |i: usize| starts.get(i).map_or(n, |&x| (x as usize).min(n));
+        // miette's two thresholds: a line end at or past `line_end_after` is after the
+        // span; a byte at or past `post` ends the span.
+        let line_end_after = s + l.saturating_sub(1);
+        let post = e.saturating_sub(1);
+        let after = context_lines_after;
+
+        // Skip in one step the lines that end before `s - 1`: miette only counts them
+        // (each is a line before the span) and resets the column.
+        let mut i = starts
+            .partition_point(|&x| (x as usize) < s)
+            .saturating_sub(1);
+        let mut lines_before = i;
+        let mut line_count = i;
+        let mut column = 0usize;
+        let mut post_span = false;
+        let mut post_span_got_newline = false;
+        let mut end_lines = 0usize;
+        let end;
+        loop {
+            let o = start_of(i);
+            // The line end of line `i`: its last byte `t` and its first byte `tb`.
+            let terminator = (i + 1 < starts.len()).then(|| {
+                let t = start_of(i + 1).saturating_sub(1).max(o);
+                let crlf =
+                    t > o && bytes.get(t) == Some(&b'\n') && bytes.get(t - 1) == Some(&b'\r');
+                (if crlf { t - 1 } else { t }, t)
+            });
+            let run_end = terminator.map_or(n, |(tb, _)| tb);
+            // The bytes [o, run_end) are not line ends.
+            column += run_end.min(s).saturating_sub(o);
+            let p = o.max(post);
+            if p < run_end {
+                post_span = true;
+                if end_lines >= after {
+                    end = p + 1;
+                    break;
+                }
             }
-            o
+            let Some((_, t)) = terminator else {
+                end = n;
+                break;
+            };
+            line_count += 1;
+            if t < s {
+                column = 0;
+                lines_before += 1;
+            } else if t >= line_end_after && post_span {
+                column = 0;
+                if post_span_got_newline {
+                    end_lines += 1;
+                } else {
+                    post_span_got_newline = true;
+                }
+                if end_lines >= after {
+                    end = t + 1;
+                    break;
+                }
+            }
+            if t >= post {
+                post_span = true;
+                if end_lines >= after {
+                    end = t + 1;
+                    break;
+                }
+            }
+            i += 1;
+        }
+        let kept = lines_before.min(context_lines_before);
+        let start = if kept > 0 {
+            start_of(lines_before - kept)
+        } else if context_lines_before == 0 {
+            s
+        } else {
+            0
         };
-        Span::new(fix(span.start), fix(span.end))
+        SpanContext {
+            start,
+            end,
+            line: lines_before - kept,
+            column: if context_lines_before == 0 { column } else { 0 },
+            line_count,
+        }
     }
 }
 
@@ -209,6 +437,92 @@ mod tests {
             let column = before[start..].chars().count() as u32 + 1;
             proptest::prop_assert_eq!(f.line_col(offset), LineCol { line, column });
         }
+    }
+
+    /// Line and column by counting from the start of the text.
+    fn naive_line_col(text: &str, offset: usize) -> LineCol {
+        let mut o = offset.min(text.len());
+        while !text.is_char_boundary(o) {
+            o -= 1;
+        }
+        let before = &text[..o];
+        let line = before.matches('\n').count() as u32 + 1;
+        let start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = before[start..].chars().count() as u32 + 1;
+        LineCol { line, column }
+    }
+
+    /// Texts of one to four lines of up to about 9 KiB (4 KiB on average), mixing ASCII and
+    /// multi-byte characters, so that most have a line longer than `CHECKPOINT`.
+    fn long_line_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let piece = prop_oneof![
+            20 => Just("abcdefghijklmnopqrstuvwxyz"),
+            10 => Just("a"),
+            5 => Just("é"),
+            5 => Just("ب"),
+            3 => Just("😀"),
+        ];
+        let line = (
+            proptest::collection::vec(piece, 0..700),
+            prop_oneof![Just("\n"), Just("\r\n"), Just("")],
+        )
+            .prop_map(|(pieces, end)| pieces.concat() + end);
+        proptest::collection::vec(line, 1..5).prop_map(|lines| lines.concat())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn line_col_on_long_lines_agrees_with_a_naive_count(
+            text in long_line_text(),
+            offsets in proptest::collection::vec(
+                proptest::prelude::any::<proptest::sample::Index>(),
+                1..20,
+            ),
+        ) {
+            let f = SourceFile::new("t", text.as_str());
+            for index in offsets {
+                let offset = index.index(text.len() + 8);
+                proptest::prop_assert_eq!(
+                    f.line_col(offset as u32),
+                    naive_line_col(&text, offset)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn line_col_uses_checkpoints_on_long_non_ascii_lines() {
+        // one line of 20 KiB with a two-byte character every 100 bytes
+        let line: String = (0..200).map(|_| format!("{}é", "x".repeat(98))).collect();
+        let text = format!("a\n{line}\nb");
+        let f = SourceFile::new("t", text.as_str());
+        assert!(!f.ascii);
+        assert_eq!(f.checkpoints.len(), text.len().div_ceil(CHECKPOINT) + 1);
+        for offset in [
+            0, 1, 2, 3, 100, 101, 4096, 4097, 10_000, 20_000, 20_002, 20_003, 99_999,
+        ] {
+            assert_eq!(
+                f.line_col(offset),
+                naive_line_col(&text, offset as usize),
+                "{offset}"
+            );
+        }
+        // short lines or an ASCII text need no checkpoints
+        assert!(
+            SourceFile::new("t", "é\n".repeat(10_000))
+                .checkpoints
+                .is_empty()
+        );
+        let ascii = SourceFile::new("t", "x".repeat(10_000));
+        assert!(ascii.ascii && ascii.checkpoints.is_empty());
+        assert_eq!(
+            ascii.line_col(9_000),
+            LineCol {
+                line: 1,
+                column: 9_001
+            }
+        );
     }
 
     #[test]
