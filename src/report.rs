@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use crate::diag::{Diagnostic, Location, Severity};
+use crate::source::{SourceFile, Span};
 
 /// The result of checking one proposal file.
 #[derive(Clone, Debug, Serialize)]
@@ -177,9 +178,52 @@ pub fn render_human(diags: &[&Diagnostic], color: bool) -> String {
         .with_wrap_lines(false);
     let mut out = String::new();
     for d in diags {
-        if handler.render_report(&mut out, *d).is_err() {
+        let shown = without_long_lines(d);
+        let d = shown.as_ref().unwrap_or(d);
+        if handler.render_report(&mut out, d).is_err() {
             out.push_str(&format!("{}: {}\n", d.code.as_str(), d.message));
         }
     }
     out
+}
+
+/// Source lines longer than this are not shown in snippets (a minified JSON proposal is one
+/// line: each snippet would repeat the whole file, and miette cannot pad past 65,535
+/// columns); the location is given as `file:line:column` instead.
+pub const MAX_SNIPPET_LINE: usize = 1_000;
+
+/// A copy of a diagnostic without the snippets that would show a line longer than
+/// [`MAX_SNIPPET_LINE`] (their locations go under the message, `--> file:line:column:
+/// label`), or `None` when it has none.
+fn without_long_lines(d: &Diagnostic) -> Option<Diagnostic> {
+    let long = |src: &SourceFile, span: Span| src.line_len_at(span.start) > MAX_SNIPPET_LINE;
+    let primary = d.source.as_ref().is_some_and(|s| long(s, d.span));
+    if !primary && !d.related.iter().any(|r| long(&r.source, r.span)) {
+        return None;
+    }
+    let at = |src: &SourceFile, span: Span, label: &str| {
+        let lc = src.line_col(span.start);
+        format!("--> {}:{}:{}: {label}", src.name(), lc.line, lc.column)
+    };
+    let mut out = d.clone();
+    let mut notes = Vec::new();
+    if primary {
+        if let Some(src) = out.source.take() {
+            notes.push(at(&src, d.span, &d.label));
+        }
+    }
+    out.related.retain(|r| {
+        if long(&r.source, r.span) {
+            notes.push(at(&r.source, r.span, &r.label));
+            false
+        } else {
+            true
+        }
+    });
+    // The locations first, under the message, where a snippet would have been.
+    out.message = std::iter::once(out.message.clone())
+        .chain(notes)
+        .collect::<Vec<_>>()
+        .join("\n");
+    Some(out)
 }

@@ -289,6 +289,22 @@ impl SourceFile {
         o
     }
 
+    /// The length in bytes of the line that holds a byte offset (without its line end).
+    pub fn line_len_at(&self, offset: u32) -> usize {
+        let idx = self
+            .lines
+            .partition_point(|&start| start <= offset)
+            .saturating_sub(1);
+        let start = self.lines.get(idx).map_or(0, |&s| s as usize);
+        let end = self
+            .lines
+            .get(idx + 1)
+            .map_or(self.text.len(), |&s| s as usize);
+        let line = self.text.as_bytes().get(start..end).unwrap_or(&[]);
+        let trimmed = line.strip_suffix(b"\n").unwrap_or(line);
+        trimmed.strip_suffix(b"\r").unwrap_or(trimmed).len()
+    }
+
     /// Clamps a span to the file and to character boundaries, so renderers never panic.
     pub fn clamp(&self, span: Span) -> Span {
         Span::new(

@@ -141,3 +141,40 @@ fn the_first_violation_renders_as_in_a_small_file() {
     assert_eq!(first(&large), first(&small));
     assert!(first(&small).contains(&format!("╭─[{NAME}:7:36]")));
 }
+
+/// A minified JSON proposal is one line: its violations are not shown as snippets (each
+/// would repeat the whole file, and miette panics when padding past 65,535 columns); the
+/// location goes under the message instead.
+#[test]
+fn one_line_json_gives_locations_instead_of_snippets() {
+    let steps: Vec<String> = (0..3000)
+        .map(|i| {
+            format!(
+                r#"{{"id":"s{i}","kind":"exercise","participants":["turkey","kazakhstan"],"area":"caspian_sea"}}"#
+            )
+        })
+        .collect();
+    let json = format!(
+        r#"{{"id":"p","date":"2026-09-15","steps":[{}]}}"#,
+        steps.join(",")
+    );
+    assert!(json.len() > 200_000, "one line past miette's padding limit");
+    let p = Proposal::from_json_named("minified.json", &json).unwrap_or_else(|d| panic!("{d:?}"));
+    let report = Engine::standard().check(&p);
+    assert_eq!(report.violations.len(), 3000);
+    let diags: Vec<&Diagnostic> = report.diagnostics().collect();
+    let out = render_human(&diags, false);
+    let last = &report.violations[2999];
+    let expected = format!(
+        "--> minified.json:1:{}: turkey is not a littoral state of the Caspian Sea",
+        {
+            let step = json.find(r#""s2999""#).unwrap();
+            step + json[step..].find(r#""turkey""#).unwrap() + 1
+        }
+    );
+    assert!(out.contains(&expected), "no `{expected}` in the output");
+    assert!(!out.contains(&json[..200]), "the long line is not printed");
+    assert_eq!(last.location.line, 1);
+    // The first violation, in full.
+    insta::assert_snapshot!(render_human(&diags[..1], false));
+}
