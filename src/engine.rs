@@ -834,13 +834,20 @@ impl Engine {
     }
 
     fn render(&self, parts: &[Part], ctx: &mut Ctx<'_>) -> Result<String, EvalError> {
-        let mut out = String::new();
+        let guess: usize = parts
+            .iter()
+            .map(|p| match p {
+                Part::Lit(s) => s.len(),
+                Part::Expr(_) => 24,
+            })
+            .sum();
+        let mut out = String::with_capacity(guess);
         for p in parts {
             match p {
                 Part::Lit(s) => out.push_str(s),
                 Part::Expr(e) => {
                     let v = ctx.eval(e)?;
-                    out.push_str(&self.display(&v, ctx.bound));
+                    self.display_into(&mut out, &v, ctx.bound);
                 }
             }
         }
@@ -849,52 +856,55 @@ impl Engine {
 
     /// A value as people read it.
     pub fn display(&self, v: &Value, bound: &Bound) -> String {
+        let mut out = String::new();
+        self.display_into(&mut out, v, bound);
+        out
+    }
+
+    /// Appends a value as people read it.
+    fn display_into(&self, out: &mut String, v: &Value, bound: &Bound) {
+        use std::fmt::Write as _;
         match v {
-            Value::Bool(b) => b.to_string(),
-            Value::Int(i) => i.to_string(),
-            Value::Date(d) => d.to_string(),
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Value::Int(i) => {
+                let _ = write!(out, "{i}");
+            }
+            Value::Date(d) => {
+                let _ = write!(out, "{d}");
+            }
             Value::Str(s) => {
                 let n = self.lib.strings.len() as u32;
-                if *s < n {
-                    self.lib
-                        .strings
-                        .get(*s as usize)
-                        .cloned()
-                        .unwrap_or_default()
+                let text = if *s < n {
+                    self.lib.strings.get(*s as usize)
                 } else {
-                    bound
-                        .strings
-                        .get((*s - n) as usize)
-                        .cloned()
-                        .unwrap_or_default()
-                }
+                    bound.strings.get((*s - n) as usize)
+                };
+                out.push_str(text.map_or("", String::as_str));
             }
-            Value::Atom(a) => self.lib.atom_name(*a).to_string(),
+            Value::Atom(a) => out.push_str(self.lib.atom_name(*a)),
+            Value::Set(s) if s.is_empty() => out.push_str("none"),
+            Value::List(l) if l.is_empty() => out.push_str("none"),
             Value::Set(s) => {
-                if s.is_empty() {
-                    "none".into()
-                } else {
-                    s.iter()
-                        .map(|a| self.lib.atom_name(a))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                for (i, a) in s.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push_str(self.lib.atom_name(a));
                 }
             }
             Value::List(l) => {
-                if l.is_empty() {
-                    "none".into()
-                } else {
-                    l.iter()
-                        .map(|x| self.display(x, bound))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                for (i, x) in l.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    self.display_into(out, x, bound);
                 }
             }
-            Value::Step(i) => bound
-                .step_ids
-                .get(*i as usize)
-                .map(|s| self.display(&Value::Str(*s), bound))
-                .unwrap_or_default(),
+            Value::Step(i) => {
+                if let Some(s) = bound.step_ids.get(*i as usize) {
+                    self.display_into(out, &Value::Str(*s), bound);
+                }
+            }
         }
     }
 
