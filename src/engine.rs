@@ -310,6 +310,27 @@ impl Engine {
     /// bindings, and which rules could not be evaluated. No message is rendered and no
     /// evidence is traced: this is the whole cost of deciding compliance.
     /// [`Engine::report`] turns the findings into a [`Report`].
+    ///
+    /// ```
+    /// use pactum::{CheckOptions, Engine, Proposal};
+    ///
+    /// let engine = Engine::standard();
+    /// let proposal = Proposal::parse(
+    ///     "proposal p { date: 2026-09-15 }\n\
+    ///      step ex1: exercise { participants: [turkey, kazakhstan], area: caspian_sea }",
+    /// ).unwrap();
+    /// let prepared = engine.prepare(&proposal).map_err(|r| r.errors.len()).unwrap();
+    /// let findings = engine.evaluate(&prepared, &CheckOptions::default());
+    /// let fired: Vec<&str> = findings
+    ///     .violations()
+    ///     .iter()
+    ///     .filter_map(|f| engine.rules().nth(f.rule()).map(|r| r.id))
+    ///     .collect();
+    /// assert_eq!(fired, ["caspian.non_littoral_forces"]);
+    /// assert_eq!(findings.violations()[0].step(), Some(0));
+    /// let report = engine.report(&prepared, findings);
+    /// assert!(report.violations[0].message.contains("turkey"));
+    /// ```
     pub fn evaluate(&self, prepared: &Prepared<'_>, opts: &CheckOptions) -> Findings {
         self.evaluate_inner(prepared, opts, &mut None)
     }
