@@ -39,8 +39,9 @@ impl std::default::Default for CheckOptions {
 #[derive(Debug)]
 pub struct Engine {
     lib: Compiled,
-    /// The step rules lowered for the fast path, by rule index.
-    fast: Vec<Option<FastRule>>,
+    /// For each step kind, its rules (index, and the rule lowered for the fast path for a
+    /// step of this kind, when it is).
+    fast: Vec<Vec<(u32, Option<FastRule>)>>,
 }
 
 /// A proposal validated and bound to an engine's schema ([`Engine::prepare`]).
@@ -162,8 +163,37 @@ pub struct Finding {
     rule: u32,
     step: Option<u32>,
     applied: Option<u32>,
-    binding: Option<Value>,
+    binding: Binding,
     app: u32,
+}
+
+/// An `each` binding, compact: most are atoms or steps.
+#[derive(Clone, Debug, PartialEq)]
+enum Binding {
+    None,
+    Atom(AtomId),
+    Step(u32),
+    Other(Box<Value>),
+}
+
+impl Binding {
+    fn of(v: Option<Value>) -> Binding {
+        match v {
+            None => Binding::None,
+            Some(Value::Atom(a)) => Binding::Atom(a),
+            Some(Value::Step(s)) => Binding::Step(s),
+            Some(other) => Binding::Other(Box::new(other)),
+        }
+    }
+
+    fn value(&self) -> Option<Value> {
+        match self {
+            Binding::None => None,
+            Binding::Atom(a) => Some(Value::Atom(*a)),
+            Binding::Step(s) => Some(Value::Step(*s)),
+            Binding::Other(v) => Some((**v).clone()),
+        }
+    }
 }
 
 impl Finding {
@@ -178,8 +208,8 @@ impl Finding {
     }
 
     /// The `each` binding that fired (an atom, or a step for rules over `steps(...)`).
-    pub fn binding(&self) -> Option<&Value> {
-        self.binding.as_ref()
+    pub fn binding(&self) -> Option<Value> {
+        self.binding.value()
     }
 }
 
@@ -350,6 +380,7 @@ impl Engine {
             as_of: opts.as_of.or(proposal.date.as_ref().map(|d| d.node)),
             trace: None,
             fuel: opts.budget,
+            cur: None,
         };
         let mut errors: Vec<(Option<u32>, u32, Diagnostic)> = findings
             .failures
@@ -377,7 +408,8 @@ impl Engine {
                 Self::enter(rule, h.applied, &mut ctx);
             }
             // The binding, as evaluation left it when the rule fired (messages read it).
-            if let (Some((local, _)), Some(b)) = (&rule.each, &h.binding) {
+            let binding = h.binding.value();
+            if let (Some((local, _)), Some(b)) = (&rule.each, &binding) {
                 if let Some(slot) = ctx.locals.get_mut(*local as usize) {
                     *slot = b.clone();
                 }
@@ -385,7 +417,7 @@ impl Engine {
             let explained = self.explain(
                 rule,
                 h.applied,
-                h.binding.as_ref(),
+                binding.as_ref(),
                 proposal,
                 &mut ctx,
                 &mut prefix,
@@ -468,6 +500,7 @@ impl Engine {
             as_of: opts.as_of.or(proposal.date.as_ref().map(|d| d.node)),
             trace: None,
             fuel: opts.budget,
+            cur: None,
         };
         let mut out = Findings {
             hits: Vec::new(),
@@ -482,19 +515,29 @@ impl Engine {
             .resize(usize::from(locals.max(1)), Value::Bool(false));
         let mut app = 0u32;
         for (i, step) in bound.steps.iter().enumerate() {
-            let Some(rules) = self.lib.rules_by_kind.get(step.kind as usize) else {
+            let Some(rules) = self.fast.get(step.kind as usize) else {
                 continue;
             };
             if let Some(slot) = ctx.locals.first_mut() {
                 *slot = Value::Step(i as u32);
             }
-            for &r in rules {
-                self.apply(r, Some(i as u32), app, &mut ctx, &mut out, cov);
+            ctx.cur = Some(step);
+            for (r, fast) in rules {
+                self.apply(
+                    *r,
+                    fast.as_ref(),
+                    Some(i as u32),
+                    app,
+                    &mut ctx,
+                    &mut out,
+                    cov,
+                );
                 app += 1;
             }
         }
+        ctx.cur = None;
         for &r in &self.lib.proposal_rules {
-            self.apply(r, None, app, &mut ctx, &mut out, cov);
+            self.apply(r, None, None, app, &mut ctx, &mut out, cov);
             app += 1;
         }
         out
@@ -502,9 +545,11 @@ impl Engine {
 
     /// Applies one rule to one step (or to the proposal): the fast path when it can decide,
     /// else (and always when counting coverage) the tree-walker.
+    #[allow(clippy::too_many_arguments)]
     fn apply(
         &self,
         r: u32,
+        fast: Option<&FastRule>,
         step: Option<u32>,
         app: u32,
         ctx: &mut Ctx<'_>,
@@ -518,7 +563,7 @@ impl Engine {
             Self::enter(rule, step, ctx);
         }
         if cov.is_none() {
-            if let Some(Some(fast)) = self.fast.get(r as usize) {
+            if let Some(fast) = fast {
                 let (fuel, found) = (ctx.fuel, out.hits.len());
                 match self.apply_fast(r, rule, fast, step, app, ctx, &mut out.hits) {
                     Ok(()) => return,
@@ -570,7 +615,7 @@ impl Engine {
             };
             Ok(holds && !spared(ctx)?)
         };
-        let hit = |binding: Option<Value>| Finding {
+        let hit = |binding: Binding| Finding {
             rule: r,
             step,
             applied: step,
@@ -579,7 +624,7 @@ impl Engine {
         };
         let Some(each) = &fast.each else {
             if fires(ctx)? {
-                hits.push(hit(None));
+                hits.push(hit(Binding::None));
             }
             return Ok(());
         };
@@ -597,7 +642,7 @@ impl Engine {
                 for x in firing.iter() {
                     ctx.fast_bind(each.local, x)?;
                     if !spared(ctx)? {
-                        hits.push(hit(Some(Value::Atom(x))));
+                        hits.push(hit(Binding::Atom(x)));
                     }
                 }
             }
@@ -605,7 +650,7 @@ impl Engine {
                 for x in coll.iter() {
                     ctx.fast_bind(each.local, x)?;
                     if fires(ctx)? {
-                        hits.push(hit(Some(Value::Atom(x))));
+                        hits.push(hit(Binding::Atom(x)));
                     }
                 }
             }
@@ -638,7 +683,7 @@ impl Engine {
                     rule: r,
                     step,
                     applied: step,
-                    binding: None,
+                    binding: Binding::None,
                     app,
                 });
             }
@@ -660,7 +705,7 @@ impl Engine {
                     rule: r,
                     step: at,
                     applied: step,
-                    binding: Some(item),
+                    binding: Binding::of(Some(item)),
                     app,
                 });
             }

@@ -119,6 +119,8 @@ pub struct Ctx<'a> {
     pub trace: Option<Vec<Evidence>>,
     /// Remaining evaluation budget.
     pub fuel: u64,
+    /// The step that local 0 holds while a step rule is applied (for the fast path).
+    pub cur: Option<&'a BoundStep>,
 }
 
 type R<T> = Result<T, EvalError>;

@@ -33,6 +33,7 @@ type F<T> = Result<T, Slow>;
 
 /// A boolean expression.
 #[derive(Clone, Debug)]
+#[repr(u8)]
 pub enum FB {
     /// A constant.
     Const(bool),
@@ -50,6 +51,16 @@ pub enum FB {
     SlotIs(Local, Box<[u16]>, AtomId),
     /// `a in s.attr`, a constant.
     InSlot(AtomId, Local, Box<[u16]>),
+    /// The current step's boolean attribute, by slot (the rule lowered for one kind).
+    CurBool(u16),
+    /// Whether the current step has an attribute, by slot.
+    CurHas(u16),
+    /// `s.attr in K` on the current step, K constant.
+    CurIn(u16, AtomSet),
+    /// `s.attr == a` on the current step, a constant.
+    CurIs(u16, AtomId),
+    /// `a in s.attr` on the current step, a constant.
+    InCur(AtomId, u16),
     /// `a == b` on atoms.
     EqAtom(FA, FA),
     /// A step's boolean attribute: the step's local, slots by kind.
@@ -70,6 +81,7 @@ pub enum FB {
 
 /// An atom-valued expression.
 #[derive(Clone, Debug)]
+#[repr(u8)]
 pub enum FA {
     /// A constant.
     Const(AtomId),
@@ -77,12 +89,15 @@ pub enum FA {
     Local(Local),
     /// A step's atom attribute.
     StepAttr(Local, Box<[u16]>),
+    /// The current step's atom attribute, by slot.
+    Cur(u16),
     /// A branch on a step's kind.
     Match(Local, Box<[u16]>, Vec<FA>),
 }
 
 /// An expression whose value is a set of atoms (or a list of atoms, used as a set).
 #[derive(Clone, Debug)]
+#[repr(u8)]
 pub enum FS {
     /// A constant.
     Const(AtomSet),
@@ -91,6 +106,8 @@ pub enum FS {
     List(Box<FS>),
     /// A step's set (or list) attribute.
     StepAttr(Local, Box<[u16]>),
+    /// The current step's set (or list) attribute, by slot.
+    Cur(u16),
     /// `A | B`
     Union(Box<FS>, Box<FS>),
     /// `A & B`
@@ -130,11 +147,23 @@ pub struct FastEach {
     pub filter: Option<FS>,
 }
 
-/// Lowers a library's rules; `None` for a rule the fast path does not take (`on proposal`,
-/// `each` over steps or over values other than atoms).
-pub fn lower_rules(lib: &Compiled) -> Vec<Option<FastRule>> {
+/// Lowers a library's step rules for each step kind, in the order of
+/// [`Compiled::rules_by_kind`]: the rule's index, and the rule lowered for a step of that
+/// kind (its `match` arms chosen, its attribute reads resolved to slots), or `None` when the
+/// fast path does not take it (`each` over steps or over values other than atoms).
+pub fn lower_rules(lib: &Compiled) -> Vec<Vec<(u32, Option<FastRule>)>> {
     let mut lw = Lower::new(lib);
-    lib.rules.iter().map(|r| lw.rule(r)).collect()
+    lib.rules_by_kind
+        .iter()
+        .enumerate()
+        .map(|(k, rules)| {
+            lw.kind = KindId::try_from(k).ok();
+            rules
+                .iter()
+                .map(|&r| (r, lib.rules.get(r as usize).and_then(|rule| lw.rule(rule))))
+                .collect()
+        })
+        .collect()
 }
 
 struct Lower<'l> {
@@ -144,6 +173,8 @@ struct Lower<'l> {
     /// Every atom: the universe for complements.
     universe: AtomSet,
     depth: u32,
+    /// The kind of the step in local 0 (the rule's `as s`), when lowering for one kind.
+    kind: Option<KindId>,
 }
 
 impl<'l> Lower<'l> {
@@ -153,6 +184,7 @@ impl<'l> Lower<'l> {
             atom_locals: Vec::new(),
             universe: AtomSet::from_ids(0..u32::try_from(lib.atoms.len()).unwrap_or(u32::MAX)),
             depth: 0,
+            kind: None,
         }
     }
 
@@ -219,6 +251,33 @@ impl<'l> Lower<'l> {
         any
     }
 
+    /// For a read of local 0 in a rule lowered for one kind: the slot, if that kind has the
+    /// attribute and its type passes `ok`.
+    fn cur_slot(&self, local: Local, slots: &[u16], ok: impl Fn(&Ty) -> bool) -> Option<u16> {
+        let k = self.kind?;
+        if local != 0 {
+            return None;
+        }
+        let slot = *slots.get(k as usize)?;
+        let ty = &self
+            .lib
+            .kinds
+            .get(k as usize)?
+            .fields
+            .get(slot as usize)?
+            .ty;
+        ok(ty).then_some(slot)
+    }
+
+    /// For a `match` on local 0 in a rule lowered for one kind: the arm taken.
+    fn cur_arm<'e>(&self, local: Local, by_kind: &[u16], arms: &'e [CExpr]) -> Option<&'e CExpr> {
+        let k = self.kind?;
+        if local != 0 {
+            return None;
+        }
+        arms.get(*by_kind.get(k as usize)? as usize)
+    }
+
     fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> Option<T>) -> Option<T> {
         if self.depth >= MAX_DEPTH {
             return None;
@@ -250,20 +309,47 @@ impl<'l> Lower<'l> {
             CExpr::Or(a, b) => FB::Or(Box::new(self.b(a)), Box::new(self.b(b))),
             CExpr::In(x, coll) => match (self.a(x)?, self.s(coll)?) {
                 (FA::StepAttr(l, slots), FS::Const(k)) => FB::SlotIn(l, slots, k),
+                (FA::Cur(slot), FS::Const(k)) => FB::CurIn(slot, k),
                 (FA::Const(a), FS::StepAttr(l, slots)) => FB::InSlot(a, l, slots),
+                (FA::Const(a), FS::Cur(slot)) => FB::InCur(a, slot),
                 (a, s) => FB::In(a, s),
             },
             CExpr::Eq(x, y) => match (self.a(x)?, self.a(y)?) {
                 (FA::StepAttr(l, slots), FA::Const(a)) | (FA::Const(a), FA::StepAttr(l, slots)) => {
                     FB::SlotIs(l, slots, a)
                 }
+                (FA::Cur(slot), FA::Const(a)) | (FA::Const(a), FA::Cur(slot)) => FB::CurIs(slot, a),
                 (a, b) => FB::EqAtom(a, b),
             },
             CExpr::IsType(x, mask) => FB::In(self.a(x)?, FS::Const(self.of_types(mask))),
+            CExpr::StepAttr { local, slots, .. }
+                if self.cur_slot(*local, slots, |t| *t == Ty::Bool).is_some() =>
+            {
+                FB::CurBool(self.cur_slot(*local, slots, |t| *t == Ty::Bool)?)
+            }
             CExpr::StepAttr { local, slots, .. } if self.slots_all(slots, |t| *t == Ty::Bool) => {
                 FB::StepBool(*local, slots.clone())
             }
+            CExpr::StepHas { local: 0, slots } if self.kind.is_some() => {
+                let slot = self
+                    .kind
+                    .and_then(|k| slots.get(k as usize))
+                    .copied()
+                    .unwrap_or(u16::MAX);
+                if slot == u16::MAX {
+                    FB::Const(false)
+                } else {
+                    FB::CurHas(slot)
+                }
+            }
             CExpr::StepHas { local, slots } => FB::StepHas(*local, slots.clone()),
+            CExpr::Match {
+                local,
+                arms_by_kind,
+                arms,
+            } if self.cur_arm(*local, arms_by_kind, arms).is_some() => {
+                self.b(self.cur_arm(*local, arms_by_kind, arms)?)
+            }
             CExpr::Match {
                 local,
                 arms_by_kind,
@@ -305,8 +391,20 @@ impl<'l> Lower<'l> {
                 ..
             } => FA::Const(*a),
             CExpr::Local(l) if self.atom_locals.contains(l) => FA::Local(*l),
+            CExpr::StepAttr { local, slots, .. }
+                if self.cur_slot(*local, slots, Ty::is_atom).is_some() =>
+            {
+                FA::Cur(self.cur_slot(*local, slots, Ty::is_atom)?)
+            }
             CExpr::StepAttr { local, slots, .. } if self.slots_all(slots, Ty::is_atom) => {
                 FA::StepAttr(*local, slots.clone())
+            }
+            CExpr::Match {
+                local,
+                arms_by_kind,
+                arms,
+            } if self.cur_arm(*local, arms_by_kind, arms).is_some() => {
+                self.a(self.cur_arm(*local, arms_by_kind, arms)?)?
             }
             CExpr::Match {
                 local,
@@ -357,6 +455,13 @@ impl<'l> Lower<'l> {
                 FS::List(Box::new(FS::Const(AtomSet::from_ids(ids))))
             }
             CExpr::StepAttr { local, slots, .. }
+                if self
+                    .cur_slot(*local, slots, |t| t.elem().is_some_and(Ty::is_atom))
+                    .is_some() =>
+            {
+                FS::Cur(self.cur_slot(*local, slots, |t| t.elem().is_some_and(Ty::is_atom))?)
+            }
+            CExpr::StepAttr { local, slots, .. }
                 if self.slots_all(slots, |t| t.elem().is_some_and(Ty::is_atom)) =>
             {
                 FS::StepAttr(*local, slots.clone())
@@ -379,6 +484,13 @@ impl<'l> Lower<'l> {
             CExpr::MakeList(items, _) => FS::List(Box::new(FS::Make(
                 items.iter().map(|i| self.a(i)).collect::<Option<_>>()?,
             ))),
+            CExpr::Match {
+                local,
+                arms_by_kind,
+                arms,
+            } if self.cur_arm(*local, arms_by_kind, arms).is_some() => {
+                self.s(self.cur_arm(*local, arms_by_kind, arms)?)?
+            }
             CExpr::Match {
                 local,
                 arms_by_kind,
@@ -441,6 +553,14 @@ impl<'l> Lower<'l> {
             _ => return None,
         })
     }
+}
+
+/// The atoms of a list, as a set.
+fn atoms_of(items: &[Value]) -> AtomSet {
+    AtomSet::from_ids(items.iter().filter_map(|v| match v {
+        Value::Atom(a) => Some(*a),
+        _ => None,
+    }))
 }
 
 /// A set operation on constants, computed now.
@@ -527,6 +647,15 @@ impl<'a> Ctx<'a> {
             .ok_or(Slow)
     }
 
+    fn cur_slot(&self, slot: u16) -> F<&'a Value> {
+        self.cur
+            .ok_or(Slow)?
+            .slots
+            .get(slot as usize)
+            .and_then(Option::as_ref)
+            .ok_or(Slow)
+    }
+
     fn fast_arm<'s, T>(&self, local: Local, by_kind: &[u16], arms: &'s [T]) -> F<&'s T> {
         let step = self.fast_step(local)?;
         let arm = *by_kind.get(step.kind as usize).ok_or(Slow)?;
@@ -556,6 +685,29 @@ impl<'a> Ctx<'a> {
             },
             FB::SlotIs(l, slots, a) => match self.fast_slot(*l, slots)? {
                 Value::Atom(b) => Ok(a == b),
+                _ => Err(Slow),
+            },
+            FB::CurBool(slot) => match self.cur_slot(*slot)? {
+                Value::Bool(b) => Ok(*b),
+                _ => Err(Slow),
+            },
+            FB::CurHas(slot) => Ok(self
+                .cur
+                .ok_or(Slow)?
+                .slots
+                .get(*slot as usize)
+                .is_some_and(Option::is_some)),
+            FB::CurIn(slot, k) => match self.cur_slot(*slot)? {
+                Value::Atom(a) => Ok(k.contains(*a)),
+                _ => Err(Slow),
+            },
+            FB::CurIs(slot, a) => match self.cur_slot(*slot)? {
+                Value::Atom(b) => Ok(a == b),
+                _ => Err(Slow),
+            },
+            FB::InCur(a, slot) => match self.cur_slot(*slot)? {
+                Value::Set(s) => Ok(s.contains(*a)),
+                Value::List(items) => Ok(items.contains(&Value::Atom(*a))),
                 _ => Err(Slow),
             },
             FB::InSlot(a, l, slots) => match self.fast_slot(*l, slots)? {
@@ -627,6 +779,10 @@ impl<'a> Ctx<'a> {
                 Value::Atom(a) => Ok(*a),
                 _ => Err(Slow),
             },
+            FA::Cur(slot) => match self.cur_slot(*slot)? {
+                Value::Atom(a) => Ok(*a),
+                _ => Err(Slow),
+            },
             FA::Match(l, by_kind, arms) => self.fa(self.fast_arm(*l, by_kind, arms)?),
         }
     }
@@ -644,6 +800,11 @@ impl<'a> Ctx<'a> {
                 }
                 self.fs(inner, false)?
             }
+            FS::Cur(slot) => match self.cur_slot(*slot)? {
+                Value::Set(s) => Cow::Borrowed(s),
+                Value::List(items) if !iter => Cow::Owned(atoms_of(items)),
+                _ => return Err(Slow),
+            },
             FS::StepAttr(l, slots) => match self.fast_slot(*l, slots)? {
                 Value::Set(s) => Cow::Borrowed(s),
                 Value::List(items) if !iter => {
@@ -719,28 +880,37 @@ mod tests {
     fn the_standard_library_is_lowered() {
         let e = crate::Engine::standard();
         let lib = e.compiled();
-        for (r, f) in lib.rules.iter().zip(lower_rules(lib)) {
-            let Some(f) = f else {
-                assert!(r.proposal_scope, "{} is not lowered", r.id);
-                continue;
-            };
-            let mut slow = Vec::new();
-            for b in f.when.iter().chain(&f.cond).chain(&f.unless) {
-                slow_nodes(b, &mut slow);
-            }
-            slow.retain(|s| !s.starts_with("InForce"));
-            assert!(
-                slow.is_empty(),
-                "{}: left to the tree-walker: {slow:?}",
-                r.id
-            );
-            if let Some(each) = &f.each {
+        let mut lowered = 0;
+        for (k, rules) in lower_rules(lib).into_iter().enumerate() {
+            for (r, f) in rules {
+                let rule = &lib.rules[r as usize];
+                let Some(f) = f else {
+                    panic!("{} is not lowered for kind {k}", rule.id);
+                };
+                lowered += 1;
+                let mut slow = Vec::new();
+                for b in f.when.iter().chain(&f.cond).chain(&f.unless) {
+                    slow_nodes(b, &mut slow);
+                }
+                slow.retain(|s| !s.starts_with("InForce"));
                 assert!(
-                    each.filter.is_some(),
-                    "{}: its `each` condition is not a set",
-                    r.id
+                    slow.is_empty(),
+                    "{}: left to the tree-walker: {slow:?}",
+                    rule.id
                 );
+                if let Some(each) = &f.each {
+                    assert!(
+                        each.filter.is_some(),
+                        "{}: its `each` condition is not a set",
+                        rule.id
+                    );
+                }
+                // Lowered for one kind, a rule has no `match` on its step left.
+                let text = format!("{f:?}");
+                assert!(!text.contains("Match(0,"), "{}: {text}", rule.id);
+                assert!(!text.contains("StepAttr(0,"), "{}: {text}", rule.id);
             }
         }
+        assert!(lowered > 30, "{lowered} (rule, kind) pairs lowered");
     }
 }

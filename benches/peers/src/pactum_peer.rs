@@ -117,7 +117,7 @@ pub fn evaluated(engine: &Engine, f: &Findings, base: u32, out: &mut Vec<Finding
             rule: rule_index(id).unwrap_or_else(|| panic!("unexpected rule {id}")),
             step: base + v.step().expect("a step rule") as u32,
             state: match v.binding() {
-                Some(Value::Atom(a)) => state_index(engine.compiled().atom_name(*a)).expect("a state binding"),
+                Some(Value::Atom(a)) => state_index(engine.compiled().atom_name(a)).expect("a state binding"),
                 None => NO_STATE,
                 Some(other) => panic!("unexpected binding {other:?}"),
             },
