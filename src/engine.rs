@@ -1,5 +1,6 @@
 //! The engine: a compiled policy library that checks proposals.
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use crate::bind::bind;
@@ -127,12 +128,6 @@ fn bump(v: &mut Vec<u64>, i: usize) {
     }
 }
 
-struct Hit {
-    step: Option<u32>,
-    rule: u32,
-    violation: Violation,
-}
-
 /// What an evaluation found ([`Engine::evaluate`]): the rules that fired and the rules that
 /// could not be evaluated, before any message is rendered. Turn it into a [`Report`] with
 /// [`Engine::report`].
@@ -154,6 +149,145 @@ impl Findings {
     /// in the report, and makes the proposal non-compliant).
     pub fn failures(&self) -> usize {
         self.failures.len()
+    }
+}
+
+/// The violations of an evaluation, explained one at a time in report order
+/// ([`Engine::explain_findings`]).
+///
+/// An explanation re-evaluates its rule with tracing on, under a budget of its own; when
+/// that fails, the violation becomes an error naming the rule, and the rest of that rule
+/// application's violations (in report order) are dropped, as if evaluation had stopped
+/// there.
+pub struct Explained<'a> {
+    engine: &'a Engine,
+    proposal: &'a Proposal,
+    ctx: Ctx<'a>,
+    hits: std::vec::IntoIter<Finding>,
+    /// The application whose rule the locals are sized and bound for.
+    entered: Option<u32>,
+    /// The traced evidence of `when` and of the `each` collection of the current step
+    /// application (its bindings are consecutive in report order).
+    prefix: (Option<u32>, Option<Vec<Evidence>>),
+    /// The same for proposal-wide applications, whose bindings (steps) interleave with the
+    /// step rules' violations.
+    proposal_prefixes: HashMap<u32, Option<Vec<Evidence>>>,
+    failed: HashSet<u32>,
+    errors: Vec<(Option<u32>, u32, Diagnostic)>,
+    decided: bool,
+}
+
+impl std::fmt::Debug for Explained<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Explained")
+            .field("proposal", &self.proposal.id.node)
+            .field("remaining", &self.hits.len())
+            .field("errors", &self.errors.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Explained<'_> {
+    /// Whether the proposal is known to be non-compliant before any violation is
+    /// explained: a rule could not be evaluated, or a violation of a blocking severity
+    /// (error; warning with `deny_warnings`) was found. Explaining cannot change that; when
+    /// this is `false`, whether it is compliant is known only once every violation has
+    /// been explained (an explanation can fail, which is an error).
+    pub fn known_non_compliant(&self) -> bool {
+        self.decided
+    }
+
+    /// The proposal's id.
+    pub fn proposal_id(&self) -> &str {
+        &self.proposal.id.node
+    }
+
+    /// The proposal's file name.
+    pub fn file(&self) -> &str {
+        self.proposal.source.name()
+    }
+
+    /// The rest of the report: the violations not yet taken, explained, and the errors.
+    pub fn into_report(mut self) -> Report {
+        let violations: Vec<Violation> = self.by_ref().collect();
+        let (file, proposal) = (self.file().to_string(), self.proposal_id().to_string());
+        let decided = self.decided;
+        let errors = self.into_errors();
+        Report {
+            file,
+            proposal: Some(proposal),
+            // Without a failure or a blocking violation, only an explanation's error can
+            // make it non-compliant.
+            compliant: !decided && errors.is_empty(),
+            violations,
+            errors,
+        }
+    }
+
+    /// The errors: rules that could not be evaluated, then (once the iterator is used up)
+    /// violations that could not be explained, sorted by step, then rule application.
+    /// Violations not yet taken from the iterator are dropped unexplained.
+    pub fn into_errors(self) -> Vec<ErrorEntry> {
+        let mut errors = self.errors;
+        errors.sort_by_key(|(s, app, _)| (s.unwrap_or(u32::MAX), *app));
+        errors
+            .into_iter()
+            .map(|(_, _, d)| ErrorEntry::from_diagnostic(d))
+            .collect()
+    }
+}
+
+impl Iterator for Explained<'_> {
+    type Item = Violation;
+
+    fn next(&mut self) -> Option<Violation> {
+        let engine = self.engine;
+        loop {
+            let h = self.hits.next()?;
+            let Some(rule) = engine.lib.rules.get(h.rule as usize) else {
+                continue;
+            };
+            if self.failed.contains(&h.app) {
+                continue;
+            }
+            if self.entered != Some(h.app) {
+                self.entered = Some(h.app);
+                Engine::enter(rule, h.applied, &mut self.ctx);
+            }
+            let prefix = if h.applied.is_none() {
+                self.proposal_prefixes.entry(h.app).or_default()
+            } else {
+                if self.prefix.0 != Some(h.app) {
+                    self.prefix = (Some(h.app), None);
+                }
+                &mut self.prefix.1
+            };
+            // The binding, as evaluation left it when the rule fired (messages read it).
+            let binding = h.binding.value();
+            if let (Some((local, _)), Some(b)) = (&rule.each, &binding) {
+                if let Some(slot) = self.ctx.locals.get_mut(*local as usize) {
+                    *slot = b.clone();
+                }
+            }
+            match engine.explain(
+                rule,
+                h.applied,
+                binding.as_ref(),
+                self.proposal,
+                &mut self.ctx,
+                prefix,
+            ) {
+                Ok(violation) => return Some(violation),
+                Err(e) => {
+                    // As if evaluation had stopped here: this application reports this error
+                    // and nothing after it.
+                    self.failed.insert(h.app);
+                    self.errors.retain(|(_, app, _)| *app != h.app);
+                    let d = engine.eval_error(rule, h.applied, self.proposal, self.ctx.bound, e);
+                    self.errors.push((h.applied, h.app, d));
+                }
+            }
+        }
     }
 }
 
@@ -369,20 +503,41 @@ impl Engine {
     /// help, diagnostic), sorted by step, then rule id. `findings` must come from
     /// [`Engine::evaluate`] on the same prepared proposal.
     pub fn report(&self, prepared: &Prepared<'_>, findings: Findings) -> Report {
+        self.explain_findings(prepared, findings).into_report()
+    }
+
+    /// The report of an evaluation, one violation at a time: an iterator over the
+    /// violations in report order (by step, then rule id), each explained only when it is
+    /// asked for, so that a caller writing them out holds one at a time
+    /// (`pactum check` does). [`Explained::into_errors`] then gives the errors.
+    /// [`Engine::report`] is this, collected.
+    pub fn explain_findings<'a>(
+        &'a self,
+        prepared: &'a Prepared<'_>,
+        mut findings: Findings,
+    ) -> Explained<'a> {
         let (proposal, bound) = (prepared.proposal, &prepared.bound);
-        let opts = &findings.opts;
-        // Explaining re-evaluates each firing binding with tracing on, with a budget of its
-        // own as large as the evaluation's.
-        let mut ctx = Ctx {
-            lib: &self.lib,
-            bound,
-            locals: Vec::new(),
-            as_of: opts.as_of.or(proposal.date.as_ref().map(|d| d.node)),
-            trace: None,
-            fuel: opts.budget,
-            cur: None,
-        };
-        let mut errors: Vec<(Option<u32>, u32, Diagnostic)> = findings
+        let opts = findings.opts.clone();
+        let blocks =
+            |s: Severity| s == Severity::Error || (opts.deny_warnings && s == Severity::Warning);
+        let decided = !findings.failures.is_empty()
+            || findings.hits.iter().any(|h| {
+                self.lib
+                    .rules
+                    .get(h.rule as usize)
+                    .is_some_and(|r| blocks(r.severity))
+            });
+        // Report order. Each (step, rule) belongs to one application, and a stable sort
+        // keeps an application's bindings in evaluation order.
+        let id = |r: u32| self.lib.rules.get(r as usize).map_or("", |r| r.id.as_str());
+        findings.hits.sort_by(|a, b| {
+            (a.step.unwrap_or(u32::MAX), id(a.rule), a.rule).cmp(&(
+                b.step.unwrap_or(u32::MAX),
+                id(b.rule),
+                b.rule,
+            ))
+        });
+        let errors = findings
             .failures
             .into_iter()
             .filter_map(|f| {
@@ -391,77 +546,27 @@ impl Engine {
                 Some((f.step, f.app, d))
             })
             .collect();
-        let mut hits: Vec<Hit> = Vec::with_capacity(findings.hits.len());
-        let mut current: Option<u32> = None;
-        let mut failed: Option<u32> = None;
-        let mut prefix: Option<Vec<Evidence>> = None;
-        for h in findings.hits {
-            let Some(rule) = self.lib.rules.get(h.rule as usize) else {
-                continue;
-            };
-            if failed == Some(h.app) {
-                continue;
-            }
-            if current != Some(h.app) {
-                current = Some(h.app);
-                prefix = None;
-                Self::enter(rule, h.applied, &mut ctx);
-            }
-            // The binding, as evaluation left it when the rule fired (messages read it).
-            let binding = h.binding.value();
-            if let (Some((local, _)), Some(b)) = (&rule.each, &binding) {
-                if let Some(slot) = ctx.locals.get_mut(*local as usize) {
-                    *slot = b.clone();
-                }
-            }
-            let explained = self.explain(
-                rule,
-                h.applied,
-                binding.as_ref(),
-                proposal,
-                &mut ctx,
-                &mut prefix,
-            );
-            match explained {
-                Ok(violation) => hits.push(Hit {
-                    step: h.step,
-                    rule: h.rule,
-                    violation,
-                }),
-                Err(e) => {
-                    // As if evaluation had stopped here: this application reports this error
-                    // and nothing after it.
-                    failed = Some(h.app);
-                    errors.retain(|(_, app, _)| *app != h.app);
-                    let d = self.eval_error(rule, h.applied, proposal, bound, e);
-                    errors.push((h.applied, h.app, d));
-                }
-            }
-        }
-        hits.sort_by(|a, b| {
-            (a.step.unwrap_or(u32::MAX), &a.violation.rule, a.rule).cmp(&(
-                b.step.unwrap_or(u32::MAX),
-                &b.violation.rule,
-                b.rule,
-            ))
-        });
-        errors.sort_by_key(|(s, app, _)| (s.unwrap_or(u32::MAX), *app));
-        let violations: Vec<Violation> = hits.into_iter().map(|h| h.violation).collect();
-        let errors: Vec<ErrorEntry> = errors
-            .into_iter()
-            .map(|(_, _, d)| ErrorEntry::from_diagnostic(d))
-            .collect();
-        let compliant = errors.is_empty()
-            && !violations.iter().any(|v| {
-                v.severity == Severity::Error
-                    || (opts.deny_warnings && v.severity == Severity::Warning)
-            });
-        Report {
-            file: proposal.source.name().to_string(),
-            proposal: Some(proposal.id.node.clone()),
-            compliant,
-            violations,
+        Explained {
+            engine: self,
+            proposal,
+            // Explaining re-evaluates each firing binding with tracing on, with a budget of
+            // its own as large as the evaluation's.
+            ctx: Ctx {
+                lib: &self.lib,
+                bound,
+                locals: Vec::new(),
+                as_of: opts.as_of.or(proposal.date.as_ref().map(|d| d.node)),
+                trace: None,
+                fuel: opts.budget,
+                cur: None,
+            },
+            hits: findings.hits.into_iter(),
+            entered: None,
+            prefix: (None, None),
+            proposal_prefixes: HashMap::new(),
+            failed: HashSet::new(),
             errors,
+            decided,
         }
     }
 

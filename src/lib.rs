@@ -48,7 +48,7 @@ pub mod testing;
 
 pub use date::Date;
 pub use diag::{Code, Diagnostic, Severity};
-pub use engine::{CheckOptions, Coverage, Engine, Finding, Findings};
+pub use engine::{CheckOptions, Coverage, Engine, Explained, Finding, Findings};
 pub use limits::Limits;
 pub use proposal::Proposal;
 pub use report::{Report, RunReport, Violation};

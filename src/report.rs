@@ -97,12 +97,14 @@ impl Report {
         }
     }
 
-    /// Every diagnostic, errors first, then violations, in report order.
+    /// Every diagnostic: the violations in report order, then the errors (as `pactum
+    /// check` writes them: a violation is written as soon as it is explained, and an
+    /// explanation can fail).
     pub fn diagnostics(&self) -> impl Iterator<Item = &Diagnostic> {
-        self.errors
+        self.violations
             .iter()
-            .map(|e| &e.diagnostic)
-            .chain(self.violations.iter().map(|v| &v.diagnostic))
+            .map(|v| &v.diagnostic)
+            .chain(self.errors.iter().map(|e| &e.diagnostic))
     }
 
     /// Counts of (errors, warnings, notes): input errors count as errors.

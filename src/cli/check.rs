@@ -8,7 +8,14 @@ use crate::date::Date;
 use crate::diag::{Code, Diagnostic};
 use crate::engine::{CheckOptions, Engine};
 use crate::proposal::Proposal;
-use crate::report::{Report, RunReport, render_human};
+use std::cell::{Cell, RefCell};
+use std::io::Write as _;
+
+use serde::ser::{Serialize, SerializeSeq as _, SerializeStruct as _, Serializer};
+
+use crate::diag::Severity;
+use crate::engine::Explained;
+use crate::report::{Report, RunReport, Summary, render_human};
 
 /// Arguments of `pactum check`.
 #[derive(Debug, clap::Args)]
@@ -29,6 +36,9 @@ pub struct Args {
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
 }
+
+/// A file to check: its name, and its bytes or why they could not be read.
+type InputFile = (String, Result<Vec<u8>, Diagnostic>);
 
 /// Runs the check and prints the report.
 pub fn run(args: &Args) -> Exit {
@@ -76,36 +86,63 @@ pub fn run(args: &Args) -> Exit {
         deny_warnings: args.deny.contains(&Deny::Warnings),
         ..CheckOptions::default()
     };
-    let mut files: Vec<(String, Result<Vec<u8>, Diagnostic>)> = Vec::new();
+    let mut files: Vec<InputFile> = Vec::new();
     for path in &args.paths {
         collect(path, &mut files);
     }
     files.sort_by(|a, b| a.0.cmp(&b.0));
     files.dedup_by(|a, b| a.0 == b.0);
-    let reports: Vec<Report> = files
-        .into_iter()
-        .map(|(name, bytes)| check_file(&engine, &name, bytes, &opts))
-        .collect();
-    let exit = reports.iter().fold(Exit::Ok, |acc, r| {
-        let e = if !r.errors.is_empty() {
-            Exit::Invalid
-        } else if !r.compliant {
-            Exit::Violations
-        } else {
-            Exit::Ok
-        };
-        acc.max(e)
-    });
-    print(args.format, reports);
-    exit
+    match args.format {
+        // Written as each file is checked, one violation at a time: the output of a large
+        // proposal is never held in memory whole.
+        Format::Json => json(&engine, files, &opts),
+        Format::Human => human_streamed(&engine, files, &opts, color()),
+        Format::Sarif | Format::Github | Format::Junit => {
+            let reports: Vec<Report> = files
+                .into_iter()
+                .map(|(name, bytes)| check_file(&engine, &name, bytes, &opts, |c| c.into_report()))
+                .collect();
+            let exit = reports.iter().map(exit_of).fold(Exit::Ok, Exit::max);
+            print(args.format, reports);
+            exit
+        }
+    }
 }
 
-fn check_file(
+/// A checked file: a whole report (invalid input, or a proposal whose compliance is known
+/// only once every violation is explained), or its violations still to be explained.
+enum Checked<'a> {
+    Whole(Report),
+    Stream(Explained<'a>),
+}
+
+impl Checked<'_> {
+    fn into_report(self) -> Report {
+        match self {
+            Checked::Whole(r) => r,
+            Checked::Stream(ex) => ex.into_report(),
+        }
+    }
+}
+
+fn exit_of(r: &Report) -> Exit {
+    if !r.errors.is_empty() {
+        Exit::Invalid
+    } else if !r.compliant {
+        Exit::Violations
+    } else {
+        Exit::Ok
+    }
+}
+
+/// Reads, loads, prepares and evaluates one file, and hands the result to `then`.
+fn check_file<R>(
     engine: &Engine,
     name: &str,
     bytes: Result<Vec<u8>, Diagnostic>,
     opts: &CheckOptions,
-) -> Report {
+    then: impl FnOnce(Checked<'_>) -> R,
+) -> R {
     let text = match bytes.and_then(|b| {
         String::from_utf8(b).map_err(|e| {
             Diagnostic::bare(
@@ -119,15 +156,27 @@ fn check_file(
         })
     }) {
         Ok(t) => t,
-        Err(d) => return Report::invalid(name, None, vec![d]),
+        Err(d) => return then(Checked::Whole(Report::invalid(name, None, vec![d]))),
     };
-    match Proposal::load(name, &text) {
-        Ok(p) => engine.check_with(&p, opts),
-        Err(errors) => Report::invalid(name, None, errors),
+    let limits = crate::limits::Limits::default();
+    let proposal = match Proposal::load_owned(name, text, &limits) {
+        Ok(p) => p,
+        Err(errors) => return then(Checked::Whole(Report::invalid(name, None, errors))),
+    };
+    let prepared = match engine.prepare(&proposal) {
+        Ok(p) => p,
+        Err(report) => return then(Checked::Whole(*report)),
+    };
+    let findings = engine.evaluate(&prepared, opts);
+    let explained = engine.explain_findings(&prepared, findings);
+    if explained.known_non_compliant() {
+        then(Checked::Stream(explained))
+    } else {
+        then(Checked::Whole(explained.into_report()))
     }
 }
 
-fn collect(path: &Path, out: &mut Vec<(String, Result<Vec<u8>, Diagnostic>)>) {
+fn collect(path: &Path, out: &mut Vec<InputFile>) {
     let name = path.display().to_string();
     if path.is_dir() {
         let Ok(entries) = std::fs::read_dir(path) else {
@@ -213,7 +262,17 @@ fn print(format: Format, reports: Vec<Report>) {
                 .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
             emit(&format!("{text}\n"));
         }
-        Format::Human => emit(&human(&reports, color())),
+        Format::Human => {
+            let mut tally = Tally::default();
+            let mut out = String::new();
+            for r in &reports {
+                let diags: Vec<&Diagnostic> = r.diagnostics().collect();
+                out.push_str(&render_human(&diags, color()));
+                tally.add_report(r);
+            }
+            out.push_str(&tally.footer());
+            emit(&out);
+        }
         Format::Sarif | Format::Github | Format::Junit => {
             let findings = crate::cli::formats::Findings::from_reports(&reports);
             emit(&crate::cli::formats::render(format, &findings).unwrap_or_default());
@@ -221,47 +280,249 @@ fn print(format: Format, reports: Vec<Report>) {
     }
 }
 
-/// The human report: every diagnostic, then a summary line per file and in total.
-pub fn human(reports: &[Report], color: bool) -> String {
-    let mut out = String::new();
-    for r in reports {
-        let diags: Vec<&Diagnostic> = r.diagnostics().collect();
-        out.push_str(&render_human(&diags, color));
-    }
-    let run = RunReport::new(reports.to_vec());
-    for r in reports {
-        let (e, w, n) = r.counts();
-        let status = if !r.errors.is_empty() {
-            "invalid"
-        } else if r.compliant {
-            "compliant"
+/// Totals and the exit code, gathered as reports are written.
+#[derive(Default)]
+struct Tally {
+    summary: Summary,
+    exit: Option<Exit>,
+    /// One line per file for the human summary.
+    lines: Vec<String>,
+}
+
+impl Tally {
+    fn add(
+        &mut self,
+        file: &str,
+        compliant: bool,
+        errors: usize,
+        (e, w, n): (usize, usize, usize),
+    ) {
+        let s = &mut self.summary;
+        s.proposals += 1;
+        s.errors += e;
+        s.warnings += w;
+        s.notes += n;
+        let (exit, status) = if errors > 0 {
+            (Exit::Invalid, "invalid")
+        } else if compliant {
+            (Exit::Ok, "compliant")
         } else {
-            "not compliant"
+            (Exit::Violations, "not compliant")
         };
-        out.push_str(&format!(
-            "{}: {status} ({} error{}, {} warning{}, {} note{})\n",
-            r.file,
-            e,
+        self.exit = Some(self.exit.map_or(exit, |x| x.max(exit)));
+        self.lines.push(format!(
+            "{file}: {status} ({e} error{}, {w} warning{}, {n} note{})\n",
             plural(e),
-            w,
             plural(w),
-            n,
             plural(n)
         ));
     }
-    let s = &run.summary;
-    out.push_str(&format!(
-        "checked {} proposal{}: {} error{}, {} warning{}, {} note{}\n",
-        s.proposals,
-        plural(s.proposals),
-        s.errors,
-        plural(s.errors),
-        s.warnings,
-        plural(s.warnings),
-        s.notes,
-        plural(s.notes)
-    ));
-    out
+
+    /// The human summary: a line per file, then the totals.
+    fn footer(&self) -> String {
+        let s = &self.summary;
+        let mut out = self.lines.concat();
+        out.push_str(&format!(
+            "checked {} proposal{}: {} error{}, {} warning{}, {} note{}\n",
+            s.proposals,
+            plural(s.proposals),
+            s.errors,
+            plural(s.errors),
+            s.warnings,
+            plural(s.warnings),
+            s.notes,
+            plural(s.notes)
+        ));
+        out
+    }
+
+    fn add_report(&mut self, r: &Report) {
+        self.add(&r.file, r.compliant, r.errors.len(), r.counts());
+    }
+}
+
+fn count(c: &mut (usize, usize, usize), severity: Severity) {
+    match severity {
+        Severity::Error => c.0 += 1,
+        Severity::Warning => c.1 += 1,
+        Severity::Note => c.2 += 1,
+    }
+}
+
+/// The JSON report, written as the files are checked: byte for byte what serializing a
+/// [`RunReport`] of every file's [`Report`] gives, without holding those reports.
+fn json(engine: &Engine, files: Vec<InputFile>, opts: &CheckOptions) -> Exit {
+    let run = LazyRun {
+        engine,
+        opts,
+        files: RefCell::new(files),
+        tally: RefCell::new(Tally::default()),
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    // A closed pipe ends the output; the exit code still reflects every file checked.
+    if serde_json::to_writer_pretty(&mut out, &run).is_ok() {
+        let _ = out.write_all(b"\n");
+    }
+    let _ = out.flush();
+    // Files not reached because the output was closed are checked for the exit code.
+    let rest = std::mem::take(&mut *run.files.borrow_mut());
+    let mut tally = run.tally.into_inner();
+    for (name, bytes) in rest {
+        let r = check_file(engine, &name, bytes, opts, |c| c.into_report());
+        tally.add_report(&r);
+    }
+    tally.exit.unwrap_or(Exit::Ok)
+}
+
+struct LazyRun<'a> {
+    engine: &'a Engine,
+    opts: &'a CheckOptions,
+    files: RefCell<Vec<InputFile>>,
+    tally: RefCell<Tally>,
+}
+
+impl Serialize for LazyRun<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // The fields of `RunReport`, in its order.
+        let mut st = s.serialize_struct("RunReport", 3)?;
+        st.serialize_field("version", &1u32)?;
+        st.serialize_field("results", &LazyResults(self))?;
+        let summary = self.tally.borrow().summary.clone();
+        st.serialize_field("summary", &summary)?;
+        st.end()
+    }
+}
+
+struct LazyResults<'r, 'a>(&'r LazyRun<'a>);
+
+impl Serialize for LazyResults<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let run = self.0;
+        let files = std::mem::take(&mut *run.files.borrow_mut());
+        let mut seq = s.serialize_seq(Some(files.len()))?;
+        let mut files = files.into_iter();
+        while let Some((name, bytes)) = files.next() {
+            let written = check_file(run.engine, &name, bytes, run.opts, |c| match c {
+                Checked::Whole(r) => {
+                    run.tally.borrow_mut().add_report(&r);
+                    seq.serialize_element(&r)
+                }
+                Checked::Stream(ex) => {
+                    let r = StreamedReport {
+                        file: ex.file().to_string(),
+                        proposal: Some(ex.proposal_id().to_string()),
+                        explained: RefCell::new(Some(ex)),
+                        counts: Cell::new((0, 0, 0)),
+                        errors: Cell::new(0),
+                    };
+                    let written = seq.serialize_element(&r);
+                    let mut counts = r.counts.get();
+                    counts.0 += r.errors.get();
+                    run.tally
+                        .borrow_mut()
+                        .add(&r.file, false, r.errors.get(), counts);
+                    written
+                }
+            });
+            if let Err(e) = written {
+                // Leave the files not written for the exit code.
+                *run.files.borrow_mut() = files.collect();
+                return Err(e);
+            }
+        }
+        seq.end()
+    }
+}
+
+/// A non-compliant proposal's report, its violations explained as they are written.
+struct StreamedReport<'a> {
+    file: String,
+    proposal: Option<String>,
+    explained: RefCell<Option<Explained<'a>>>,
+    /// (errors, warnings, notes) among the violations written.
+    counts: Cell<(usize, usize, usize)>,
+    /// Errors written.
+    errors: Cell<usize>,
+}
+
+impl Serialize for StreamedReport<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // The fields of `Report`, in its order.
+        let mut st = s.serialize_struct("Report", 5)?;
+        st.serialize_field("file", &self.file)?;
+        st.serialize_field("proposal", &self.proposal)?;
+        st.serialize_field("compliant", &false)?;
+        st.serialize_field("violations", &StreamedViolations(self))?;
+        let errors = self
+            .explained
+            .borrow_mut()
+            .take()
+            .map(Explained::into_errors)
+            .unwrap_or_default();
+        self.errors.set(errors.len());
+        st.serialize_field("errors", &errors)?;
+        st.end()
+    }
+}
+
+struct StreamedViolations<'r, 'a>(&'r StreamedReport<'a>);
+
+impl Serialize for StreamedViolations<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(None)?;
+        let mut explained = self.0.explained.borrow_mut();
+        let mut counts = self.0.counts.get();
+        for v in explained.iter_mut().flatten() {
+            count(&mut counts, v.severity);
+            self.0.counts.set(counts);
+            seq.serialize_element(&v)?;
+        }
+        seq.end()
+    }
+}
+
+/// The human report, written as the files are checked: every file's diagnostics
+/// (violations, then errors), then a summary line per file and in total.
+fn human_streamed(
+    engine: &Engine,
+    files: Vec<InputFile>,
+    opts: &CheckOptions,
+    color: bool,
+) -> Exit {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut tally = Tally::default();
+    // After a write error (a closed pipe) nothing more is written, but every file is
+    // still checked for the exit code.
+    let mut open = true;
+    let mut write = |text: &str| {
+        if open && out.write_all(text.as_bytes()).is_err() {
+            open = false;
+        }
+    };
+    for (name, bytes) in files {
+        check_file(engine, &name, bytes, opts, |c| match c {
+            Checked::Whole(r) => {
+                let diags: Vec<&Diagnostic> = r.diagnostics().collect();
+                write(&render_human(&diags, color));
+                tally.add_report(&r);
+            }
+            Checked::Stream(mut ex) => {
+                let (file, mut counts) = (ex.file().to_string(), (0, 0, 0));
+                for v in ex.by_ref() {
+                    count(&mut counts, v.severity);
+                    write(&render_human(&[&v.diagnostic], color));
+                }
+                let errors = ex.into_errors();
+                let diags: Vec<&Diagnostic> = errors.iter().map(|e| &e.diagnostic).collect();
+                write(&render_human(&diags, color));
+                counts.0 += errors.len();
+                tally.add(&file, false, errors.len(), counts);
+            }
+        });
+    }
+    write(&tally.footer());
+    let _ = out.flush();
+    tally.exit.unwrap_or(Exit::Ok)
 }
 
 fn plural(n: usize) -> &'static str {
