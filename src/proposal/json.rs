@@ -80,6 +80,14 @@ impl Kind {
 }
 
 pub(super) fn parse(source: SourceFile) -> Result<Proposal, Vec<Diagnostic>> {
+    match super::json_fast::parse(&source) {
+        Some(p) => Ok(p),
+        None => parse_full(source),
+    }
+}
+
+/// The full path: every problem reported, with its span.
+pub(super) fn parse_full(source: SourceFile) -> Result<Proposal, Vec<Diagnostic>> {
     let full = source.text();
     let bom = if full.starts_with('\u{FEFF}') {
         '\u{FEFF}'.len_utf8()

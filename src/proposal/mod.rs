@@ -11,6 +11,7 @@
 //! `Proposal::from_json(&p.to_json().to_string())?.normalized() == p.normalized()`.
 
 mod json;
+mod json_fast;
 mod text;
 
 use std::collections::HashMap;
@@ -183,14 +184,38 @@ impl Proposal {
         text: &str,
         limits: &crate::limits::Limits,
     ) -> Result<Proposal, Vec<Diagnostic>> {
-        let source = SourceFile::new(name, text);
-        if text.len() > limits.max_input_bytes {
+        Self::load_source(SourceFile::new(name, text), limits)
+    }
+
+    /// Like [`Proposal::load_with`], taking the text by value: its bytes are moved into
+    /// the proposal's source instead of being kept beside a copy while parsing (the peak
+    /// memory of a load is then one copy of the text, not two).
+    pub fn load_owned(
+        name: &str,
+        text: String,
+        limits: &crate::limits::Limits,
+    ) -> Result<Proposal, Vec<Diagnostic>> {
+        Self::load_source(SourceFile::new(name, text), limits)
+    }
+
+    fn load_source(
+        source: SourceFile,
+        limits: &crate::limits::Limits,
+    ) -> Result<Proposal, Vec<Diagnostic>> {
+        if source.text().len() > limits.max_input_bytes {
             return Err(vec![crate::parse::too_large(
                 &source,
                 limits.max_input_bytes,
             )]);
         }
-        let p = Self::load_unchecked(name, text)?;
+        let is_json = std::path::Path::new(source.name())
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        let p = if is_json {
+            json::parse(source)?
+        } else {
+            text::parse(source)?
+        };
         let mut errors = Vec::new();
         if p.steps.len() > limits.max_steps {
             let span = p.steps.get(limits.max_steps).map_or(p.span, |s| s.span);
@@ -231,6 +256,7 @@ impl Proposal {
             }
         };
         long(&p.id.node, p.id.span);
+        let mut stack = Vec::new();
         if let Some(t) = &p.title {
             long(&t.node, t.span);
         }
@@ -242,7 +268,7 @@ impl Proposal {
             }
             for a in &step.attrs {
                 long(&a.name.node, a.name.span);
-                let mut stack = vec![&a.value];
+                stack.push(&a.value);
                 while let Some(v) = stack.pop() {
                     match &v.node {
                         RawValue::Str(s) | RawValue::Ident(s) => long(s, v.span),
@@ -256,17 +282,6 @@ impl Proposal {
             Ok(p)
         } else {
             Err(errors)
-        }
-    }
-
-    fn load_unchecked(name: &str, text: &str) -> Result<Proposal, Vec<Diagnostic>> {
-        let is_json = std::path::Path::new(name)
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-        if is_json {
-            Self::from_json_named(name, text)
-        } else {
-            Self::parse_named(name, text)
         }
     }
 
