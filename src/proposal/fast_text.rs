@@ -28,6 +28,9 @@ use crate::source::{SourceFile, Span, Spanned};
 /// quadratic scan.
 const SMALL_BODY: usize = 16;
 
+/// After this many steps, the rest are estimated from their average size.
+const ESTIMATE_AFTER: usize = 64;
+
 /// Parses the text form, or returns `None` if the input is not certainly valid.
 pub(super) fn parse(source: &SourceFile) -> Option<Proposal> {
     let text = source.text();
@@ -67,6 +70,8 @@ pub(super) fn parse(source: &SourceFile) -> Option<Proposal> {
     let mut hashes = Vec::new();
     // scratch space for the attributes of a step, which is then allocated at its exact size
     let mut attrs = Vec::new();
+    c.skip_lines();
+    let first_step = c.pos;
     loop {
         c.skip_lines();
         if c.at_end() {
@@ -75,6 +80,17 @@ pub(super) fn parse(source: &SourceFile) -> Option<Proposal> {
         let step = c.step(&mut attrs)?;
         hashes.push(fx_hash(step.id.node.as_bytes()));
         steps.push(step);
+        if steps.len() == ESTIMATE_AFTER {
+            // reserve for the rest at the average size so far, so that a large file's steps
+            // are not copied at each doubling (the excess is given back below)
+            let per_step = c.pos.saturating_sub(first_step) / ESTIMATE_AFTER;
+            let rest = c.bytes.len().saturating_sub(c.pos) / per_step.max(1);
+            steps.reserve(rest + rest / 16 + 1);
+            hashes.reserve(rest + rest / 16 + 1);
+        }
+    }
+    if steps.capacity() > steps.len() + steps.len() / 8 + ESTIMATE_AFTER {
+        steps.shrink_to_fit();
     }
     hashes.sort_unstable();
     if hashes.windows(2).any(|w| w.first() == w.get(1)) {
