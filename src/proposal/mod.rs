@@ -10,6 +10,7 @@
 //! `Proposal::parse(&p.to_text()) == p` and
 //! `Proposal::from_json(&p.to_json().to_string())?.normalized() == p.normalized()`.
 
+mod fast_text;
 mod json;
 mod json_fast;
 mod text;

@@ -1,6 +1,11 @@
 //! The text form of proposals (`grammar/proposal.pest`).
 //!
-//! Parsing runs in three passes:
+//! Valid files take a fast path first: `fast_text.rs` parses the error-free subset of the
+//! grammar in one pass over the bytes, and gives up (`None`) on anything else. The pest path
+//! below then parses the file again and reports its errors; on the inputs the fast path
+//! accepts, both give the same `Proposal`, spans included.
+//!
+//! The pest path runs in three passes:
 //! 1. a small lexical pre-scan that reports unterminated strings, bad escapes and lists nested
 //!    too deeply (so that pest never recurses deeply and string errors read well);
 //! 2. pest, whose single error is turned into a readable diagnostic;
@@ -29,6 +34,14 @@ const SYNTAX_HELP: &str = "a proposal file is a header `proposal ID { title: \".
 followed by steps `step ID: KIND { name: value ... }`";
 
 pub(super) fn parse(source: SourceFile) -> Result<Proposal, Vec<Diagnostic>> {
+    match super::fast_text::parse(&source) {
+        Some(p) => Ok(p),
+        None => parse_pest(source),
+    }
+}
+
+/// The pest path alone: pre-scan, pest, then the walk over the pairs.
+pub(super) fn parse_pest(source: SourceFile) -> Result<Proposal, Vec<Diagnostic>> {
     let text = source.text();
     let scan = prescan(text, &source);
     if !scan.errors.is_empty() {
@@ -256,7 +269,7 @@ fn scan_string(
 }
 
 /// Decodes a string token (with its quotes); escapes were validated by the pre-scan.
-fn unescape(token: &str) -> String {
+pub(super) fn unescape(token: &str) -> String {
     let inner = token
         .strip_prefix('"')
         .and_then(|t| t.strip_suffix('"'))
