@@ -16,7 +16,8 @@ struct Binder<'a> {
     source: &'a SourceFile,
     errors: Vec<Diagnostic>,
     strings: Vec<String>,
-    string_ids: HashMap<String, u32>,
+    /// Keys borrowed from the proposal: one copy of each string (in `strings`), not two.
+    string_ids: HashMap<&'a str, u32>,
 }
 
 /// Validates a proposal against the schema and binds it. All input errors are returned.
@@ -26,7 +27,7 @@ pub fn bind(lib: &Compiled, p: &Proposal) -> Result<Bound, Vec<Diagnostic>> {
         source: &p.source,
         errors: Vec::new(),
         strings: Vec::new(),
-        string_ids: HashMap::new(),
+        string_ids: HashMap::with_capacity(p.steps.len()),
     };
     let mut steps = Vec::with_capacity(p.steps.len());
     let mut step_ids = Vec::with_capacity(p.steps.len());
@@ -184,8 +185,8 @@ fn example_of(lib: &Compiled, ty: &Ty) -> String {
     }
 }
 
-impl Binder<'_> {
-    fn intern(&mut self, s: &str) -> u32 {
+impl<'a> Binder<'a> {
+    fn intern(&mut self, s: &'a str) -> u32 {
         if let Some(&id) = self.lib.string_index.get(s) {
             return id;
         }
@@ -194,7 +195,7 @@ impl Binder<'_> {
         }
         let id = (self.lib.strings.len() + self.strings.len()) as u32;
         self.strings.push(s.to_string());
-        self.string_ids.insert(s.to_string(), id);
+        self.string_ids.insert(s, id);
         id
     }
 
@@ -216,7 +217,7 @@ impl Binder<'_> {
         });
     }
 
-    fn value(&mut self, v: &Spanned<RawValue>, ty: &Ty, attr: &str) -> Option<Value> {
+    fn value(&mut self, v: &'a Spanned<RawValue>, ty: &Ty, attr: &str) -> Option<Value> {
         match (ty, &v.node) {
             (Ty::Bool, RawValue::Bool(b)) => Some(Value::Bool(*b)),
             (Ty::Int, RawValue::Int(i)) => Some(Value::Int(*i)),
@@ -277,7 +278,12 @@ impl Binder<'_> {
     }
 
     /// Converts every element (reporting each bad one); `None` if any was bad.
-    fn values(&mut self, items: &[Spanned<RawValue>], elem: &Ty, attr: &str) -> Option<Vec<Value>> {
+    fn values(
+        &mut self,
+        items: &'a [Spanned<RawValue>],
+        elem: &Ty,
+        attr: &str,
+    ) -> Option<Vec<Value>> {
         let mut vals = Vec::with_capacity(items.len());
         let mut ok = true;
         for it in items {

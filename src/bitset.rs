@@ -1,17 +1,17 @@
 //! Sets of atoms (entities and enum variants) as bitsets.
 //!
 //! Atom ids are dense and assigned in alphabetical order of their names, so iterating a set
-//! yields its members in alphabetical order. Libraries with up to 256 atoms keep their sets
+//! yields its members in alphabetical order. Libraries with up to 128 atoms keep their sets
 //! inline (no allocation); larger libraries spill to the heap.
 
 use std::sync::Arc;
 
-const INLINE_WORDS: usize = 4;
+const INLINE_WORDS: usize = 2;
 
 /// A set of atom ids.
 #[derive(Clone, Debug)]
 pub enum AtomSet {
-    /// Up to 256 atoms, no allocation.
+    /// Up to 128 atoms, no allocation.
     Inline([u64; INLINE_WORDS]),
     /// More atoms.
     Heap(Arc<[u64]>),

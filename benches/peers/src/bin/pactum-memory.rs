@@ -71,7 +71,8 @@ fn main() {
     println!("| phase | live heap after (× file) | peak during (× file) |");
     println!("| --- | ---: | ---: |");
     phase("read", size);
-    let p = Proposal::load(&path, &text).expect("loads");
+    // As `pactum check` loads it: the text moved into the proposal's source.
+    let p = Proposal::load_owned(&path, text, &pactum::Limits::default()).expect("loads");
     phase("load", size);
     let prepared = engine.prepare(&p).expect("prepares");
     phase("prepare", size);
