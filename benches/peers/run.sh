@@ -31,10 +31,8 @@ peak() { # peak RSS in KB of a command (its exit code is ignored: violations exi
 }
 echo "| command | file size | peak RSS | peak RSS ÷ file size | wall time |"
 echo "| --- | ---: | ---: | ---: | ---: |"
-# --format json only: the default human output is quadratic in the file size (miette's
-# read_span scans the text from its start for every label; see docs/performance.md) and
-# takes tens of minutes at 100,000 steps.
-for spec in "json json" "proposal json"; do
+# Both output formats: `pactum check` writes either one violation at a time.
+for spec in "json json" "proposal json" "json human" "proposal human"; do
   set -- $spec
   file="$data/bench-100000.$1"
   size=$(stat -c %s "$file")
