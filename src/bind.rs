@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use crate::bitset::AtomSet;
 use crate::date::{Date, DateError};
 use crate::diag::{Code, Diagnostic, did_you_mean};
-use crate::eval::{Bound, BoundStep};
+use crate::eval::{Bound, BoundStep, StringTable};
 use crate::ir::*;
 use crate::proposal::{Proposal, RawValue};
 use crate::source::{SourceFile, Spanned};
@@ -15,7 +15,7 @@ struct Binder<'a> {
     lib: &'a Compiled,
     source: &'a SourceFile,
     errors: Vec<Diagnostic>,
-    strings: Vec<String>,
+    strings: StringTable,
     /// Keys borrowed from the proposal: one copy of each string (in `strings`), not two.
     string_ids: HashMap<&'a str, u32>,
 }
@@ -26,7 +26,7 @@ pub fn bind(lib: &Compiled, p: &Proposal) -> Result<Bound, Vec<Diagnostic>> {
         lib,
         source: &p.source,
         errors: Vec::new(),
-        strings: Vec::new(),
+        strings: StringTable::default(),
         string_ids: HashMap::with_capacity(p.steps.len()),
     };
     let mut steps = Vec::with_capacity(p.steps.len());
@@ -152,7 +152,11 @@ pub fn bind(lib: &Compiled, p: &Proposal) -> Result<Bound, Vec<Diagnostic>> {
         Ok(Bound {
             steps,
             step_ids,
-            strings: b.strings,
+            strings: {
+                let mut t = b.strings;
+                t.shrink_to_fit();
+                t
+            },
         })
     } else {
         b.errors.sort_by_key(|d| d.span.start);
@@ -194,7 +198,7 @@ impl<'a> Binder<'a> {
             return id;
         }
         let id = (self.lib.strings.len() + self.strings.len()) as u32;
-        self.strings.push(s.to_string());
+        self.strings.push(s);
         self.string_ids.insert(s, id);
         id
     }

@@ -1046,11 +1046,11 @@ impl Engine {
             Value::Str(s) => {
                 let n = self.lib.strings.len() as u32;
                 let text = if *s < n {
-                    self.lib.strings.get(*s as usize)
+                    self.lib.strings.get(*s as usize).map(String::as_str)
                 } else {
                     bound.strings.get((*s - n) as usize)
                 };
-                out.push_str(text.map_or("", String::as_str));
+                out.push_str(text.unwrap_or(""));
             }
             Value::Atom(a) => out.push_str(self.lib.atom_name(*a)),
             Value::Set(s) if s.is_empty() => out.push_str("none"),

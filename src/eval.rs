@@ -31,7 +31,51 @@ pub struct Bound {
     /// Step ids, in proposal order (as `Value::Str` ids: `literals + index`).
     pub step_ids: Vec<u32>,
     /// Strings of the proposal that are not policy literals; id = literals + index.
-    pub strings: Vec<String>,
+    pub strings: StringTable,
+}
+
+/// Strings stored end to end in one buffer: one allocation for all of a proposal's step
+/// ids and string values, not one each (a 100,000-step proposal has 100,000 ids).
+#[derive(Clone, Debug, Default)]
+pub struct StringTable {
+    text: String,
+    /// The end of each string in `text`; string `i` starts where `i - 1` ends.
+    ends: Vec<u32>,
+}
+
+impl StringTable {
+    /// Appends a string; its index is the previous [`StringTable::len`].
+    pub fn push(&mut self, s: &str) {
+        self.text.push_str(s);
+        self.ends
+            .push(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
+    }
+
+    /// String `i`.
+    pub fn get(&self, i: usize) -> Option<&str> {
+        let end = *self.ends.get(i)? as usize;
+        let start = match i.checked_sub(1) {
+            Some(j) => *self.ends.get(j)? as usize,
+            None => 0,
+        };
+        self.text.get(start..end)
+    }
+
+    /// The number of strings.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether it holds no string.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Frees the spare capacity.
+    pub fn shrink_to_fit(&mut self) {
+        self.text.shrink_to_fit();
+        self.ends.shrink_to_fit();
+    }
 }
 
 /// Why an evaluation could not finish.
@@ -583,5 +627,27 @@ pub fn values_equal(a: &Value, b: &Value) -> bool {
             atom_set(&Value::List(l.clone())).is_ok_and(|y| *x == y && l.len() == x.len())
         }
         _ => a == b,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StringTable;
+
+    #[test]
+    fn string_table_gives_back_what_was_pushed() {
+        let mut t = StringTable::default();
+        assert!(t.is_empty());
+        assert_eq!(t.get(0), None);
+        let strings = ["s1", "", "Türkiye", "ex-2.a", ""];
+        for s in strings {
+            t.push(s);
+        }
+        t.shrink_to_fit();
+        assert_eq!(t.len(), strings.len());
+        for (i, s) in strings.iter().enumerate() {
+            assert_eq!(t.get(i), Some(*s));
+        }
+        assert_eq!(t.get(strings.len()), None);
     }
 }
