@@ -416,6 +416,8 @@ impl Serialize for LazyResults<'_, '_> {
                         errors: Cell::new(0),
                     };
                     let written = seq.serialize_element(&r);
+                    // After a write error, what was not written still counts.
+                    r.finish();
                     let mut counts = r.counts.get();
                     counts.0 += r.errors.get();
                     run.tally
@@ -443,6 +445,22 @@ struct StreamedReport<'a> {
     counts: Cell<(usize, usize, usize)>,
     /// Errors written.
     errors: Cell<usize>,
+}
+
+impl StreamedReport<'_> {
+    /// Explains (and counts) the violations not written, and takes the errors if they
+    /// were not: the totals and the exit code then cover the whole file even when the
+    /// output was closed part-way.
+    fn finish(&self) {
+        if let Some(mut ex) = self.explained.borrow_mut().take() {
+            let mut counts = self.counts.get();
+            for v in ex.by_ref() {
+                count(&mut counts, v.severity);
+            }
+            self.counts.set(counts);
+            self.errors.set(ex.into_errors().len());
+        }
+    }
 }
 
 impl Serialize for StreamedReport<'_> {
