@@ -100,7 +100,11 @@ pub fn run(args: &Args) -> Exit {
         Format::Sarif | Format::Github | Format::Junit => {
             let reports: Vec<Report> = files
                 .into_iter()
-                .map(|(name, bytes)| check_file(&engine, &name, bytes, &opts, |c| c.into_report()))
+                .map(|(name, bytes)| {
+                    check_file(&engine, &name, bytes, &opts, Compliance::After, |c| {
+                        c.into_report()
+                    })
+                })
                 .collect();
             let exit = reports.iter().map(exit_of).fold(Exit::Ok, Exit::max);
             print(args.format, reports);
@@ -111,16 +115,27 @@ pub fn run(args: &Args) -> Exit {
 
 /// A checked file: a whole report (invalid input, or a proposal whose compliance is known
 /// only once every violation is explained), or its violations still to be explained.
+#[allow(clippy::large_enum_variant, reason = "one per file, passed by value once")]
 enum Checked<'a> {
     Whole(Report),
-    Stream(Explained<'a>),
+    /// The violations to explain, and whether the proposal is compliant when that had to
+    /// be known before writing them (`Compliance::Before`).
+    Stream(Explained<'a>, Option<bool>),
+}
+
+/// Whether a caller needs a proposal's compliance before its violations are written (the
+/// JSON report gives `compliant` first; the human output gives it in the summary).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Compliance {
+    Before,
+    After,
 }
 
 impl Checked<'_> {
     fn into_report(self) -> Report {
         match self {
             Checked::Whole(r) => r,
-            Checked::Stream(ex) => ex.into_report(),
+            Checked::Stream(ex, _) => ex.into_report(),
         }
     }
 }
@@ -141,6 +156,7 @@ fn check_file<R>(
     name: &str,
     bytes: Result<Vec<u8>, Diagnostic>,
     opts: &CheckOptions,
+    compliance: Compliance,
     then: impl FnOnce(Checked<'_>) -> R,
 ) -> R {
     let text = match bytes.and_then(|b| {
@@ -168,11 +184,22 @@ fn check_file<R>(
         Err(report) => return then(Checked::Whole(*report)),
     };
     let findings = engine.evaluate(&prepared, opts);
+    let probe = (compliance == Compliance::Before).then(|| findings.clone());
     let explained = engine.explain_findings(&prepared, findings);
     if explained.known_non_compliant() {
-        then(Checked::Stream(explained))
-    } else {
-        then(Checked::Whole(explained.into_report()))
+        return then(Checked::Stream(explained, Some(false)));
+    }
+    match probe {
+        // Only warnings and notes (or nothing): compliant unless an explanation fails,
+        // which only explaining them tells. Explain them once without keeping them, then
+        // again to write them, so that even 100,000 warnings are never held at once.
+        Some(findings) => {
+            let mut dry = engine.explain_findings(&prepared, findings);
+            dry.by_ref().for_each(drop);
+            let compliant = dry.into_errors().is_empty();
+            then(Checked::Stream(explained, Some(compliant)))
+        }
+        None => then(Checked::Stream(explained, None)),
     }
 }
 
@@ -368,7 +395,9 @@ fn json(engine: &Engine, files: Vec<InputFile>, opts: &CheckOptions) -> Exit {
     let rest = std::mem::take(&mut *run.files.borrow_mut());
     let mut tally = run.tally.into_inner();
     for (name, bytes) in rest {
-        let r = check_file(engine, &name, bytes, opts, |c| c.into_report());
+        let r = check_file(engine, &name, bytes, opts, Compliance::After, |c| {
+            c.into_report()
+        });
         tally.add_report(&r);
     }
     tally.exit.unwrap_or(Exit::Ok)
@@ -398,34 +427,44 @@ struct LazyResults<'r, 'a>(&'r LazyRun<'a>);
 impl Serialize for LazyResults<'_, '_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let run = self.0;
+        let n = run.files.borrow().len();
+        let mut seq = s.serialize_seq(Some(n))?;
         let files = std::mem::take(&mut *run.files.borrow_mut());
-        let mut seq = s.serialize_seq(Some(files.len()))?;
         let mut files = files.into_iter();
         while let Some((name, bytes)) = files.next() {
-            let written = check_file(run.engine, &name, bytes, run.opts, |c| match c {
-                Checked::Whole(r) => {
-                    run.tally.borrow_mut().add_report(&r);
-                    seq.serialize_element(&r)
-                }
-                Checked::Stream(ex) => {
-                    let r = StreamedReport {
-                        file: ex.file().to_string(),
-                        proposal: Some(ex.proposal_id().to_string()),
-                        explained: RefCell::new(Some(ex)),
-                        counts: Cell::new((0, 0, 0)),
-                        errors: Cell::new(0),
-                    };
-                    let written = seq.serialize_element(&r);
-                    // After a write error, what was not written still counts.
-                    r.finish();
-                    let mut counts = r.counts.get();
-                    counts.0 += r.errors.get();
-                    run.tally
-                        .borrow_mut()
-                        .add(&r.file, false, r.errors.get(), counts);
-                    written
-                }
-            });
+            let written = check_file(
+                run.engine,
+                &name,
+                bytes,
+                run.opts,
+                Compliance::Before,
+                |c| match c {
+                    Checked::Whole(r) => {
+                        run.tally.borrow_mut().add_report(&r);
+                        seq.serialize_element(&r)
+                    }
+                    Checked::Stream(ex, compliant) => {
+                        let compliant = compliant.unwrap_or(false);
+                        let r = StreamedReport {
+                            compliant,
+                            file: ex.file().to_string(),
+                            proposal: Some(ex.proposal_id().to_string()),
+                            explained: RefCell::new(Some(ex)),
+                            counts: Cell::new((0, 0, 0)),
+                            errors: Cell::new(0),
+                        };
+                        let written = seq.serialize_element(&r);
+                        // After a write error, what was not written still counts.
+                        r.finish();
+                        let mut counts = r.counts.get();
+                        counts.0 += r.errors.get();
+                        run.tally
+                            .borrow_mut()
+                            .add(&r.file, compliant, r.errors.get(), counts);
+                        written
+                    }
+                },
+            );
             if let Err(e) = written {
                 // Leave the files not written for the exit code.
                 *run.files.borrow_mut() = files.collect();
@@ -436,8 +475,9 @@ impl Serialize for LazyResults<'_, '_> {
     }
 }
 
-/// A non-compliant proposal's report, its violations explained as they are written.
+/// A proposal's report, its violations explained as they are written.
 struct StreamedReport<'a> {
+    compliant: bool,
     file: String,
     proposal: Option<String>,
     explained: RefCell<Option<Explained<'a>>>,
@@ -469,7 +509,7 @@ impl Serialize for StreamedReport<'_> {
         let mut st = s.serialize_struct("Report", 5)?;
         st.serialize_field("file", &self.file)?;
         st.serialize_field("proposal", &self.proposal)?;
-        st.serialize_field("compliant", &false)?;
+        st.serialize_field("compliant", &self.compliant)?;
         st.serialize_field("violations", &StreamedViolations(self))?;
         let errors = self
             .explained
@@ -507,40 +547,58 @@ fn human_streamed(
     opts: &CheckOptions,
     color: bool,
 ) -> Exit {
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let mut tally = Tally::default();
-    // After a write error (a closed pipe) nothing more is written, but every file is
-    // still checked for the exit code.
-    let mut open = true;
-    let mut write = |text: &str| {
-        if open && out.write_all(text.as_bytes()).is_err() {
-            open = false;
-        }
+    let mut out = Out {
+        w: std::io::BufWriter::new(std::io::stdout().lock()),
+        open: true,
     };
+    let mut tally = Tally::default();
     for (name, bytes) in files {
-        check_file(engine, &name, bytes, opts, |c| match c {
+        check_file(engine, &name, bytes, opts, Compliance::After, |c| match c {
             Checked::Whole(r) => {
                 let diags: Vec<&Diagnostic> = r.diagnostics().collect();
-                write(&render_human(&diags, color));
+                out.render(&diags, color);
                 tally.add_report(&r);
             }
-            Checked::Stream(mut ex) => {
+            Checked::Stream(mut ex, _) => {
                 let (file, mut counts) = (ex.file().to_string(), (0, 0, 0));
+                let decided = ex.known_non_compliant();
                 for v in ex.by_ref() {
                     count(&mut counts, v.severity);
-                    write(&render_human(&[&v.diagnostic], color));
+                    out.render(&[&v.diagnostic], color);
                 }
                 let errors = ex.into_errors();
                 let diags: Vec<&Diagnostic> = errors.iter().map(|e| &e.diagnostic).collect();
-                write(&render_human(&diags, color));
+                out.render(&diags, color);
                 counts.0 += errors.len();
-                tally.add(&file, false, errors.len(), counts);
+                let compliant = !decided && errors.is_empty();
+                tally.add(&file, compliant, errors.len(), counts);
             }
         });
     }
-    write(&tally.footer());
-    let _ = out.flush();
+    out.write(&tally.footer());
+    let _ = out.w.flush();
     tally.exit.unwrap_or(Exit::Ok)
+}
+
+/// Standard output. After a write error (a closed pipe) nothing more is rendered or
+/// written, but every file is still checked for the exit code.
+struct Out<W: std::io::Write> {
+    w: W,
+    open: bool,
+}
+
+impl<W: std::io::Write> Out<W> {
+    fn write(&mut self, text: &str) {
+        if self.open && self.w.write_all(text.as_bytes()).is_err() {
+            self.open = false;
+        }
+    }
+
+    fn render(&mut self, diags: &[&Diagnostic], color: bool) {
+        if self.open && !diags.is_empty() {
+            self.write(&render_human(diags, color));
+        }
+    }
 }
 
 fn plural(n: usize) -> &'static str {
