@@ -506,6 +506,19 @@ impl Engine {
         self.explain_findings(prepared, findings).into_report()
     }
 
+    /// Whether these findings make the proposal non-compliant whatever their explanation
+    /// gives: a rule could not be evaluated, or a violation of a blocking severity (error;
+    /// warning with `deny_warnings`) was found ([`Explained::known_non_compliant`]).
+    pub fn known_non_compliant(&self, findings: &Findings) -> bool {
+        let deny = findings.opts.deny_warnings;
+        !findings.failures.is_empty()
+            || findings.hits.iter().any(|h| {
+                self.lib.rules.get(h.rule as usize).is_some_and(|r| {
+                    r.severity == Severity::Error || (deny && r.severity == Severity::Warning)
+                })
+            })
+    }
+
     /// The report of an evaluation, one violation at a time: an iterator over the
     /// violations in report order (by step, then rule id), each explained only when it is
     /// asked for, so that a caller writing them out holds one at a time
@@ -518,15 +531,7 @@ impl Engine {
     ) -> Explained<'a> {
         let (proposal, bound) = (prepared.proposal, &prepared.bound);
         let opts = findings.opts.clone();
-        let blocks =
-            |s: Severity| s == Severity::Error || (opts.deny_warnings && s == Severity::Warning);
-        let decided = !findings.failures.is_empty()
-            || findings.hits.iter().any(|h| {
-                self.lib
-                    .rules
-                    .get(h.rule as usize)
-                    .is_some_and(|r| blocks(r.severity))
-            });
+        let decided = self.known_non_compliant(&findings);
         // Report order. Each (step, rule) belongs to one application, and a stable sort
         // keeps an application's bindings in evaluation order.
         let id = |r: u32| self.lib.rules.get(r as usize).map_or("", |r| r.id.as_str());

@@ -115,7 +115,10 @@ pub fn run(args: &Args) -> Exit {
 
 /// A checked file: a whole report (invalid input, or a proposal whose compliance is known
 /// only once every violation is explained), or its violations still to be explained.
-#[allow(clippy::large_enum_variant, reason = "one per file, passed by value once")]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one per file, passed by value once"
+)]
 enum Checked<'a> {
     Whole(Report),
     /// The violations to explain, and whether the proposal is compliant when that had to
@@ -184,23 +187,19 @@ fn check_file<R>(
         Err(report) => return then(Checked::Whole(*report)),
     };
     let findings = engine.evaluate(&prepared, opts);
-    let probe = (compliance == Compliance::Before).then(|| findings.clone());
-    let explained = engine.explain_findings(&prepared, findings);
-    if explained.known_non_compliant() {
-        return then(Checked::Stream(explained, Some(false)));
-    }
-    match probe {
+    if compliance == Compliance::Before && !engine.known_non_compliant(&findings) {
         // Only warnings and notes (or nothing): compliant unless an explanation fails,
         // which only explaining them tells. Explain them once without keeping them, then
         // again to write them, so that even 100,000 warnings are never held at once.
-        Some(findings) => {
-            let mut dry = engine.explain_findings(&prepared, findings);
-            dry.by_ref().for_each(drop);
-            let compliant = dry.into_errors().is_empty();
-            then(Checked::Stream(explained, Some(compliant)))
-        }
-        None => then(Checked::Stream(explained, None)),
+        let mut dry = engine.explain_findings(&prepared, findings.clone());
+        dry.by_ref().for_each(drop);
+        let compliant = dry.into_errors().is_empty();
+        let explained = engine.explain_findings(&prepared, findings);
+        return then(Checked::Stream(explained, Some(compliant)));
     }
+    let explained = engine.explain_findings(&prepared, findings);
+    let compliant = explained.known_non_compliant().then_some(false);
+    then(Checked::Stream(explained, compliant))
 }
 
 fn collect(path: &Path, out: &mut Vec<InputFile>) {
