@@ -556,15 +556,7 @@ impl Engine {
             proposal,
             // Explaining re-evaluates each firing binding with tracing on, with a budget of
             // its own as large as the evaluation's.
-            ctx: Ctx {
-                lib: &self.lib,
-                bound,
-                locals: Vec::new(),
-                as_of: opts.as_of.or(proposal.date.as_ref().map(|d| d.node)),
-                trace: None,
-                fuel: opts.budget,
-                cur: None,
-            },
+            ctx: self.ctx(prepared, &opts),
             hits: findings.hits.into_iter(),
             entered: None,
             prefix: (None, None),
@@ -596,22 +588,30 @@ impl Engine {
         }
     }
 
+    /// An evaluation context for a prepared proposal: no locals, no tracing, the whole
+    /// budget; the date is `opts.as_of`, else the proposal's.
+    fn ctx<'a>(&'a self, prepared: &'a Prepared<'_>, opts: &CheckOptions) -> Ctx<'a> {
+        Ctx {
+            lib: &self.lib,
+            bound: &prepared.bound,
+            locals: Vec::new(),
+            as_of: opts
+                .as_of
+                .or(prepared.proposal.date.as_ref().map(|d| d.node)),
+            trace: None,
+            fuel: opts.budget,
+            cur: None,
+        }
+    }
+
     fn evaluate_inner(
         &self,
         prepared: &Prepared<'_>,
         opts: &CheckOptions,
         cov: &mut Option<&mut Coverage>,
     ) -> Findings {
-        let (proposal, bound) = (prepared.proposal, &prepared.bound);
-        let mut ctx = Ctx {
-            lib: &self.lib,
-            bound,
-            locals: Vec::new(),
-            as_of: opts.as_of.or(proposal.date.as_ref().map(|d| d.node)),
-            trace: None,
-            fuel: opts.budget,
-            cur: None,
-        };
+        let bound = &prepared.bound;
+        let mut ctx = self.ctx(prepared, opts);
         let mut out = Findings {
             hits: Vec::new(),
             failures: Vec::new(),
