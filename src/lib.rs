@@ -28,7 +28,7 @@
 pub mod ast;
 pub mod bind;
 pub mod bitset;
-pub mod cli;
+
 pub mod compile;
 pub mod date;
 pub mod diag;

@@ -1,7 +1,10 @@
-//! The `pactum` command line: a thin layer over the library.
+//! The `pactum` command line: a thin layer over the library's public API. It lives in the
+//! binary, not the library, so that embedders never compile clap.
 
 use std::process::ExitCode;
 
+mod cli;
+
 fn main() -> ExitCode {
-    pactum::cli::main()
+    cli::main()
 }

@@ -9,68 +9,27 @@
     reason = "test helpers report setup failures by panicking"
 )]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
 
 use serde_json::Value;
 
-const AS_OF: &str = "2026-11-29";
+mod common;
 
-const COMPLIANT: &str = "policies/examples/compliant-cooperation.proposal";
-const VIOLATING: &str = "policies/examples/caspian-shield.json";
-/// Compliant, but with warnings.
-const WARNINGS_ONLY: &str = "policies/examples/kyrgyz-bases.proposal";
-const MALFORMED: &str = "tests/corpus/proposals/malformed.json";
+use common::{COMPLIANT, MALFORMED, WARNINGS_ONLY, check, code, pactum, stdout};
 
-/// Runs `pactum ARGS` from the crate root.
-fn pactum(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pactum"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .env_remove("CLICOLOR_FORCE")
-        .output()
-        .unwrap()
-}
-
-/// Runs `pactum check --as-of AS_OF ARGS`.
-fn check(args: &[&str]) -> Output {
-    let mut all = vec!["check", "--as-of", AS_OF];
-    all.extend_from_slice(args);
-    pactum(&all)
-}
+const VIOLATING: &str = common::VIOLATING_JSON;
 
 /// Runs `pactum check --as-of AS_OF --format json ARGS` and parses stdout.
 fn check_json(args: &[&str]) -> (i32, Value) {
     let mut all = vec!["--format", "json"];
     all.extend_from_slice(args);
     let out = check(&all);
-    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (code(&out), json)
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().expect("pactum was killed by a signal")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).unwrap()
+    (code(&out), common::json(&out))
 }
 
 /// A fresh scratch folder for one test.
 fn scratch(test: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("cli")
-        .join(test);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::scratch("cli", test)
 }
 
 /// The codes of every input error in a JSON report.

@@ -19,11 +19,11 @@ use std::process::Command;
 use pactum::report::render_human;
 use pactum::{CheckOptions, Date, Diagnostic, Engine, Proposal, Report, RunReport};
 
-const AS_OF: &str = "2026-11-29";
+mod common;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+use common::AS_OF;
+
+use common::root;
 
 /// The reports the library gives for `files` (sorted by name, as the CLI sorts them).
 fn library_reports(engine: &Engine, files: &[String], deny: bool) -> Vec<Report> {

@@ -8,31 +8,11 @@
 )]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use serde_json::Value;
+mod common;
 
-fn pactum(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pactum"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the binary runs")
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().unwrap_or(-1)
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn json(o: &Output) -> Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", stdout(o)))
-}
+use common::{code, json, pactum, stdout};
 
 /// A fresh folder holding a copy of the standard library's `.policy` files and the given
 /// test files (relative path, text).
@@ -296,14 +276,6 @@ fn a_failing_and_an_invalid_library_exit_2() {
 
 // ---------------------------------------------------------------- pactum explore
 
-#[cfg(not(feature = "testing"))]
-#[test]
-fn explore_needs_the_testing_feature() {
-    let o = pactum(&["explore"]);
-    assert_eq!(code(&o), 2);
-    assert!(stdout(&o).contains("`testing` feature"), "{}", stdout(&o));
-}
-
 #[cfg(feature = "testing")]
 mod explore {
     use super::*;
@@ -378,7 +350,7 @@ mod explore {
         assert_eq!(code(&o), 0);
         let v = json(&o);
         let mut tests: Vec<(String, String)> = Vec::new();
-        let mut add = |w: &Value| {
+        let mut add = |w: &serde_json::Value| {
             let name = format!("w{}.proposal", tests.len());
             tests.push((name, w["proposal"].as_str().unwrap().to_string()));
         };

@@ -13,47 +13,26 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-use pactum::cli::formats::{self, Findings, RuleMeta, Tool};
-use pactum::diag::{Code, Diagnostic, Severity};
-use pactum::source::{SourceFile, Span};
 use serde_json::Value;
 
-const AS_OF: &str = "2026-11-29";
-const EXAMPLES: &str = "policies/examples/";
-const BAD_PROPOSALS: &str = "tests/corpus/proposals/";
-const COMPLIANT: &str = "policies/examples/compliant-cooperation.proposal";
-const VIOLATING: &str = "policies/examples/caspian-shield.proposal";
-const WARNINGS_ONLY: &str = "policies/examples/kyrgyz-bases.proposal";
-const MALFORMED: &str = "tests/corpus/proposals/malformed.json";
+mod common;
+
+use common::{
+    AS_OF, BAD_PROPOSALS, COMPLIANT, EXAMPLES, MALFORMED, VIOLATING, WARNINGS_ONLY, code, root,
+    stdout,
+};
+
+/// The `partialFingerprints` key of pactum's SARIF results.
+const FINGERPRINT_KEY: &str = "pactum/v1";
 const FORMATS: [&str; 3] = ["sarif", "github", "junit"];
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Runs `pactum ARGS` from the crate root.
-fn pactum(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pactum"))
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .env_remove("CLICOLOR_FORCE")
-        .output()
-        .unwrap()
-}
 
 /// Runs `pactum check --as-of AS_OF --format FORMAT ARGS`: (exit code, stdout).
 fn check(format: &str, args: &[&str]) -> (i32, String) {
     let mut all = vec!["check", "--as-of", AS_OF, "--format", format];
     all.extend_from_slice(args);
-    let out = pactum(&all);
-    let code = out.status.code().expect("pactum was killed by a signal");
-    (
-        code,
-        String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-    )
+    let out = common::pactum(&all);
+    (code(&out), stdout(&out))
 }
 
 fn json_report(args: &[&str]) -> (i32, Value) {
@@ -154,7 +133,7 @@ fn assert_valid_sarif(schemas: &Schemas, text: &str, what: &str) -> Value {
         let id = res["ruleId"].as_str().unwrap();
         let index = res["ruleIndex"].as_u64().unwrap() as usize;
         assert_eq!(ids[index], id, "{what}: ruleIndex of {id}");
-        let fp = res["partialFingerprints"][formats::FINGERPRINT_KEY]
+        let fp = res["partialFingerprints"][FINGERPRINT_KEY]
             .as_str()
             .unwrap();
         assert!(
@@ -187,7 +166,7 @@ fn sarif_validates_against_the_official_schema() {
         let (_, text) = check("sarif", &args);
         assert_valid_sarif(&schemas, &text, &format!("check {args:?}"));
     }
-    let out = pactum(&[
+    let out = common::pactum(&[
         "check",
         "--format",
         "sarif",
@@ -291,7 +270,7 @@ fn sarif_describes_rules_from_the_policy_library() {
     assert_eq!(loc["region"]["startColumn"], 18);
     assert_eq!(loc["region"]["endColumn"], 24);
     let rel = &first["relatedLocations"][0]["physicalLocation"];
-    assert_eq!(rel["artifactLocation"]["uriBaseId"], formats::STD_BASE_ID);
+    assert_eq!(rel["artifactLocation"]["uriBaseId"], "PACTUM_STD");
     assert_eq!(rel["artifactLocation"]["uri"], "caspian.policy");
     assert_eq!(rel["region"]["startLine"], 10);
     assert!(
@@ -306,16 +285,12 @@ fn sarif_describes_rules_from_the_policy_library() {
 
 /// Fingerprints of the SARIF results of `pactum check --format sarif FILE` run in `dir`.
 fn fingerprints_in(dir: &Path, file: &str) -> (Vec<String>, Vec<u64>) {
-    let out = Command::new(env!("CARGO_BIN_EXE_pactum"))
-        .args(["check", "--as-of", AS_OF, "--format", "sarif", file])
-        .current_dir(dir)
-        .output()
-        .unwrap();
+    let out = common::pactum_in(dir, &["check", "--as-of", AS_OF, "--format", "sarif", file]);
     let log: Value = serde_json::from_slice(&out.stdout).unwrap();
     let results = log["runs"][0]["results"].as_array().unwrap();
     let fps = results
         .iter()
-        .map(|r| r["partialFingerprints"][formats::FINGERPRINT_KEY].to_string())
+        .map(|r| r["partialFingerprints"][FINGERPRINT_KEY].to_string())
         .collect();
     let lines = results
         .iter()
@@ -339,7 +314,7 @@ fn sarif_fingerprints_are_stable() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| r["partialFingerprints"][formats::FINGERPRINT_KEY].to_string())
+        .map(|r| r["partialFingerprints"][FINGERPRINT_KEY].to_string())
         .collect();
     assert_eq!(alone.len(), 2);
     for f in &alone {
@@ -635,7 +610,7 @@ fn every_format_is_deterministic_and_keeps_the_exit_codes() {
         }
     }
     for format in FORMATS {
-        let out = pactum(&["check", "--format", format, "--as-of", "someday", COMPLIANT]);
+        let out = common::pactum(&["check", "--format", format, "--as-of", "someday", COMPLIANT]);
         assert_eq!(out.status.code(), Some(2), "{format}: usage error");
         assert!(
             !out.stdout.is_empty(),
@@ -647,147 +622,6 @@ fn every_format_is_deterministic_and_keeps_the_exit_codes() {
     assert_eq!(check("junit", &[WARNINGS_ONLY]).0, 0);
     assert_eq!(check("junit", &["--deny", "warnings", WARNINGS_ONLY]).0, 1);
     assert_eq!(check("sarif", &[MALFORMED]).0, 2);
-}
-
-// ---------------------------------------------------------------------------------------
-// The lint side: diagnostics in, the same three formats out.
-
-fn lint_findings(deny_warnings: bool) -> Findings {
-    let rules = SourceFile::new(
-        "lib/rules.policy",
-        "rule a.never {\n  severity error\n}\n\nrule a.always {\n  severity warning\n}\n",
-    );
-    let schema = SourceFile::new("lib/schema.policy", "step x {\n  y: bool\n}\n");
-    let mut never = Diagnostic::error(
-        Code::RuleShape,
-        "rule `a.never` can never fire: `x.y` is both true and false",
-        &rules,
-        Span::new(5, 12),
-        "this rule",
-    )
-    .with_help("drop one of the conditions")
-    .with_related(&schema, Span::new(11, 12), "`y` is a bool")
-    .with_note("witness: none");
-    never.severity = Severity::Warning;
-    never.rule = Some("never-fires".to_string());
-    let mut unused = Diagnostic::error(
-        Code::UnknownName,
-        "step attribute `y` is never read, \"100%\" <unused> & odd, isn't it?",
-        &schema,
-        Span::new(11, 18),
-        "unused",
-    );
-    unused.severity = Severity::Note;
-    unused.rule = Some("unused-attribute".to_string());
-    let syntax = Diagnostic::error(
-        Code::PolicySyntax,
-        "expected `}`",
-        &schema,
-        Span::new(0, 0),
-        "here",
-    );
-    let mut f = Findings::new(Tool::Lint);
-    f.set_rule(RuleMeta::lint(
-        "never-fires",
-        Severity::Warning,
-        "a rule that no proposal valid under the schema can trigger",
-        "fix or drop the contradictory conditions",
-    ));
-    f.push_diagnostics(
-        "lib",
-        &[
-            "lib/rules.policy".to_string(),
-            "lib/schema.policy".to_string(),
-            "lib/facts.policy".to_string(),
-        ],
-        &[never, unused],
-        deny_warnings,
-    );
-    f.push_diagnostics("broken", &[], &[syntax], deny_warnings);
-    f
-}
-
-#[test]
-fn lint_findings_render_in_every_format() {
-    let schemas = sarif_schemas();
-    for deny in [false, true] {
-        let f = lint_findings(deny);
-        assert_eq!(f.exit() as i32, 2);
-        let sarif = formats::sarif(&f);
-        let log = assert_valid_sarif(&schemas, &sarif, "lint sarif");
-        let rules = log["runs"][0]["tool"]["driver"]["rules"]
-            .as_array()
-            .unwrap();
-        let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
-        assert_eq!(
-            ids,
-            [
-                "never-fires",
-                "pactum::parse::policy_syntax",
-                "unused-attribute"
-            ]
-        );
-        assert_eq!(
-            rules[0]["shortDescription"]["text"],
-            "a rule that no proposal valid under the schema can trigger"
-        );
-        assert_eq!(rules[0]["properties"]["tags"][1], "lint");
-        let first = &log["runs"][0]["results"][0];
-        assert_eq!(first["level"], "warning");
-        assert_eq!(
-            first["relatedLocations"][0]["physicalLocation"]["artifactLocation"]["uri"],
-            "lib/schema.policy"
-        );
-
-        let xml = formats::junit(&f);
-        let doc = parse_junit(&xml, "lint junit");
-        let suites: Vec<_> = doc
-            .root_element()
-            .children()
-            .filter(|n| n.has_tag_name("testsuite"))
-            .collect();
-        assert_eq!(suites.len(), 2);
-        let cases: Vec<&str> = suites[0]
-            .children()
-            .filter(|n| n.has_tag_name("testcase"))
-            .map(|n| n.attribute("name").unwrap())
-            .collect();
-        assert_eq!(
-            cases,
-            ["lib/facts.policy", "lib/rules.policy", "lib/schema.policy"]
-        );
-        assert_eq!(
-            suites[0].attribute("failures"),
-            Some(if deny { "1" } else { "0" })
-        );
-        assert_eq!(suites[1].attribute("errors"), Some("1"));
-        let outs: Vec<&str> = doc
-            .descendants()
-            .filter(|n| n.has_tag_name("system-out"))
-            .map(|n| n.text().unwrap())
-            .collect();
-        assert_eq!(outs.len(), if deny { 1 } else { 2 });
-        assert!(
-            outs.iter()
-                .any(|t| t.contains("\"100%\" <unused> & odd, isn't it?"))
-        );
-
-        let gh = formats::github(&f);
-        let lines: Vec<&str> = gh.lines().collect();
-        assert_eq!(lines.len(), 4);
-        assert!(lines[0].starts_with(
-            "::warning file=lib/rules.policy,line=1,col=6,endColumn=12,title=never-fires::"
-        ));
-        assert!(lines[1].starts_with(
-            "::notice file=lib/schema.policy,line=2,col=3,endColumn=9,title=unused-attribute::"
-        ));
-        assert!(lines[2].starts_with(
-            "::error file=lib/schema.policy,line=1,col=1,title=pactum%3A%3Aparse%3A%3Apolicy_syntax::"
-        ));
-        assert_eq!(lines[3], "linted 2 libraries: 1 error, 1 warning, 1 note");
-        assert_eq!(f.summary(), lines[3]);
-        assert_eq!(formats::sarif(&lint_findings(deny)), sarif);
-    }
 }
 
 fn tmp_dir(name: &str) -> PathBuf {
@@ -875,62 +709,160 @@ rule no.arms {
 }
 "#;
 
-/// The lint engine's own diagnostics, through `push_diagnostics`, in every format.
-#[test]
-fn real_lint_diagnostics_render_in_every_format() {
-    let schema = SourceFile::new("lib/schema.policy", LINT_SCHEMA);
-    let rules = SourceFile::new("lib/rules.policy", LINT_RULES);
-    let engine = pactum::Engine::from_sources(vec![schema, rules]).unwrap_or_else(|e| {
-        panic!(
-            "{:?}",
-            e.iter().map(|d| d.message.clone()).collect::<Vec<_>>()
-        )
-    });
-    let report = pactum::lint::lint(&engine, &pactum::lint::LintOptions::default());
-    let lints: BTreeSet<&str> = report
-        .diagnostics
-        .iter()
-        .filter_map(|d| d.rule.as_deref())
-        .collect();
-    assert!(lints.len() >= 3, "{lints:?}");
-    let files = [
-        "lib/rules.policy".to_string(),
-        "lib/schema.policy".to_string(),
-    ];
-    let mut f = Findings::new(Tool::Lint);
-    for l in pactum::lint::LINTS {
-        f.set_rule(RuleMeta::lint(l.name, l.default, l.summary, ""));
-    }
-    f.push_diagnostics("lib", &files, &report.diagnostics, false);
+/// Two libraries for `pactum lint`: `lib` (real lints: a rule that never fires, two rules
+/// in conflict, a rule without cite or help) and `broken` (a syntax error). Returns the
+/// folder that holds them.
+fn lint_libraries() -> PathBuf {
+    let dir = tmp_dir("lint");
+    std::fs::create_dir_all(dir.join("lib")).unwrap();
+    std::fs::create_dir_all(dir.join("broken")).unwrap();
+    std::fs::write(dir.join("lib/schema.policy"), LINT_SCHEMA).unwrap();
+    std::fs::write(dir.join("lib/rules.policy"), LINT_RULES).unwrap();
+    std::fs::write(dir.join("lib/facts.policy"), "fact iran: State {}\n").unwrap();
+    std::fs::write(dir.join("broken/x.policy"), "step x {\n  y: bool\n").unwrap();
+    dir
+}
 
-    let log = assert_valid_sarif(&sarif_schemas(), &formats::sarif(&f), "lint sarif");
-    let results = log["runs"][0]["results"].as_array().unwrap();
-    assert_eq!(results.len(), report.diagnostics.len());
-    for (r, d) in results.iter().zip(&report.diagnostics) {
-        assert_eq!(r["ruleId"].as_str(), d.rule.as_deref());
-        assert_eq!(r["properties"]["code"], d.code.as_str());
-    }
-    for rule in log["runs"][0]["tool"]["driver"]["rules"]
-        .as_array()
-        .unwrap()
-    {
-        let info = pactum::lint::LINTS
+/// Runs `pactum lint --format FORMAT ARGS lib broken` in the folder of [`lint_libraries`].
+fn lint(dir: &Path, format: &str, args: &[&str]) -> (i32, String) {
+    let mut all = vec!["lint", "--format", format];
+    all.extend_from_slice(args);
+    all.extend(["lib", "broken"]);
+    let out = common::pactum_in(dir, &all);
+    (code(&out), stdout(&out))
+}
+
+/// `pactum lint` in the three CI formats: valid SARIF whose results are the JSON report's
+/// findings (id, code), with the lint registry's descriptions; JUnit with one test case per
+/// policy file; one GitHub annotation per finding; and the exit codes of `--format json`.
+#[test]
+fn lint_findings_render_in_every_format() {
+    let dir = lint_libraries();
+    let schemas = sarif_schemas();
+    for deny in [&[][..], &["--deny", "warnings"][..]] {
+        let (json_code, json) = lint(&dir, "json", deny);
+        let json: Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(json_code, 2, "a broken library is invalid input");
+        let findings: Vec<&Value> = json["libraries"]
+            .as_array()
+            .unwrap()
             .iter()
-            .find(|l| rule["id"] == l.name)
-            .unwrap();
-        assert_eq!(rule["shortDescription"]["text"], info.summary);
+            .flat_map(|l| l["findings"].as_array().unwrap())
+            .collect();
+        let lints: BTreeSet<&str> = findings.iter().filter_map(|f| f["lint"].as_str()).collect();
+        assert!(lints.len() >= 3, "{lints:?}");
+
+        let (code, sarif) = lint(&dir, "sarif", deny);
+        assert_eq!(code, json_code);
+        let log = assert_valid_sarif(&schemas, &sarif, "lint sarif");
+        let results = log["runs"][0]["results"].as_array().unwrap();
+        assert_eq!(results.len(), findings.len());
+        for (r, f) in results.iter().zip(&findings) {
+            let id = f["lint"].as_str().or(f["code"].as_str()).unwrap();
+            assert_eq!(r["ruleId"], id);
+            assert_eq!(r["properties"]["code"], f["code"]);
+        }
+        for rule in log["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .unwrap()
+        {
+            if let Some(info) = pactum::lint::LINTS.iter().find(|l| rule["id"] == l.name) {
+                assert_eq!(rule["shortDescription"]["text"], info.summary);
+                assert_eq!(rule["properties"]["tags"][1], "lint");
+            } else {
+                assert_eq!(rule["id"], "pactum::parse::policy_syntax");
+            }
+        }
+
+        let (code, xml) = lint(&dir, "junit", deny);
+        assert_eq!(code, json_code);
+        let doc = parse_junit(&xml, "lint junit");
+        let suites: Vec<_> = doc
+            .root_element()
+            .children()
+            .filter(|n| n.has_tag_name("testsuite"))
+            .collect();
+        assert_eq!(suites.len(), 2);
+        let cases: Vec<&str> = suites[0]
+            .children()
+            .filter(|n| n.has_tag_name("testcase"))
+            .map(|n| n.attribute("name").unwrap())
+            .collect();
+        assert_eq!(
+            cases,
+            ["lib/facts.policy", "lib/rules.policy", "lib/schema.policy"]
+        );
+        let denied = !deny.is_empty();
+        assert_eq!(
+            suites[0].attribute("failures"),
+            Some(if denied { "1" } else { "0" }),
+            "warnings fail rules.policy only with --deny warnings"
+        );
+        assert_eq!(suites[1].attribute("errors"), Some("1"));
+
+        let (code, gh) = lint(&dir, "github", deny);
+        assert_eq!(code, json_code);
+        let annotations = assert_github(&gh, "lint github");
+        assert_eq!(annotations.len(), findings.len());
+        for a in &annotations {
+            assert!(a.1.iter().any(|(k, _)| k == "file"), "{a:?}");
+        }
+        assert_eq!(
+            gh.lines().last(),
+            Some(
+                format!(
+                    "linted 2 libraries: 1 error, {} warnings, 0 notes",
+                    findings.len() - 1
+                )
+                .as_str()
+            )
+        );
+        assert_eq!(lint(&dir, "sarif", deny).1, sarif, "deterministic");
     }
-    let xml = formats::junit(&f);
-    let doc = parse_junit(&xml, "lint junit");
-    let cases = doc
+}
+
+/// A rule message with XML and workflow-command metacharacters comes out intact in JUnit
+/// (escaped as XML) and GitHub annotations (escaped as workflow data).
+#[test]
+fn messages_with_markup_are_escaped() {
+    let dir = lint_libraries();
+    std::fs::write(
+        dir.join("p.proposal"),
+        "proposal p {}\nstep s: exercise { participants: [turkey], area: turkey }\n",
+    )
+    .unwrap();
+    let run = |format: &str| {
+        let out = common::pactum_in(
+            &dir,
+            &[
+                "check",
+                "--as-of",
+                AS_OF,
+                "--format",
+                format,
+                "--policies",
+                "lib",
+                "p.proposal",
+            ],
+        );
+        assert_eq!(code(&out), 1, "{format}");
+        stdout(&out)
+    };
+    let wanted = "armed <forces> & \"100%\", here";
+    let xml = run("junit");
+    let doc = parse_junit(&xml, "junit");
+    let failures: Vec<&str> = doc
         .descendants()
-        .filter(|n| n.has_tag_name("testcase"))
-        .count();
-    assert_eq!(cases, 2);
-    let gh = formats::github(&f);
-    let annotations = assert_github(&gh, "lint github");
-    assert_eq!(annotations.len(), report.diagnostics.len());
-    for a in &annotations {
-        assert!(a.1.iter().any(|(k, _)| k == "file"), "{a:?}");
-    }
+        .filter(|n| n.has_tag_name("failure"))
+        .map(|n| n.attribute("message").unwrap())
+        .collect();
+    assert!(failures.contains(&wanted), "{failures:?}");
+    let gh = run("github");
+    let annotations = assert_github(&gh, "github");
+    assert!(
+        annotations
+            .iter()
+            .any(|a| unescape(&a.2).starts_with(wanted)),
+        "{gh}"
+    );
 }

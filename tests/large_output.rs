@@ -11,10 +11,12 @@
     reason = "test helpers report setup failures by panicking"
 )]
 
+mod common;
+
 use std::fmt;
 
 use pactum::report::render_human;
-use pactum::{CheckOptions, Date, Diagnostic, Engine, Proposal, Report};
+use pactum::{Diagnostic, Engine, Proposal, Report};
 
 const STEPS: usize = 2000;
 const NAME: &str = "large.proposal";
@@ -36,11 +38,7 @@ fn proposal_text(steps: usize) -> String {
 
 fn check(text: &str) -> Report {
     let p = Proposal::parse_named(NAME, text).unwrap_or_else(|d| panic!("{d:?}"));
-    let opts = CheckOptions {
-        as_of: Some(Date::parse("2026-11-29").unwrap()),
-        ..Default::default()
-    };
-    Engine::standard().check_with(&p, &opts)
+    Engine::standard().check_with(&p, &common::opts())
 }
 
 /// The handler `render_human` uses, uncoloured.

@@ -9,8 +9,7 @@
 //!   participant never adds a Caspian violation; moving an exercise out of the Caspian
 //!   removes its Caspian violations.
 //!
-//! CI runs a modest number of cases; `PROPTEST_CASES=100000 cargo test --release --features
-//! testing --test laws` runs 100,000 cases of each law.
+//! CI runs a modest number of cases; `PROPTEST_CASES=100000 cargo test --release --test laws` runs 100,000 cases of each law.
 
 #![cfg(feature = "testing")]
 #![allow(

@@ -6,6 +6,8 @@
     reason = "test helpers report setup failures by panicking"
 )]
 
+mod common;
+
 use pactum::diag::Code;
 use pactum::report::render_human;
 use pactum::{CheckOptions, Diagnostic, Engine, Limits, Proposal, SourceFile};
@@ -513,10 +515,7 @@ fn an_engine_shared_by_8_threads_gives_the_sequential_results() {
         .map(|f| Proposal::load(f, &std::fs::read_to_string(f).unwrap()).unwrap())
         .collect();
     let proposals = std::sync::Arc::new(proposals);
-    let opts = CheckOptions {
-        as_of: pactum::Date::parse("2026-11-29").ok(),
-        ..CheckOptions::default()
-    };
+    let opts = common::opts();
     let sequential: Vec<String> = proposals
         .iter()
         .map(|p| serde_json::to_string(&engine.check_with(p, &opts)).unwrap())

@@ -38,7 +38,9 @@ use pactum::report::render_human;
 use pactum::{CheckOptions, Code, Date, Diagnostic, Engine, Proposal, Report, RunReport};
 
 /// The evaluation date of every check, so that snapshots do not depend on today.
-const AS_OF: &str = "2026-11-29";
+mod common;
+
+use common::AS_OF;
 
 static STANDARD: LazyLock<Engine> = LazyLock::new(Engine::standard);
 

@@ -3,19 +3,19 @@
 use std::path::{Path, PathBuf};
 
 use crate::cli::formats::Format;
-use crate::cli::{Deny, Exit, color, emit};
-use crate::date::Date;
-use crate::diag::{Code, Diagnostic};
-use crate::engine::{CheckOptions, Engine};
-use crate::proposal::Proposal;
+use crate::cli::{Deny, Exit, color, count, emit, tally};
+use pactum::date::Date;
+use pactum::diag::{Code, Diagnostic};
+use pactum::engine::{CheckOptions, Engine};
+use pactum::proposal::Proposal;
 use std::cell::{Cell, RefCell};
 use std::io::Write as _;
 
 use serde::ser::{Serialize, SerializeSeq as _, SerializeStruct as _, Serializer};
 
-use crate::diag::Severity;
-use crate::engine::Explained;
-use crate::report::{Report, RunReport, Summary, render_human};
+use pactum::diag::Severity;
+use pactum::engine::Explained;
+use pactum::report::{Report, RunReport, Summary, render_human};
 
 /// Arguments of `pactum check`.
 #[derive(Debug, clap::Args)]
@@ -70,9 +70,9 @@ pub fn run(args: &Args) -> Exit {
                         let diags: Vec<&Diagnostic> = report.diagnostics().collect();
                         let mut text = render_human(&diags, color());
                         text.push_str(&format!(
-                            "policy library `{}` is invalid ({n} error{}): no proposal was checked\n",
+                            "policy library `{}` is invalid ({}): no proposal was checked\n",
                             dir.display(),
-                            plural(n)
+                            count(n as u64, "error")
                         ));
                         emit(&text);
                     }
@@ -177,7 +177,7 @@ fn check_file<R>(
         Ok(t) => t,
         Err(d) => return then(Checked::Whole(Report::invalid(name, None, vec![d]))),
     };
-    let limits = crate::limits::Limits::default();
+    let limits = pactum::limits::Limits::default();
     let proposal = match Proposal::load_owned(name, text, &limits) {
         Ok(p) => p,
         Err(errors) => return then(Checked::Whole(Report::invalid(name, None, errors))),
@@ -243,7 +243,7 @@ fn collect(path: &Path, out: &mut Vec<InputFile>) {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, Diagnostic> {
-    let max = crate::limits::Limits::default().max_input_bytes;
+    let max = pactum::limits::Limits::default().max_input_bytes;
     if let Ok(meta) = std::fs::metadata(path) {
         if meta.len() > max as u64 {
             return Err(Diagnostic::bare(
@@ -336,12 +336,8 @@ impl Tally {
             (Exit::Violations, "not compliant")
         };
         self.exit = Some(self.exit.map_or(exit, |x| x.max(exit)));
-        self.lines.push(format!(
-            "{file}: {status} ({e} error{}, {w} warning{}, {n} note{})\n",
-            plural(e),
-            plural(w),
-            plural(n)
-        ));
+        self.lines
+            .push(format!("{file}: {status} ({})\n", tally(e, w, n)));
     }
 
     /// The human summary: a line per file, then the totals.
@@ -349,15 +345,9 @@ impl Tally {
         let s = &self.summary;
         let mut out = self.lines.concat();
         out.push_str(&format!(
-            "checked {} proposal{}: {} error{}, {} warning{}, {} note{}\n",
-            s.proposals,
-            plural(s.proposals),
-            s.errors,
-            plural(s.errors),
-            s.warnings,
-            plural(s.warnings),
-            s.notes,
-            plural(s.notes)
+            "checked {}: {}\n",
+            count(s.proposals as u64, "proposal"),
+            tally(s.errors, s.warnings, s.notes)
         ));
         out
     }
@@ -367,7 +357,7 @@ impl Tally {
     }
 }
 
-fn count(c: &mut (usize, usize, usize), severity: Severity) {
+fn add_severity(c: &mut (usize, usize, usize), severity: Severity) {
     match severity {
         Severity::Error => c.0 += 1,
         Severity::Warning => c.1 += 1,
@@ -494,7 +484,7 @@ impl StreamedReport<'_> {
         if let Some(mut ex) = self.explained.borrow_mut().take() {
             let mut counts = self.counts.get();
             for v in ex.by_ref() {
-                count(&mut counts, v.severity);
+                add_severity(&mut counts, v.severity);
             }
             self.counts.set(counts);
             self.errors.set(ex.into_errors().len());
@@ -530,7 +520,7 @@ impl Serialize for StreamedViolations<'_, '_> {
         let mut explained = self.0.explained.borrow_mut();
         let mut counts = self.0.counts.get();
         for v in explained.iter_mut().flatten() {
-            count(&mut counts, v.severity);
+            add_severity(&mut counts, v.severity);
             self.0.counts.set(counts);
             seq.serialize_element(&v)?;
         }
@@ -562,7 +552,7 @@ fn human_streamed(
                 let (file, mut counts) = (ex.file().to_string(), (0, 0, 0));
                 let decided = ex.known_non_compliant();
                 for v in ex.by_ref() {
-                    count(&mut counts, v.severity);
+                    add_severity(&mut counts, v.severity);
                     out.render(&[&v.diagnostic], color);
                 }
                 let errors = ex.into_errors();
@@ -598,10 +588,6 @@ impl<W: std::io::Write> Out<W> {
             self.write(&render_human(diags, color));
         }
     }
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
 
 fn today() -> Date {

@@ -2,7 +2,8 @@
 //! which fire together on one step, which imply another, which never fired, which `unless`
 //! exceptions were never taken; each finding with a minimal (shrunk) witness proposal.
 //!
-//! Needs the cargo feature `testing` (the proptest strategies of `pactum::testing`).
+//! The generators are the proptest strategies of `pactum::testing`, which the `cli` feature
+//! (on by default) brings.
 
 use std::path::PathBuf;
 
@@ -29,35 +30,10 @@ pub struct Args {
 }
 
 /// Runs the exploration and prints the report.
-#[cfg(not(feature = "testing"))]
-pub fn run(args: &Args) -> Exit {
-    use crate::cli::{color, emit};
-    use crate::diag::{Code, Diagnostic};
-    let _ = (&args.policies, args.cases, args.seed, &args.as_of);
-    let d = Diagnostic::bare(
-        Code::Usage,
-        "`pactum explore` needs pactum built with the `testing` feature",
-    )
-    .with_help("build it with `cargo build --release --features testing` (or `cargo install pactum --features testing`)");
-    match args.format {
-        Format::Human => emit(&crate::report::render_human(&[&d], color())),
-        Format::Json => {
-            let r = crate::report::Report::invalid("<command line>", None, vec![d]);
-            let text = serde_json::to_string_pretty(&crate::report::RunReport::new(vec![r]))
-                .unwrap_or_default();
-            emit(&format!("{text}\n"));
-        }
-    }
-    Exit::Invalid
-}
-
-/// Runs the exploration and prints the report.
-#[cfg(feature = "testing")]
 pub fn run(args: &Args) -> Exit {
     imp::run(args)
 }
 
-#[cfg(feature = "testing")]
 mod imp {
     use std::collections::{BTreeMap, BTreeSet};
 
@@ -66,13 +42,13 @@ mod imp {
 
     use super::Args;
     use crate::cli::test::unless_clauses;
-    use crate::cli::{Exit, Format, color, emit};
-    use crate::date::Date;
-    use crate::diag::{Code, Diagnostic};
-    use crate::engine::{CheckOptions, Coverage, Engine};
-    use crate::proposal::Proposal;
-    use crate::report::{Report, RunReport, render_human};
-    use crate::testing::{proposals, runner};
+    use crate::cli::{Exit, Format, color, count, emit};
+    use pactum::date::Date;
+    use pactum::diag::{Code, Diagnostic};
+    use pactum::engine::{CheckOptions, Coverage, Engine};
+    use pactum::proposal::Proposal;
+    use pactum::report::{Report, RunReport, render_human};
+    use pactum::testing::{proposals, runner};
 
     /// Most shrinking steps per witness.
     const MAX_SHRINK: u32 = 4096;
@@ -290,9 +266,9 @@ mod imp {
                             let diags: Vec<&Diagnostic> = errors.iter().collect();
                             let mut text = render_human(&diags, color());
                             text.push_str(&format!(
-                                "policy library `{}` is invalid ({n} error{}): nothing was explored\n",
+                                "policy library `{}` is invalid ({}): nothing was explored\n",
                                 dir.display(),
-                                if n == 1 { "" } else { "s" }
+                                count(n as u64, "error")
                             ));
                             emit(&text);
                         }
@@ -540,11 +516,10 @@ mod imp {
         }
         for i in &ex.implies {
             out.push_str(&format!(
-                "  {} => {} (on all {} step{})\n",
+                "  {} => {} (on all {})\n",
                 i.rule,
                 i.implies,
-                i.steps,
-                if i.steps == 1 { "" } else { "s" }
+                count(i.steps, "step")
             ));
         }
         out.push_str("\n== rules that fire together on one step\n");
@@ -553,11 +528,10 @@ mod imp {
         }
         for t in &ex.together {
             out.push_str(&format!(
-                "  {} + {} (on {} step{}); minimal witness:\n",
+                "  {} + {} (on {}); minimal witness:\n",
                 t.rules[0],
                 t.rules[1],
-                t.steps,
-                if t.steps == 1 { "" } else { "s" }
+                count(t.steps, "step")
             ));
             out.push_str(&indent(&t.witness.proposal, "      "));
         }
@@ -567,12 +541,11 @@ mod imp {
         }
         for u in &ex.unless_taken {
             out.push_str(&format!(
-                "  {} unless #{} ({}) spared {} binding{}; minimal witness:\n",
+                "  {} unless #{} ({}) spared {}; minimal witness:\n",
                 u.rule,
                 u.index,
                 u.location,
-                u.taken,
-                if u.taken == 1 { "" } else { "s" }
+                count(u.taken, "binding")
             ));
             if let Some(w) = &u.witness {
                 out.push_str(&indent(&w.proposal, "      "));
@@ -581,12 +554,11 @@ mod imp {
         out.push_str("\n== rules that fired\n");
         for f in &ex.fired {
             out.push_str(&format!(
-                "  {} (in {} of {} cases, on {} step{}); minimal witness:\n",
+                "  {} (in {} of {} cases, on {}); minimal witness:\n",
                 f.rule,
                 f.cases,
                 ex.cases,
-                f.steps,
-                if f.steps == 1 { "" } else { "s" }
+                count(f.steps, "step")
             ));
             out.push_str(&indent(&f.witness.proposal, "      "));
         }

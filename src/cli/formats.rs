@@ -16,11 +16,11 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Value, json};
 
-use crate::ast::Item;
-use crate::cli::Exit;
-use crate::diag::{Diagnostic, Location, Severity};
-use crate::report::Report;
-use crate::source::{LineCol, SourceFile};
+use crate::cli::{Exit, count, tally};
+use pactum::ast::Item;
+use pactum::diag::{Diagnostic, Location, Severity};
+use pactum::report::Report;
+use pactum::source::{LineCol, SourceFile};
 
 /// The `$schema` of the SARIF logs pactum writes (the OASIS standard, errata 01).
 pub const SARIF_SCHEMA: &str =
@@ -112,7 +112,7 @@ impl Place {
     }
 
     /// A span of a source file.
-    pub fn span(source: &SourceFile, span: crate::source::Span) -> Place {
+    pub fn span(source: &SourceFile, span: pactum::source::Span) -> Place {
         let span = source.clamp(span);
         Place {
             file: source.name().to_string(),
@@ -442,20 +442,14 @@ impl Findings {
     /// The closing line: `checked 2 proposals: 1 error, 1 warning, 0 notes` (as the human
     /// report ends) or `linted 1 library: ...`.
     pub fn summary(&self) -> String {
-        let n = self.groups.len();
-        let what = match (self.tool, n == 1) {
-            (Tool::Check, true) => "checked 1 proposal".to_string(),
-            (Tool::Check, false) => format!("checked {n} proposals"),
-            (Tool::Lint, true) => "linted 1 library".to_string(),
-            (Tool::Lint, false) => format!("linted {n} libraries"),
+        let n = self.groups.len() as u64;
+        let what = match self.tool {
+            Tool::Check => format!("checked {}", count(n, "proposal")),
+            Tool::Lint if n == 1 => "linted 1 library".to_string(),
+            Tool::Lint => format!("linted {n} libraries"),
         };
         let (e, w, o) = self.counts();
-        format!(
-            "{what}: {e} error{}, {w} warning{}, {o} note{}",
-            plural(e),
-            plural(w),
-            plural(o)
-        )
+        format!("{what}: {}", tally(e, w, o))
     }
 
     /// Records metadata for a finding's id unless some is known: derived from the finding.
@@ -520,7 +514,7 @@ fn code_meta(f: &Finding) -> RuleMeta {
 /// Policy files parsed once each, to describe the rules that fired.
 #[derive(Default)]
 struct PolicyCache {
-    files: BTreeMap<String, Option<crate::ast::PolicyFile>>,
+    files: BTreeMap<String, Option<pactum::ast::PolicyFile>>,
 }
 
 impl PolicyCache {
@@ -547,7 +541,7 @@ impl PolicyCache {
         let parsed = self
             .files
             .entry(source.name().to_string())
-            .or_insert_with(|| crate::parse::parse_policy(source).ok());
+            .or_insert_with(|| pactum::parse::parse_policy(source).ok());
         let Some(file) = parsed else {
             return meta;
         };
@@ -597,10 +591,6 @@ fn leading_comment(text: &str, start: usize) -> Option<String> {
     }
     let out = out.trim().to_string();
     (!out.is_empty()).then_some(out)
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
 
 /// Renders findings in a CI format; `None` for `human` and `json`, which each command
@@ -1253,16 +1243,16 @@ mod tests {
     fn lint_findings_from_diagnostics() {
         let src = SourceFile::new("lib/rules.policy", "rule a.b {\n  severity error\n}\n");
         let mut d = Diagnostic::error(
-            crate::diag::Code::RuleShape,
+            pactum::diag::Code::RuleShape,
             "rule `a.b` can never fire",
             &src,
-            crate::source::Span::new(5, 8),
+            pactum::source::Span::new(5, 8),
             "here",
         )
         .with_help("drop it");
         d.severity = Severity::Warning;
         d.rule = Some("never-fires".to_string());
-        let syntax = Diagnostic::bare(crate::diag::Code::PolicySyntax, "bad");
+        let syntax = Diagnostic::bare(pactum::diag::Code::PolicySyntax, "bad");
         let mut f = Findings::new(Tool::Lint);
         f.set_rule(RuleMeta::lint(
             "never-fires",

@@ -5,11 +5,11 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::cli::formats::{Findings, Format, RuleMeta, Tool, render};
-use crate::cli::{Exit, color, emit};
-use crate::diag::{Diagnostic, Location, Severity};
-use crate::engine::Engine;
-use crate::lint::{LINTS, LintOptions, LintReport, lint, lint_info};
-use crate::report::render_human;
+use crate::cli::{Exit, color, count, emit, tally};
+use pactum::diag::{Diagnostic, Location, Severity};
+use pactum::engine::Engine;
+use pactum::lint::{LINTS, LintOptions, LintReport, lint, lint_info};
+use pactum::report::render_human;
 
 /// Arguments of `pactum lint`.
 #[derive(Debug, clap::Args)]
@@ -118,11 +118,11 @@ pub fn run(args: &Args) -> Exit {
     {
         if lint_info(name).is_none() {
             let names: Vec<&str> = LINTS.iter().map(|l| l.name).collect();
-            let hint = crate::diag::did_you_mean(name, names.iter().copied()).map_or_else(
+            let hint = pactum::diag::did_you_mean(name, names.iter().copied()).map_or_else(
                 || "run `pactum lint --list` to see the lints".to_string(),
                 |h| format!("did you mean `{h}`?"),
             );
-            let d = Diagnostic::bare(crate::diag::Code::Usage, format!("unknown lint `{name}`"))
+            let d = Diagnostic::bare(pactum::diag::Code::Usage, format!("unknown lint `{name}`"))
                 .with_help(hint);
             emit(&render_human(&[&d], color()));
             return Exit::Invalid;
@@ -188,9 +188,8 @@ pub fn run(args: &Args) -> Exit {
                 exit = Exit::Invalid;
                 all.extend(errors.iter().cloned());
                 summary.push_str(&format!(
-                    "{name}: invalid ({} error{})\n",
-                    errors.len(),
-                    plural(errors.len())
+                    "{name}: invalid ({})\n",
+                    count(errors.len() as u64, "error")
                 ));
                 results.push(LibraryResult {
                     path: name.clone(),
@@ -212,12 +211,7 @@ pub fn run(args: &Args) -> Exit {
                     exit = exit.max(Exit::Violations);
                 }
                 all.extend(report.diagnostics.iter().cloned());
-                summary.push_str(&format!(
-                    "{name}: {e} error{}, {w} warning{}, {n} note{}",
-                    plural(e),
-                    plural(w),
-                    plural(n)
-                ));
+                summary.push_str(&format!("{name}: {}", tally(e, w, n)));
                 summary.push_str(&format!(
                     " ({} rules; {} questions decided exactly, {} candidate pairs)",
                     report.rules, report.solver_calls, report.candidate_pairs
@@ -278,8 +272,4 @@ pub fn run(args: &Args) -> Exit {
         }
     }
     exit
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }

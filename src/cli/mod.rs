@@ -90,6 +90,27 @@ pub fn main() -> ExitCode {
     exit.into()
 }
 
+/// `n` and the noun, plural unless `n` is 1: `count(1, "error")` is `1 error`,
+/// `count(0, "note")` is `0 notes`. Every count the command line prints goes through it.
+pub(crate) fn count(n: impl Into<u64>, noun: &str) -> String {
+    let n = n.into();
+    if n == 1 {
+        format!("{n} {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// `1 error, 2 warnings, 0 notes`: the tally that ends every summary line.
+pub(crate) fn tally(errors: usize, warnings: usize, notes: usize) -> String {
+    format!(
+        "{}, {}, {}",
+        count(errors as u64, "error"),
+        count(warnings as u64, "warning"),
+        count(notes as u64, "note")
+    )
+}
+
 /// Whether to color output on stdout.
 pub(crate) fn color() -> bool {
     std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()

@@ -22,13 +22,13 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::cli::{Exit, Format, color, emit};
-use crate::date::Date;
-use crate::diag::{Code, Diagnostic, did_you_mean};
-use crate::engine::{CheckOptions, Coverage, Engine};
-use crate::proposal::Proposal;
-use crate::report::{ErrorEntry, Report, render_human};
-use crate::source::{SourceFile, Span};
+use crate::cli::{Exit, Format, color, count, emit};
+use pactum::date::Date;
+use pactum::diag::{Code, Diagnostic, did_you_mean};
+use pactum::engine::{CheckOptions, Coverage, Engine};
+use pactum::proposal::Proposal;
+use pactum::report::{ErrorEntry, Report, render_human};
+use pactum::source::{SourceFile, Span};
 
 /// Arguments of `pactum test`.
 #[derive(Debug, clap::Args)]
@@ -130,11 +130,11 @@ pub(crate) fn unless_clauses(engine: &Engine) -> Vec<Vec<UnlessInfo>> {
     let lib = engine.compiled();
     let mut by_id: BTreeMap<String, Vec<UnlessInfo>> = BTreeMap::new();
     for src in &lib.sources {
-        let Ok(file) = crate::parse::parse_policy(src) else {
+        let Ok(file) = pactum::parse::parse_policy(src) else {
             continue;
         };
         for item in &file.items {
-            if let crate::ast::Item::Rule(r) = item {
+            if let pactum::ast::Item::Rule(r) = item {
                 let infos = r
                     .unless
                     .iter()
@@ -161,7 +161,7 @@ pub struct RuleCoverage {
     /// The rule id.
     pub rule: String,
     /// Its severity.
-    pub severity: crate::diag::Severity,
+    pub severity: pactum::diag::Severity,
     /// Applications whose `when` held.
     pub applied: u64,
     /// Violations reported.
@@ -680,10 +680,9 @@ pub fn human(run: &TestRun, color: bool) -> String {
             let diags: Vec<&Diagnostic> = lib.errors.iter().map(|e| &e.diagnostic).collect();
             out.push_str(&render_human(&diags, color));
             out.push_str(&format!(
-                "library `{}`: not tested ({} error{})\n",
+                "library `{}`: not tested ({})\n",
                 lib.library,
-                lib.errors.len(),
-                plural(lib.errors.len())
+                count(lib.errors.len() as u64, "error")
             ));
             continue;
         }
@@ -723,13 +722,12 @@ pub fn human(run: &TestRun, color: bool) -> String {
             out.push_str(&format!("  {:>7}  {:>5}  {}\n", r.applied, r.fired, r.rule));
             for u in &r.unless {
                 out.push_str(&format!(
-                    "  {:>7}  {:>5}    unless #{} ({}): taken {} time{}\n",
+                    "  {:>7}  {:>5}    unless #{} ({}): taken {}\n",
                     "",
                     "",
                     u.info.index,
                     u.info.location,
-                    u.taken,
-                    plural(u.taken as usize)
+                    count(u.taken, "time")
                 ));
             }
         }
@@ -771,8 +769,4 @@ fn today() -> Date {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     Date::from_days(i32::try_from(secs / 86_400).unwrap_or(0))
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
