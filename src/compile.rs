@@ -2261,7 +2261,29 @@ impl<'a> Cx<'a> {
         if self.errors.len() > before {
             return None;
         }
+        let doc = RuleDoc {
+            message: r
+                .message
+                .as_ref()
+                .map(|m| m.node.clone())
+                .unwrap_or_default(),
+            help: r.help.as_ref().map(|h| h.node.clone()),
+            comment: self
+                .src(file)
+                .text()
+                .get(..r.span.start as usize)
+                .and_then(crate::parse::comment_above),
+            unless: r
+                .unless
+                .iter()
+                .map(|u| UnlessDoc {
+                    span: u.span,
+                    because: u.because.as_ref().map(|b| b.node.clone()),
+                })
+                .collect(),
+        };
         Some(CRule {
+            doc,
             label,
             allows: r
                 .allows

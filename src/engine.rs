@@ -59,7 +59,7 @@ impl Prepared<'_> {
     }
 }
 
-/// A rule's public description.
+/// A rule's public description: what its policy file says of it.
 #[derive(Clone, Debug)]
 pub struct RuleInfo<'a> {
     /// Its id.
@@ -70,6 +70,16 @@ pub struct RuleInfo<'a> {
     pub cite: Option<&'a str>,
     /// The file that defines it.
     pub file: &'a str,
+    /// The policy file, and the span of the rule's id in it.
+    pub defined_at: Option<(&'a SourceFile, Span)>,
+    /// The `message` template, as written (before interpolation).
+    pub message: &'a str,
+    /// The `help` template, as written.
+    pub help: Option<&'a str>,
+    /// The `//` comment right above the rule, as paragraphs.
+    pub comment: Option<&'a str>,
+    /// Its `unless` clauses, in order.
+    pub unless: &'a [crate::ir::UnlessDoc],
 }
 
 /// What checks exercised, per rule (in id order, as [`Engine::rules`]): how often the rule
@@ -415,6 +425,11 @@ impl Engine {
             severity: r.severity,
             cite: r.cite.as_deref(),
             file: self.lib.source(r.file).map_or("", SourceFile::name),
+            defined_at: self.lib.source(r.file).map(|s| (s, r.span)),
+            message: &r.doc.message,
+            help: r.doc.help.as_deref(),
+            comment: r.doc.comment.as_deref(),
+            unless: &r.doc.unless,
         })
     }
 

@@ -283,11 +283,37 @@ pub enum Part {
     Expr(CExpr),
 }
 
+/// A rule as its policy file writes it: templates before interpolation, the comment above
+/// it, its `unless` clauses. Nothing here is evaluated.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RuleDoc {
+    /// The `message` template, as written between the quotes.
+    pub message: String,
+    /// The `help` template, as written.
+    pub help: Option<String>,
+    /// The `//` comment lines right above the rule, as paragraphs.
+    pub comment: Option<String>,
+    /// The `unless` clauses, in order: where each is, and its `because`.
+    pub unless: Vec<UnlessDoc>,
+}
+
+/// An `unless` clause of a rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnlessDoc {
+    /// The whole clause.
+    pub span: Span,
+    /// Its `because "..."`, if any.
+    pub because: Option<String>,
+}
+
 /// A compiled rule.
 #[derive(Clone, Debug)]
 pub struct CRule {
     /// Its dotted id.
     pub id: String,
+    /// What the policy file says of it, as written: for output formats and tools, so that
+    /// none of them parses policy files again.
+    pub doc: RuleDoc,
     /// Its severity.
     pub severity: Severity,
     /// The citation as printed.

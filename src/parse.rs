@@ -238,6 +238,36 @@ fn syntax_error(source: &SourceFile, e: &pest::error::Error<Rule>) -> Diagnostic
     d
 }
 
+/// The `//` comment lines right above a declaration, given the text before it, as
+/// paragraphs (a blank comment line separates two); `None` when there are none.
+pub fn comment_above(before: &str) -> Option<String> {
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let above = before.get(..line_start)?;
+    let mut lines: Vec<&str> = Vec::new();
+    for line in above.lines().rev() {
+        let Some(c) = line.trim_start().strip_prefix("//") else {
+            break;
+        };
+        lines.push(c.strip_prefix(' ').unwrap_or(c).trim_end());
+    }
+    lines.reverse();
+    let mut out = String::new();
+    for l in lines {
+        if l.is_empty() {
+            if !out.is_empty() && !out.ends_with("\n\n") {
+                out.push_str("\n\n");
+            }
+        } else {
+            if !out.is_empty() && !out.ends_with('\n') {
+                out.push(' ');
+            }
+            out.push_str(l);
+        }
+    }
+    let out = out.trim().to_string();
+    (!out.is_empty()).then_some(out)
+}
+
 /// The diagnostic for pest's own limits: its native stack guard ("stack limit reached") or a
 /// call limit that the embedding program set with `pest::set_call_limit` ("call limit
 /// reached"). pactum itself never sets the call limit.
@@ -955,6 +985,18 @@ impl Lower<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn comments_above_a_declaration() {
+        let text = "// one\n\n// two\n// three\n//\n// four\nrule x {}";
+        let start = text.find("rule").unwrap_or(0);
+        assert_eq!(
+            comment_above(&text[..start]).as_deref(),
+            Some("two three\n\nfour")
+        );
+        assert_eq!(comment_above("\n"), None);
+        assert_eq!(comment_above(""), None);
+    }
 
     fn parse(text: &str) -> Result<PolicyFile, Vec<Diagnostic>> {
         parse_policy(&SourceFile::new("t.policy", text))

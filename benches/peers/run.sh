@@ -31,8 +31,9 @@ peak() { # peak RSS in KB of a command (its exit code is ignored: violations exi
 }
 echo "| command | file size | peak RSS | peak RSS ÷ file size | wall time |"
 echo "| --- | ---: | ---: | ---: | ---: |"
-# Both output formats: `pactum check` writes either one violation at a time.
-for spec in "json json" "proposal json" "json human" "proposal human"; do
+# Every output format: `pactum check` writes each one violation at a time.
+for spec in "json json" "proposal json" "json human" "proposal human" \
+  "json sarif" "proposal sarif" "json junit" "json github"; do
   set -- $spec
   file="$data/bench-100000.$1"
   size=$(stat -c %s "$file")

@@ -2,12 +2,13 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::cli::formats::Format;
+use crate::cli::formats::{self, Finding, Format, Head, Kind, Place, RuleMeta, Source, Tool};
 use crate::cli::{Deny, Exit, color, count, emit, tally};
 use pactum::date::Date;
 use pactum::diag::{Code, Diagnostic};
 use pactum::engine::{CheckOptions, Engine};
 use pactum::proposal::Proposal;
+use pactum::source::SourceFile;
 use std::cell::{Cell, RefCell};
 use std::io::Write as _;
 
@@ -98,17 +99,17 @@ pub fn run(args: &Args) -> Exit {
         Format::Json => json(&engine, files, &opts),
         Format::Human => human_streamed(&engine, files, &opts, color()),
         Format::Sarif | Format::Github | Format::Junit => {
-            let reports: Vec<Report> = files
+            let inputs = files
                 .into_iter()
                 .map(|(name, bytes)| {
-                    check_file(&engine, &name, bytes, &opts, Compliance::After, |c| {
-                        c.into_report()
-                    })
+                    let source = decode(&name, bytes);
+                    Input::File(name, source)
                 })
                 .collect();
-            let exit = reports.iter().map(exit_of).fold(Exit::Ok, Exit::max);
-            print(args.format, reports);
-            exit
+            ci(
+                args.format,
+                &CheckFindings::new(Some(&engine), &opts, inputs),
+            )
         }
     }
 }
@@ -143,16 +144,6 @@ impl Checked<'_> {
     }
 }
 
-fn exit_of(r: &Report) -> Exit {
-    if !r.errors.is_empty() {
-        Exit::Invalid
-    } else if !r.compliant {
-        Exit::Violations
-    } else {
-        Exit::Ok
-    }
-}
-
 /// Reads, loads, prepares and evaluates one file, and hands the result to `then`.
 fn check_file<R>(
     engine: &Engine,
@@ -162,23 +153,42 @@ fn check_file<R>(
     compliance: Compliance,
     then: impl FnOnce(Checked<'_>) -> R,
 ) -> R {
-    let text = match bytes.and_then(|b| {
-        String::from_utf8(b).map_err(|e| {
-            Diagnostic::bare(
-                Code::NotUtf8,
-                format!(
-                    "`{name}` is not UTF-8: invalid byte at offset {}",
-                    e.utf8_error().valid_up_to()
-                ),
-            )
-            .with_help("save the file as UTF-8")
-        })
-    }) {
-        Ok(t) => t,
+    check_source(engine, name, decode(name, bytes), opts, compliance, then)
+}
+
+/// A file's bytes as a source file, or why they are not one.
+fn decode(name: &str, bytes: Result<Vec<u8>, Diagnostic>) -> Result<SourceFile, Diagnostic> {
+    bytes.and_then(|b| {
+        String::from_utf8(b)
+            .map_err(|e| {
+                Diagnostic::bare(
+                    Code::NotUtf8,
+                    format!(
+                        "`{name}` is not UTF-8: invalid byte at offset {}",
+                        e.utf8_error().valid_up_to()
+                    ),
+                )
+                .with_help("save the file as UTF-8")
+            })
+            .map(|text| SourceFile::new(name, text))
+    })
+}
+
+/// Loads, prepares and evaluates one source file, and hands the result to `then`.
+fn check_source<R>(
+    engine: &Engine,
+    name: &str,
+    source: Result<SourceFile, Diagnostic>,
+    opts: &CheckOptions,
+    compliance: Compliance,
+    then: impl FnOnce(Checked<'_>) -> R,
+) -> R {
+    let source = match source {
+        Ok(s) => s,
         Err(d) => return then(Checked::Whole(Report::invalid(name, None, vec![d]))),
     };
     let limits = pactum::limits::Limits::default();
-    let proposal = match Proposal::load_owned(name, text, &limits) {
+    let proposal = match Proposal::load_source(source, &limits) {
         Ok(p) => p,
         Err(errors) => return then(Checked::Whole(Report::invalid(name, None, errors))),
     };
@@ -300,8 +310,11 @@ fn print(format: Format, reports: Vec<Report>) {
             emit(&out);
         }
         Format::Sarif | Format::Github | Format::Junit => {
-            let findings = crate::cli::formats::Findings::from_reports(&reports);
-            emit(&crate::cli::formats::render(format, &findings).unwrap_or_default());
+            let inputs = reports.into_iter().map(Input::Report).collect();
+            ci(
+                format,
+                &CheckFindings::new(None, &CheckOptions::default(), inputs),
+            );
         }
     }
 }
@@ -596,4 +609,216 @@ fn today() -> Date {
         .map_or(0, |d| d.as_secs());
     let days = i32::try_from(secs / 86_400).unwrap_or(0);
     Date::from_days(days)
+}
+
+/// Writes `check`'s findings in a CI format to standard output, as they are explained.
+/// After a closed pipe, the exit code still counts every file.
+fn ci(format: Format, source: &CheckFindings<'_>) -> Exit {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = formats::write(format, source, &mut out);
+    let flushed = out.flush();
+    match (written, flushed) {
+        (Ok(exit), Ok(())) => exit,
+        _ => formats::Run::scan(source).exit(),
+    }
+}
+
+/// One group of `check`'s findings: a report made already (invalid input), or a file to
+/// check.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one per file, held for the whole run"
+)]
+enum Input {
+    Report(Report),
+    File(String, Result<SourceFile, Diagnostic>),
+}
+
+/// `check`'s findings for the CI formats. Each visit of a file checks it again and
+/// explains its violations one at a time, so no output holds them all; the first visit
+/// keeps what must come first (the file's head and its errors, which are written before
+/// its violations but known only once they are explained).
+struct CheckFindings<'a> {
+    engine: Option<&'a Engine>,
+    opts: &'a CheckOptions,
+    inputs: Vec<Input>,
+    rules: std::collections::HashMap<&'a str, pactum::engine::RuleInfo<'a>>,
+    kept: RefCell<Vec<Option<Kept>>>,
+}
+
+/// What the first visit of a file keeps: its head and its errors.
+type Kept = (Head, Vec<Finding>);
+
+impl<'a> CheckFindings<'a> {
+    fn new(engine: Option<&'a Engine>, opts: &'a CheckOptions, inputs: Vec<Input>) -> Self {
+        let kept = RefCell::new(inputs.iter().map(|_| None).collect());
+        CheckFindings {
+            engine,
+            opts,
+            inputs,
+            rules: engine
+                .into_iter()
+                .flat_map(Engine::rules)
+                .map(|r| (r.id, r))
+                .collect(),
+            kept,
+        }
+    }
+
+    fn violation(&self, v: &pactum::report::Violation) -> Finding {
+        let d = &v.diagnostic;
+        let mut f = Finding::from_diagnostic(Kind::Violation, &v.rule, d);
+        f.severity = v.severity;
+        f.fatal = v.severity == Severity::Error
+            || (self.opts.deny_warnings && v.severity == Severity::Warning);
+        f.message = v.message.clone();
+        f.help = v.help.clone();
+        f.cite = v.cite.clone();
+        f.evidence = v.evidence.clone();
+        f.notes = Vec::new();
+        f.step = v.step.clone();
+        f.binding = v.binding.clone();
+        if f.location.is_none() {
+            f.location = Some(Place::point(&v.location));
+        }
+        f
+    }
+
+    fn error(file: &str, e: &pactum::report::ErrorEntry) -> Finding {
+        let mut f = Finding::from_diagnostic(Kind::Error, e.code, &e.diagnostic);
+        f.severity = Severity::Error;
+        f.fatal = true;
+        f.rule = e.rule.clone();
+        if f.location.is_none() && !file.starts_with('<') {
+            f.location = Some(Place::file(file));
+        }
+        f
+    }
+
+    fn head(r: &Report) -> Head {
+        Head {
+            name: r.file.clone(),
+            subject: r.proposal.clone(),
+            passed: r.compliant && r.errors.is_empty(),
+            files: vec![r.file.clone()],
+        }
+    }
+
+    /// Checks file `i` and goes over its findings as they come: violations, then errors.
+    /// Gives its head and its errors.
+    fn run(&self, i: usize, each: &mut dyn FnMut(&Finding)) -> (Head, Vec<Finding>) {
+        let report_findings = |r: &Report, each: &mut dyn FnMut(&Finding)| {
+            let errors: Vec<Finding> = r.errors.iter().map(|e| Self::error(&r.file, e)).collect();
+            for v in &r.violations {
+                each(&self.violation(v));
+            }
+            errors.iter().for_each(&mut *each);
+            (Self::head(r), errors)
+        };
+        match (self.inputs.get(i), self.engine) {
+            (Some(Input::Report(r)), _) => report_findings(r, each),
+            (Some(Input::File(name, source)), Some(engine)) => check_source(
+                engine,
+                name,
+                source.clone(),
+                self.opts,
+                Compliance::After,
+                |c| match c {
+                    Checked::Whole(r) => report_findings(&r, each),
+                    Checked::Stream(mut ex, _) => {
+                        let (file, proposal) =
+                            (ex.file().to_string(), ex.proposal_id().to_string());
+                        let decided = ex.known_non_compliant();
+                        for v in ex.by_ref() {
+                            each(&self.violation(&v));
+                        }
+                        let errors: Vec<Finding> = ex
+                            .into_errors()
+                            .iter()
+                            .map(|e| Self::error(&file, e))
+                            .collect();
+                        errors.iter().for_each(&mut *each);
+                        let head = Head {
+                            passed: !decided && errors.is_empty(),
+                            name: file.clone(),
+                            subject: Some(proposal),
+                            files: vec![file],
+                        };
+                        (head, errors)
+                    }
+                },
+            ),
+            _ => (
+                Head {
+                    name: String::new(),
+                    subject: None,
+                    passed: true,
+                    files: Vec::new(),
+                },
+                Vec::new(),
+            ),
+        }
+    }
+}
+
+impl Source for CheckFindings<'_> {
+    fn tool(&self) -> Tool {
+        Tool::Check
+    }
+
+    fn groups(&self) -> usize {
+        self.inputs.len()
+    }
+
+    fn scan(&self, i: usize, each: &mut dyn FnMut(&Finding)) -> Head {
+        let (head, errors) = self.run(i, each);
+        if let Some(slot) = self.kept.borrow_mut().get_mut(i) {
+            *slot = Some((head.clone(), errors));
+        }
+        head
+    }
+
+    fn visit(&self, i: usize, each: &mut dyn FnMut(&Finding)) -> Head {
+        let known = self.kept.borrow().get(i).is_some_and(Option::is_some);
+        if !known {
+            self.scan(i, &mut |_| {});
+        }
+        let kept = self.kept.borrow().get(i).cloned().flatten();
+        let Some((head, errors)) = kept else {
+            return self.run(i, each).0;
+        };
+        // Errors first, as the JSON report lists them; then the violations, explained anew.
+        errors.iter().for_each(&mut *each);
+        self.run(i, &mut |f| {
+            if f.kind != Kind::Error {
+                each(f);
+            }
+        });
+        head
+    }
+
+    fn meta(&self, f: &Finding) -> RuleMeta {
+        let Some(rule) = self
+            .rules
+            .get(f.id.as_str())
+            .filter(|_| f.kind == Kind::Violation)
+        else {
+            return formats::derived_meta(f);
+        };
+        RuleMeta {
+            id: f.id.clone(),
+            kind: Kind::Violation,
+            short: if rule.message.is_empty() {
+                format!("rule `{}`", f.id)
+            } else {
+                rule.message.to_string()
+            },
+            full: rule.comment.map(str::to_string),
+            help: rule.help.map(str::to_string).or_else(|| f.help.clone()),
+            cite: f.cite.clone(),
+            severity: f.severity,
+            tags: Vec::new(),
+            defined_at: rule.defined_at.map(|(src, span)| Place::span(src, span)),
+        }
+    }
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::cli::formats::{Findings, Format, RuleMeta, Tool, render};
+use crate::cli::formats::{self, Findings, Format, RuleMeta, Tool};
 use crate::cli::{Exit, color, count, emit, tally};
 use pactum::diag::{Diagnostic, Location, Severity};
 use pactum::engine::Engine;
@@ -176,8 +176,13 @@ pub fn run(args: &Args) -> Exit {
                 Err(errors) => findings.push_diagnostics(name, files, errors, false),
             }
         }
-        emit(&render(args.format, &findings).unwrap_or_default());
-        return findings.exit();
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        let written = formats::write(args.format, &findings, &mut out);
+        let _ = std::io::Write::flush(&mut out);
+        return match written {
+            Ok(exit) => exit,
+            Err(_) => formats::Run::scan(&findings).exit(),
+        };
     }
     let mut exit = Exit::Ok;
     let mut all: Vec<Diagnostic> = Vec::new();

@@ -17,7 +17,7 @@
 //! expectation without an entity stands for every violation of that rule on that step.
 //! Every violation counts, whatever its severity. See docs/testing.md.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -127,31 +127,24 @@ pub struct UnlessInfo {
 
 /// The `unless` clauses of every rule of an engine, by rule index (id order).
 pub(crate) fn unless_clauses(engine: &Engine) -> Vec<Vec<UnlessInfo>> {
-    let lib = engine.compiled();
-    let mut by_id: BTreeMap<String, Vec<UnlessInfo>> = BTreeMap::new();
-    for src in &lib.sources {
-        let Ok(file) = pactum::parse::parse_policy(src) else {
-            continue;
-        };
-        for item in &file.items {
-            if let pactum::ast::Item::Rule(r) = item {
-                let infos = r
-                    .unless
-                    .iter()
-                    .enumerate()
-                    .map(|(i, u)| UnlessInfo {
-                        index: i + 1,
-                        location: format!("{}:{}", src.name(), src.line_col(u.span.start).line),
-                        because: u.because.as_ref().map(|b| b.node.clone()),
-                    })
-                    .collect();
-                by_id.entry(r.id.node.clone()).or_insert(infos);
-            }
-        }
-    }
-    lib.rules
-        .iter()
-        .map(|r| by_id.remove(&r.id).unwrap_or_default())
+    engine
+        .rules()
+        .map(|r| {
+            r.unless
+                .iter()
+                .enumerate()
+                .map(|(i, u)| UnlessInfo {
+                    index: i + 1,
+                    location: match r.defined_at {
+                        Some((src, _)) => {
+                            format!("{}:{}", src.name(), src.line_col(u.span.start).line)
+                        }
+                        None => r.file.to_string(),
+                    },
+                    because: u.because.clone(),
+                })
+                .collect()
+        })
         .collect()
 }
 

@@ -199,7 +199,9 @@ impl Proposal {
         Self::load_source(SourceFile::new(name, text), limits)
     }
 
-    fn load_source(
+    /// Like [`Proposal::load_with`], from a [`SourceFile`] (which shares its text): a
+    /// caller that checks one file several times builds the source once.
+    pub fn load_source(
         source: SourceFile,
         limits: &crate::limits::Limits,
     ) -> Result<Proposal, Vec<Diagnostic>> {
