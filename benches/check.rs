@@ -564,7 +564,7 @@ fn run(engine: &Engine, n: usize) -> Row {
 
     let text_t = measure(|| parse_text(black_box(&text)));
     let json_t = measure(|| parse_json(black_box(&json)));
-    let bind_t = measure(|| pactum::bind::bind(engine.compiled(), black_box(&model)).is_ok());
+    let bind_t = measure(|| engine.prepare(black_box(&model)).is_ok());
     let check_t = measure_after(first_check, || engine.check(black_box(&model)));
 
     Row {

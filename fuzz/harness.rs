@@ -6,8 +6,8 @@
 //! Every function panics when pactum panics or breaks an invariant; that is a crash for the
 //! fuzzer and a failure for the test.
 
-use pactum::report::{Report, render_human};
 use pactum::{Engine, Proposal, SourceFile};
+use pactum::{Report, render_human};
 
 /// A policy library of one file: parse and compile it, and render its first diagnostics.
 pub fn policy_parse(data: &[u8]) {

@@ -5,7 +5,7 @@ use crate::source::{Span, Spanned};
 /// A name with its span.
 pub type Ident = Spanned<String>;
 
-/// Index of a file in a [`crate::library::Library`]'s list of sources.
+/// Index of a file in a library's list of sources (in path order).
 pub type FileId = u32;
 
 /// One parsed `.policy` file.

@@ -340,6 +340,126 @@ impl miette::Diagnostic for Diagnostic {
     }
 }
 
+/// The diagnostics that stopped a load: a policy library that does not compile, a proposal
+/// that does not parse. Never empty when pactum returns it; in source order.
+///
+/// It is an error like any other (`?` converts it into `Box<dyn Error>`, `anyhow::Error` or
+/// `miette::Report`): its message is the first diagnostic's, and as a
+/// [`miette::Diagnostic`] it is the first diagnostic, with every other one among its related
+/// diagnostics, so `miette` renders them all with their source snippets. It dereferences to
+/// the slice of diagnostics.
+///
+/// ```
+/// let errors = pactum::Proposal::parse("proposal p {").unwrap_err();
+/// assert_eq!(errors[0].code, pactum::Code::ProposalSyntax);
+/// assert!(errors.to_string().contains("end of file"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Errors(Vec<Diagnostic>);
+
+impl Errors {
+    /// The diagnostics, in order.
+    pub fn into_vec(self) -> Vec<Diagnostic> {
+        self.0
+    }
+}
+
+impl From<Vec<Diagnostic>> for Errors {
+    fn from(diagnostics: Vec<Diagnostic>) -> Self {
+        Errors(diagnostics)
+    }
+}
+
+impl From<Errors> for Vec<Diagnostic> {
+    fn from(errors: Errors) -> Self {
+        errors.0
+    }
+}
+
+impl From<Diagnostic> for Errors {
+    fn from(diagnostic: Diagnostic) -> Self {
+        Errors(vec![diagnostic])
+    }
+}
+
+impl std::ops::Deref for Errors {
+    type Target = [Diagnostic];
+
+    fn deref(&self) -> &[Diagnostic] {
+        &self.0
+    }
+}
+
+impl IntoIterator for Errors {
+    type Item = Diagnostic;
+    type IntoIter = std::vec::IntoIter<Diagnostic>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Errors {
+    type Item = &'a Diagnostic;
+    type IntoIter = std::slice::Iter<'a, Diagnostic>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl fmt::Display for Errors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.split_first() {
+            None => f.write_str("no diagnostics"),
+            Some((first, [])) => f.write_str(&first.message),
+            Some((first, rest)) => write!(
+                f,
+                "{} (and {} more error{})",
+                first.message,
+                rest.len(),
+                if rest.len() == 1 { "" } else { "s" }
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Errors {}
+
+impl miette::Diagnostic for Errors {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.0.first().and_then(miette::Diagnostic::code)
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        self.0.first().and_then(miette::Diagnostic::severity)
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.0.first().and_then(miette::Diagnostic::help)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.0.first().and_then(miette::Diagnostic::source_code)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        self.0.first().and_then(miette::Diagnostic::labels)
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        let first = self.0.first()?;
+        let own = first.related.iter().map(|r| r as &dyn miette::Diagnostic);
+        let rest = self
+            .0
+            .get(1..)
+            .unwrap_or_default()
+            .iter()
+            .map(|d| d as &dyn miette::Diagnostic);
+        Some(Box::new(own.chain(rest)))
+    }
+}
+
 struct HelpText<'a>(&'a Diagnostic);
 
 impl fmt::Display for HelpText<'_> {

@@ -6,7 +6,7 @@ use std::path::Path;
 use crate::bind::bind;
 use crate::compile::compile;
 use crate::date::Date;
-use crate::diag::{Code, Diagnostic, Location, Severity};
+use crate::diag::{Code, Diagnostic, Errors, Location, Severity};
 use crate::eval::{Bound, Ctx, EvalError, Evidence, Owner};
 use crate::fast::{FastRule, Slow};
 use crate::ir::*;
@@ -70,6 +70,8 @@ pub struct RuleInfo<'a> {
     pub cite: Option<&'a str>,
     /// The file that defines it.
     pub file: &'a str,
+    /// `on proposal`: it applies to the proposal as a whole, not to each step.
+    pub proposal_wide: bool,
     /// The policy file, and the span of the rule's id in it.
     pub defined_at: Option<(&'a SourceFile, Span)>,
     /// The `message` template, as written (before interpolation).
@@ -352,7 +354,7 @@ impl Finding {
     }
 
     /// The `each` binding that fired (an atom, or a step for rules over `steps(...)`).
-    pub fn binding(&self) -> Option<Value> {
+    pub(crate) fn binding(&self) -> Option<Value> {
         self.binding.value()
     }
 }
@@ -378,25 +380,22 @@ impl Engine {
     }
 
     /// Loads every `.policy` file under a folder.
-    pub fn load(dir: impl AsRef<Path>) -> Result<Engine, Vec<Diagnostic>> {
+    pub fn load(dir: impl AsRef<Path>) -> Result<Engine, Errors> {
         Engine::from_sources(crate::library::read_dir(dir.as_ref())?)
     }
 
     /// Compiles a library from in-memory sources, with the default [`Limits`].
-    pub fn from_sources(sources: Vec<SourceFile>) -> Result<Engine, Vec<Diagnostic>> {
+    pub fn from_sources(sources: Vec<SourceFile>) -> Result<Engine, Errors> {
         Engine::from_sources_with(sources, &Limits::default())
     }
 
     /// Loads every `.policy` file under a folder, with these limits.
-    pub fn load_with(dir: impl AsRef<Path>, limits: &Limits) -> Result<Engine, Vec<Diagnostic>> {
+    pub fn load_with(dir: impl AsRef<Path>, limits: &Limits) -> Result<Engine, Errors> {
         Engine::from_sources_with(crate::library::read_dir(dir.as_ref())?, limits)
     }
 
     /// Compiles a library from in-memory sources, with these limits.
-    pub fn from_sources_with(
-        sources: Vec<SourceFile>,
-        limits: &Limits,
-    ) -> Result<Engine, Vec<Diagnostic>> {
+    pub fn from_sources_with(sources: Vec<SourceFile>, limits: &Limits) -> Result<Engine, Errors> {
         let mut files = Vec::new();
         let mut errors = Vec::new();
         for s in &sources {
@@ -406,7 +405,7 @@ impl Engine {
             }
         }
         if !errors.is_empty() {
-            return Err(errors);
+            return Err(errors.into());
         }
         let lib = compile(sources, &files, limits)?;
         let fast = crate::fast::lower_rules(&lib);
@@ -414,8 +413,20 @@ impl Engine {
     }
 
     /// The compiled library (read-only).
-    pub fn compiled(&self) -> &Compiled {
+    pub(crate) fn compiled(&self) -> &Compiled {
         &self.lib
+    }
+
+    /// The library's policy files, in path order (for the standard library, named
+    /// `<std>/FILE.policy`).
+    pub fn sources(&self) -> &[SourceFile] {
+        &self.lib.sources
+    }
+
+    /// The `each` binding of a finding as the report shows it (`turkey`; a step's id for
+    /// rules over `steps(...)`), or `None` for a rule without `each`.
+    pub fn binding(&self, prepared: &Prepared<'_>, finding: &Finding) -> Option<String> {
+        finding.binding().map(|v| self.display(&v, &prepared.bound))
     }
 
     /// The library's rules, in id order.
@@ -425,6 +436,7 @@ impl Engine {
             severity: r.severity,
             cite: r.cite.as_deref(),
             file: self.lib.source(r.file).map_or("", SourceFile::name),
+            proposal_wide: r.proposal_scope,
             defined_at: self.lib.source(r.file).map(|s| (s, r.span)),
             message: &r.doc.message,
             help: r.doc.help.as_deref(),
@@ -1046,7 +1058,7 @@ impl Engine {
     }
 
     /// A value as people read it.
-    pub fn display(&self, v: &Value, bound: &Bound) -> String {
+    pub(crate) fn display(&self, v: &Value, bound: &Bound) -> String {
         let mut out = String::new();
         self.display_into(&mut out, v, bound);
         out

@@ -66,11 +66,6 @@ impl StringTable {
         self.ends.len()
     }
 
-    /// Whether it holds no string.
-    pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
-    }
-
     /// Frees the spare capacity.
     pub fn shrink_to_fit(&mut self) {
         self.text.shrink_to_fit();
@@ -591,15 +586,6 @@ impl Iterator for Elements {
     }
 }
 
-/// The members of a set or list, in order.
-pub fn elements(v: &Value) -> R<Vec<Value>> {
-    match v {
-        Value::Set(s) => Ok(s.iter().map(Value::Atom).collect()),
-        Value::List(l) => Ok(l.to_vec()),
-        _ => Err(EvalError::Internal("not a collection")),
-    }
-}
-
 fn atom_set(v: &Value) -> R<AtomSet> {
     match v {
         Value::Set(s) => Ok(s.clone()),
@@ -637,7 +623,7 @@ mod tests {
     #[test]
     fn string_table_gives_back_what_was_pushed() {
         let mut t = StringTable::default();
-        assert!(t.is_empty());
+        assert_eq!(t.len(), 0);
         assert_eq!(t.get(0), None);
         let strings = ["s1", "", "Türkiye", "ex-2.a", ""];
         for s in strings {

@@ -21,10 +21,6 @@ pub struct Limits {
     pub eval_budget: u64,
 }
 
-/// Deepest nesting of lists in a proposal (text or JSON). Fixed: the proposal format has no
-/// use for nested lists, so 32 is far beyond any valid input.
-pub const MAX_PROPOSAL_NESTING: usize = crate::proposal::MAX_LIST_DEPTH;
-
 impl Default for Limits {
     fn default() -> Self {
         Limits {

@@ -83,8 +83,14 @@ impl ErrorEntry {
 }
 
 impl Report {
-    /// A report for a file that could not be read or parsed.
-    pub fn invalid(file: &str, proposal: Option<String>, errors: Vec<Diagnostic>) -> Report {
+    /// A report for a file that could not be read or parsed: its errors (a `Vec` of
+    /// diagnostics, or the [`Errors`](crate::Errors) a load gave).
+    pub fn invalid(
+        file: &str,
+        proposal: Option<String>,
+        errors: impl Into<Vec<Diagnostic>>,
+    ) -> Report {
+        let errors: Vec<Diagnostic> = errors.into();
         Report {
             file: file.to_string(),
             proposal,

@@ -25,7 +25,7 @@ impl Span {
     }
 
     /// The span of a pest pair or token.
-    pub fn from_pest(span: pest::Span<'_>) -> Self {
+    pub(crate) fn from_pest(span: pest::Span<'_>) -> Self {
         Span::new(span.start(), span.end())
     }
 
@@ -285,7 +285,7 @@ impl SourceFile {
     }
 
     /// The length in bytes of the line that holds a byte offset (without its line end).
-    pub fn line_len_at(&self, offset: u32) -> usize {
+    pub(crate) fn line_len_at(&self, offset: u32) -> usize {
         let idx = self
             .lines
             .partition_point(|&start| start <= offset)

@@ -16,7 +16,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use pactum::report::render_human;
+use pactum::render_human;
 use pactum::{CheckOptions, Date, Diagnostic, Engine, Proposal, Report, RunReport};
 
 mod common;

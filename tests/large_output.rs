@@ -15,7 +15,7 @@ mod common;
 
 use std::fmt;
 
-use pactum::report::render_human;
+use pactum::render_human;
 use pactum::{Diagnostic, Engine, Proposal, Report};
 
 const STEPS: usize = 2000;

@@ -24,10 +24,10 @@ mod reference;
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
-use pactum::proposal::{Attr, RawValue};
-use pactum::source::{Span, Spanned};
 use pactum::testing::{Config, ViolationKey, proposals, proposals_with, violations};
+use pactum::{Attr, RawValue};
 use pactum::{CheckOptions, Date, Engine, Proposal, Report, SourceFile};
+use pactum::{Span, Spanned};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::TestCaseError;
@@ -86,7 +86,7 @@ fn standard() -> &'static Engine {
 /// The reference's view of the standard library, read once.
 fn standard_reference() -> &'static reference::Library {
     static LIB: OnceLock<reference::Library> = OnceLock::new();
-    LIB.get_or_init(|| reference::Library::from_sources(&standard().compiled().sources))
+    LIB.get_or_init(|| reference::Library::from_sources(standard().sources()))
 }
 
 /// A generated library (its source) and proposals valid under it. Every generated library
@@ -158,7 +158,7 @@ proptest! {
     #[test]
     fn compiled_evaluator_agrees_with_the_reference((src, ps) in library_and_proposals()) {
         let engine = compile(&src);
-        let files = vec![pactum::parse::parse_policy(&SourceFile::new("generated.policy", src.as_str())).unwrap()];
+        let files = vec![pactum::syntax::parse_policy(&SourceFile::new("generated.policy", src.as_str())).unwrap()];
         let lib = reference::Library::new(&files);
         for p in &ps {
             differential(&engine, &lib, p, &src)?;
@@ -180,7 +180,7 @@ proptest! {
                 let slow = engine.check_with_coverage(p, &opts, &mut cov);
                 let json = |r: &Report| serde_json::to_string(r).unwrap();
                 prop_assert_eq!(json(&fast), json(&slow), "budget {}\n{}\n{}", budget, src, p.to_text());
-                let human = |r: &Report| pactum::report::render_human(&r.diagnostics().collect::<Vec<_>>(), false);
+                let human = |r: &Report| pactum::render_human(&r.diagnostics().collect::<Vec<_>>(), false);
                 prop_assert_eq!(human(&fast), human(&slow));
             }
         }
@@ -212,11 +212,9 @@ proptest! {
     fn step_scoped_rules_give_the_union_of_single_steps((src, ps) in library_and_proposals()) {
         let engine = compile(&src);
         let step_rules: BTreeSet<String> = engine
-            .compiled()
-            .rules
-            .iter()
-            .filter(|r| !r.proposal_scope)
-            .map(|r| r.id.clone())
+            .rules()
+            .filter(|r| !r.proposal_wide)
+            .map(|r| r.id.to_string())
             .collect();
         let keep = |o: reference::Outcome| -> (Vec<reference::Violation>, Vec<reference::Error>) {
             let mut v: Vec<_> = o.violations.into_iter().filter(|x| step_rules.contains(&x.0)).collect();
@@ -553,7 +551,7 @@ fn impossible_match_arms_are_ignored() {
         "proposal x { date: 2026-01-01 }\nstep f: flight { pilot: amber, route: [amber] }",
     )
     .unwrap();
-    let lib = reference::Library::new(&[pactum::parse::parse_policy(&SourceFile::new(
+    let lib = reference::Library::new(&[pactum::syntax::parse_policy(&SourceFile::new(
         "g.policy",
         src.as_str(),
     ))

@@ -34,7 +34,7 @@ fn calls(parse: &dyn Fn() -> bool) -> usize {
 }
 
 fn policy(text: String) -> impl Fn() -> bool {
-    move || pactum::parse::parse_policy(&SourceFile::new("x.policy", text.as_str())).is_ok()
+    move || pactum::syntax::parse_policy(&SourceFile::new("x.policy", text.as_str())).is_ok()
 }
 
 /// A proposal is measured through pest: a valid file takes the hand-written fast path

@@ -1,9 +1,9 @@
 //! Integration tests of the proposal parsers: generated models survive both printers, and
 //! the parsers never panic.
 
-use pactum::date::Date;
-use pactum::proposal::{Attr, MAX_LIST_DEPTH, Proposal, RawValue, Step};
-use pactum::source::{SourceFile, Span, Spanned};
+use pactum::Date;
+use pactum::{Attr, MAX_LIST_DEPTH, Proposal, RawValue, Step};
+use pactum::{SourceFile, Span, Spanned};
 use proptest::prelude::*;
 
 fn sp<T>(node: T) -> Spanned<T> {
@@ -106,7 +106,7 @@ fn proposal_strategy() -> impl Strategy<Value = Proposal> {
         })
 }
 
-fn show(r: Result<Proposal, Vec<pactum::diag::Diagnostic>>) -> Result<Proposal, String> {
+fn show(r: Result<Proposal, pactum::Errors>) -> Result<Proposal, String> {
     r.map_err(|e| {
         e.iter()
             .map(|d| format!("{:?} {} ({})", d.code, d.message, d.label))

@@ -8,8 +8,8 @@
 
 mod common;
 
-use pactum::diag::Code;
-use pactum::report::render_human;
+use pactum::Code;
+use pactum::render_human;
 use pactum::{CheckOptions, Diagnostic, Engine, Limits, Proposal, SourceFile};
 use proptest::prelude::*;
 
@@ -162,13 +162,7 @@ fn diagnostics_never_panic_on_odd_text() {
     // Spans past the end or inside a multi-byte character are clamped.
     let src = SourceFile::new("x", "تركيا\r\n");
     for (a, b) in [(1, 3), (0, 100), (50, 60), (11, 11), (3, 2)] {
-        let d = Diagnostic::error(
-            Code::Internal,
-            "m",
-            &src,
-            pactum::source::Span::new(a, b),
-            "l",
-        );
+        let d = Diagnostic::error(Code::Internal, "m", &src, pactum::Span::new(a, b), "l");
         render_all(&[d]);
     }
 }

@@ -34,7 +34,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
-use pactum::report::render_human;
+use pactum::render_human;
 use pactum::{CheckOptions, Code, Date, Diagnostic, Engine, Proposal, Report, RunReport};
 
 /// The evaluation date of every check, so that snapshots do not depend on today.
@@ -477,7 +477,7 @@ fn corpus_policies_expectations() {
         assert_ne!(expect, Expect::Ok, "{case}: a policy case is an error");
         let diags = match Engine::load(&case) {
             Ok(_) => Vec::new(),
-            Err(diags) => diags,
+            Err(diags) => diags.into_vec(),
         };
         assert_expected(&case, &expect, &file, &diags);
     }
@@ -494,7 +494,11 @@ fn spans_have_no_trailing_whitespace() {
     let mut bad = Vec::new();
     for dir in case_dirs(POLICIES) {
         let case = relative(&dir);
-        for d in Engine::load(&case).err().unwrap_or_default() {
+        for d in Engine::load(&case)
+            .err()
+            .map(pactum::Errors::into_vec)
+            .unwrap_or_default()
+        {
             if let Some(source) = &d.source {
                 let text = source.slice(d.span);
                 if text != text.trim_end() {

@@ -7,10 +7,8 @@
 // BEGIN docs/testing.md example
 use std::sync::OnceLock;
 
-use pactum::Engine;
-use pactum::proposal::{Proposal, RawValue};
-use pactum::source::{Span, Spanned};
 use pactum::testing::{proposals, violations};
+use pactum::{Engine, Proposal, RawValue, Span, Spanned};
 use proptest::prelude::*;
 
 /// The library under test, compiled once for all cases.

@@ -4,19 +4,19 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::formats::{self, Finding, Format, Head, Kind, Place, RuleMeta, Source, Tool};
 use crate::cli::{Deny, Exit, color, count, emit, tally};
-use pactum::date::Date;
-use pactum::diag::{Code, Diagnostic};
-use pactum::engine::{CheckOptions, Engine};
-use pactum::proposal::Proposal;
-use pactum::source::SourceFile;
+use pactum::Date;
+use pactum::Proposal;
+use pactum::SourceFile;
+use pactum::{CheckOptions, Engine};
+use pactum::{Code, Diagnostic};
 use std::cell::{Cell, RefCell};
 use std::io::Write as _;
 
 use serde::ser::{Serialize, SerializeSeq as _, SerializeStruct as _, Serializer};
 
-use pactum::diag::Severity;
-use pactum::engine::Explained;
-use pactum::report::{Report, RunReport, Summary, render_human};
+use pactum::Explained;
+use pactum::Severity;
+use pactum::{Report, RunReport, Summary, render_human};
 
 /// Arguments of `pactum check`.
 #[derive(Debug, clap::Args)]
@@ -187,7 +187,7 @@ fn check_source<R>(
         Ok(s) => s,
         Err(d) => return then(Checked::Whole(Report::invalid(name, None, vec![d]))),
     };
-    let limits = pactum::limits::Limits::default();
+    let limits = pactum::Limits::default();
     let proposal = match Proposal::load_source(source, &limits) {
         Ok(p) => p,
         Err(errors) => return then(Checked::Whole(Report::invalid(name, None, errors))),
@@ -253,7 +253,7 @@ fn collect(path: &Path, out: &mut Vec<InputFile>) {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, Diagnostic> {
-    let max = pactum::limits::Limits::default().max_input_bytes;
+    let max = pactum::Limits::default().max_input_bytes;
     if let Ok(meta) = std::fs::metadata(path) {
         if meta.len() > max as u64 {
             return Err(Diagnostic::bare(
@@ -642,7 +642,7 @@ struct CheckFindings<'a> {
     engine: Option<&'a Engine>,
     opts: &'a CheckOptions,
     inputs: Vec<Input>,
-    rules: std::collections::HashMap<&'a str, pactum::engine::RuleInfo<'a>>,
+    rules: std::collections::HashMap<&'a str, pactum::RuleInfo<'a>>,
     kept: RefCell<Vec<Option<Kept>>>,
 }
 
@@ -665,7 +665,7 @@ impl<'a> CheckFindings<'a> {
         }
     }
 
-    fn violation(&self, v: &pactum::report::Violation) -> Finding {
+    fn violation(&self, v: &pactum::Violation) -> Finding {
         let d = &v.diagnostic;
         let mut f = Finding::from_diagnostic(Kind::Violation, &v.rule, d);
         f.severity = v.severity;
@@ -684,7 +684,7 @@ impl<'a> CheckFindings<'a> {
         f
     }
 
-    fn error(file: &str, e: &pactum::report::ErrorEntry) -> Finding {
+    fn error(file: &str, e: &pactum::ErrorEntry) -> Finding {
         let mut f = Finding::from_diagnostic(Kind::Error, e.code, &e.diagnostic);
         f.severity = Severity::Error;
         f.fatal = true;

@@ -43,12 +43,12 @@ mod imp {
     use super::Args;
     use crate::cli::test::unless_clauses;
     use crate::cli::{Exit, Format, color, count, emit};
-    use pactum::date::Date;
-    use pactum::diag::{Code, Diagnostic};
-    use pactum::engine::{CheckOptions, Coverage, Engine};
-    use pactum::proposal::Proposal;
-    use pactum::report::{Report, RunReport, render_human};
+    use pactum::Date;
+    use pactum::Proposal;
     use pactum::testing::{proposals, runner};
+    use pactum::{CheckOptions, Coverage, Engine};
+    use pactum::{Code, Diagnostic};
+    use pactum::{Report, RunReport, render_human};
 
     /// Most shrinking steps per witness.
     const MAX_SHRINK: u32 = 4096;

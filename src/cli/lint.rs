@@ -6,10 +6,10 @@ use serde::Serialize;
 
 use crate::cli::formats::{self, Findings, Format, RuleMeta, Tool};
 use crate::cli::{Exit, color, count, emit, tally};
-use pactum::diag::{Diagnostic, Location, Severity};
-use pactum::engine::Engine;
+use pactum::Engine;
 use pactum::lint::{LINTS, LintOptions, LintReport, lint, lint_info};
-use pactum::report::render_human;
+use pactum::render_human;
+use pactum::{Diagnostic, Location, Severity};
 
 /// Arguments of `pactum lint`.
 #[derive(Debug, clap::Args)]
@@ -118,11 +118,11 @@ pub fn run(args: &Args) -> Exit {
     {
         if lint_info(name).is_none() {
             let names: Vec<&str> = LINTS.iter().map(|l| l.name).collect();
-            let hint = pactum::diag::did_you_mean(name, names.iter().copied()).map_or_else(
+            let hint = pactum::did_you_mean(name, names.iter().copied()).map_or_else(
                 || "run `pactum lint --list` to see the lints".to_string(),
                 |h| format!("did you mean `{h}`?"),
             );
-            let d = Diagnostic::bare(pactum::diag::Code::Usage, format!("unknown lint `{name}`"))
+            let d = Diagnostic::bare(pactum::Code::Usage, format!("unknown lint `{name}`"))
                 .with_help(hint);
             emit(&render_human(&[&d], color()));
             return Exit::Invalid;
@@ -148,14 +148,13 @@ pub fn run(args: &Args) -> Exit {
         match Engine::load(dir) {
             Ok(engine) => {
                 let files = engine
-                    .compiled()
-                    .sources
+                    .sources()
                     .iter()
                     .map(|s| s.name().to_string())
                     .collect();
                 reports.push((name, files, Ok(lint(&engine, &opts))));
             }
-            Err(errors) => reports.push((name, Vec::new(), Err(errors))),
+            Err(errors) => reports.push((name, Vec::new(), Err(errors.into_vec()))),
         }
     }
     if !matches!(args.format, Format::Human | Format::Json) {

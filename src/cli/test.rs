@@ -23,12 +23,12 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::cli::{Exit, Format, color, count, emit};
-use pactum::date::Date;
-use pactum::diag::{Code, Diagnostic, did_you_mean};
-use pactum::engine::{CheckOptions, Coverage, Engine};
-use pactum::proposal::Proposal;
-use pactum::report::{ErrorEntry, Report, render_human};
-use pactum::source::{SourceFile, Span};
+use pactum::Date;
+use pactum::Proposal;
+use pactum::{CheckOptions, Coverage, Engine};
+use pactum::{Code, Diagnostic, did_you_mean};
+use pactum::{ErrorEntry, Report, render_human};
+use pactum::{SourceFile, Span};
 
 /// Arguments of `pactum test`.
 #[derive(Debug, clap::Args)]
@@ -154,7 +154,7 @@ pub struct RuleCoverage {
     /// The rule id.
     pub rule: String,
     /// Its severity.
-    pub severity: pactum::diag::Severity,
+    pub severity: pactum::Severity,
     /// Applications whose `when` held.
     pub applied: u64,
     /// Violations reported.
@@ -558,7 +558,8 @@ fn run_test(engine: &Engine, path: &Path, as_of: Date, cov: &mut Coverage) -> Te
     };
     let proposal = match Proposal::load(&name, &text) {
         Ok(p) => p,
-        Err(mut e) => {
+        Err(e) => {
+            let mut e = e.into_vec();
             e.extend(errors);
             return invalid(&name, None, exp.keys, e);
         }

@@ -3,14 +3,14 @@
 //!
 //! The semantic lints (a rule that never fires or always fires, a redundant rule, a
 //! conflicting pair, an `unless` that never or always applies) are exact: each question is
-//! a Boolean formula over one step's possible attribute values ([`sym`]), decided by a SAT
-//! solver ([`sat`]). Pairwise lints never search all pairs: rules are indexed by step kind,
+//! a Boolean formula over one step's possible attribute values (`lint/sym.rs`), decided by a SAT
+//! solver (`lint/sat.rs`). Pairwise lints never search all pairs: rules are indexed by step kind,
 //! and candidate pairs come from signatures (which of a few hundred sample steps, random
 //! and solver-made, each rule fires on); only pairs whose signatures allow the relation
 //! reach the solver.
 
-pub mod sat;
-pub mod sym;
+pub(crate) mod sat;
+pub(crate) mod sym;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -467,7 +467,7 @@ fn rule_sym(space: &mut Space<'_>, r: &CRule) -> Result<RuleSym, sym::Unsupporte
 }
 
 /// A step in proposal syntax, for witnesses.
-pub fn step_text(lib: &Compiled, step: &BoundStep, id: &str) -> String {
+pub(crate) fn step_text(lib: &Compiled, step: &BoundStep, id: &str) -> String {
     let Some(kind) = lib.kinds.get(step.kind as usize) else {
         return String::new();
     };

@@ -160,14 +160,6 @@ impl Fm {
         fs.pop().unwrap_or(Self::constant(and))
     }
 
-    /// `if c then a else b`
-    pub fn ite(&mut self, c: F, a: F, b: F) -> F {
-        let ca = self.and(c, a);
-        let nc = self.not(c);
-        let ncb = self.and(nc, b);
-        self.or(ca, ncb)
-    }
-
     /// `a == b` for formulas.
     pub fn iff(&mut self, a: F, b: F) -> F {
         let both = self.and(a, b);
@@ -229,6 +221,7 @@ impl Fm {
     }
 
     /// Evaluates a formula under an assignment of the input variables.
+    #[cfg(test)]
     pub fn eval(&self, f: F, assignment: &[bool]) -> bool {
         let inputs: Vec<u64> = assignment.iter().map(|&b| u64::from(b)).collect();
         self.eval64(&inputs)

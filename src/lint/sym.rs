@@ -152,8 +152,6 @@ pub struct Space<'a> {
     pub valid: F,
     /// The same, constraint by constraint, with the variables each constrains.
     pub parts: Vec<(BTreeSet<u32>, F)>,
-    /// The representatives.
-    pub reps: Reps,
 }
 
 fn candidates(lib: &Compiled, ty: &Ty) -> Option<Vec<AtomId>> {
@@ -247,7 +245,6 @@ impl<'a> Space<'a> {
             as_of: dr.into_iter().zip(as_of_vars).collect(),
             valid,
             parts,
-            reps,
         })
     }
 

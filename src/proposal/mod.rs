@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use crate::date::{Date, DateError};
-use crate::diag::{Code, Diagnostic};
+use crate::diag::{Code, Diagnostic, Errors};
 use crate::source::{SourceFile, Span, Spanned};
 
 /// Lists in attribute values nest at most this deep, in both forms (so that a proposal
@@ -153,28 +153,28 @@ impl RawValue {
 
 impl Proposal {
     /// Parses the text form; the source is named `<input>`.
-    pub fn parse(text: &str) -> Result<Proposal, Vec<Diagnostic>> {
+    pub fn parse(text: &str) -> Result<Proposal, Errors> {
         Self::parse_named(DEFAULT_SOURCE_NAME, text)
     }
 
     /// Parses the text form of a file with the given name.
-    pub fn parse_named(name: &str, text: &str) -> Result<Proposal, Vec<Diagnostic>> {
-        text::parse(SourceFile::new(name, text))
+    pub fn parse_named(name: &str, text: &str) -> Result<Proposal, Errors> {
+        text::parse(SourceFile::new(name, text)).map_err(Errors::from)
     }
 
     /// Parses the JSON form; the source is named `<input>`.
-    pub fn from_json(text: &str) -> Result<Proposal, Vec<Diagnostic>> {
+    pub fn from_json(text: &str) -> Result<Proposal, Errors> {
         Self::from_json_named(DEFAULT_SOURCE_NAME, text)
     }
 
     /// Parses the JSON form of a file with the given name.
-    pub fn from_json_named(name: &str, text: &str) -> Result<Proposal, Vec<Diagnostic>> {
-        json::parse(SourceFile::new(name, text))
+    pub fn from_json_named(name: &str, text: &str) -> Result<Proposal, Errors> {
+        json::parse(SourceFile::new(name, text)).map_err(Errors::from)
     }
 
     /// Parses a file, picking the parser by extension: `.json` (any case) is JSON, anything
     /// else the text form.
-    pub fn load(name: &str, text: &str) -> Result<Proposal, Vec<Diagnostic>> {
+    pub fn load(name: &str, text: &str) -> Result<Proposal, Errors> {
         Self::load_with(name, text, &crate::limits::Limits::default())
     }
 
@@ -184,7 +184,7 @@ impl Proposal {
         name: &str,
         text: &str,
         limits: &crate::limits::Limits,
-    ) -> Result<Proposal, Vec<Diagnostic>> {
+    ) -> Result<Proposal, Errors> {
         Self::load_source(SourceFile::new(name, text), limits)
     }
 
@@ -195,7 +195,7 @@ impl Proposal {
         name: &str,
         text: String,
         limits: &crate::limits::Limits,
-    ) -> Result<Proposal, Vec<Diagnostic>> {
+    ) -> Result<Proposal, Errors> {
         Self::load_source(SourceFile::new(name, text), limits)
     }
 
@@ -204,12 +204,9 @@ impl Proposal {
     pub fn load_source(
         source: SourceFile,
         limits: &crate::limits::Limits,
-    ) -> Result<Proposal, Vec<Diagnostic>> {
+    ) -> Result<Proposal, Errors> {
         if source.text().len() > limits.max_input_bytes {
-            return Err(vec![crate::parse::too_large(
-                &source,
-                limits.max_input_bytes,
-            )]);
+            return Err(crate::parse::too_large(&source, limits.max_input_bytes).into());
         }
         let is_json = std::path::Path::new(source.name())
             .extension()
@@ -284,7 +281,7 @@ impl Proposal {
         if errors.is_empty() {
             Ok(p)
         } else {
-            Err(errors)
+            Err(errors.into())
         }
     }
 
@@ -659,13 +656,13 @@ pub(crate) mod test_util {
     use crate::source::LineCol;
 
     /// A parser under test.
-    pub type ParseFn = fn(&str) -> Result<Proposal, Vec<Diagnostic>>;
+    pub type ParseFn = fn(&str) -> Result<Proposal, crate::diag::Errors>;
 
     /// The errors of an input that must not parse.
     pub fn errs_with(parse: ParseFn, text: &str) -> Vec<Diagnostic> {
         match parse(text) {
             Ok(p) => panic!("expected errors, got {p:#?}"),
-            Err(e) => e,
+            Err(e) => e.into_vec(),
         }
     }
 
@@ -732,7 +729,7 @@ step f1: transit_flight {
   ]
 }"#;
 
-    fn ok(r: Result<Proposal, Vec<Diagnostic>>) -> Proposal {
+    fn ok(r: Result<Proposal, Errors>) -> Proposal {
         match r {
             Ok(p) => p,
             Err(e) => panic!("unexpected errors: {e:#?}"),

@@ -1,6 +1,6 @@
 //! A reference interpreter of the pactum language, for differential testing.
 //!
-//! It evaluates rules directly over the AST (`pactum::parse::parse_policy`) and the parsed
+//! It evaluates rules directly over the AST (`pactum::syntax::parse_policy`) and the parsed
 //! proposal, with names as strings: no interning, no compilation, no bitsets, no constant
 //! folding. It is meant to be obviously correct, following docs/language.md clause by
 //! clause; it trusts the library to be well-typed (the engine's compiler checks that) and
@@ -18,11 +18,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use pactum::Date;
-use pactum::ast::{
+use pactum::syntax::{
     BinOp, DefDecl, Expr, ExprKind, Field, Item, PolicyFile, Quant, RuleDecl, Scope, TypeExpr,
     VerdictKind,
 };
-use pactum::proposal::{Proposal, RawValue};
+use pactum::{Proposal, RawValue};
 
 pub mod libgen;
 
@@ -185,7 +185,7 @@ impl Library {
     pub fn from_sources(sources: &[pactum::SourceFile]) -> Library {
         let files: Vec<PolicyFile> = sources
             .iter()
-            .map(|s| pactum::parse::parse_policy(s).expect("the library parses"))
+            .map(|s| pactum::syntax::parse_policy(s).expect("the library parses"))
             .collect();
         Library::new(&files)
     }

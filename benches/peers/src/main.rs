@@ -379,8 +379,8 @@ fn run_corpus(c: &Corpus, timed: bool) -> Table {
     {
         let found = run_evaluate();
         let mut got = Vec::new();
-        for (f, &b) in found.iter().zip(&bases) {
-            pactum_peer::evaluated(&engine, f, b, &mut got);
+        for ((f, p), &b) in found.iter().zip(&prepared).zip(&bases) {
+            pactum_peer::evaluated(&engine, p, f, b, &mut got);
         }
         check("pactum (evaluate)", got);
     }

@@ -1,12 +1,11 @@
 //! pactum itself, on the standard library restricted to some of its rules.
 //!
 //! The engine is compiled from the standard library's own sources
-//! (`pactum::library::standard_sources`) with every `rule` block whose id is not kept cut
+//! (`Engine::standard().sources()`) with every `rule` block whose id is not kept cut
 //! out; schema, facts and definitions stay as they are, so the kept rules are exactly those
 //! `pactum check` runs.
 
-use pactum::ir::Value;
-use pactum::{Engine, Findings, Report, SourceFile};
+use pactum::{Engine, Findings, Prepared, Report, SourceFile};
 
 use crate::hand::{Finding, NO_STATE, rule_index, state_index};
 
@@ -75,8 +74,9 @@ fn filter_rules(text: &str, keep: &dyn Fn(&str) -> bool) -> String {
 
 /// The standard library with only the rules `keep` accepts.
 pub fn engine(keep: &dyn Fn(&str) -> bool) -> Engine {
-    let sources: Vec<SourceFile> = pactum::library::standard_sources()
-        .into_iter()
+    let sources: Vec<SourceFile> = Engine::standard()
+        .sources()
+        .iter()
         .map(|s| SourceFile::new(s.name().to_string(), filter_rules(s.text(), keep)))
         .collect();
     let engine = Engine::from_sources(sources)
@@ -108,7 +108,13 @@ pub fn findings(report: &Report, base: u32, out: &mut Vec<Finding>) {
 }
 
 /// The evaluation's findings (`Engine::evaluate`, no report) as findings; `base` as above.
-pub fn evaluated(engine: &Engine, f: &Findings, base: u32, out: &mut Vec<Finding>) {
+pub fn evaluated(
+    engine: &Engine,
+    prepared: &Prepared<'_>,
+    f: &Findings,
+    base: u32,
+    out: &mut Vec<Finding>,
+) {
     assert_eq!(f.failures(), 0, "pactum could not evaluate some rules");
     let ids: Vec<&str> = engine.rules().map(|r| r.id).collect();
     for v in f.violations() {
@@ -116,11 +122,9 @@ pub fn evaluated(engine: &Engine, f: &Findings, base: u32, out: &mut Vec<Finding
         out.push(Finding {
             rule: rule_index(id).unwrap_or_else(|| panic!("unexpected rule {id}")),
             step: base + v.step().expect("a step rule") as u32,
-            state: match v.binding() {
-                Some(Value::Atom(a)) => state_index(engine.compiled().atom_name(a)).expect("a state binding"),
-                None => NO_STATE,
-                Some(other) => panic!("unexpected binding {other:?}"),
-            },
+            state: engine
+                .binding(prepared, v)
+                .map_or(NO_STATE, |b| state_index(&b).expect("a state binding")),
         });
     }
 }

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use super::{Finding, Kind, Source, summary};
 use crate::cli::Exit;
-use pactum::diag::Severity;
+use pactum::Severity;
 
 /// Writes the annotations of a source.
 pub fn write(source: &dyn Source, out: &mut dyn Write) -> io::Result<Exit> {

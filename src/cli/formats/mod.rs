@@ -21,8 +21,8 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use crate::cli::{Exit, count, tally};
-use pactum::diag::{Diagnostic, Location, Severity};
-use pactum::source::{LineCol, SourceFile};
+use pactum::{Diagnostic, Location, Severity};
+use pactum::{LineCol, SourceFile};
 
 /// The output formats of the commands that report findings (`check`, and `lint` when it
 /// takes this type for its `--format`): the two every command has, and the CI formats.
@@ -104,7 +104,7 @@ impl Place {
     }
 
     /// A span of a source file.
-    pub fn span(source: &SourceFile, span: pactum::source::Span) -> Place {
+    pub fn span(source: &SourceFile, span: pactum::Span) -> Place {
         let span = source.clamp(span);
         Place {
             file: source.name().to_string(),
@@ -617,16 +617,16 @@ mod tests {
     fn lint_findings_from_diagnostics() {
         let src = SourceFile::new("lib/rules.policy", "rule a.b {\n  severity error\n}\n");
         let mut d = Diagnostic::error(
-            pactum::diag::Code::RuleShape,
+            pactum::Code::RuleShape,
             "rule `a.b` can never fire",
             &src,
-            pactum::source::Span::new(5, 8),
+            pactum::Span::new(5, 8),
             "here",
         )
         .with_help("drop it");
         d.severity = Severity::Warning;
         d.rule = Some("never-fires".to_string());
-        let syntax = Diagnostic::bare(pactum::diag::Code::PolicySyntax, "bad");
+        let syntax = Diagnostic::bare(pactum::Code::PolicySyntax, "bad");
         let mut f = Findings::new(Tool::Lint);
         f.set_rule(RuleMeta::lint(
             "never-fires",
@@ -678,10 +678,10 @@ mod tests {
         let diags: Vec<Diagnostic> = (0..3)
             .map(|n| {
                 let mut d = Diagnostic::error(
-                    pactum::diag::Code::RuleShape,
+                    pactum::Code::RuleShape,
                     format!("finding {n}"),
                     &src,
-                    pactum::source::Span::new(5, 8),
+                    pactum::Span::new(5, 8),
                     "here",
                 );
                 d.rule = Some(if n == 1 { "x-lint" } else { "y-lint" }.to_string());

@@ -17,7 +17,7 @@ use serde_json::{Map, Value, json};
 
 use super::{Finding, Head, Kind, Place, RuleMeta, Run, Source, Tool, kind_word};
 use crate::cli::Exit;
-use pactum::diag::Severity;
+use pactum::Severity;
 
 /// The `$schema` of the SARIF logs pactum writes (the OASIS standard, errata 01).
 pub const SARIF_SCHEMA: &str =
