@@ -65,9 +65,8 @@ fn items(text: &str) -> Vec<String> {
                 out.push(name);
             }
         }
-        if let Some(rest) = line.strip_prefix("pub use ") {
-            let name = rest.trim_end_matches(';').rsplit("::").next().unwrap_or("");
-            out.push(name.to_string());
+        if line.starts_with("pub use ") {
+            out.extend(reexports(&format!("\n{line}")));
         }
     }
     out

@@ -1,0 +1,193 @@
+//! Built-in functions (`in_force`, `steps`, `forces`, ...): their types and lowering.
+
+use super::*;
+
+impl<'a> Cx<'a> {
+    pub(super) fn call(
+        &mut self,
+        f: &ast::Ident,
+        args: &[Expr],
+        span: Span,
+        file: FileId,
+        sc: &mut Scope,
+        hint: Option<&Ty>,
+    ) -> (CExpr, Ty) {
+        let bad = (CExpr::Const(Value::Bool(false)), Ty::Error);
+        let arity = |cx: &mut Self, n: usize| -> bool {
+            if args.len() != n {
+                cx.err(
+                    Code::TypeMismatch,
+                    file,
+                    span,
+                    format!("`{}` takes {n} argument(s), found {}", f.node, args.len()),
+                    "wrong number of arguments",
+                );
+                return false;
+            }
+            true
+        };
+        match f.node.as_str() {
+            "count" => {
+                if !arity(self, 1) {
+                    return bad;
+                }
+                let Some(a) = args.first() else { return bad };
+                let (c, t) = self.expr(a, file, sc, None);
+                match t {
+                    Ty::Set(_) | Ty::List(_) => (CExpr::Count(Box::new(c)), Ty::Int),
+                    Ty::Error => bad,
+                    other => {
+                        self.mismatch(file, a.span, "a set or list", &other);
+                        bad
+                    }
+                }
+            }
+            "in_force" => {
+                if !arity(self, 2) {
+                    return bad;
+                }
+                let (Some(a), Some(b)) = (args.first(), args.get(1)) else {
+                    return bad;
+                };
+                let (ci, ti) = self.expr(a, file, sc, None);
+                let (cd, td) = self.expr(b, file, sc, Some(&Ty::Date));
+                if td != Ty::Date && td != Ty::Error {
+                    self.mismatch(file, b.span, "a `date`", &td);
+                    return bad;
+                }
+                let Ty::Entity(types) = ti else {
+                    self.mismatch(
+                        file,
+                        a.span,
+                        "an instrument (an entity with `entry_into_force: date?`)",
+                        &ti,
+                    );
+                    return bad;
+                };
+                let Some((eif, et)) = self.entity_field(&types, "entry_into_force", file, a.span)
+                else {
+                    self.help("`in_force` needs an entity type with an attribute `entry_into_force: date?`");
+                    return bad;
+                };
+                if et != Ty::Date {
+                    self.mismatch(file, a.span, "`entry_into_force` of type `date`", &et);
+                    return bad;
+                }
+                self.out.used_attrs.insert(eif);
+                let terminated = self.attr_index.get("terminated").copied().filter(|_| {
+                    types.iter().all(|t| {
+                        self.out.types.get(*t as usize).is_some_and(|et| {
+                            et.fields
+                                .iter()
+                                .any(|f| f.name == "terminated" && f.ty == Ty::Date)
+                        })
+                    })
+                });
+                if let Some(t) = terminated {
+                    self.out.used_attrs.insert(t);
+                }
+                (
+                    CExpr::InForce {
+                        inst: Box::new(ci),
+                        date: Box::new(cd),
+                        eif,
+                        terminated,
+                    },
+                    Ty::Bool,
+                )
+            }
+            "steps" => {
+                if !sc.proposal_rule {
+                    self.err(
+                        Code::Complexity,
+                        file,
+                        span,
+                        "`steps(...)` is only available in `on proposal` rules",
+                        "not allowed here",
+                    );
+                    self.help("a step-scoped rule sees one step; write an `on proposal` rule to relate steps");
+                    return bad;
+                }
+                if sc.steps_depth > 0 {
+                    self.err(
+                        Code::Complexity,
+                        file,
+                        span,
+                        "`steps(...)` nested inside another `steps(...)` quantifier",
+                        "quadratic in the number of steps",
+                    );
+                    self.help("evaluation must stay linear in the size of the proposal: relate steps through their attributes instead");
+                    return bad;
+                }
+                let mut kinds = BTreeSet::new();
+                for a in args {
+                    match &a.kind {
+                        ExprKind::Name(n) => match self.out.kind_index.get(n) {
+                            Some(&k) => {
+                                kinds.insert(k);
+                            }
+                            None => {
+                                self.unknown_kind(n, a.span, file);
+                                return bad;
+                            }
+                        },
+                        _ => {
+                            self.err(
+                                Code::TypeMismatch,
+                                file,
+                                a.span,
+                                "expected a step kind",
+                                "not a kind name",
+                            );
+                            return bad;
+                        }
+                    }
+                }
+                if kinds.is_empty() {
+                    kinds = (0..self.out.kinds.len() as KindId).collect();
+                }
+                let mask: Box<[bool]> = (0..self.out.kinds.len() as KindId)
+                    .map(|k| kinds.contains(&k))
+                    .collect();
+                (CExpr::Steps(mask), Ty::List(Box::new(Ty::Step(kinds))))
+            }
+            name => {
+                let Some(&(def, dfile)) = self.defs.get(name) else {
+                    let mut candidates: Vec<&str> = vec!["count", "in_force", "steps"];
+                    candidates.extend(self.defs.keys().map(String::as_str));
+                    let h = did_you_mean(name, candidates).map(str::to_string);
+                    self.err(
+                        Code::UnknownName,
+                        file,
+                        f.span,
+                        format!("unknown function `{name}`"),
+                        "not a definition or built-in",
+                    );
+                    match h {
+                        Some(h) => self.help(format!("did you mean `{h}`?")),
+                        None => self.help("the built-ins are `count`, `in_force` and `steps`; declare others with `def name(x) = ...`"),
+                    }
+                    return bad;
+                };
+                let n = def.params.as_ref().map_or(0, Vec::len);
+                if n != args.len() {
+                    self.err(
+                        Code::TypeMismatch,
+                        file,
+                        span,
+                        format!("`{name}` takes {n} argument(s), found {}", args.len()),
+                        "wrong number of arguments",
+                    );
+                    self.related(dfile, def.name.span, "defined here");
+                    return bad;
+                }
+                let compiled: Vec<(CExpr, Ty)> =
+                    args.iter().map(|a| self.expr(a, file, sc, None)).collect();
+                if compiled.iter().any(|(_, t)| *t == Ty::Error) {
+                    return bad;
+                }
+                self.expand(def, dfile, &compiled, span, file, sc, hint)
+            }
+        }
+    }
+}
