@@ -34,7 +34,6 @@ pub mod date;
 pub mod diag;
 pub mod engine;
 pub mod eval;
-pub mod fast;
 pub mod ir;
 pub mod library;
 pub mod limits;

@@ -1,0 +1,212 @@
+//! Rule application: every lowered rule applied to every step of its kinds, then the
+//! `on proposal` rules, on one evaluator that records nothing. The result is compact
+//! findings (rule, step, binding, application number) and failures; nothing is rendered.
+
+use super::{Binding, CheckOptions, Coverage, Engine, Failure, Finding, Findings, Prepared, bump};
+use crate::eval::evidence::NoEvidence;
+use crate::eval::program::{Coll, RuleProgram};
+use crate::eval::run::Machine;
+use crate::eval::{Elements, EvalError};
+use crate::ir::Value;
+
+type Hot<'a> = Machine<'a, NoEvidence>;
+
+impl Engine {
+    pub(super) fn evaluate_inner(
+        &self,
+        prepared: &Prepared<'_>,
+        opts: &CheckOptions,
+        cov: &mut Option<&mut Coverage>,
+    ) -> Findings {
+        let bound = &prepared.bound;
+        let mut m = Machine::new(
+            &self.lib,
+            bound,
+            Engine::as_of(prepared, opts),
+            opts.budget,
+            self.program.locals,
+            NoEvidence,
+        );
+        let mut out = Findings {
+            hits: Vec::new(),
+            failures: Vec::new(),
+            opts: opts.clone(),
+        };
+        let mut app = 0u32;
+        for (i, step) in bound.steps.iter().enumerate() {
+            let Some(rules) = self.program.by_kind.get(step.kind as usize) else {
+                continue;
+            };
+            let i = u32::try_from(i).unwrap_or(u32::MAX);
+            m.enter_step(i);
+            for p in rules {
+                self.apply(p, Some(i), app, &mut m, &mut out, cov);
+                app += 1;
+            }
+        }
+        m.cur = None;
+        for p in &self.program.proposal {
+            self.apply(p, None, app, &mut m, &mut out, cov);
+            app += 1;
+        }
+        out
+    }
+
+    /// Applies one rule to one step (or to the proposal); a failure is recorded, and the
+    /// violations found before it stay.
+    fn apply<'a>(
+        &self,
+        p: &'a RuleProgram,
+        step: Option<u32>,
+        app: u32,
+        m: &mut Hot<'a>,
+        out: &mut Findings,
+        cov: &mut Option<&mut Coverage>,
+    ) {
+        let each_is_step = self
+            .lib
+            .rules
+            .get(p.rule as usize)
+            .is_some_and(|r| r.each_is_step);
+        if let Err(error) = run_rule(p, each_is_step, step, app, m, &mut out.hits, cov) {
+            out.failures.push(Failure {
+                rule: p.rule,
+                step,
+                app,
+                error,
+            });
+        }
+    }
+}
+
+fn run_rule<'a>(
+    p: &'a RuleProgram,
+    each_is_step: bool,
+    step: Option<u32>,
+    app: u32,
+    m: &mut Hot<'a>,
+    hits: &mut Vec<Finding>,
+    cov: &mut Option<&mut Coverage>,
+) -> Result<(), EvalError> {
+    let r = p.rule;
+    if let Some(w) = &p.when {
+        if !m.fb(w)? {
+            return Ok(());
+        }
+    }
+    if let Some(c) = cov {
+        bump(&mut c.applied, r as usize);
+    }
+    let hit = |binding: Binding, at: Option<u32>| Finding {
+        rule: r,
+        step: at,
+        applied: step,
+        binding,
+        app,
+    };
+    let Some(each) = &p.each else {
+        if fires(p, m, cov)? {
+            hits.push(hit(Binding::None, step));
+        }
+        return Ok(());
+    };
+    match &each.coll {
+        Coll::Set(s) => {
+            let c = m.fs(s)?;
+            // The bindings that pass the condition, as a set, when it is one.
+            let firing = match (&p.cond, &each.filter) {
+                (None, _) => Some(c.clone().into_owned()),
+                (Some(_), Some(f)) => m.fs(f).ok().map(|f| {
+                    if p.forbid {
+                        c.intersection(&f)
+                    } else {
+                        c.difference(&f)
+                    }
+                }),
+                (Some(_), None) => None,
+            };
+            if let Some(firing) = firing {
+                // One unit per binding, burnt as the walk would reach it.
+                let mut walked = 0;
+                for x in firing.iter() {
+                    let upto = c.count_through(x);
+                    m.burn(upto.saturating_sub(walked))?;
+                    walked = upto;
+                    m.set_local(each.local, Value::Atom(x))?;
+                    if !spared(p, m, cov)? {
+                        if let Some(c) = cov {
+                            bump(&mut c.fired, r as usize);
+                        }
+                        hits.push(hit(Binding::Atom(x), step));
+                    }
+                }
+                return m.burn(c.len().saturating_sub(walked));
+            }
+            for x in c.iter() {
+                m.burn(1)?;
+                m.set_local(each.local, Value::Atom(x))?;
+                if fires(p, m, cov)? {
+                    hits.push(hit(Binding::Atom(x), step));
+                }
+            }
+        }
+        Coll::Items(v) => {
+            let items = Elements::of(m.fv(v)?)?;
+            for item in items {
+                m.burn(1)?;
+                m.set_local(each.local, item.clone())?;
+                if fires(p, m, cov)? {
+                    let at = match (&item, each_is_step) {
+                        (Value::Step(s), true) => Some(*s),
+                        _ => step,
+                    };
+                    hits.push(hit(Binding::of(Some(item)), at));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether the current binding is a violation: the condition says so and no `unless`
+/// spares it.
+fn fires<'a>(
+    p: &'a RuleProgram,
+    m: &mut Hot<'a>,
+    cov: &mut Option<&mut Coverage>,
+) -> Result<bool, EvalError> {
+    let holds = match &p.cond {
+        None => true,
+        Some(c) => m.fb(c)? == p.forbid,
+    };
+    if !holds || spared(p, m, cov)? {
+        return Ok(false);
+    }
+    if let Some(c) = cov {
+        bump(&mut c.fired, p.rule as usize);
+    }
+    Ok(true)
+}
+
+/// Whether an `unless` clause spares the current binding (counted for coverage).
+fn spared<'a>(
+    p: &'a RuleProgram,
+    m: &mut Hot<'a>,
+    cov: &mut Option<&mut Coverage>,
+) -> Result<bool, EvalError> {
+    for (k, u) in p.unless.iter().enumerate() {
+        if m.fb(u)? {
+            if let Some(c) = cov {
+                let r = p.rule as usize;
+                if c.unless_taken.len() <= r {
+                    c.unless_taken.resize(r + 1, Vec::new());
+                }
+                if let Some(taken) = c.unless_taken.get_mut(r) {
+                    bump(taken, k);
+                }
+            }
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
