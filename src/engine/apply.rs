@@ -3,13 +3,13 @@
 //! findings (rule, step, binding, application number) and failures; nothing is rendered.
 
 use super::{Binding, CheckOptions, Coverage, Engine, Failure, Finding, Findings, Prepared, bump};
-use crate::eval::evidence::NoEvidence;
+use crate::eval::evidence::{NoEvidence, Recorder};
 use crate::eval::program::{Coll, RuleProgram};
 use crate::eval::run::Machine;
 use crate::eval::{Elements, EvalError};
 use crate::ir::Value;
-
-type Hot<'a> = Machine<'a, NoEvidence>;
+#[cfg(test)]
+use crate::proposal::Proposal;
 
 impl Engine {
     pub(super) fn evaluate_inner(
@@ -18,6 +18,19 @@ impl Engine {
         opts: &CheckOptions,
         cov: &mut Option<&mut Coverage>,
     ) -> Findings {
+        self.evaluate_on(prepared, opts, cov, NoEvidence).0
+    }
+
+    /// Evaluation with any recorder (the hot path records nothing; a recording one makes
+    /// the evaluator walk every quantifier and `each` item by item, which tests compare
+    /// with the set strategies), and the budget left.
+    pub(super) fn evaluate_on<Rec: Recorder>(
+        &self,
+        prepared: &Prepared<'_>,
+        opts: &CheckOptions,
+        cov: &mut Option<&mut Coverage>,
+        rec: Rec,
+    ) -> (Findings, u64) {
         let bound = &prepared.bound;
         let mut m = Machine::new(
             &self.lib,
@@ -25,7 +38,7 @@ impl Engine {
             Engine::as_of(prepared, opts),
             opts.budget,
             self.program.locals,
-            NoEvidence,
+            rec,
         );
         let mut out = Findings {
             hits: Vec::new(),
@@ -49,17 +62,17 @@ impl Engine {
             self.apply(p, None, app, &mut m, &mut out, cov);
             app += 1;
         }
-        out
+        (out, m.fuel)
     }
 
     /// Applies one rule to one step (or to the proposal); a failure is recorded, and the
     /// violations found before it stay.
-    fn apply<'a>(
+    fn apply<'a, Rec: Recorder>(
         &self,
         p: &'a RuleProgram,
         step: Option<u32>,
         app: u32,
-        m: &mut Hot<'a>,
+        m: &mut Machine<'a, Rec>,
         out: &mut Findings,
         cov: &mut Option<&mut Coverage>,
     ) {
@@ -79,12 +92,12 @@ impl Engine {
     }
 }
 
-fn run_rule<'a>(
+fn run_rule<'a, Rec: Recorder>(
     p: &'a RuleProgram,
     each_is_step: bool,
     step: Option<u32>,
     app: u32,
-    m: &mut Hot<'a>,
+    m: &mut Machine<'a, Rec>,
     hits: &mut Vec<Finding>,
     cov: &mut Option<&mut Coverage>,
 ) -> Result<(), EvalError> {
@@ -170,9 +183,9 @@ fn run_rule<'a>(
 
 /// Whether the current binding is a violation: the condition says so and no `unless`
 /// spares it.
-fn fires<'a>(
+fn fires<'a, Rec: Recorder>(
     p: &'a RuleProgram,
-    m: &mut Hot<'a>,
+    m: &mut Machine<'a, Rec>,
     cov: &mut Option<&mut Coverage>,
 ) -> Result<bool, EvalError> {
     let holds = match &p.cond {
@@ -189,9 +202,9 @@ fn fires<'a>(
 }
 
 /// Whether an `unless` clause spares the current binding (counted for coverage).
-fn spared<'a>(
+fn spared<'a, Rec: Recorder>(
     p: &'a RuleProgram,
-    m: &mut Hot<'a>,
+    m: &mut Machine<'a, Rec>,
     cov: &mut Option<&mut Coverage>,
 ) -> Result<bool, EvalError> {
     for (k, u) in p.unless.iter().enumerate() {
@@ -209,4 +222,54 @@ fn spared<'a>(
         }
     }
     Ok(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::evidence::Trace;
+
+    /// The set strategies of the hot path (quantifiers and `each` filters decided with set
+    /// operations) against the item-by-item walk that a recording evaluator takes: the
+    /// same findings, failures and remaining budget, at every budget up to what the
+    /// example proposals need.
+    #[test]
+    fn set_strategies_agree_with_the_walk() {
+        let engine = Engine::standard();
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/policies/examples");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let name = path.to_string_lossy().to_string();
+            let proposal = if name.ends_with(".json") {
+                Proposal::from_json(&text)
+            } else {
+                Proposal::parse(&text)
+            };
+            let Ok(proposal) = proposal else { continue };
+            let Ok(prepared) = engine.prepare(&proposal) else {
+                continue;
+            };
+            for budget in (0..64).chain([u64::MAX]) {
+                let opts = CheckOptions {
+                    budget,
+                    ..CheckOptions::default()
+                };
+                let (a, fa) = engine.evaluate_on(&prepared, &opts, &mut None, NoEvidence);
+                let (b, fb) = engine.evaluate_on(&prepared, &opts, &mut None, Trace::default());
+                assert_eq!(a.hits, b.hits, "{name}, budget {budget}");
+                assert_eq!(fa, fb, "{name}, budget {budget}");
+                let errs = |f: &Findings| -> Vec<_> {
+                    f.failures
+                        .iter()
+                        .map(|x| (x.rule, x.step, x.app, x.error.clone()))
+                        .collect()
+                };
+                assert_eq!(errs(&a), errs(&b), "{name}, budget {budget}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 100, "{checked}");
+    }
 }

@@ -265,9 +265,10 @@ impl Engine {
             *prefix = Some(std::mem::take(&mut m.rec.reads));
             traced?;
         }
-        let saved = m.locals.clone();
+        // The condition's reads follow the prefix's (messages read only the rule's step and
+        // its `each` binder, which the condition does not rebind).
         m.rec = Trace {
-            reads: prefix.clone().unwrap_or_default(),
+            reads: Vec::new(),
             on: true,
         };
         let traced = (|| -> Result<(), EvalError> {
@@ -280,9 +281,16 @@ impl Engine {
             Ok(())
         })();
         m.rec.on = false;
-        let trace = std::mem::take(&mut m.rec.reads);
-        m.locals = saved;
+        let cond_reads = std::mem::take(&mut m.rec.reads);
         traced?;
+        let prefix: &[Evidence] = prefix.as_deref().unwrap_or_default();
+        // Each fact once, in the order first read (equal reads give equal lines).
+        let mut reads: Vec<&Evidence> = Vec::with_capacity(prefix.len() + cond_reads.len());
+        for e in prefix.iter().chain(&cond_reads) {
+            if !reads.contains(&e) {
+                reads.push(e);
+            }
+        }
         let message = self.render(&prog.message, m)?;
         let help = if prog.help.is_empty() {
             None
@@ -293,13 +301,14 @@ impl Engine {
             (Some(Value::Step(s)), true) => Some(*s),
             _ => step,
         };
-        let mut evidence: Vec<String> = Vec::new();
-        for e in &trace {
-            let line = self.evidence(e, m.bound, p);
-            if !evidence.contains(&line) {
-                evidence.push(line);
-            }
-        }
+        let evidence: Vec<String> = reads
+            .iter()
+            .map(|e| {
+                let mut line = String::with_capacity(48);
+                self.evidence_into(&mut line, e, m.bound);
+                line
+            })
+            .collect();
         let custom_label = if prog.label.is_empty() {
             None
         } else {
@@ -309,13 +318,13 @@ impl Engine {
         let source = &p.source;
         let (location_span, primary, label) = match pstep {
             Some(s) => {
-                let (span, label) = self.primary(rule, s, binding, &trace, p, m.bound);
+                let (span, label) = self.primary(rule, s, binding, &reads);
                 (s.span, span, label)
             }
             None => (
                 p.span,
                 p.span,
-                format!("this proposal breaks `{}`", rule.id),
+                cat(&["this proposal breaks `", &rule.id, "`"]),
             ),
         };
         let label = custom_label.unwrap_or(label);
@@ -328,19 +337,22 @@ impl Engine {
         let mut d = Diagnostic::error(Code::Violation, message.clone(), source, primary, label);
         d.severity = rule.severity;
         d.rule = Some(rule.id.clone());
+        d.notes.reserve_exact(
+            usize::from(rule.cite.is_some()) + usize::from(!evidence.is_empty()) + evidence.len(),
+        );
         if let Some(c) = &rule.cite {
-            d.notes.push(format!("cite: {c}"));
+            d.notes.push(cat(&["cite: ", c]));
         }
         if !evidence.is_empty() {
             d.notes.push("evidence:".to_string());
-            d.notes.extend(evidence.iter().map(|e| format!("  - {e}")));
+            d.notes.extend(evidence.iter().map(|e| cat(&["  - ", e])));
         }
         d.help = help.clone();
         if let Some(src) = self.lib.source(rule.file) {
             d = d.with_related(
                 src,
                 rule.span,
-                format!("rule `{}` is defined here", rule.id),
+                cat(&["rule `", &rule.id, "` is defined here"]),
             );
         }
         Ok(Violation {
@@ -357,41 +369,40 @@ impl Engine {
         })
     }
 
-    /// The span to underline for a violation, and what to say there.
+    /// The span to underline for a violation, and what to say there: for an atom binding,
+    /// where the step names it (in the attributes the rule read first).
     fn primary(
         &self,
         rule: &CRule,
         step: &crate::proposal::Step,
         binding: Option<&Value>,
-        trace: &[Evidence],
-        _p: &Proposal,
-        bound: &Bound,
+        reads: &[&Evidence],
     ) -> (Span, String) {
         if let Some(Value::Atom(a)) = binding {
             let name = self.lib.atom_name(*a);
-            let read: Vec<&str> = trace
-                .iter()
-                .filter_map(|e| match e {
-                    Evidence::StepAttr { name, .. } => Some(&**name),
-                    _ => None,
-                })
-                .collect();
-            let mut attrs: Vec<&crate::proposal::Attr> = step.attrs.iter().collect();
-            attrs.sort_by_key(|a| !read.contains(&a.name.node.as_str()));
-            for attr in attrs {
-                if let Some(span) = find_name(&attr.value, name) {
-                    return (span, format!("`{name}` in `{}`", attr.name.node));
+            let was_read = |attr: &str| {
+                reads
+                    .iter()
+                    .any(|e| matches!(e, Evidence::StepAttr { name, .. } if &**name == attr))
+            };
+            for first in [true, false] {
+                for attr in &step.attrs {
+                    if was_read(&attr.name.node) != first {
+                        continue;
+                    }
+                    if let Some(span) = find_name(&attr.value, name) {
+                        return (span, cat(&["`", name, "` in `", &attr.name.node, "`"]));
+                    }
                 }
             }
-            let _ = bound;
             return (
                 step.id.span,
-                format!("`{name}` is involved in this {}", step.kind.node),
+                cat(&["`", name, "` is involved in this ", &step.kind.node]),
             );
         }
         (
             step.id.span,
-            format!("this {} breaks `{}`", step.kind.node, rule.id),
+            cat(&["this ", &step.kind.node, " breaks `", &rule.id, "`"]),
         )
     }
 
@@ -418,7 +429,7 @@ impl Engine {
 
     /// A value as people read it.
     pub fn display(&self, v: &Value, bound: &Bound) -> String {
-        let mut out = String::new();
+        let mut out = String::with_capacity(16);
         self.display_into(&mut out, v, bound);
         out
     }
@@ -431,9 +442,7 @@ impl Engine {
             Value::Int(i) => {
                 let _ = write!(out, "{i}");
             }
-            Value::Date(d) => {
-                let _ = write!(out, "{d}");
-            }
+            Value::Date(d) => push_date(out, *d),
             Value::Str(s) => {
                 let n = self.lib.strings.len() as u32;
                 let text = if *s < n {
@@ -470,31 +479,37 @@ impl Engine {
         }
     }
 
-    fn evidence(&self, e: &Evidence, bound: &Bound, _p: &Proposal) -> String {
+    /// Appends one line of evidence.
+    fn evidence_into(&self, out: &mut String, e: &Evidence, bound: &Bound) {
         match e {
             Evidence::Fact {
                 entity,
                 attr,
                 value,
-            } => format!(
-                "{} of {}: {}",
-                self.lib
-                    .attr_names
-                    .get(*attr as usize)
-                    .map_or("?", String::as_str),
-                self.lib.atom_name(*entity),
-                self.display(value, bound)
-            ),
-            Evidence::StepAttr { step, name, value } => format!(
-                "{name} of step {}: {}",
-                self.display(&Value::Step(*step), bound),
-                self.display(value, bound)
-            ),
+            } => {
+                out.push_str(
+                    self.lib
+                        .attr_names
+                        .get(*attr as usize)
+                        .map_or("?", String::as_str),
+                );
+                out.push_str(" of ");
+                out.push_str(self.lib.atom_name(*entity));
+                out.push_str(": ");
+                self.display_into(out, value, bound);
+            }
+            Evidence::StepAttr { step, name, value } => {
+                out.push_str(name);
+                out.push_str(" of step ");
+                self.display_into(out, &Value::Step(*step), bound);
+                out.push_str(": ");
+                self.display_into(out, value, bound);
+            }
             Evidence::StepDate { step, date } => {
-                format!(
-                    "date of step {}: {date}",
-                    self.display(&Value::Step(*step), bound)
-                )
+                out.push_str("date of step ");
+                self.display_into(out, &Value::Step(*step), bound);
+                out.push_str(": ");
+                self.display_into(out, &Value::Date(*date), bound);
             }
             Evidence::InForce {
                 inst,
@@ -502,16 +517,26 @@ impl Engine {
                 since,
                 result,
             } => {
-                let name = self.lib.atom_name(*inst);
+                out.push_str(self.lib.atom_name(*inst));
+                out.push_str(if *result {
+                    " is in force on "
+                } else {
+                    " is not in force on "
+                });
+                self.display_into(out, &Value::Date(*date), bound);
                 match (result, since) {
-                    (true, Some(s)) => format!("{name} is in force on {date} (since {s})"),
-                    (true, None) => format!("{name} is in force on {date}"),
+                    (true, Some(s)) => {
+                        out.push_str(" (since ");
+                        self.display_into(out, &Value::Date(*s), bound);
+                        out.push(')');
+                    }
+                    (true, None) => {}
                     (false, Some(s)) => {
-                        format!("{name} is not in force on {date} (in force from {s})")
+                        out.push_str(" (in force from ");
+                        self.display_into(out, &Value::Date(*s), bound);
+                        out.push(')');
                     }
-                    (false, None) => {
-                        format!("{name} is not in force on {date} (no entry into force recorded)")
-                    }
+                    (false, None) => out.push_str(" (no entry into force recorded)"),
                 }
             }
         }
@@ -621,5 +646,36 @@ fn find_name(v: &crate::source::Spanned<RawValue>, name: &str) -> Option<Span> {
         RawValue::Ident(s) | RawValue::Str(s) if s == name => Some(v.span),
         RawValue::List(items) => items.iter().find_map(|i| find_name(i, name)),
         _ => None,
+    }
+}
+
+/// The concatenation of `parts`, in one allocation.
+fn cat(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        out.push_str(p);
+    }
+    out
+}
+
+/// Appends a date as `Date`'s `Display` writes it (`YYYY-MM-DD`), without the formatter.
+fn push_date(out: &mut String, d: crate::date::Date) {
+    let (y, m, day) = d.ymd();
+    let digit = |x: u32| char::from(b'0' + (x % 10) as u8);
+    match u32::try_from(y) {
+        Ok(y) if y <= 9999 => {
+            for x in [y / 1000, y / 100, y / 10, y] {
+                out.push(digit(x));
+            }
+            for x in [m, day] {
+                out.push('-');
+                out.push(digit(x / 10));
+                out.push(digit(x));
+            }
+        }
+        _ => {
+            use std::fmt::Write as _;
+            let _ = write!(out, "{d}");
+        }
     }
 }

@@ -124,6 +124,8 @@ pub enum S {
     Diff(Box<S>, Box<S>),
     /// `[a, b, ...]` of atoms.
     Make(Vec<A>),
+    /// `if c then a else b`
+    If(Box<B>, Box<S>, Box<S>),
     /// Any other set or list of atoms.
     Value(V),
 }
@@ -719,6 +721,16 @@ impl<'l> Lower<'l> {
                     Some(arm) => self.s(arm),
                     None => S::Value(V::Internal("arm")),
                 }
+            }
+            CExpr::If(c, x, y)
+                if matches!(self.shape(x), Shape::AtomSet | Shape::AtomList)
+                    && matches!(self.shape(y), Shape::AtomSet | Shape::AtomList) =>
+            {
+                S::If(
+                    Box::new(self.b(c)),
+                    Box::new(self.s(x)),
+                    Box::new(self.s(y)),
+                )
             }
             _ => S::Value(self.v(e)),
         }

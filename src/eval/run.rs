@@ -299,6 +299,13 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
             },
             S::Union(..) | S::Inter(..) | S::Diff(..) => Cow::Owned(self.set_op(s)?),
             S::Make(items) => Cow::Owned(self.make(items)?),
+            S::If(c, x, y) => {
+                if self.fb(c)? {
+                    self.fs(x)?
+                } else {
+                    self.fs(y)?
+                }
+            }
             S::Value(v) => Cow::Owned(atom_set(&self.fv(v)?)?),
         })
     }

@@ -708,12 +708,11 @@ fn profile(what: &str, reps: usize, compact: bool) {
 /// in the Caspian with a non-littoral participant (so each is one violation). Per proposal:
 /// `prepare` + `evaluate`, `evaluate` alone, `Proposal::from_json` + `check` (with the
 /// report), and the Regorus RVM on the same step (per-step mode), for comparison.
-fn small_proposals(n: usize) {
-    let engine = pactum_peer::engine(&|id| id == "caspian.non_littoral_forces");
+fn small_docs(n: usize) -> Vec<Doc> {
     let mut r = model::Rng(SEED | 1);
     let littoral = model::CASPIAN_LITTORAL;
     let others: Vec<&str> = model::STATES.iter().copied().filter(|s| !littoral.contains(s)).collect();
-    let docs: Vec<Doc> = (0..n)
+    (0..n)
         .map(|i| {
             let mut parts = vec![littoral[r.below(littoral.len())]];
             let o = others[r.below(others.len())];
@@ -734,7 +733,12 @@ fn small_proposals(n: usize) {
                 }],
             }
         })
-        .collect();
+        .collect()
+}
+
+fn small_proposals(n: usize) {
+    let engine = pactum_peer::engine(&|id| id == "caspian.non_littoral_forces");
+    let docs = small_docs(n);
     let json: Vec<String> = docs.iter().map(|d| serde_json::to_string(d).expect("json")).collect();
     let proposals: Vec<Proposal> = json.iter().map(|j| Proposal::from_json(j).expect("loads")).collect();
     let opts = CheckOptions::default();
@@ -795,6 +799,22 @@ fn small_proposals(n: usize) {
     println!();
 }
 
+/// For callgrind: `Proposal::from_json`, `prepare`, `evaluate` and `report` of N
+/// one-step proposals of the `small` corpus, each its own call (toggle on one of them).
+fn profile_small(n: usize) {
+    let engine = pactum_peer::engine(&|id| id == "caspian.non_littoral_forces");
+    let json: Vec<String> = small_docs(n).iter().map(|d| serde_json::to_string(d).expect("json")).collect();
+    let opts = CheckOptions::default();
+    let mut v = 0;
+    for j in &json {
+        let p = Proposal::from_json(black_box(j)).expect("loads");
+        let prepared = engine.prepare(&p).expect("prepares");
+        let f = engine.evaluate(&prepared, &opts);
+        v += black_box(engine.report(&prepared, f)).violations.len();
+    }
+    eprintln!("{n} proposals: {v} violations");
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
@@ -807,6 +827,10 @@ fn main() {
             return;
         }
         Some("compact") => return compact_json(),
+        Some("profile-small") => {
+            let n = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(1000);
+            return profile_small(n);
+        }
         Some("small") => {
             let n = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(100_000);
             return small_proposals(n);
