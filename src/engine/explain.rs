@@ -304,7 +304,7 @@ impl Engine {
         let evidence: Vec<String> = reads
             .iter()
             .map(|e| {
-                let mut line = String::with_capacity(48);
+                let mut line = String::with_capacity(96);
                 self.evidence_into(&mut line, e, m.bound);
                 line
             })
@@ -411,7 +411,7 @@ impl Engine {
             .iter()
             .map(|p| match p {
                 Piece::Lit(s) => s.len(),
-                Piece::Expr(_) => 24,
+                Piece::Expr(_) => 64,
             })
             .sum();
         let mut out = String::with_capacity(guess);

@@ -87,10 +87,15 @@ impl StringTable {
         self.ends.is_empty()
     }
 
-    /// Frees the spare capacity.
+    /// Frees the spare capacity, when there is more than a few KiB of it (shrinking a small
+    /// table would cost a reallocation for a few bytes, on every small proposal).
     pub fn shrink_to_fit(&mut self) {
-        self.text.shrink_to_fit();
-        self.ends.shrink_to_fit();
+        if self.text.capacity() - self.text.len() > 4096 {
+            self.text.shrink_to_fit();
+        }
+        if self.ends.capacity() - self.ends.len() > 1024 {
+            self.ends.shrink_to_fit();
+        }
     }
 }
 
