@@ -76,12 +76,7 @@ impl Engine {
         out: &mut Findings,
         cov: &mut Option<&mut Coverage>,
     ) {
-        let each_is_step = self
-            .lib
-            .rules
-            .get(p.rule as usize)
-            .is_some_and(|r| r.each_is_step);
-        if let Err(error) = run_rule(p, each_is_step, step, app, m, &mut out.hits, cov) {
+        if let Err(error) = run_rule(p, step, app, m, &mut out.hits, cov) {
             out.failures.push(Failure {
                 rule: p.rule,
                 step,
@@ -94,7 +89,6 @@ impl Engine {
 
 fn run_rule<'a, Rec: Recorder>(
     p: &'a RuleProgram,
-    each_is_step: bool,
     step: Option<u32>,
     app: u32,
     m: &mut Machine<'a, Rec>,
@@ -169,7 +163,7 @@ fn run_rule<'a, Rec: Recorder>(
                 m.burn(1)?;
                 m.set_local(each.local, item.clone())?;
                 if fires(p, m, cov)? {
-                    let at = match (&item, each_is_step) {
+                    let at = match (&item, p.each_is_step) {
                         (Value::Step(s), true) => Some(*s),
                         _ => step,
                     };

@@ -255,6 +255,8 @@ pub struct RuleProgram {
     pub rule: u32,
     /// `forbid` (`true`) or `require`.
     pub forbid: bool,
+    /// The `each` binder ranges over steps (a violation is reported on the bound step).
+    pub each_is_step: bool,
     /// `when`.
     pub when: Option<B>,
     /// `each`.
@@ -409,6 +411,7 @@ impl<'l> Lower<'l> {
         Some(RuleProgram {
             rule: r,
             forbid: rule.forbid,
+            each_is_step: rule.each_is_step,
             when,
             each,
             cond,
@@ -864,6 +867,12 @@ impl<'l> Lower<'l> {
     /// When `body` holds for an atom bound to `l` exactly if it is in some set computable
     /// without `l` (and without burning budget), that set.
     fn pred(&mut self, body: &CExpr, l: Local) -> Option<S> {
+        // Only the evaluator that records nothing uses it: constants lose their sources,
+        // so that it folds into as few operations as possible.
+        self.pred_inner(body, l).map(quiet)
+    }
+
+    fn pred_inner(&mut self, body: &CExpr, l: Local) -> Option<S> {
         let is_l = |e: &CExpr| matches!(e, CExpr::Local(x) if *x == l);
         let free = |e: &CExpr| !mentions(e, l) && !burns(e);
         let all = || S::Const(self.universe.clone(), Src::None);
@@ -894,6 +903,27 @@ impl<'l> Lower<'l> {
             )),
             _ => return None,
         })
+    }
+}
+
+/// A set expression with the sources of its constants dropped, folded again.
+fn quiet(s: S) -> S {
+    match s {
+        S::Const(x, _) => S::Const(x, Src::None),
+        S::Union(a, b) => fold(S::Union(Box::new(quiet(*a)), Box::new(quiet(*b)))),
+        S::Inter(a, b) => fold(S::Inter(Box::new(quiet(*a)), Box::new(quiet(*b)))),
+        S::Diff(a, b) => fold(S::Diff(Box::new(quiet(*a)), Box::new(quiet(*b)))),
+        S::Make(items) => fold(S::Make(
+            items
+                .into_iter()
+                .map(|i| match i {
+                    A::Const(x, _) => A::Const(x, Src::None),
+                    other => other,
+                })
+                .collect(),
+        )),
+        S::If(c, a, b) => S::If(c, Box::new(quiet(*a)), Box::new(quiet(*b))),
+        other => other,
     }
 }
 
