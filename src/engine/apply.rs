@@ -3,10 +3,10 @@
 //! findings (rule, step, binding, application number) and failures; nothing is rendered.
 
 use super::{Binding, CheckOptions, Coverage, Engine, Failure, Finding, Findings, Prepared, bump};
+use crate::eval::Elements;
 use crate::eval::evidence::{NoEvidence, Recorder};
 use crate::eval::program::{Coll, RuleProgram};
-use crate::eval::run::Machine;
-use crate::eval::{Elements, EvalError};
+use crate::eval::run::{Machine, Stop};
 use crate::ir::Value;
 #[cfg(test)]
 use crate::proposal::Proposal;
@@ -76,12 +76,12 @@ impl Engine {
         out: &mut Findings,
         cov: &mut Option<&mut Coverage>,
     ) {
-        if let Err(error) = run_rule(p, step, app, m, &mut out.hits, cov) {
+        if run_rule(p, step, app, m, &mut out.hits, cov).is_err() {
             out.failures.push(Failure {
                 rule: p.rule,
                 step,
                 app,
-                error,
+                error: m.take_error(),
             });
         }
     }
@@ -94,7 +94,7 @@ fn run_rule<'a, Rec: Recorder>(
     m: &mut Machine<'a, Rec>,
     hits: &mut Vec<Finding>,
     cov: &mut Option<&mut Coverage>,
-) -> Result<(), EvalError> {
+) -> Result<(), Stop> {
     let r = p.rule;
     if let Some(w) = &p.when {
         if !m.fb(w)? {
@@ -158,7 +158,8 @@ fn run_rule<'a, Rec: Recorder>(
             }
         }
         Coll::Items(v) => {
-            let items = Elements::of(m.fv(v)?)?;
+            let v = m.fv(v)?;
+            let items = Elements::of(v).map_err(|e| m.fail_with(e))?;
             for item in items {
                 m.burn(1)?;
                 m.set_local(each.local, item.clone())?;
@@ -181,7 +182,7 @@ fn fires<'a, Rec: Recorder>(
     p: &'a RuleProgram,
     m: &mut Machine<'a, Rec>,
     cov: &mut Option<&mut Coverage>,
-) -> Result<bool, EvalError> {
+) -> Result<bool, Stop> {
     let holds = match &p.cond {
         None => true,
         Some(c) => m.fb(c)? == p.forbid,
@@ -200,7 +201,7 @@ fn spared<'a, Rec: Recorder>(
     p: &'a RuleProgram,
     m: &mut Machine<'a, Rec>,
     cov: &mut Option<&mut Coverage>,
-) -> Result<bool, EvalError> {
+) -> Result<bool, Stop> {
     for (k, u) in p.unless.iter().enumerate() {
         if m.fb(u)? {
             if let Some(c) = cov {

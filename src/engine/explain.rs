@@ -12,7 +12,7 @@ use super::{Engine, Finding, Findings, Prepared};
 use crate::diag::{Code, Diagnostic, Location};
 use crate::eval::evidence::{Evidence, Trace};
 use crate::eval::program::{Piece, RuleProgram};
-use crate::eval::run::Machine;
+use crate::eval::run::{Machine, Stop};
 use crate::eval::{Bound, EvalError, Owner};
 use crate::ir::*;
 use crate::proposal::{Proposal, RawValue};
@@ -252,7 +252,7 @@ impl Engine {
                 reads: Vec::new(),
                 on: true,
             };
-            let traced = (|| -> Result<(), EvalError> {
+            let traced = (|| -> Result<(), Stop> {
                 if let Some(w) = &prog.when {
                     m.fb(w)?;
                 }
@@ -263,7 +263,7 @@ impl Engine {
             })();
             m.rec.on = false;
             *prefix = Some(std::mem::take(&mut m.rec.reads));
-            traced?;
+            traced.map_err(|_| m.take_error())?;
         }
         // The condition's reads follow the prefix's (messages read only the rule's step and
         // its `each` binder, which the condition does not rebind).
@@ -271,7 +271,7 @@ impl Engine {
             reads: Vec::new(),
             on: true,
         };
-        let traced = (|| -> Result<(), EvalError> {
+        let traced = (|| -> Result<(), Stop> {
             if let (Some(each), Some(b)) = (&prog.each, binding) {
                 m.set_local(each.local, b.clone())?;
             }
@@ -282,7 +282,7 @@ impl Engine {
         })();
         m.rec.on = false;
         let cond_reads = std::mem::take(&mut m.rec.reads);
-        traced?;
+        traced.map_err(|_| m.take_error())?;
         let prefix: &[Evidence] = prefix.as_deref().unwrap_or_default();
         // Each fact once, in the order first read (equal reads give equal lines).
         let mut reads: Vec<&Evidence> = Vec::with_capacity(prefix.len() + cond_reads.len());
@@ -419,7 +419,7 @@ impl Engine {
             match p {
                 Piece::Lit(s) => out.push_str(s),
                 Piece::Expr(e) => {
-                    let v = m.fv(e)?;
+                    let v = m.fv(e).map_err(|_| m.take_error())?;
                     self.display_into(&mut out, &v, m.bound);
                 }
             }

@@ -22,7 +22,13 @@ use crate::bitset::AtomSet;
 use crate::date::Date;
 use crate::ir::*;
 
-type R<T> = Result<T, EvalError>;
+/// An evaluation stopped: the error is in the machine ([`Machine::take_error`]). A unit,
+/// so that every node's result fits in a register.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stop;
+
+/// The result of evaluating a node.
+pub type R<T> = Result<T, Stop>;
 
 /// The state of one evaluation.
 #[allow(missing_debug_implementations)]
@@ -41,6 +47,8 @@ pub struct Machine<'a, Rec> {
     pub cur: Option<(u32, &'a BoundStep)>,
     /// What happens to reads.
     pub rec: Rec,
+    /// Why the evaluation stopped, when it did.
+    error: std::cell::Cell<Option<EvalError>>,
 }
 
 impl<'a, Rec: Recorder> Machine<'a, Rec> {
@@ -61,7 +69,28 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
             fuel,
             cur: None,
             rec,
+            error: std::cell::Cell::new(None),
         }
+    }
+
+    /// Stops the evaluation with an error.
+    #[cold]
+    #[inline(never)]
+    fn fail(&self, e: EvalError) -> Stop {
+        self.error.set(Some(e));
+        Stop
+    }
+
+    /// Stops the evaluation with an error (for the rule application around the nodes).
+    pub fn fail_with(&self, e: EvalError) -> Stop {
+        self.fail(e)
+    }
+
+    /// The error that stopped the evaluation.
+    pub fn take_error(&self) -> EvalError {
+        self.error
+            .take()
+            .unwrap_or(EvalError::Internal("stopped without an error"))
     }
 
     /// Makes step `i` the current step (and local 0).
@@ -78,7 +107,7 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
         let n = u64::try_from(n).unwrap_or(u64::MAX);
         if self.fuel < n {
             self.fuel = 0;
-            return Err(EvalError::Budget);
+            return Err(self.fail(EvalError::Budget));
         }
         self.fuel -= n;
         Ok(())
@@ -87,12 +116,13 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
     /// Binds a local.
     #[inline]
     pub fn set_local(&mut self, l: Local, v: Value) -> R<()> {
-        let slot = self
-            .locals
-            .get_mut(l as usize)
-            .ok_or(EvalError::Internal("local"))?;
-        *slot = v;
-        Ok(())
+        match self.locals.get_mut(l as usize) {
+            Some(slot) => {
+                *slot = v;
+                Ok(())
+            }
+            None => Err(self.fail(EvalError::Internal("local"))),
+        }
     }
 
     #[inline]
@@ -128,16 +158,20 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
     /// Reads the current step's attribute.
     #[inline]
     fn read(&mut self, r: &Read) -> R<&'a Value> {
-        let (idx, step) = self.cur.ok_or(EvalError::Internal("no current step"))?;
+        let (idx, step) = self
+            .cur
+            .ok_or_else(|| self.fail(EvalError::Internal("no current step")))?;
         let v = step
             .slots
             .get(r.slot as usize)
-            .ok_or(EvalError::Internal("slot"))?
+            .ok_or_else(|| self.fail(EvalError::Internal("slot")))?
             .as_ref()
-            .ok_or_else(|| EvalError::Absent {
-                attr: r.name.clone(),
-                span: r.span,
-                owner: Owner::Step(idx),
+            .ok_or_else(|| {
+                self.fail(EvalError::Absent {
+                    attr: r.name.clone(),
+                    span: r.span,
+                    owner: Owner::Step(idx),
+                })
             })?;
         if Rec::RECORDS && self.rec.on() {
             self.rec.record(Evidence::StepAttr {
@@ -152,7 +186,7 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
     fn local(&self, l: Local) -> R<&Value> {
         self.locals
             .get(l as usize)
-            .ok_or(EvalError::Internal("unbound local"))
+            .ok_or_else(|| self.fail(EvalError::Internal("unbound local")))
     }
 
     fn step_of(&self, l: Local) -> R<(u32, &'a BoundStep)> {
@@ -162,10 +196,10 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
                 let s = bound
                     .steps
                     .get(*i as usize)
-                    .ok_or(EvalError::Internal("step index"))?;
+                    .ok_or_else(|| self.fail(EvalError::Internal("step index")))?;
                 Ok((*i, s))
             }
-            _ => Err(EvalError::Internal("not a step")),
+            _ => Err(self.fail(EvalError::Internal("not a step"))),
         }
     }
 
@@ -185,16 +219,16 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
             }
             B::CurIn(r, k) => match self.read(r)? {
                 Value::Atom(a) => Ok(k.contains(*a)),
-                _ => Err(EvalError::Internal("not an atom")),
+                _ => Err(self.fail(EvalError::Internal("not an atom"))),
             },
             B::CurIs(r, a) => match self.read(r)? {
                 Value::Atom(b) => Ok(a == b),
-                _ => Err(EvalError::Internal("not an atom")),
+                _ => Err(self.fail(EvalError::Internal("not an atom"))),
             },
             B::InCur(a, r) => match self.read(r)? {
                 Value::Set(s) => Ok(s.contains(*a)),
                 Value::List(items) => Ok(items.contains(&Value::Atom(*a))),
-                _ => Err(EvalError::Internal("not a collection")),
+                _ => Err(self.fail(EvalError::Internal("not a collection"))),
             },
             B::EqAtom(x, y) => {
                 let a = self.fa(x)?;
@@ -202,7 +236,7 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
             }
             B::CurBool(r) => match self.read(r)? {
                 Value::Bool(b) => Ok(*b),
-                _ => Err(EvalError::Internal("not a bool")),
+                _ => Err(self.fail(EvalError::Internal("not a bool"))),
             },
             B::CurHas(slot) => Ok(self
                 .cur
@@ -210,7 +244,7 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
             B::Quant(q) => self.quant(q),
             B::Value(v) => match self.fv(v)? {
                 Value::Bool(b) => Ok(b),
-                _ => Err(EvalError::Internal("not a bool")),
+                _ => Err(self.fail(EvalError::Internal("not a bool"))),
             },
         }
     }
@@ -223,7 +257,12 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
                 let c = self.fs(s)?;
                 if !Rec::RECORDS {
                     if let Some(p) = &q.pred {
-                        if let Ok(p) = self.fs(p) {
+                        let p = self.fs(p);
+                        if p.is_err() {
+                            // The walk below meets the error, if it matters.
+                            self.error.set(None);
+                        }
+                        if let Ok(p) = p {
                             // The walk stops at the first witness (any) or counterexample
                             // (all), having burnt one unit per item visited.
                             let stop = if any {
@@ -251,7 +290,7 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
             }
             Coll::Items(v) => {
                 let c = self.fv(v)?;
-                for item in Elements::of(c)? {
+                for item in Elements::of(c).map_err(|e| self.fail(e))? {
                     self.burn(1)?;
                     self.set_local(q.local, item)?;
                     if self.fb(&q.body)? == any {
@@ -272,15 +311,15 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
             }
             A::Local(l) => match self.local(*l)? {
                 Value::Atom(x) => Ok(*x),
-                _ => Err(EvalError::Internal("not an atom")),
+                _ => Err(self.fail(EvalError::Internal("not an atom"))),
             },
             A::Cur(r) => match self.read(r)? {
                 Value::Atom(x) => Ok(*x),
-                _ => Err(EvalError::Internal("not an atom")),
+                _ => Err(self.fail(EvalError::Internal("not an atom"))),
             },
             A::Value(v) => match self.fv(v)? {
                 Value::Atom(x) => Ok(x),
-                _ => Err(EvalError::Internal("not an atom")),
+                _ => Err(self.fail(EvalError::Internal("not an atom"))),
             },
         }
     }
@@ -295,7 +334,7 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
             S::Cur(r) => match self.read(r)? {
                 Value::Set(x) => Cow::Borrowed(x),
                 Value::List(items) => Cow::Owned(super::atoms_of(items)),
-                _ => return Err(EvalError::Internal("not a set")),
+                _ => return Err(self.fail(EvalError::Internal("not a set"))),
             },
             S::Union(..) | S::Inter(..) | S::Diff(..) => Cow::Owned(self.set_op(s)?),
             S::Make(items) => Cow::Owned(self.make(items)?),
@@ -306,7 +345,10 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
                     self.fs(y)?
                 }
             }
-            S::Value(v) => Cow::Owned(atom_set(&self.fv(v)?)?),
+            S::Value(v) => {
+                let v = self.fv(v)?;
+                Cow::Owned(atom_set(&v).map_err(|e| self.fail(e))?)
+            }
         })
     }
 
@@ -325,7 +367,7 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
                 let x = self.fs(x)?;
                 x.difference(&*self.fs(y)?)
             }
-            _ => return Err(EvalError::Internal("set operation")),
+            _ => return Err(self.fail(EvalError::Internal("set operation"))),
         })
     }
 
@@ -365,16 +407,18 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
                 let slot = slots
                     .get(step.kind as usize)
                     .copied()
-                    .ok_or(EvalError::Internal("slot"))?;
+                    .ok_or_else(|| self.fail(EvalError::Internal("slot")))?;
                 let v = step
                     .slots
                     .get(slot as usize)
-                    .ok_or(EvalError::Internal("slot"))?
+                    .ok_or_else(|| self.fail(EvalError::Internal("slot")))?
                     .clone()
-                    .ok_or_else(|| EvalError::Absent {
-                        attr: name.clone(),
-                        span: *span,
-                        owner: Owner::Step(idx),
+                    .ok_or_else(|| {
+                        self.fail(EvalError::Absent {
+                            attr: name.clone(),
+                            span: *span,
+                            owner: Owner::Step(idx),
+                        })
                     })?;
                 if Rec::RECORDS && self.rec.on() {
                     self.rec.record(Evidence::StepAttr {
@@ -397,12 +441,15 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
                         .step_ids
                         .get(idx as usize)
                         .copied()
-                        .ok_or(EvalError::Internal("step id"))?,
+                        .ok_or_else(|| self.fail(EvalError::Internal("step id")))?,
                 )
             }
             V::StepDate(l, span) => {
                 let (idx, step) = self.step_of(*l)?;
-                let d = step.date.or(self.as_of).ok_or(EvalError::NoDate(*span))?;
+                let d = step
+                    .date
+                    .or(self.as_of)
+                    .ok_or_else(|| self.fail(EvalError::NoDate(*span)))?;
                 if Rec::RECORDS && self.rec.on() {
                     self.rec.record(Evidence::StepDate { step: idx, date: d });
                 }
@@ -411,9 +458,8 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
             V::EntityAttr { obj, attr, span } => {
                 let a = self.fa(obj)?;
                 let lib = self.lib;
-                let v = super::fact(lib, a, *attr)
-                    .cloned()
-                    .ok_or_else(|| EvalError::Absent {
+                let v = super::fact(lib, a, *attr).cloned().ok_or_else(|| {
+                    self.fail(EvalError::Absent {
                         attr: std::sync::Arc::from(
                             lib.attr_names
                                 .get(*attr as usize)
@@ -421,7 +467,8 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
                         ),
                         span: *span,
                         owner: Owner::Entity(a),
-                    })?;
+                    })
+                })?;
                 if Rec::RECORDS && self.rec.on() {
                     self.rec.record(Evidence::Fact {
                         entity: a,
@@ -450,7 +497,7 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
                 Value::Bool(match (a, b) {
                     (Value::Int(x), Value::Int(y)) => x < y,
                     (Value::Date(x), Value::Date(y)) => x < y,
-                    _ => return Err(EvalError::Internal("not ordered")),
+                    _ => return Err(self.fail(EvalError::Internal("not ordered"))),
                 })
             }
             V::Match {
@@ -462,8 +509,10 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
                 let arm = arms_by_kind
                     .get(step.kind as usize)
                     .copied()
-                    .ok_or(EvalError::Internal("arm"))?;
-                let arm = arms.get(arm as usize).ok_or(EvalError::Internal("arm"))?;
+                    .ok_or_else(|| self.fail(EvalError::Internal("arm")))?;
+                let arm = arms
+                    .get(arm as usize)
+                    .ok_or_else(|| self.fail(EvalError::Internal("arm")))?;
                 self.fv(arm)?
             }
             V::If(c, a, b) => {
@@ -477,7 +526,7 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
                 let n = match &self.fv(x)? {
                     Value::Set(s) => s.len(),
                     Value::List(l) => l.len(),
-                    _ => return Err(EvalError::Internal("count")),
+                    _ => return Err(self.fail(EvalError::Internal("count"))),
                 };
                 Value::Int(i64::try_from(n).unwrap_or(i64::MAX))
             }
@@ -489,7 +538,7 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
             } => {
                 let a = self.fa(inst)?;
                 let Value::Date(d) = self.fv(date)? else {
-                    return Err(EvalError::Internal("date"));
+                    return Err(self.fail(EvalError::Internal("date")));
                 };
                 let (since, result) = in_force(self.lib, a, d, *eif, *terminated);
                 if Rec::RECORDS && self.rec.on() {
@@ -502,7 +551,10 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
                 }
                 Value::Bool(result)
             }
-            V::AsOf(span) => Value::Date(self.as_of.ok_or(EvalError::NoDate(*span))?),
+            V::AsOf(span) => Value::Date(
+                self.as_of
+                    .ok_or_else(|| self.fail(EvalError::NoDate(*span)))?,
+            ),
             V::Steps(mask) => {
                 let steps: Vec<Value> = self
                     .bound
@@ -527,7 +579,7 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
             V::Bool(b) => Value::Bool(self.fb(b)?),
             V::Atom(a) => Value::Atom(self.fa(a)?),
             V::Set(s) => Value::Set(self.fs(s)?.into_owned()),
-            V::Internal(what) => return Err(EvalError::Internal(what)),
+            V::Internal(what) => return Err(self.fail(EvalError::Internal(what))),
         })
     }
 
