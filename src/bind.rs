@@ -305,13 +305,15 @@ impl<'a> Binder<'a> {
             (Ty::Enum(e), AtomKind::Variant(x)) => *e == x,
             _ => false,
         };
-        let want = describe_ty(self.lib, ty);
         match self.lib.atom_index.get(name) {
             Some(&a) => {
                 let kind = self.lib.atoms.get(a as usize)?.kind;
                 if accepts(kind) {
                     return Some(a);
                 }
+                // Described only for the error: on the hot path (a valid proposal) the
+                // type's description would be most of binding's cost.
+                let want = describe_ty(self.lib, ty);
                 let what = match kind {
                     AtomKind::Entity(t) => self
                         .lib
@@ -337,6 +339,7 @@ impl<'a> Binder<'a> {
                 None
             }
             None => {
+                let want = describe_ty(self.lib, ty);
                 let candidates: Vec<&str> = self
                     .lib
                     .atoms

@@ -40,7 +40,6 @@ mod date;
 mod diag;
 mod engine;
 mod eval;
-mod fast;
 mod ir;
 mod library;
 mod limits;

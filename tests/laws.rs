@@ -165,9 +165,10 @@ proptest! {
         }
     }
 
-    /// The fast path (typed nodes, set operations) and the tree-walker (which coverage
-    /// counting always uses) give the same report, byte for byte, errors included, and run
-    /// out of budget on the same proposals.
+    /// Checking with and without coverage counting gives the same report, byte for byte,
+    /// errors included, and runs out of budget on the same proposals. (Both run the one
+    /// evaluator, `src/eval/run.rs`; its set strategies against its item-by-item walk are
+    /// held to each other by `eval::program`'s tests and by the reference above.)
     #[test]
     fn fast_path_agrees_with_the_tree_walker((src, ps) in library_and_proposals()) {
         let engine = compile(&src);

@@ -16,6 +16,9 @@ echo "### End to end (item 4)"
 echo
 "$peers" e2e
 echo
+echo "### One small proposal per request (issue 10, item 7)"
+echo
+"$peers" small
 # Peak memory of `pactum check` on the 100,000-step proposal, against the file's size.
 cargo build --release --manifest-path "$root/Cargo.toml" >&2
 pactum="$root/target/release/pactum"

@@ -371,13 +371,7 @@ impl<'a> Space<'a> {
                 let mut err = Vec::new();
                 let mut parts: Vec<(F, Option<Sv>)> = Vec::new();
                 for (a, f) in choices {
-                    let v = self
-                        .lib
-                        .facts
-                        .get(a as usize)
-                        .and_then(|fs| fs.get(*attr as usize))
-                        .cloned()
-                        .flatten();
+                    let v = crate::eval::fact(self.lib, a, *attr).cloned();
                     if has {
                         parts.push((f, Some(Sv::Bool(Fm::constant(v.is_some())))));
                         continue;
@@ -551,16 +545,13 @@ impl<'a> Space<'a> {
                 };
                 let mut terms = Vec::new();
                 for (a, fa) in is {
-                    let fact = |attr: AttrId| -> Option<i64> {
-                        match self.lib.facts.get(a as usize)?.get(attr as usize)? {
-                            Some(Value::Date(d)) => Some(i64::from(d.days())),
-                            _ => None,
-                        }
-                    };
-                    let since = fact(*eif);
-                    let until = terminated.and_then(fact);
                     for &(d, fd) in &ds {
-                        if since.is_some_and(|s| s <= d) && until.is_none_or(|t| d < t) {
+                        // The evaluator's own `in_force`, on each representative date.
+                        let Ok(days) = i32::try_from(d) else {
+                            return Err(Unsupported("in_force date out of range"));
+                        };
+                        let date = crate::date::Date::from_days(days);
+                        if crate::eval::in_force(self.lib, a, date, *eif, *terminated).1 {
                             terms.push(self.fm.and(fa, fd));
                         }
                     }

@@ -10,7 +10,8 @@
 //!
 //! Other commands: `quick` (small corpora, for a smoke test), `e2e` (item 4: JSON load vs
 //! serde typed, text parse MB/s), `write DIR` (the 100,000-step proposal as JSON and text,
-//! for `pactum check` under `/usr/bin/time -v`), `serde-load FILE` (load into typed structs,
+//! for `pactum check` under `/usr/bin/time -v`), `small [N]` (one rule, N one-step proposals:
+//! the embedder's one-request-per-proposal case), `serde-load FILE` (load into typed structs,
 //! for the same), `profile single|fixed|clean N` (check_prepared N times on a 10,000-step
 //! corpus, for callgrind or perf).
 
@@ -700,6 +701,120 @@ fn profile(what: &str, reps: usize, compact: bool) {
     eprintln!("{reps} checks of {n} steps: {v} violations");
 }
 
+// ------------------------------------------------------------------------ one small proposal per request
+
+/// The embedder's common case (issue 10, item 7): a one-rule library
+/// (`caspian.non_littoral_forces`) and 100,000 one-step proposals, each an armed exercise
+/// in the Caspian with a non-littoral participant (so each is one violation). Per proposal:
+/// `prepare` + `evaluate`, `evaluate` alone, `Proposal::from_json` + `check` (with the
+/// report), and the Regorus RVM on the same step (per-step mode), for comparison.
+fn small_docs(n: usize) -> Vec<Doc> {
+    let mut r = model::Rng(SEED | 1);
+    let littoral = model::CASPIAN_LITTORAL;
+    let others: Vec<&str> = model::STATES.iter().copied().filter(|s| !littoral.contains(s)).collect();
+    (0..n)
+        .map(|i| {
+            let mut parts = vec![littoral[r.below(littoral.len())]];
+            let o = others[r.below(others.len())];
+            parts.push(o);
+            if r.chance(50) {
+                parts.swap(0, 1);
+            }
+            Doc {
+                id: format!("p{i}"),
+                title: None,
+                date: Some("2026-09-15".into()),
+                steps: vec![Step {
+                    id: "ex1".into(),
+                    kind: "exercise".into(),
+                    participants: Some(parts.iter().map(|s| s.to_string()).collect()),
+                    area: Some("caspian_sea".into()),
+                    ..Step::default()
+                }],
+            }
+        })
+        .collect()
+}
+
+fn small_proposals(n: usize) {
+    let engine = pactum_peer::engine(&|id| id == "caspian.non_littoral_forces");
+    let docs = small_docs(n);
+    let json: Vec<String> = docs.iter().map(|d| serde_json::to_string(d).expect("json")).collect();
+    let proposals: Vec<Proposal> = json.iter().map(|j| Proposal::from_json(j).expect("loads")).collect();
+    let opts = CheckOptions::default();
+    // Agreement: every proposal has exactly one violation, of the kept rule, on its step.
+    for p in &proposals {
+        let report = engine.check(p);
+        assert!(report.errors.is_empty() && report.violations.len() == 1, "{}: {:?}", p.id.node, report.violations);
+        let prepared = engine.prepare(p).expect("prepares");
+        assert_eq!(engine.evaluate(&prepared, &opts).violations().len(), 1);
+    }
+    let steps: Vec<Step> = docs.iter().map(|d| d.steps[0].with_defaults()).collect();
+    let values: Vec<regorus::Value> = steps.iter().map(rego::step_value).collect();
+    let program = rego::program(false, true);
+    let mut vm = rego::vm(&program);
+    let mut got = 0;
+    for v in &values {
+        vm.set_input(v.clone());
+        let out = vm.execute().expect("rvm execute");
+        let mut f = Vec::new();
+        rego::findings(&out, &|_| 0, &mut f);
+        got += f.len();
+    }
+    assert_eq!(got, n, "the RVM finds one violation per proposal");
+    let prepared: Vec<_> = proposals.iter().map(|p| engine.prepare(p).expect("prepares")).collect();
+    let per = |d: Duration| d.as_nanos() as f64 / n as f64;
+    let pe = measure(|| {
+        proposals
+            .iter()
+            .map(|p| engine.evaluate(&engine.prepare(p).expect("prepares"), &opts).violations().len())
+            .sum::<usize>()
+    });
+    let ev = measure(|| prepared.iter().map(|p| engine.evaluate(p, &opts).violations().len()).sum::<usize>());
+    let pr = measure(|| prepared.iter().map(|p| engine.check_prepared(p, &opts).violations.len()).sum::<usize>());
+    let jc = measure(|| {
+        json.iter()
+            .map(|j| engine.check(&Proposal::from_json(black_box(j)).expect("loads")).violations.len())
+            .sum::<usize>()
+    });
+    let fj = measure(|| json.iter().map(|j| Proposal::from_json(black_box(j)).expect("loads").steps.len()).sum::<usize>());
+    let rvm = measure(|| {
+        values
+            .iter()
+            .map(|v| {
+                vm.set_input(v.clone());
+                vm.execute().expect("rvm execute")
+            })
+            .count()
+    });
+    println!("#### one rule, {} one-step proposals (one violation each)\n", grouped(n as f64));
+    println!("| what | ns per proposal |");
+    println!("| --- | ---: |");
+    println!("| pactum `prepare` + `evaluate` | {:.0} |", per(pe));
+    println!("| pactum `evaluate` (prepared) | {:.0} |", per(ev));
+    println!("| pactum `check_prepared` (with the report) | {:.0} |", per(pr));
+    println!("| pactum `Proposal::from_json` | {:.0} |", per(fj));
+    println!("| pactum `Proposal::from_json` + `check` (with the report) | {:.0} |", per(jc));
+    println!("| Regorus RVM (per step: `set_input` + `execute`) | {:.0} |", per(rvm));
+    println!();
+}
+
+/// For callgrind: `Proposal::from_json`, `prepare`, `evaluate` and `report` of N
+/// one-step proposals of the `small` corpus, each its own call (toggle on one of them).
+fn profile_small(n: usize) {
+    let engine = pactum_peer::engine(&|id| id == "caspian.non_littoral_forces");
+    let json: Vec<String> = small_docs(n).iter().map(|d| serde_json::to_string(d).expect("json")).collect();
+    let opts = CheckOptions::default();
+    let mut v = 0;
+    for j in &json {
+        let p = Proposal::from_json(black_box(j)).expect("loads");
+        let prepared = engine.prepare(&p).expect("prepares");
+        let f = engine.evaluate(&prepared, &opts);
+        v += black_box(engine.report(&prepared, f)).violations.len();
+    }
+    eprintln!("{n} proposals: {v} violations");
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
@@ -712,6 +827,14 @@ fn main() {
             return;
         }
         Some("compact") => return compact_json(),
+        Some("profile-small") => {
+            let n = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(1000);
+            return profile_small(n);
+        }
+        Some("small") => {
+            let n = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(100_000);
+            return small_proposals(n);
+        }
         Some("write") => {
             let n = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(100_000);
             return write(args.get(1).map_or("target/peers-data", String::as_str), n);

@@ -1,0 +1,270 @@
+//! Rule application: every lowered rule applied to every step of its kinds, then the
+//! `on proposal` rules, on one evaluator that records nothing. The result is compact
+//! findings (rule, step, binding, application number) and failures; nothing is rendered.
+
+use super::{Binding, CheckOptions, Coverage, Engine, Failure, Finding, Findings, Prepared, bump};
+use crate::eval::Elements;
+use crate::eval::evidence::{NoEvidence, Recorder};
+use crate::eval::program::{Coll, RuleProgram};
+use crate::eval::run::{Machine, Stop};
+use crate::ir::Value;
+#[cfg(test)]
+use crate::proposal::Proposal;
+
+impl Engine {
+    pub(super) fn evaluate_inner(
+        &self,
+        prepared: &Prepared<'_>,
+        opts: &CheckOptions,
+        cov: &mut Option<&mut Coverage>,
+    ) -> Findings {
+        self.evaluate_on(prepared, opts, cov, NoEvidence).0
+    }
+
+    /// Evaluation with any recorder (the hot path records nothing; a recording one makes
+    /// the evaluator walk every quantifier and `each` item by item, which tests compare
+    /// with the set strategies), and the budget left.
+    pub(super) fn evaluate_on<Rec: Recorder>(
+        &self,
+        prepared: &Prepared<'_>,
+        opts: &CheckOptions,
+        cov: &mut Option<&mut Coverage>,
+        rec: Rec,
+    ) -> (Findings, u64) {
+        let bound = &prepared.bound;
+        let mut m = Machine::new(
+            &self.lib,
+            bound,
+            Engine::as_of(prepared, opts),
+            opts.budget,
+            self.program.locals,
+            rec,
+        );
+        let mut out = Findings {
+            hits: Vec::new(),
+            failures: Vec::new(),
+            opts: opts.clone(),
+        };
+        let mut app = 0u32;
+        for (i, step) in bound.steps.iter().enumerate() {
+            let Some(rules) = self.program.by_kind.get(step.kind as usize) else {
+                continue;
+            };
+            let i = u32::try_from(i).unwrap_or(u32::MAX);
+            m.enter_step(i);
+            for p in rules {
+                self.apply(p, Some(i), app, &mut m, &mut out, cov);
+                app += 1;
+            }
+        }
+        m.cur = None;
+        for p in &self.program.proposal {
+            self.apply(p, None, app, &mut m, &mut out, cov);
+            app += 1;
+        }
+        (out, m.fuel)
+    }
+
+    /// Applies one rule to one step (or to the proposal); a failure is recorded, and the
+    /// violations found before it stay.
+    fn apply<'a, Rec: Recorder>(
+        &self,
+        p: &'a RuleProgram,
+        step: Option<u32>,
+        app: u32,
+        m: &mut Machine<'a, Rec>,
+        out: &mut Findings,
+        cov: &mut Option<&mut Coverage>,
+    ) {
+        if run_rule(p, step, app, m, &mut out.hits, cov).is_err() {
+            out.failures.push(Failure {
+                rule: p.rule,
+                step,
+                app,
+                error: m.take_error(),
+            });
+        }
+    }
+}
+
+fn run_rule<'a, Rec: Recorder>(
+    p: &'a RuleProgram,
+    step: Option<u32>,
+    app: u32,
+    m: &mut Machine<'a, Rec>,
+    hits: &mut Vec<Finding>,
+    cov: &mut Option<&mut Coverage>,
+) -> Result<(), Stop> {
+    let r = p.rule;
+    if let Some(w) = &p.when {
+        if !m.fb(w)? {
+            return Ok(());
+        }
+    }
+    if let Some(c) = cov {
+        bump(&mut c.applied, r as usize);
+    }
+    let hit = |binding: Binding, at: Option<u32>| Finding {
+        rule: r,
+        step: at,
+        applied: step,
+        binding,
+        app,
+    };
+    let Some(each) = &p.each else {
+        if fires(p, m, cov)? {
+            hits.push(hit(Binding::None, step));
+        }
+        return Ok(());
+    };
+    match &each.coll {
+        Coll::Set(s) => {
+            let c = m.fs(s)?;
+            // The bindings that pass the condition, as a set, when it is one.
+            let firing = match (&p.cond, &each.filter) {
+                (None, _) => Some(c.clone().into_owned()),
+                (Some(_), Some(f)) => m.fs(f).ok().map(|f| {
+                    if p.forbid {
+                        c.intersection(&f)
+                    } else {
+                        c.difference(&f)
+                    }
+                }),
+                (Some(_), None) => None,
+            };
+            if let Some(firing) = firing {
+                // One unit per binding, burnt as the walk would reach it.
+                let mut walked = 0;
+                for x in firing.iter() {
+                    let upto = c.count_through(x);
+                    m.burn(upto.saturating_sub(walked))?;
+                    walked = upto;
+                    m.set_local(each.local, Value::Atom(x))?;
+                    if !spared(p, m, cov)? {
+                        if let Some(c) = cov {
+                            bump(&mut c.fired, r as usize);
+                        }
+                        hits.push(hit(Binding::Atom(x), step));
+                    }
+                }
+                return m.burn(c.len().saturating_sub(walked));
+            }
+            for x in c.iter() {
+                m.burn(1)?;
+                m.set_local(each.local, Value::Atom(x))?;
+                if fires(p, m, cov)? {
+                    hits.push(hit(Binding::Atom(x), step));
+                }
+            }
+        }
+        Coll::Items(v) => {
+            let v = m.fv(v)?;
+            let items = Elements::of(v).map_err(|e| m.fail_with(e))?;
+            for item in items {
+                m.burn(1)?;
+                m.set_local(each.local, item.clone())?;
+                if fires(p, m, cov)? {
+                    let at = match (&item, p.each_is_step) {
+                        (Value::Step(s), true) => Some(*s),
+                        _ => step,
+                    };
+                    hits.push(hit(Binding::of(Some(item)), at));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether the current binding is a violation: the condition says so and no `unless`
+/// spares it.
+fn fires<'a, Rec: Recorder>(
+    p: &'a RuleProgram,
+    m: &mut Machine<'a, Rec>,
+    cov: &mut Option<&mut Coverage>,
+) -> Result<bool, Stop> {
+    let holds = match &p.cond {
+        None => true,
+        Some(c) => m.fb(c)? == p.forbid,
+    };
+    if !holds || spared(p, m, cov)? {
+        return Ok(false);
+    }
+    if let Some(c) = cov {
+        bump(&mut c.fired, p.rule as usize);
+    }
+    Ok(true)
+}
+
+/// Whether an `unless` clause spares the current binding (counted for coverage).
+fn spared<'a, Rec: Recorder>(
+    p: &'a RuleProgram,
+    m: &mut Machine<'a, Rec>,
+    cov: &mut Option<&mut Coverage>,
+) -> Result<bool, Stop> {
+    for (k, u) in p.unless.iter().enumerate() {
+        if m.fb(u)? {
+            if let Some(c) = cov {
+                let r = p.rule as usize;
+                if c.unless_taken.len() <= r {
+                    c.unless_taken.resize(r + 1, Vec::new());
+                }
+                if let Some(taken) = c.unless_taken.get_mut(r) {
+                    bump(taken, k);
+                }
+            }
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::evidence::Trace;
+
+    /// The set strategies of the hot path (quantifiers and `each` filters decided with set
+    /// operations) against the item-by-item walk that a recording evaluator takes: the
+    /// same findings, failures and remaining budget, at every budget up to what the
+    /// example proposals need.
+    #[test]
+    fn set_strategies_agree_with_the_walk() {
+        let engine = Engine::standard();
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/policies/examples");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let name = path.to_string_lossy().to_string();
+            let proposal = if name.ends_with(".json") {
+                Proposal::from_json(&text)
+            } else {
+                Proposal::parse(&text)
+            };
+            let Ok(proposal) = proposal else { continue };
+            let Ok(prepared) = engine.prepare(&proposal) else {
+                continue;
+            };
+            for budget in (0..64).chain([u64::MAX]) {
+                let opts = CheckOptions {
+                    budget,
+                    ..CheckOptions::default()
+                };
+                let (a, fa) = engine.evaluate_on(&prepared, &opts, &mut None, NoEvidence);
+                let (b, fb) = engine.evaluate_on(&prepared, &opts, &mut None, Trace::default());
+                assert_eq!(a.hits, b.hits, "{name}, budget {budget}");
+                assert_eq!(fa, fb, "{name}, budget {budget}");
+                let errs = |f: &Findings| -> Vec<_> {
+                    f.failures
+                        .iter()
+                        .map(|x| (x.rule, x.step, x.app, x.error.clone()))
+                        .collect()
+                };
+                assert_eq!(errs(&a), errs(&b), "{name}, budget {budget}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 100, "{checked}");
+    }
+}

@@ -1,0 +1,681 @@
+//! Explanation: findings turned into violations (message, evidence, citation, help,
+//! diagnostic), one at a time, in report order.
+//!
+//! Only the rule application that fired is run again, on the same evaluator as
+//! [`super::apply`], with a [`Trace`] recording what it reads: its `when` and `each`
+//! collection once per application, its condition once per binding. Messages, helps and
+//! labels are rendered by the same evaluator, recording nothing.
+
+use std::collections::{HashMap, HashSet};
+
+use super::{Engine, Finding, Findings, Prepared};
+use crate::diag::{Code, Diagnostic, Location};
+use crate::eval::evidence::{Evidence, Trace};
+use crate::eval::program::{Piece, RuleProgram};
+use crate::eval::run::{Machine, Stop};
+use crate::eval::{Bound, EvalError, Owner};
+use crate::ir::*;
+use crate::proposal::{Proposal, RawValue};
+use crate::report::{ErrorEntry, Report, Violation};
+use crate::source::Span;
+
+type Explaining<'a> = Machine<'a, Trace>;
+
+/// The violations of an evaluation, explained one at a time in report order
+/// ([`Engine::explain_findings`]).
+///
+/// An explanation re-evaluates its rule with tracing on, under a budget of its own; when
+/// that fails, the violation becomes an error naming the rule, and the rest of that rule
+/// application's violations (in report order) are dropped, as if evaluation had stopped
+/// there.
+pub struct Explained<'a> {
+    engine: &'a Engine,
+    proposal: &'a Proposal,
+    m: Explaining<'a>,
+    hits: std::vec::IntoIter<Finding>,
+    /// The application whose rule the locals are sized and bound for.
+    entered: Option<u32>,
+    /// The traced evidence of `when` and of the `each` collection of the current step
+    /// application (its bindings are consecutive in report order).
+    prefix: (Option<u32>, Option<Vec<Evidence>>),
+    /// The same for proposal-wide applications, whose bindings (steps) interleave with the
+    /// step rules' violations.
+    proposal_prefixes: HashMap<u32, Option<Vec<Evidence>>>,
+    failed: HashSet<u32>,
+    errors: Vec<(Option<u32>, u32, Diagnostic)>,
+    decided: bool,
+}
+
+impl std::fmt::Debug for Explained<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Explained")
+            .field("proposal", &self.proposal.id.node)
+            .field("remaining", &self.hits.len())
+            .field("errors", &self.errors.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Explained<'a> {
+    pub(super) fn new(
+        engine: &'a Engine,
+        prepared: &'a Prepared<'_>,
+        mut findings: Findings,
+    ) -> Explained<'a> {
+        let (proposal, bound) = (prepared.proposal, &prepared.bound);
+        let opts = findings.opts.clone();
+        let decided = engine.known_non_compliant(&findings);
+        // Report order. Each (step, rule) belongs to one application, and a stable sort
+        // keeps an application's bindings in evaluation order.
+        let id = |r: u32| {
+            engine
+                .lib
+                .rules
+                .get(r as usize)
+                .map_or("", |r| r.id.as_str())
+        };
+        findings.hits.sort_by(|a, b| {
+            (a.step.unwrap_or(u32::MAX), id(a.rule), a.rule).cmp(&(
+                b.step.unwrap_or(u32::MAX),
+                id(b.rule),
+                b.rule,
+            ))
+        });
+        let errors = findings
+            .failures
+            .into_iter()
+            .filter_map(|f| {
+                let rule = engine.lib.rules.get(f.rule as usize)?;
+                let d = engine.eval_error(rule, f.step, proposal, bound, f.error);
+                Some((f.step, f.app, d))
+            })
+            .collect();
+        Explained {
+            engine,
+            proposal,
+            // Explaining re-evaluates each firing binding with evidence recorded, with a
+            // budget of its own as large as the evaluation's.
+            m: Machine::new(
+                &engine.lib,
+                bound,
+                Engine::as_of(prepared, &opts),
+                opts.budget,
+                engine.program.locals,
+                Trace::default(),
+            ),
+            hits: findings.hits.into_iter(),
+            entered: None,
+            prefix: (None, None),
+            proposal_prefixes: HashMap::new(),
+            failed: HashSet::new(),
+            errors,
+            decided,
+        }
+    }
+
+    /// Whether the proposal is known to be non-compliant before any violation is
+    /// explained: a rule could not be evaluated, or a violation of a blocking severity
+    /// (error; warning with `deny_warnings`) was found. Explaining cannot change that; when
+    /// this is `false`, whether it is compliant is known only once every violation has
+    /// been explained (an explanation can fail, which is an error).
+    pub fn known_non_compliant(&self) -> bool {
+        self.decided
+    }
+
+    /// The proposal's id.
+    pub fn proposal_id(&self) -> &str {
+        &self.proposal.id.node
+    }
+
+    /// The proposal's file name.
+    pub fn file(&self) -> &str {
+        self.proposal.source.name()
+    }
+
+    /// The rest of the report: the violations not yet taken, explained, and the errors.
+    pub fn into_report(mut self) -> Report {
+        let violations: Vec<Violation> = self.by_ref().collect();
+        let (file, proposal) = (self.file().to_string(), self.proposal_id().to_string());
+        let decided = self.decided;
+        let errors = self.into_errors();
+        Report {
+            file,
+            proposal: Some(proposal),
+            // Without a failure or a blocking violation, only an explanation's error can
+            // make it non-compliant.
+            compliant: !decided && errors.is_empty(),
+            violations,
+            errors,
+        }
+    }
+
+    /// The errors: rules that could not be evaluated, then (once the iterator is used up)
+    /// violations that could not be explained, sorted by step, then rule application.
+    /// Violations not yet taken from the iterator are dropped unexplained.
+    pub fn into_errors(self) -> Vec<ErrorEntry> {
+        let mut errors = self.errors;
+        errors.sort_by_key(|(s, app, _)| (s.unwrap_or(u32::MAX), *app));
+        errors
+            .into_iter()
+            .map(|(_, _, d)| ErrorEntry::from_diagnostic(d))
+            .collect()
+    }
+}
+
+impl Iterator for Explained<'_> {
+    type Item = Violation;
+
+    fn next(&mut self) -> Option<Violation> {
+        let engine = self.engine;
+        loop {
+            let h = self.hits.next()?;
+            let Some(rule) = engine.lib.rules.get(h.rule as usize) else {
+                continue;
+            };
+            if self.failed.contains(&h.app) {
+                continue;
+            }
+            let kind = match h.applied {
+                Some(i) => match self.m.bound.steps.get(i as usize) {
+                    Some(s) => Some(s.kind),
+                    None => continue,
+                },
+                None => None,
+            };
+            let Some(prog) = engine.program.find(kind, h.rule) else {
+                continue;
+            };
+            if self.entered != Some(h.app) {
+                self.entered = Some(h.app);
+                match h.applied {
+                    Some(i) => self.m.enter_step(i),
+                    None => self.m.cur = None,
+                }
+            }
+            let prefix = if h.applied.is_none() {
+                self.proposal_prefixes.entry(h.app).or_default()
+            } else {
+                if self.prefix.0 != Some(h.app) {
+                    self.prefix = (Some(h.app), None);
+                }
+                &mut self.prefix.1
+            };
+            // The binding, as evaluation left it when the rule fired (messages read it).
+            let binding = h.binding.value();
+            if let (Some((local, _)), Some(b)) = (&rule.each, &binding) {
+                if let Some(slot) = self.m.locals.get_mut(*local as usize) {
+                    *slot = b.clone();
+                }
+            }
+            match engine.explain(
+                rule,
+                prog,
+                h.applied,
+                binding.as_ref(),
+                self.proposal,
+                &mut self.m,
+                prefix,
+            ) {
+                Ok(violation) => return Some(violation),
+                Err(e) => {
+                    // As if evaluation had stopped here: this application reports this error
+                    // and nothing after it.
+                    self.failed.insert(h.app);
+                    self.errors.retain(|(_, app, _)| *app != h.app);
+                    let d = engine.eval_error(rule, h.applied, self.proposal, self.m.bound, e);
+                    self.errors.push((h.applied, h.app, d));
+                }
+            }
+        }
+    }
+}
+
+impl Engine {
+    /// Re-evaluates a firing binding with evidence recorded, and renders its message and
+    /// evidence.
+    #[allow(clippy::too_many_arguments)]
+    fn explain<'a>(
+        &self,
+        rule: &CRule,
+        prog: &'a RuleProgram,
+        step: Option<u32>,
+        binding: Option<&Value>,
+        p: &Proposal,
+        m: &mut Explaining<'a>,
+        prefix: &mut Option<Vec<Evidence>>,
+    ) -> Result<Violation, EvalError> {
+        // The evidence of `when` and of the `each` collection is the same for every binding
+        // of one application: record it once (a proposal-wide rule would otherwise rebuild
+        // `steps(...)` for each violation, quadratic in the proposal).
+        if prefix.is_none() {
+            m.rec = Trace {
+                reads: Vec::new(),
+                on: true,
+            };
+            let traced = (|| -> Result<(), Stop> {
+                if let Some(w) = &prog.when {
+                    m.fb(w)?;
+                }
+                if let Some(each) = &prog.each {
+                    m.coll(&each.coll)?;
+                }
+                Ok(())
+            })();
+            m.rec.on = false;
+            *prefix = Some(std::mem::take(&mut m.rec.reads));
+            traced.map_err(|_| m.take_error())?;
+        }
+        // The condition's reads follow the prefix's (messages read only the rule's step and
+        // its `each` binder, which the condition does not rebind).
+        m.rec = Trace {
+            reads: Vec::new(),
+            on: true,
+        };
+        let traced = (|| -> Result<(), Stop> {
+            if let (Some(each), Some(b)) = (&prog.each, binding) {
+                m.set_local(each.local, b.clone())?;
+            }
+            if let Some(c) = &prog.cond {
+                m.fb(c)?;
+            }
+            Ok(())
+        })();
+        m.rec.on = false;
+        let cond_reads = std::mem::take(&mut m.rec.reads);
+        traced.map_err(|_| m.take_error())?;
+        let prefix: &[Evidence] = prefix.as_deref().unwrap_or_default();
+        // Each fact once, in the order first read (equal reads give equal lines).
+        let mut reads: Vec<&Evidence> = Vec::with_capacity(prefix.len() + cond_reads.len());
+        for e in prefix.iter().chain(&cond_reads) {
+            if !reads.contains(&e) {
+                reads.push(e);
+            }
+        }
+        let message = self.render(&prog.message, m)?;
+        let help = if prog.help.is_empty() {
+            None
+        } else {
+            Some(self.render(&prog.help, m)?)
+        };
+        let step = match (binding, rule.each_is_step) {
+            (Some(Value::Step(s)), true) => Some(*s),
+            _ => step,
+        };
+        let evidence: Vec<String> = reads
+            .iter()
+            .map(|e| {
+                let mut line = String::with_capacity(96);
+                self.evidence_into(&mut line, e, m.bound);
+                line
+            })
+            .collect();
+        let custom_label = if prog.label.is_empty() {
+            None
+        } else {
+            Some(self.render(&prog.label, m)?)
+        };
+        let pstep = step.and_then(|s| p.steps.get(s as usize));
+        let source = &p.source;
+        let (location_span, primary, label) = match pstep {
+            Some(s) => {
+                let (span, label) = self.primary(rule, s, binding, &reads);
+                (s.span, span, label)
+            }
+            None => (
+                p.span,
+                p.span,
+                cat(&["this proposal breaks `", &rule.id, "`"]),
+            ),
+        };
+        let label = custom_label.unwrap_or(label);
+        let lc = source.line_col(location_span.start);
+        let location = Location {
+            file: source.name().to_string(),
+            line: lc.line,
+            column: lc.column,
+        };
+        let mut d = Diagnostic::error(Code::Violation, message.clone(), source, primary, label);
+        d.severity = rule.severity;
+        d.rule = Some(rule.id.clone());
+        d.notes.reserve_exact(
+            usize::from(rule.cite.is_some()) + usize::from(!evidence.is_empty()) + evidence.len(),
+        );
+        if let Some(c) = &rule.cite {
+            d.notes.push(cat(&["cite: ", c]));
+        }
+        if !evidence.is_empty() {
+            d.notes.push("evidence:".to_string());
+            d.notes.extend(evidence.iter().map(|e| cat(&["  - ", e])));
+        }
+        d.help = help.clone();
+        if let Some(src) = self.lib.source(rule.file) {
+            d = d.with_related(
+                src,
+                rule.span,
+                cat(&["rule `", &rule.id, "` is defined here"]),
+            );
+        }
+        Ok(Violation {
+            rule: rule.id.clone(),
+            severity: rule.severity,
+            step: pstep.map(|s| s.id.node.clone()),
+            binding: binding.map(|b| self.display(b, m.bound)),
+            message,
+            cite: rule.cite.clone(),
+            help,
+            evidence,
+            location,
+            diagnostic: d,
+        })
+    }
+
+    /// The span to underline for a violation, and what to say there: for an atom binding,
+    /// where the step names it (in the attributes the rule read first).
+    fn primary(
+        &self,
+        rule: &CRule,
+        step: &crate::proposal::Step,
+        binding: Option<&Value>,
+        reads: &[&Evidence],
+    ) -> (Span, String) {
+        if let Some(Value::Atom(a)) = binding {
+            let name = self.lib.atom_name(*a);
+            let was_read = |attr: &str| {
+                reads
+                    .iter()
+                    .any(|e| matches!(e, Evidence::StepAttr { name, .. } if &**name == attr))
+            };
+            for first in [true, false] {
+                for attr in &step.attrs {
+                    if was_read(&attr.name.node) != first {
+                        continue;
+                    }
+                    if let Some(span) = find_name(&attr.value, name) {
+                        return (span, cat(&["`", name, "` in `", &attr.name.node, "`"]));
+                    }
+                }
+            }
+            return (
+                step.id.span,
+                cat(&["`", name, "` is involved in this ", &step.kind.node]),
+            );
+        }
+        (
+            step.id.span,
+            cat(&["this ", &step.kind.node, " breaks `", &rule.id, "`"]),
+        )
+    }
+
+    fn render<'a>(&self, parts: &'a [Piece], m: &mut Explaining<'a>) -> Result<String, EvalError> {
+        let guess: usize = parts
+            .iter()
+            .map(|p| match p {
+                Piece::Lit(s) => s.len(),
+                Piece::Expr(_) => 64,
+            })
+            .sum();
+        let mut out = String::with_capacity(guess);
+        for p in parts {
+            match p {
+                Piece::Lit(s) => out.push_str(s),
+                Piece::Expr(e) => {
+                    let v = m.fv(e).map_err(|_| m.take_error())?;
+                    self.display_into(&mut out, &v, m.bound);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// A value as people read it.
+    pub(crate) fn display(&self, v: &Value, bound: &Bound) -> String {
+        let mut out = String::with_capacity(16);
+        self.display_into(&mut out, v, bound);
+        out
+    }
+
+    /// Appends a value as people read it.
+    fn display_into(&self, out: &mut String, v: &Value, bound: &Bound) {
+        use std::fmt::Write as _;
+        match v {
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Value::Int(i) => {
+                let _ = write!(out, "{i}");
+            }
+            Value::Date(d) => push_date(out, *d),
+            Value::Str(s) => {
+                let n = self.lib.strings.len() as u32;
+                let text = if *s < n {
+                    self.lib.strings.get(*s as usize).map(String::as_str)
+                } else {
+                    bound.strings.get((*s - n) as usize)
+                };
+                out.push_str(text.unwrap_or(""));
+            }
+            Value::Atom(a) => out.push_str(self.lib.atom_name(*a)),
+            Value::Set(s) if s.is_empty() => out.push_str("none"),
+            Value::List(l) if l.is_empty() => out.push_str("none"),
+            Value::Set(s) => {
+                for (i, a) in s.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push_str(self.lib.atom_name(a));
+                }
+            }
+            Value::List(l) => {
+                for (i, x) in l.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    self.display_into(out, x, bound);
+                }
+            }
+            Value::Step(i) => {
+                if let Some(s) = bound.step_ids.get(*i as usize) {
+                    self.display_into(out, &Value::Str(*s), bound);
+                }
+            }
+        }
+    }
+
+    /// Appends one line of evidence.
+    fn evidence_into(&self, out: &mut String, e: &Evidence, bound: &Bound) {
+        match e {
+            Evidence::Fact {
+                entity,
+                attr,
+                value,
+            } => {
+                out.push_str(
+                    self.lib
+                        .attr_names
+                        .get(*attr as usize)
+                        .map_or("?", String::as_str),
+                );
+                out.push_str(" of ");
+                out.push_str(self.lib.atom_name(*entity));
+                out.push_str(": ");
+                self.display_into(out, value, bound);
+            }
+            Evidence::StepAttr { step, name, value } => {
+                out.push_str(name);
+                out.push_str(" of step ");
+                self.display_into(out, &Value::Step(*step), bound);
+                out.push_str(": ");
+                self.display_into(out, value, bound);
+            }
+            Evidence::StepDate { step, date } => {
+                out.push_str("date of step ");
+                self.display_into(out, &Value::Step(*step), bound);
+                out.push_str(": ");
+                self.display_into(out, &Value::Date(*date), bound);
+            }
+            Evidence::InForce {
+                inst,
+                date,
+                since,
+                result,
+            } => {
+                out.push_str(self.lib.atom_name(*inst));
+                out.push_str(if *result {
+                    " is in force on "
+                } else {
+                    " is not in force on "
+                });
+                self.display_into(out, &Value::Date(*date), bound);
+                match (result, since) {
+                    (true, Some(s)) => {
+                        out.push_str(" (since ");
+                        self.display_into(out, &Value::Date(*s), bound);
+                        out.push(')');
+                    }
+                    (true, None) => {}
+                    (false, Some(s)) => {
+                        out.push_str(" (in force from ");
+                        self.display_into(out, &Value::Date(*s), bound);
+                        out.push(')');
+                    }
+                    (false, None) => out.push_str(" (no entry into force recorded)"),
+                }
+            }
+        }
+    }
+
+    pub(super) fn eval_error(
+        &self,
+        rule: &CRule,
+        step: Option<u32>,
+        p: &Proposal,
+        bound: &Bound,
+        e: EvalError,
+    ) -> Diagnostic {
+        let pstep = step.and_then(|s| p.steps.get(s as usize));
+        let (span, sname) = match pstep {
+            Some(s) => (s.id.span, format!("step `{}`", s.id.node)),
+            None => (p.span, format!("proposal `{}`", p.id.node)),
+        };
+        let rule_src = self.lib.source(rule.file);
+        let mut d = match &e {
+            EvalError::Absent {
+                attr,
+                span: pspan,
+                owner,
+            } => {
+                let (owner_name, fix) = match owner {
+                    Owner::Step(i) => {
+                        let n = self.display(&Value::Step(*i), bound);
+                        (
+                            format!("step `{n}`"),
+                            format!(
+                                "give step `{n}` a `{attr}`, or make the rule guard the read with `has {attr}`"
+                            ),
+                        )
+                    }
+                    Owner::Entity(a) => {
+                        let n = self.lib.atom_name(*a);
+                        (
+                            format!("`{n}`"),
+                            format!(
+                                "add `{attr}` to fact `{n}`, or make the rule guard the read with `has {attr}`"
+                            ),
+                        )
+                    }
+                };
+                let mut d = Diagnostic::error(
+                    Code::AbsentAttribute,
+                    format!("rule `{}` could not be evaluated for {sname}: {owner_name} has no `{attr}`", rule.id),
+                    &p.source,
+                    span,
+                    format!("`{attr}` is absent here, so the proposal cannot be shown compliant"),
+                )
+                .with_help(fix);
+                if let Some(src) = rule_src {
+                    d = d.with_related(
+                        src,
+                        *pspan,
+                        format!("rule `{}` reads `{attr}` here", rule.id),
+                    );
+                }
+                d
+            }
+            EvalError::NoDate(pspan) => {
+                let mut d = Diagnostic::error(
+                    Code::NoDate,
+                    format!("rule `{}` needs a date, but {sname} has none", rule.id),
+                    &p.source,
+                    span,
+                    "no date for this step",
+                )
+                .with_help("give the proposal or the step a `date`, or pass --as-of YYYY-MM-DD");
+                if let Some(src) = rule_src {
+                    d = d.with_related(src, *pspan, "the date is read here");
+                }
+                d
+            }
+            EvalError::Budget => Diagnostic::error(
+                Code::Budget,
+                format!(
+                    "rule `{}` exceeded the evaluation budget on {sname}",
+                    rule.id
+                ),
+                &p.source,
+                span,
+                "evaluation stopped here",
+            )
+            .with_help("split the proposal, or raise the budget (CheckOptions::budget)"),
+            EvalError::Internal(what) => Diagnostic::error(
+                Code::Internal,
+                format!(
+                    "rule `{}` could not be evaluated for {sname}: internal error ({what})",
+                    rule.id
+                ),
+                &p.source,
+                span,
+                "evaluation failed here",
+            )
+            .with_help("this is a bug in pactum: please report it with the policy and proposal"),
+        };
+        d.rule = Some(rule.id.clone());
+        d
+    }
+}
+
+fn find_name(v: &crate::source::Spanned<RawValue>, name: &str) -> Option<Span> {
+    match &v.node {
+        RawValue::Ident(s) | RawValue::Str(s) if s == name => Some(v.span),
+        RawValue::List(items) => items.iter().find_map(|i| find_name(i, name)),
+        _ => None,
+    }
+}
+
+/// The concatenation of `parts`, in one allocation.
+fn cat(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        out.push_str(p);
+    }
+    out
+}
+
+/// Appends a date as `Date`'s `Display` writes it (`YYYY-MM-DD`), without the formatter.
+fn push_date(out: &mut String, d: crate::date::Date) {
+    let (y, m, day) = d.ymd();
+    let digit = |x: u32| char::from(b'0' + (x % 10) as u8);
+    match u32::try_from(y) {
+        Ok(y) if y <= 9999 => {
+            for x in [y / 1000, y / 100, y / 10, y] {
+                out.push(digit(x));
+            }
+            for x in [m, day] {
+                out.push('-');
+                out.push(digit(x / 10));
+                out.push(digit(x));
+            }
+        }
+        _ => {
+            use std::fmt::Write as _;
+            let _ = write!(out, "{d}");
+        }
+    }
+}

@@ -1,0 +1,986 @@
+//! Lowering: every rule, once per step kind it applies to (and once for `on proposal`
+//! rules), from [`CExpr`] into the program form the evaluator ([`super::run`]) runs.
+//!
+//! A program is a tree of typed nodes, by what a node computes:
+//!
+//! - [`B`], a boolean; [`A`], an atom; [`S`], a set of atoms: computed in place, from the
+//!   step's slots and the library's fact bitsets, without building a [`Value`]. A rule
+//!   lowered for one step kind has its `match` arms on its step chosen and its reads of the
+//!   step's attributes resolved to slots ([`Read`]). Quantifiers and `each ... where`
+//!   filters whose bodies are boolean combinations of memberships of the bound variable
+//!   (`x in S`, `x is T`, `x == a`, `!`, `&&`, `||`) also carry that body as a set
+//!   ([`B::Quant`]'s `pred`, [`Each::filter`]): `any x in C: x not in K` is `C - K` not
+//!   being empty.
+//! - [`V`], any value: lists in order, integers, strings, dates, steps, `in_force`,
+//!   `steps(...)`, entity attributes, `if`, `count`: everything the typed nodes do not
+//!   compute, so that every construct of the language has a node and nothing is left to
+//!   another evaluator. The typed classes reach it through `B::Value`, `A::Value` and
+//!   `S::Value`, and it reaches them back through `V::Bool` and `V::Set`.
+//!
+//! Constants keep where they came from ([`Src`]: a fact, or the facts a folded set was
+//! computed from) so that the recording evaluator gives them as evidence.
+
+use std::sync::Arc;
+
+use crate::ast::Quant;
+use crate::bitset::AtomSet;
+use crate::ir::*;
+use crate::source::Span;
+
+/// Where a constant came from, for evidence.
+#[derive(Clone, Debug)]
+pub enum Src {
+    /// A literal of the policy (no evidence).
+    None,
+    /// A fact: the entity, the attribute, the value as the fact gives it.
+    Fact(Box<(AtomId, AttrId, Value)>),
+    /// A set folded at compile time from these facts.
+    Folded(Box<[(AtomId, AttrId)]>),
+}
+
+/// A read of the current step's attribute (the rule lowered for one kind, `as s`).
+#[derive(Clone, Debug)]
+pub struct Read {
+    /// The slot.
+    pub slot: u16,
+    /// The attribute's name, for evidence and errors.
+    pub name: Arc<str>,
+    /// Where the policy reads it.
+    pub span: Span,
+}
+
+/// A boolean expression.
+#[derive(Clone, Debug)]
+pub enum B {
+    /// A constant.
+    Const(bool, Src),
+    /// `!b`
+    Not(Box<B>),
+    /// `a && b`
+    And(Box<B>, Box<B>),
+    /// `a || b`
+    Or(Box<B>, Box<B>),
+    /// `x in S` on atoms.
+    In(A, S),
+    /// `s.attr in K` on the current step, K a literal set.
+    CurIn(Read, AtomSet),
+    /// `s.attr == a` on the current step, a a literal.
+    CurIs(Read, AtomId),
+    /// `a in s.attr` on the current step, a a literal.
+    InCur(AtomId, Read),
+    /// `a == b` on atoms.
+    EqAtom(A, A),
+    /// The current step's boolean attribute.
+    CurBool(Read),
+    /// Whether the current step has an attribute, by slot.
+    CurHas(u16),
+    /// `any`/`all` binder in collection: body.
+    Quant(Box<Quantifier>),
+    /// Any other boolean.
+    Value(V),
+}
+
+/// A quantifier.
+#[derive(Clone, Debug)]
+pub struct Quantifier {
+    /// `any` or `all`.
+    pub q: Quant,
+    /// The binder.
+    pub local: Local,
+    /// The collection.
+    pub coll: Coll,
+    /// The body.
+    pub body: B,
+    /// When the body holds for an atom bound to the binder exactly if it is in a set that
+    /// does not depend on the binder (and burns no budget): that set.
+    pub pred: Option<S>,
+}
+
+/// An atom-valued expression.
+#[derive(Clone, Debug)]
+pub enum A {
+    /// A constant.
+    Const(AtomId, Src),
+    /// A local known to hold an atom.
+    Local(Local),
+    /// The current step's atom attribute.
+    Cur(Read),
+    /// Any other atom.
+    Value(V),
+}
+
+/// A set of atoms (a list of atoms, read as a set, for `in` and set operations).
+#[derive(Clone, Debug)]
+pub enum S {
+    /// A constant.
+    Const(AtomSet, Src),
+    /// The current step's set (or list) attribute.
+    Cur(Read),
+    /// `A | B`
+    Union(Box<S>, Box<S>),
+    /// `A & B`
+    Inter(Box<S>, Box<S>),
+    /// `A - B`
+    Diff(Box<S>, Box<S>),
+    /// `[a, b, ...]` of atoms.
+    Make(Vec<A>),
+    /// `if c then a else b`
+    If(Box<B>, Box<S>, Box<S>),
+    /// Any other set or list of atoms.
+    Value(V),
+}
+
+/// A collection iterated by a quantifier or `each`.
+#[derive(Clone, Debug)]
+pub enum Coll {
+    /// A set of atoms, iterated in id order.
+    Set(S),
+    /// Any other collection (a list in order, steps, values other than atoms).
+    Items(V),
+}
+
+/// Any value.
+#[derive(Clone, Debug)]
+pub enum V {
+    /// A constant.
+    Const(Value, Src),
+    /// A local variable.
+    Local(Local),
+    /// The current step's attribute.
+    Cur(Read),
+    /// A step attribute: the step in a local, the slot per kind (`u16::MAX`: none).
+    StepAttr {
+        /// The step's local.
+        local: Local,
+        /// Slot by kind id.
+        slots: Box<[u16]>,
+        /// The attribute's name.
+        name: Arc<str>,
+        /// Where it is read.
+        span: Span,
+    },
+    /// Whether a step's optional attribute is present.
+    StepHas {
+        /// The step's local.
+        local: Local,
+        /// Slot by kind id.
+        slots: Box<[u16]>,
+    },
+    /// The step's id.
+    StepId(Local),
+    /// The step's effective date.
+    StepDate(Local, Span),
+    /// A dynamic entity's attribute.
+    EntityAttr {
+        /// The entity.
+        obj: Box<A>,
+        /// The attribute.
+        attr: AttrId,
+        /// Where it is read.
+        span: Span,
+    },
+    /// Whether a dynamic entity has an optional attribute.
+    EntityHas(Box<A>, AttrId),
+    /// `a == b` on any values.
+    Eq(Box<V>, Box<V>),
+    /// `a < b` (ints and dates).
+    Lt(Box<V>, Box<V>),
+    /// `x in C` on any values.
+    In(Box<V>, Box<V>),
+    /// Branch on the kind of the step in a local.
+    Match {
+        /// The step's local.
+        local: Local,
+        /// Arm by kind id (`u16::MAX`: none).
+        arms_by_kind: Box<[u16]>,
+        /// The arms.
+        arms: Vec<V>,
+    },
+    /// `if c then a else b`
+    If(Box<B>, Box<V>, Box<V>),
+    /// `count(C)`
+    Count(Box<V>),
+    /// `in_force(i, d)`
+    InForce {
+        /// The instrument.
+        inst: Box<A>,
+        /// The date.
+        date: Box<V>,
+        /// `entry_into_force` attribute.
+        eif: AttrId,
+        /// `terminated` attribute, if the type has one.
+        terminated: Option<AttrId>,
+    },
+    /// The evaluation date.
+    AsOf(Span),
+    /// The proposal's steps of these kinds (by kind id).
+    Steps(Box<[bool]>),
+    /// A list from element expressions (sorted and deduplicated if `sorted`).
+    MakeList(Vec<V>, bool),
+    /// A boolean.
+    Bool(Box<B>),
+    /// A set of atoms.
+    Set(Box<S>),
+    /// A construct that cannot be evaluated for this step kind (an engine bug if reached).
+    Internal(&'static str),
+}
+
+/// A piece of a message template.
+#[derive(Clone, Debug)]
+pub enum Piece {
+    /// Literal text.
+    Lit(Box<str>),
+    /// An interpolated value.
+    Expr(V),
+}
+
+/// `each x in C [where ...]`.
+#[derive(Clone, Debug)]
+pub struct Each {
+    /// The binder.
+    pub local: Local,
+    /// The collection.
+    pub coll: Coll,
+    /// When the condition is a boolean combination of memberships of the binder: the set
+    /// of bindings for which it holds.
+    pub filter: Option<S>,
+}
+
+/// A rule, lowered for one step kind (or for the proposal).
+#[derive(Clone, Debug)]
+pub struct RuleProgram {
+    /// The rule's index.
+    pub rule: u32,
+    /// `forbid` (`true`) or `require`.
+    pub forbid: bool,
+    /// The `each` binder ranges over steps (a violation is reported on the bound step).
+    pub each_is_step: bool,
+    /// `when`.
+    pub when: Option<B>,
+    /// `each`.
+    pub each: Option<Each>,
+    /// The condition.
+    pub cond: Option<B>,
+    /// The `unless` clauses.
+    pub unless: Vec<B>,
+    /// The message template.
+    pub message: Vec<Piece>,
+    /// The help template.
+    pub help: Vec<Piece>,
+    /// The label template.
+    pub label: Vec<Piece>,
+}
+
+/// A library's rules, lowered.
+#[derive(Clone, Debug, Default)]
+pub struct Program {
+    /// For each step kind, its rules in the order of [`Compiled::rules_by_kind`].
+    pub by_kind: Vec<Vec<RuleProgram>>,
+    /// The `on proposal` rules, in the order of [`Compiled::proposal_rules`].
+    pub proposal: Vec<RuleProgram>,
+    /// The largest number of locals of any rule.
+    pub locals: u16,
+}
+
+impl Program {
+    /// Lowers every rule of a library.
+    pub fn new(lib: &Compiled) -> Program {
+        let mut lw = Lower::new(lib);
+        let by_kind = lib
+            .rules_by_kind
+            .iter()
+            .enumerate()
+            .map(|(k, rules)| {
+                lw.kind = KindId::try_from(k).ok();
+                rules.iter().filter_map(|&r| lw.rule(r)).collect()
+            })
+            .collect();
+        lw.kind = None;
+        let proposal = lib
+            .proposal_rules
+            .iter()
+            .filter_map(|&r| lw.rule(r))
+            .collect();
+        Program {
+            by_kind,
+            proposal,
+            locals: lib.rules.iter().map(|r| r.locals).max().unwrap_or(0).max(1),
+        }
+    }
+
+    /// The program of rule `rule` applied to a step of `kind` (`None`: the proposal).
+    pub fn find(&self, kind: Option<KindId>, rule: u32) -> Option<&RuleProgram> {
+        let list = match kind {
+            Some(k) => self.by_kind.get(k as usize)?,
+            None => &self.proposal,
+        };
+        list.iter().find(|p| p.rule == rule)
+    }
+}
+
+/// What an expression computes, as far as lowering can tell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Shape {
+    Bool,
+    Atom,
+    /// A `Value::Set` of atoms.
+    AtomSet,
+    /// A `Value::List` of atoms.
+    AtomList,
+    Other,
+}
+
+fn shape_of_ty(t: &Ty) -> Shape {
+    match t {
+        Ty::Bool => Shape::Bool,
+        t if t.is_atom() => Shape::Atom,
+        Ty::Set(e) if e.is_atom() => Shape::AtomSet,
+        Ty::List(e) if e.is_atom() => Shape::AtomList,
+        _ => Shape::Other,
+    }
+}
+
+fn shape_of_value(v: &Value) -> Shape {
+    match v {
+        Value::Bool(_) => Shape::Bool,
+        Value::Atom(_) => Shape::Atom,
+        Value::Set(_) => Shape::AtomSet,
+        Value::List(l) if l.iter().all(|x| matches!(x, Value::Atom(_))) => Shape::AtomList,
+        _ => Shape::Other,
+    }
+}
+
+fn same(shapes: impl IntoIterator<Item = Shape>) -> Shape {
+    let mut out = None;
+    for s in shapes {
+        match out {
+            None => out = Some(s),
+            Some(o) if o == s => {}
+            Some(_) => return Shape::Other,
+        }
+    }
+    out.unwrap_or(Shape::Other)
+}
+
+struct Lower<'l> {
+    lib: &'l Compiled,
+    /// Locals known to hold atoms (binders over sets or lists of atoms).
+    atom_locals: Vec<Local>,
+    /// Every atom: the universe for complements.
+    universe: AtomSet,
+    /// The kind of the step in local 0 (the rule's `as s`), when lowering for one kind.
+    kind: Option<KindId>,
+}
+
+impl<'l> Lower<'l> {
+    fn new(lib: &'l Compiled) -> Self {
+        Lower {
+            lib,
+            atom_locals: Vec::new(),
+            universe: AtomSet::from_ids(0..u32::try_from(lib.atoms.len()).unwrap_or(u32::MAX)),
+            kind: None,
+        }
+    }
+
+    fn rule(&mut self, r: u32) -> Option<RuleProgram> {
+        let rule = self.lib.rules.get(r as usize)?;
+        self.atom_locals.clear();
+        let when = rule.when.as_ref().map(|w| self.b(w));
+        let each = rule.each.as_ref().map(|(local, coll)| {
+            let (coll, atoms) = self.coll(coll);
+            if atoms {
+                self.atom_locals.push(*local);
+            }
+            let filter = match (&coll, &rule.cond) {
+                (Coll::Set(_), Some(c)) => self.pred(c, *local),
+                _ => None,
+            };
+            Each {
+                local: *local,
+                coll,
+                filter,
+            }
+        });
+        let cond = rule.cond.as_ref().map(|c| self.b(c));
+        let unless = rule.unless.iter().map(|u| self.b(u)).collect();
+        let message = self.template(&rule.message);
+        let help = self.template(&rule.help);
+        let label = self.template(&rule.label);
+        Some(RuleProgram {
+            rule: r,
+            forbid: rule.forbid,
+            each_is_step: rule.each_is_step,
+            when,
+            each,
+            cond,
+            unless,
+            message,
+            help,
+            label,
+        })
+    }
+
+    fn template(&mut self, parts: &[Part]) -> Vec<Piece> {
+        parts
+            .iter()
+            .map(|p| match p {
+                Part::Lit(s) => Piece::Lit(s.as_str().into()),
+                Part::Expr(e) => Piece::Expr(self.v(e)),
+            })
+            .collect()
+    }
+
+    /// A collection to iterate, and whether its items are atoms.
+    fn coll(&mut self, e: &CExpr) -> (Coll, bool) {
+        match self.shape(e) {
+            Shape::AtomSet => (Coll::Set(self.s(e)), true),
+            Shape::AtomList => (Coll::Items(self.v(e)), true),
+            _ => (Coll::Items(self.v(e)), false),
+        }
+    }
+
+    /// The type of an attribute of the current step (local 0, one kind), and its slot.
+    fn cur(&self, local: Local, slots: &[u16]) -> Option<(u16, &'l Ty)> {
+        let k = self.kind?;
+        if local != 0 {
+            return None;
+        }
+        let slot = *slots.get(k as usize)?;
+        let ty = &self
+            .lib
+            .kinds
+            .get(k as usize)?
+            .fields
+            .get(slot as usize)?
+            .ty;
+        Some((slot, ty))
+    }
+
+    /// For a `match` on local 0 in a rule lowered for one kind: the arm taken.
+    fn cur_arm(&self, local: Local, by_kind: &[u16]) -> Option<usize> {
+        let k = self.kind?;
+        if local != 0 {
+            return None;
+        }
+        by_kind.get(k as usize).map(|a| *a as usize)
+    }
+
+    fn shape(&self, e: &CExpr) -> Shape {
+        match e {
+            CExpr::Const(v) | CExpr::Fact { value: v, .. } | CExpr::Folded { value: v, .. } => {
+                shape_of_value(v)
+            }
+            CExpr::Local(l) if self.atom_locals.contains(l) => Shape::Atom,
+            CExpr::StepAttr { local, slots, .. } => {
+                if let Some((_, ty)) = self.cur(*local, slots) {
+                    return shape_of_ty(ty);
+                }
+                same(
+                    slots
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, s)| **s != u16::MAX)
+                        .map(|(k, s)| {
+                            self.lib
+                                .kinds
+                                .get(k)
+                                .and_then(|kind| kind.fields.get(*s as usize))
+                                .map_or(Shape::Other, |f| shape_of_ty(&f.ty))
+                        }),
+                )
+            }
+            CExpr::EntityAttr { attr, .. } => same(
+                self.lib
+                    .facts
+                    .iter()
+                    .filter_map(|f| f.get(*attr as usize).and_then(Option::as_ref))
+                    .map(shape_of_value),
+            ),
+            CExpr::Not(_)
+            | CExpr::And(..)
+            | CExpr::Or(..)
+            | CExpr::In(..)
+            | CExpr::Eq(..)
+            | CExpr::Lt(..)
+            | CExpr::Quant(..)
+            | CExpr::IsType(..)
+            | CExpr::InForce { .. }
+            | CExpr::StepHas { .. }
+            | CExpr::EntityHas(..) => Shape::Bool,
+            CExpr::Union(..) | CExpr::Inter(..) | CExpr::Diff(..) | CExpr::MakeSet(_) => {
+                Shape::AtomSet
+            }
+            CExpr::MakeList(items, _) => {
+                if items.iter().all(|i| self.shape(i) == Shape::Atom) {
+                    Shape::AtomList
+                } else {
+                    Shape::Other
+                }
+            }
+            CExpr::Match {
+                local,
+                arms_by_kind,
+                arms,
+            } => match self.cur_arm(*local, arms_by_kind) {
+                Some(i) => arms.get(i).map_or(Shape::Other, |a| self.shape(a)),
+                None => same(arms.iter().map(|a| self.shape(a))),
+            },
+            CExpr::If(_, a, b) => same([self.shape(a), self.shape(b)]),
+            _ => Shape::Other,
+        }
+    }
+
+    fn read(&self, local: Local, slots: &[u16], name: &Arc<str>, span: Span) -> Option<Read> {
+        let (slot, _) = self.cur(local, slots)?;
+        Some(Read {
+            slot,
+            name: name.clone(),
+            span,
+        })
+    }
+
+    fn b(&mut self, e: &CExpr) -> B {
+        match e {
+            CExpr::Const(Value::Bool(b)) => B::Const(*b, Src::None),
+            CExpr::Fact {
+                value: Value::Bool(b),
+                entity,
+                attr,
+            } => B::Const(*b, Src::Fact(Box::new((*entity, *attr, Value::Bool(*b))))),
+            CExpr::Folded {
+                value: Value::Bool(b),
+                sources,
+            } => B::Const(*b, Src::Folded(sources.clone())),
+            CExpr::Not(x) => B::Not(Box::new(self.b(x))),
+            CExpr::And(x, y) => B::And(Box::new(self.b(x)), Box::new(self.b(y))),
+            CExpr::Or(x, y) => B::Or(Box::new(self.b(x)), Box::new(self.b(y))),
+            CExpr::In(x, coll)
+                if self.shape(x) == Shape::Atom
+                    && matches!(self.shape(coll), Shape::AtomSet | Shape::AtomList) =>
+            {
+                match (self.a(x), self.s(coll)) {
+                    (A::Cur(r), S::Const(k, Src::None)) => B::CurIn(r, k),
+                    (A::Const(a, Src::None), S::Cur(r)) => B::InCur(a, r),
+                    (a, s) => B::In(a, s),
+                }
+            }
+            CExpr::Eq(x, y) if self.shape(x) == Shape::Atom && self.shape(y) == Shape::Atom => {
+                match (self.a(x), self.a(y)) {
+                    (A::Cur(r), A::Const(a, Src::None)) | (A::Const(a, Src::None), A::Cur(r)) => {
+                        B::CurIs(r, a)
+                    }
+                    (a, b) => B::EqAtom(a, b),
+                }
+            }
+            CExpr::IsType(x, mask) => B::In(self.a(x), S::Const(self.of_types(mask), Src::None)),
+            CExpr::StepAttr {
+                local,
+                slots,
+                name,
+                span,
+            } if self.cur(*local, slots).is_some_and(|(_, t)| *t == Ty::Bool) => {
+                match self.read(*local, slots, name, *span) {
+                    Some(r) => B::CurBool(r),
+                    None => B::Value(V::Internal("slot")),
+                }
+            }
+            CExpr::StepHas { local: 0, slots } if self.kind.is_some() => {
+                let slot = self
+                    .kind
+                    .and_then(|k| slots.get(k as usize))
+                    .copied()
+                    .unwrap_or(u16::MAX);
+                if slot == u16::MAX {
+                    B::Const(false, Src::None)
+                } else {
+                    B::CurHas(slot)
+                }
+            }
+            CExpr::Match {
+                local,
+                arms_by_kind,
+                arms,
+            } if self.cur_arm(*local, arms_by_kind).is_some() => {
+                match self.cur_arm(*local, arms_by_kind).and_then(|i| arms.get(i)) {
+                    Some(arm) => self.b(arm),
+                    None => B::Value(V::Internal("arm")),
+                }
+            }
+            CExpr::Quant(q, local, coll, body) => {
+                let (coll, atoms) = self.coll(coll);
+                if atoms {
+                    self.atom_locals.push(*local);
+                }
+                let pred = match coll {
+                    Coll::Set(_) => self.pred(body, *local),
+                    Coll::Items(_) => None,
+                };
+                let body = self.b(body);
+                if atoms {
+                    self.atom_locals.pop();
+                }
+                B::Quant(Box::new(Quantifier {
+                    q: *q,
+                    local: *local,
+                    coll,
+                    body,
+                    pred,
+                }))
+            }
+            _ => B::Value(self.v(e)),
+        }
+    }
+
+    fn a(&mut self, e: &CExpr) -> A {
+        match e {
+            CExpr::Const(Value::Atom(a)) => A::Const(*a, Src::None),
+            CExpr::Fact {
+                value: Value::Atom(a),
+                entity,
+                attr,
+            } => A::Const(*a, Src::Fact(Box::new((*entity, *attr, Value::Atom(*a))))),
+            CExpr::Folded {
+                value: Value::Atom(a),
+                sources,
+            } => A::Const(*a, Src::Folded(sources.clone())),
+            CExpr::Local(l) if self.atom_locals.contains(l) => A::Local(*l),
+            CExpr::StepAttr {
+                local,
+                slots,
+                name,
+                span,
+            } if self.cur(*local, slots).is_some_and(|(_, t)| t.is_atom()) => {
+                match self.read(*local, slots, name, *span) {
+                    Some(r) => A::Cur(r),
+                    None => A::Value(V::Internal("slot")),
+                }
+            }
+            CExpr::Match {
+                local,
+                arms_by_kind,
+                arms,
+            } if self.cur_arm(*local, arms_by_kind).is_some() => {
+                match self.cur_arm(*local, arms_by_kind).and_then(|i| arms.get(i)) {
+                    Some(arm) => self.a(arm),
+                    None => A::Value(V::Internal("arm")),
+                }
+            }
+            _ => A::Value(self.v(e)),
+        }
+    }
+
+    fn s(&mut self, e: &CExpr) -> S {
+        match e {
+            CExpr::Const(v @ (Value::Set(_) | Value::List(_))) => match crate::eval::atom_set(v) {
+                Ok(set) if shape_of_value(v) != Shape::Other => S::Const(set, Src::None),
+                _ => S::Value(self.v(e)),
+            },
+            CExpr::Fact {
+                value: v @ (Value::Set(_) | Value::List(_)),
+                entity,
+                attr,
+            } if shape_of_value(v) != Shape::Other => match crate::eval::atom_set(v) {
+                Ok(set) => S::Const(set, Src::Fact(Box::new((*entity, *attr, v.clone())))),
+                Err(_) => S::Value(self.v(e)),
+            },
+            CExpr::Folded {
+                value: v @ (Value::Set(_) | Value::List(_)),
+                sources,
+            } if shape_of_value(v) != Shape::Other => match crate::eval::atom_set(v) {
+                Ok(set) => S::Const(set, Src::Folded(sources.clone())),
+                Err(_) => S::Value(self.v(e)),
+            },
+            CExpr::StepAttr {
+                local,
+                slots,
+                name,
+                span,
+            } if self.cur(*local, slots).is_some_and(|(_, t)| {
+                matches!(shape_of_ty(t), Shape::AtomSet | Shape::AtomList)
+            }) =>
+            {
+                match self.read(*local, slots, name, *span) {
+                    Some(r) => S::Cur(r),
+                    None => S::Value(V::Internal("slot")),
+                }
+            }
+            CExpr::Union(x, y) => fold(S::Union(Box::new(self.s(x)), Box::new(self.s(y)))),
+            CExpr::Inter(x, y) => fold(S::Inter(Box::new(self.s(x)), Box::new(self.s(y)))),
+            CExpr::Diff(x, y) => fold(S::Diff(Box::new(self.s(x)), Box::new(self.s(y)))),
+            CExpr::MakeSet(items) if items.iter().all(|i| self.shape(i) == Shape::Atom) => {
+                fold(S::Make(items.iter().map(|i| self.a(i)).collect()))
+            }
+            CExpr::MakeList(items, _) if items.iter().all(|i| self.shape(i) == Shape::Atom) => {
+                fold(S::Make(items.iter().map(|i| self.a(i)).collect()))
+            }
+            CExpr::Match {
+                local,
+                arms_by_kind,
+                arms,
+            } if self.cur_arm(*local, arms_by_kind).is_some() => {
+                match self.cur_arm(*local, arms_by_kind).and_then(|i| arms.get(i)) {
+                    Some(arm) => self.s(arm),
+                    None => S::Value(V::Internal("arm")),
+                }
+            }
+            CExpr::If(c, x, y)
+                if matches!(self.shape(x), Shape::AtomSet | Shape::AtomList)
+                    && matches!(self.shape(y), Shape::AtomSet | Shape::AtomList) =>
+            {
+                S::If(
+                    Box::new(self.b(c)),
+                    Box::new(self.s(x)),
+                    Box::new(self.s(y)),
+                )
+            }
+            _ => S::Value(self.v(e)),
+        }
+    }
+
+    fn v(&mut self, e: &CExpr) -> V {
+        let bx = |v: V| Box::new(v);
+        match e {
+            CExpr::Const(v) => V::Const(v.clone(), Src::None),
+            CExpr::Fact {
+                value,
+                entity,
+                attr,
+            } => V::Const(
+                value.clone(),
+                Src::Fact(Box::new((*entity, *attr, value.clone()))),
+            ),
+            CExpr::Folded { value, sources } => {
+                V::Const(value.clone(), Src::Folded(sources.clone()))
+            }
+            CExpr::Local(l) => V::Local(*l),
+            CExpr::StepAttr {
+                local,
+                slots,
+                name,
+                span,
+            } => {
+                if self.kind.is_some() && *local == 0 {
+                    match self.read(*local, slots, name, *span) {
+                        Some(r) => V::Cur(r),
+                        None => V::Internal("slot"),
+                    }
+                } else {
+                    V::StepAttr {
+                        local: *local,
+                        slots: slots.clone(),
+                        name: name.clone(),
+                        span: *span,
+                    }
+                }
+            }
+            CExpr::StepHas { local, slots } => {
+                if self.kind.is_some() && *local == 0 {
+                    V::Bool(Box::new(self.b(e)))
+                } else {
+                    V::StepHas {
+                        local: *local,
+                        slots: slots.clone(),
+                    }
+                }
+            }
+            CExpr::StepId(l) => V::StepId(*l),
+            CExpr::StepDate(l, span) => V::StepDate(*l, *span),
+            CExpr::EntityAttr { obj, attr, span } => V::EntityAttr {
+                obj: Box::new(self.a(obj)),
+                attr: *attr,
+                span: *span,
+            },
+            CExpr::EntityHas(obj, attr) => V::EntityHas(Box::new(self.a(obj)), *attr),
+            CExpr::In(x, coll)
+                if !(self.shape(x) == Shape::Atom
+                    && matches!(self.shape(coll), Shape::AtomSet | Shape::AtomList)) =>
+            {
+                V::In(bx(self.v(x)), bx(self.v(coll)))
+            }
+            CExpr::Eq(x, y) if !(self.shape(x) == Shape::Atom && self.shape(y) == Shape::Atom) => {
+                V::Eq(bx(self.v(x)), bx(self.v(y)))
+            }
+            CExpr::Not(_)
+            | CExpr::And(..)
+            | CExpr::Or(..)
+            | CExpr::In(..)
+            | CExpr::Eq(..)
+            | CExpr::Quant(..)
+            | CExpr::IsType(..) => V::Bool(Box::new(self.b(e))),
+            CExpr::Lt(x, y) => V::Lt(bx(self.v(x)), bx(self.v(y))),
+            CExpr::Union(..) | CExpr::Inter(..) | CExpr::Diff(..) | CExpr::MakeSet(_) => {
+                V::Set(Box::new(self.s(e)))
+            }
+            CExpr::Match {
+                local,
+                arms_by_kind,
+                arms,
+            } => match self.cur_arm(*local, arms_by_kind) {
+                Some(i) => match arms.get(i) {
+                    Some(arm) => self.v(arm),
+                    None => V::Internal("arm"),
+                },
+                None => V::Match {
+                    local: *local,
+                    arms_by_kind: arms_by_kind.clone(),
+                    arms: arms.iter().map(|a| self.v(a)).collect(),
+                },
+            },
+            CExpr::If(c, x, y) => V::If(Box::new(self.b(c)), bx(self.v(x)), bx(self.v(y))),
+            CExpr::Count(x) => V::Count(bx(self.v(x))),
+            CExpr::InForce {
+                inst,
+                date,
+                eif,
+                terminated,
+            } => V::InForce {
+                inst: Box::new(self.a(inst)),
+                date: bx(self.v(date)),
+                eif: *eif,
+                terminated: *terminated,
+            },
+            CExpr::AsOf(span) => V::AsOf(*span),
+            CExpr::Steps(mask) => V::Steps(mask.clone()),
+            CExpr::MakeList(items, sorted) => {
+                V::MakeList(items.iter().map(|i| self.v(i)).collect(), *sorted)
+            }
+        }
+    }
+
+    /// The atoms of these entity types.
+    fn of_types(&self, mask: &[bool]) -> AtomSet {
+        AtomSet::from_ids(
+            self.lib
+                .atoms
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| match a.kind {
+                    AtomKind::Entity(t) => mask.get(t as usize).copied().unwrap_or(false),
+                    AtomKind::Variant(_) => false,
+                })
+                .map(|(i, _)| u32::try_from(i).unwrap_or(u32::MAX)),
+        )
+    }
+
+    /// When `body` holds for an atom bound to `l` exactly if it is in some set computable
+    /// without `l` (and without burning budget), that set.
+    fn pred(&mut self, body: &CExpr, l: Local) -> Option<S> {
+        // Only the evaluator that records nothing uses it: constants lose their sources,
+        // so that it folds into as few operations as possible.
+        self.pred_inner(body, l).map(quiet)
+    }
+
+    fn pred_inner(&mut self, body: &CExpr, l: Local) -> Option<S> {
+        let is_l = |e: &CExpr| matches!(e, CExpr::Local(x) if *x == l);
+        let free = |e: &CExpr| !mentions(e, l) && !burns(e);
+        let all = || S::Const(self.universe.clone(), Src::None);
+        Some(match body {
+            CExpr::Const(Value::Bool(true)) => all(),
+            CExpr::Const(Value::Bool(false)) => S::Const(AtomSet::new(), Src::None),
+            CExpr::In(x, k)
+                if is_l(x)
+                    && free(k)
+                    && matches!(self.shape(k), Shape::AtomSet | Shape::AtomList) =>
+            {
+                self.s(k)
+            }
+            CExpr::IsType(x, mask) if is_l(x) => S::Const(self.of_types(mask), Src::None),
+            CExpr::Eq(x, y) | CExpr::Eq(y, x)
+                if is_l(x) && free(y) && self.shape(y) == Shape::Atom =>
+            {
+                fold(S::Make(vec![self.a(y)]))
+            }
+            CExpr::Not(x) => fold(S::Diff(Box::new(all()), Box::new(self.pred(x, l)?))),
+            CExpr::And(a, b) => fold(S::Inter(
+                Box::new(self.pred(a, l)?),
+                Box::new(self.pred(b, l)?),
+            )),
+            CExpr::Or(a, b) => fold(S::Union(
+                Box::new(self.pred(a, l)?),
+                Box::new(self.pred(b, l)?),
+            )),
+            _ => return None,
+        })
+    }
+}
+
+/// A set expression with the sources of its constants dropped, folded again.
+fn quiet(s: S) -> S {
+    match s {
+        S::Const(x, _) => S::Const(x, Src::None),
+        S::Union(a, b) => fold(S::Union(Box::new(quiet(*a)), Box::new(quiet(*b)))),
+        S::Inter(a, b) => fold(S::Inter(Box::new(quiet(*a)), Box::new(quiet(*b)))),
+        S::Diff(a, b) => fold(S::Diff(Box::new(quiet(*a)), Box::new(quiet(*b)))),
+        S::Make(items) => fold(S::Make(
+            items
+                .into_iter()
+                .map(|i| match i {
+                    A::Const(x, _) => A::Const(x, Src::None),
+                    other => other,
+                })
+                .collect(),
+        )),
+        S::If(c, a, b) => S::If(c, Box::new(quiet(*a)), Box::new(quiet(*b))),
+        other => other,
+    }
+}
+
+/// A set operation on literal sets, computed now.
+fn fold(s: S) -> S {
+    match s {
+        S::Union(a, b) => match (*a, *b) {
+            (S::Const(x, Src::None), S::Const(y, Src::None)) => S::Const(x.union(&y), Src::None),
+            (a, b) => S::Union(Box::new(a), Box::new(b)),
+        },
+        S::Inter(a, b) => match (*a, *b) {
+            (S::Const(x, Src::None), S::Const(y, Src::None)) => {
+                S::Const(x.intersection(&y), Src::None)
+            }
+            (a, b) => S::Inter(Box::new(a), Box::new(b)),
+        },
+        S::Diff(a, b) => match (*a, *b) {
+            (S::Const(x, Src::None), S::Const(y, Src::None)) => {
+                S::Const(x.difference(&y), Src::None)
+            }
+            (a, b) => S::Diff(Box::new(a), Box::new(b)),
+        },
+        S::Make(items) => {
+            let consts: Option<Vec<AtomId>> = items
+                .iter()
+                .map(|i| match i {
+                    A::Const(a, Src::None) => Some(*a),
+                    _ => None,
+                })
+                .collect();
+            match consts {
+                Some(ids) => S::Const(AtomSet::from_ids(ids), Src::None),
+                None => S::Make(items),
+            }
+        }
+        other => other,
+    }
+}
+
+/// Whether an expression reads local `l` anywhere.
+fn mentions(e: &CExpr, l: Local) -> bool {
+    let mut stack = vec![e];
+    while let Some(e) = stack.pop() {
+        if own_local(e) == Some(l) {
+            return true;
+        }
+        children(e, &mut stack);
+    }
+    false
+}
+
+/// Whether evaluating an expression can burn budget (it has a quantifier).
+fn burns(e: &CExpr) -> bool {
+    let mut stack = vec![e];
+    while let Some(e) = stack.pop() {
+        if matches!(e, CExpr::Quant(..)) {
+            return true;
+        }
+        children(e, &mut stack);
+    }
+    false
+}
