@@ -509,6 +509,12 @@ fn run(engine: &Engine, n: usize) -> Row {
     let model = parse_text(&text);
     assert_eq!(model.steps.len(), n);
     let json = model.to_json_string();
+    if let Some(dir) = std::env::var_os("PACTUM_BENCH_WRITE") {
+        // the inputs, for profiling a parser on its own (`PACTUM_BENCH_WRITE=DIR`)
+        let dir = std::path::PathBuf::from(dir);
+        let _ = std::fs::write(dir.join(format!("bench-{n}.proposal")), &text);
+        let _ = std::fs::write(dir.join(format!("bench-{n}.json")), &json);
+    }
     let from_json = parse_json(&json);
     assert_eq!(
         from_json.normalized(),

@@ -11,16 +11,11 @@ use std::fmt;
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue as Json;
 
-use super::{
-    Attr, MAX_LIST_DEPTH, Proposal, RawValue, Step, check_duplicate_steps, check_id, duplicate_key,
-    finish, parse_date,
-};
+use super::validate::{check_duplicate_steps, check_id, duplicate_key, finish, parse_date};
+use super::{Attr, MAX_LIST_DEPTH, Proposal, RawValue, Step};
 use crate::date::Date;
 use crate::diag::{Code, Diagnostic, did_you_mean};
 use crate::source::{SourceFile, Span, Spanned};
-
-/// The keys a proposal object may have.
-const TOP_KEYS: [&str; 4] = ["id", "title", "date", "steps"];
 
 /// The members of a JSON object, in order, duplicates included.
 struct Entries<'a>(Vec<(String, &'a Json)>);
@@ -338,7 +333,7 @@ impl Cx<'_> {
                     steps = self.steps(&key, raw);
                 }
                 other => {
-                    let help = match did_you_mean(other, TOP_KEYS) {
+                    let help = match did_you_mean(other, super::keys::PROPOSAL) {
                         Some(s) => format!("did you mean `{s}`?"),
                         None => "a proposal holds only `id`, `title`, `date` and `steps`; \
                                  attributes belong in a step"
