@@ -11,7 +11,6 @@
 //! `Proposal::from_json(&p.to_json().to_string())?.normalized() == p.normalized()`.
 
 mod json;
-mod json_fast;
 mod text;
 mod validate;
 

@@ -446,7 +446,7 @@ impl<'a> Parser<'a> {
             let Some(value) = self.value(0)? else {
                 return Err(self.fail(Tok::Value));
             };
-            if self.v.fresh_key(&mut body, &key, what) {
+            if self.v.fresh_key(&mut body, &key.node, key.span, what) {
                 entry(self, key, value);
             }
             // a separator: line breaks with at most one comma among them; or none before `}`
@@ -1477,7 +1477,7 @@ mod against_pest {
             let mut it = e.into_inner().filter(|p| p.as_rule() != Rule::colon);
             let key = name(it.next().unwrap());
             let val = value(v, it.next().unwrap());
-            if v.fresh_key(&mut b, &key, what) {
+            if v.fresh_key(&mut b, &key.node, key.span, what) {
                 entry(v, key, val);
             }
         }

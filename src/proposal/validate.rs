@@ -128,24 +128,30 @@ impl<'s> Validator<'s> {
 
     /// Records `key` in `body`; false (and reported) if it was given before: the key and its
     /// value are then left out.
-    pub(super) fn fresh_key(&mut self, body: &mut Body, key: &Spanned<String>, what: &str) -> bool {
-        let hash = fx_hash(key.node.as_bytes());
-        if let Some(first) = self.first(body, hash, &key.node) {
+    pub(super) fn fresh_key(
+        &mut self,
+        body: &mut Body,
+        name: &str,
+        span: Span,
+        what: &str,
+    ) -> bool {
+        let hash = fx_hash(name.as_bytes());
+        if let Some(first) = self.first(body, hash, name) {
             self.errors
-                .push(duplicate_key(&key.node, what, self.source, key.span, first));
+                .push(duplicate_key(name, what, self.source, span, first));
             return false;
         }
         if let Some(index) = &mut body.index {
-            index.insert(key.node.clone(), key.span);
+            index.insert(name.to_string(), span);
         } else if self.keys.len() - body.mark < SMALL_BODY {
-            self.keys.push((hash, key.span));
+            self.keys.push((hash, span));
         } else {
             // a large block: a map of the names (with a keyed hash, so that no input makes
             // the check quadratic)
             let spans: Vec<Span> = self.keys.drain(body.mark..).map(|(_, s)| s).collect();
             let mut index: HashMap<String, Span> =
                 spans.into_iter().map(|s| (self.key_name(s), s)).collect();
-            index.insert(key.node.clone(), key.span);
+            index.insert(name.to_string(), span);
             body.index = Some(index);
         }
         true
@@ -392,6 +398,116 @@ impl<'s> Validator<'s> {
         }
     }
 
+    // -------------------------------------------------------------- the JSON form
+
+    /// A problem with the shape of the JSON (`pactum::parse::json_shape`).
+    pub(super) fn shape(
+        &mut self,
+        message: impl Into<String>,
+        span: Span,
+        label: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        self.errors.push(
+            Diagnostic::error(Code::JsonShape, message, self.source, span, label).with_help(help),
+        );
+    }
+
+    /// A string member (`id`, `title`, `kind`, `date`, `note`) whose value `raw` (at
+    /// `span`, `found` being its kind) is not a string.
+    pub(super) fn not_a_string(&mut self, name: &str, span: Span, found: &str, raw: &str) {
+        let help = match found {
+            "a number" | "a boolean" => format!("write it in quotes: `\"{name}\": \"{raw}\"`"),
+            "null" => format!("omit `{name}` or give it a string"),
+            _ => format!("`{name}` is a single string"),
+        };
+        self.shape(
+            format!("`{name}` must be a string"),
+            span,
+            format!("expected a string, found {found}"),
+            help,
+        );
+    }
+
+    /// A JSON string that is not text: an escape of half a surrogate pair, at `span`.
+    pub(super) fn lone_surrogate(&mut self, span: Span, escape: &str) {
+        self.shape(
+            format!("invalid string: `{escape}` is half of a surrogate pair"),
+            span,
+            "not a character",
+            "write the character itself, or both halves of its surrogate pair (`\\ud83d\\ude00`)",
+        );
+    }
+
+    /// A key of a JSON proposal that it does not have.
+    pub(super) fn unknown_key(&mut self, name: &str, span: Span) {
+        let help = match did_you_mean(name, keys::PROPOSAL) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => "a proposal holds only `id`, `title`, `date` and `steps`; \
+                     attributes belong in a step"
+                .to_string(),
+        };
+        self.shape(
+            format!("unknown key `{name}` in the proposal"),
+            span,
+            "not a proposal key",
+            help,
+        );
+    }
+
+    /// A required member missing from the object that starts at `head`.
+    pub(super) fn missing(&mut self, name: &str, in_step: bool, head: Span) {
+        let (message, label, help) = match (in_step, name) {
+            (false, keys::ID) => (
+                "missing `id` in the proposal",
+                "this object has no `id`",
+                "add an id, e.g. `\"id\": \"caspian-shield-2026\"`",
+            ),
+            (false, _) => (
+                "missing `steps` in the proposal",
+                "this object has no `steps`",
+                "add the steps, e.g. `\"steps\": []`",
+            ),
+            (true, keys::ID) => (
+                "missing `id` in a step",
+                "this step has no `id`",
+                "give every step an id unique in the proposal, e.g. `\"id\": \"ex1\"`",
+            ),
+            (true, _) => (
+                "missing `kind` in a step",
+                "this step has no `kind`",
+                "give every step a kind, e.g. `\"kind\": \"exercise\"`",
+            ),
+        };
+        self.shape(message, head, label, help);
+    }
+
+    /// A JSON step with the members read (`None` for those missing or invalid, already
+    /// reported); `None` if it has no valid id or kind.
+    pub(super) fn json_step(
+        &mut self,
+        id: Option<Spanned<String>>,
+        kind: Option<Spanned<String>>,
+        date: Option<Spanned<Date>>,
+        note: Option<Spanned<String>>,
+        attrs: &mut Vec<Attr>,
+        span: Span,
+    ) -> Option<Step> {
+        let (id, kind) = (id?, kind?);
+        let mut exact = Vec::with_capacity(attrs.len());
+        exact.append(attrs);
+        let step = Step {
+            id,
+            kind,
+            date,
+            note,
+            attrs: exact,
+            span,
+        };
+        self.step_ids.push(fx_hash(step.id.node.as_bytes()));
+        Some(step)
+    }
+
     // -------------------------------------------------------------- both forms
 
     /// A step, complete.
@@ -584,29 +700,4 @@ pub(super) fn check_limits(p: &Proposal, limits: &crate::limits::Limits) -> Vec<
         }
     }
     errors
-}
-
-/// Checks a proposal or step id (`what` is "proposal" or "step").
-pub(super) fn check_id(
-    what: &str,
-    id: &Spanned<String>,
-    source: &SourceFile,
-    errors: &mut Vec<Diagnostic>,
-) {
-    let mut v = Validator::new(source, Form::Json);
-    v.id(what, id);
-    errors.append(&mut v.errors);
-}
-
-/// Parses a date, or reports why it is invalid.
-pub(super) fn parse_date(
-    text: &str,
-    source: &SourceFile,
-    span: Span,
-    errors: &mut Vec<Diagnostic>,
-) -> Option<Date> {
-    let mut v = Validator::new(source, Form::Json);
-    let d = v.date(text, span);
-    errors.append(&mut v.errors);
-    d
 }
