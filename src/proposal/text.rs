@@ -53,96 +53,41 @@ pub(super) fn parse(source: SourceFile) -> Result<Proposal, Vec<Diagnostic>> {
 
 // ------------------------------------------------------------------ what pest expects
 
-/// The rules of `grammar/proposal.pest` that can appear in pest's list of what it expected,
-/// in the grammar's order (pest sorts its list in that order).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(super) enum Tok {
-    Eoi,
-    File,
-    Header,
-    Step,
-    Body,
-    Entry,
-    Id,
-    Kind,
-    Key,
-    Value,
-    List,
-    String,
-    Date,
-    Int,
-    Boolean,
-    Ident,
-    BareId,
-    Name,
-    KeyName,
-    KwProposal,
-    KwStep,
-    Open,
-    Close,
-    Colon,
-    Comma,
-    LBracket,
-    RBracket,
-    Nl,
+/// Defines [`Tok`] and `Tok::ALL`.
+macro_rules! toks {
+    ($($t:ident),*) => {
+        /// The rules of `grammar/proposal.pest` that pest can list as expected, in the
+        /// grammar's order (pest sorts its list in that order). Rules pest never lists
+        /// alone (`entry`, `list`, `string`, ...: their failures are reported as `key`,
+        /// `value` ... or as the rule inside them) are not here.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub(super) enum Tok { $($t),* }
+
+        impl Tok {
+            const ALL: &[Tok] = &[$(Tok::$t),*];
+        }
+    };
 }
 
-impl Tok {
-    const ALL: [Tok; 28] = [
-        Tok::Eoi,
-        Tok::File,
-        Tok::Header,
-        Tok::Step,
-        Tok::Body,
-        Tok::Entry,
-        Tok::Id,
-        Tok::Kind,
-        Tok::Key,
-        Tok::Value,
-        Tok::List,
-        Tok::String,
-        Tok::Date,
-        Tok::Int,
-        Tok::Boolean,
-        Tok::Ident,
-        Tok::BareId,
-        Tok::Name,
-        Tok::KeyName,
-        Tok::KwProposal,
-        Tok::KwStep,
-        Tok::Open,
-        Tok::Close,
-        Tok::Colon,
-        Tok::Comma,
-        Tok::LBracket,
-        Tok::RBracket,
-        Tok::Nl,
-    ];
+toks! { Eoi, File, Id, Kind, Key, Value, KwProposal, KwStep, Open, Close, Colon, Comma, RBracket, Nl }
 
-    fn describe(self) -> Option<&'static str> {
-        Some(match self {
+impl Tok {
+    fn describe(self) -> &'static str {
+        match self {
             Tok::Eoi => "end of file",
-            Tok::Header => "the proposal header `proposal ID {`",
             Tok::KwProposal | Tok::File => "`proposal`",
-            Tok::Step | Tok::KwStep => "a step `step ID: KIND {`",
-            Tok::Body | Tok::Open => "`{`",
+            Tok::KwStep => "a step `step ID: KIND {`",
+            Tok::Open => "`{`",
             Tok::Close => "`}`",
             Tok::Colon => "`:`",
             Tok::Comma => "`,`",
-            Tok::LBracket => "`[`",
             Tok::RBracket => "`]`",
             Tok::Nl => "a line break",
-            Tok::Entry => "an attribute `name: value`",
-            Tok::Key | Tok::KeyName => "an attribute name",
-            Tok::Value | Tok::List => "a value",
-            Tok::String => "a string",
-            Tok::Date => "a date",
-            Tok::Int => "an integer",
-            Tok::Boolean => "`true` or `false`",
-            Tok::Ident | Tok::Name => "a name",
-            Tok::Id | Tok::BareId => "an id",
+            Tok::Key => "an attribute name",
+            Tok::Value => "a value",
+            Tok::Id => "an id",
             Tok::Kind => "a step kind",
-        })
+        }
     }
 }
 
@@ -163,7 +108,7 @@ impl Expected {
 
     /// The members, in the grammar's order.
     pub(super) fn toks(self) -> impl Iterator<Item = Tok> {
-        Tok::ALL.into_iter().filter(move |&t| self.has(t))
+        Tok::ALL.iter().copied().filter(move |&t| self.has(t))
     }
 
     #[cfg(test)]
@@ -306,7 +251,7 @@ impl<'a> Parser<'a> {
     /// A string token at `pos`, if a valid one starts there: decoded, with its span.
     fn string(&mut self) -> Option<Spanned<String>> {
         let start = self.pos;
-        let tok = scan_string(self.bytes, start, |_| {});
+        let tok = scan_string(self.text, start, None, |_| {});
         if !tok.ok {
             return None;
         }
@@ -588,13 +533,25 @@ enum StrProblem {
 }
 
 /// Scans the string whose opening quote is at `start`: the one definition of the string
-/// syntax (the grammar's `string`, plus the escapes allowed). Every problem goes to
-/// `problem`; the scan goes on after a bad escape, and ends at the closing quote or at the
-/// line break (or end) of an unterminated string.
-fn scan_string(bytes: &[u8], start: usize, mut problem: impl FnMut(StrProblem)) -> StrTok {
-    let mut i = start + 1;
-    let mut ok = true;
-    let mut escaped = false;
+/// syntax (the grammar's `string`, plus the escapes allowed). Its text goes to `out`, if
+/// given, with the escapes decoded; every problem goes to `problem`. The scan goes on after a
+/// bad escape, and ends at the closing quote or at the line break (or end) of an
+/// unterminated string.
+fn scan_string(
+    text: &str,
+    start: usize,
+    mut out: Option<&mut String>,
+    mut problem: impl FnMut(StrProblem),
+) -> StrTok {
+    let bytes = text.as_bytes();
+    let mut emit = |s: Option<&str>, c: Option<char>| {
+        if let Some(out) = out.as_deref_mut() {
+            out.push_str(s.unwrap_or_default());
+            out.extend(c);
+        }
+    };
+    let (mut i, mut from) = (start + 1, start + 1);
+    let (mut ok, mut escaped) = (true, false);
     loop {
         match bytes.get(i).copied() {
             None | Some(b'\n') => {
@@ -606,6 +563,7 @@ fn scan_string(bytes: &[u8], start: usize, mut problem: impl FnMut(StrProblem)) 
                 };
             }
             Some(b'"') => {
+                emit(text.get(from..i), None);
                 return StrTok {
                     end: i + 1,
                     ok,
@@ -615,6 +573,14 @@ fn scan_string(bytes: &[u8], start: usize, mut problem: impl FnMut(StrProblem)) 
             Some(b'\\') => {
                 escaped = true;
                 let bs = i;
+                let c = match bytes.get(i + 1).copied() {
+                    Some(b'"') => Some('"'),
+                    Some(b'\\') => Some('\\'),
+                    Some(b'n') => Some('\n'),
+                    Some(b'r') => Some('\r'),
+                    Some(b't') => Some('\t'),
+                    _ => None,
+                };
                 match bytes.get(i + 1).copied() {
                     Some(b'"' | b'\\' | b'n' | b'r' | b't') => i += 2,
                     Some(b'u') => {
@@ -626,8 +592,7 @@ fn scan_string(bytes: &[u8], start: usize, mut problem: impl FnMut(StrProblem)) 
                             i += 1;
                             while let Some(&b) = bytes.get(i).filter(|&&b| b != b'"' && b != b'\n')
                             {
-                                let len = utf8_len(b);
-                                i += len;
+                                i += utf8_len(b);
                                 if b == b'}' {
                                     closed = true;
                                     break;
@@ -638,19 +603,20 @@ fn scan_string(bytes: &[u8], start: usize, mut problem: impl FnMut(StrProblem)) 
                                 }
                             }
                         }
-                        let valid = closed
-                            && body_end > body_start
-                            && std::str::from_utf8(
-                                bytes.get(body_start..body_end).unwrap_or_default(),
-                            )
-                            .ok()
+                        let c = text
+                            .get(body_start..body_end)
+                            .filter(|hex| closed && !hex.is_empty())
                             .and_then(|hex| u32::from_str_radix(hex, 16).ok())
-                            .and_then(char::from_u32)
-                            .is_some();
-                        if !valid {
-                            ok = false;
-                            problem(StrProblem::Unicode { bs, end: i });
+                            .and_then(char::from_u32);
+                        match c {
+                            Some(c) => emit(text.get(from..bs), Some(c)),
+                            None => {
+                                ok = false;
+                                problem(StrProblem::Unicode { bs, end: i });
+                            }
                         }
+                        from = i;
+                        continue;
                     }
                     None | Some(b'\n') => {
                         ok = false;
@@ -663,6 +629,8 @@ fn scan_string(bytes: &[u8], start: usize, mut problem: impl FnMut(StrProblem)) 
                         problem(StrProblem::Unknown { bs, end: i });
                     }
                 }
+                emit(text.get(from..bs), c);
+                from = i;
             }
             Some(b) => i += utf8_len(b),
         }
@@ -681,42 +649,8 @@ fn utf8_len(b: u8) -> usize {
 
 /// Decodes a string token (with its quotes) that [`scan_string`] accepted.
 pub(super) fn unescape(token: &str) -> String {
-    let inner = token
-        .strip_prefix('"')
-        .and_then(|t| t.strip_suffix('"'))
-        .unwrap_or(token);
-    let mut out = String::with_capacity(inner.len());
-    let mut chars = inner.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('n') => out.push('\n'),
-            Some('r') => out.push('\r'),
-            Some('t') => out.push('\t'),
-            Some('u') => {
-                let rest = chars.as_str();
-                let decoded = rest
-                    .strip_prefix('{')
-                    .and_then(|r| r.split_once('}'))
-                    .and_then(|(hex, _)| u32::from_str_radix(hex, 16).ok())
-                    .and_then(char::from_u32);
-                match decoded {
-                    Some(ch) => {
-                        out.push(ch);
-                        if let Some(close) = rest.find('}') {
-                            chars = rest.get(close + 1..).unwrap_or("").chars();
-                        }
-                    }
-                    None => out.push_str("\\u"),
-                }
-            }
-            Some(other) => out.push(other),
-            None => out.push('\\'),
-        }
-    }
+    let mut out = String::with_capacity(token.len());
+    scan_string(token, 0, Some(&mut out), |_| {});
     out
 }
 
@@ -764,7 +698,7 @@ fn prescan(text: &str, source: &SourceFile) -> Scan {
             b']' => depth = depth.saturating_sub(1),
             b'"' => {
                 let start = i;
-                i = scan_string(bytes, start, |p| {
+                i = scan_string(text, start, None, |p| {
                     errors.push(string_problem(p, start, text, source));
                 })
                 .end;
@@ -899,10 +833,9 @@ fn syntax_error(e: Syntax, source: &SourceFile, scan: &Scan) -> Diagnostic {
         if t == Tok::Nl && !has(Tok::Comma) && count > 1 {
             continue;
         }
-        if let Some(w) = t.describe() {
-            if !words.contains(&w) {
-                words.push(w);
-            }
+        let w = t.describe();
+        if !words.contains(&w) {
+            words.push(w);
         }
     }
     let label = format!("unexpected {found}");
@@ -932,9 +865,9 @@ fn syntax_error(e: Syntax, source: &SourceFile, scan: &Scan) -> Diagnostic {
     } else if glued && (found.starts_with("`-") || found.starts_with("`.")) {
         "a bare name uses only letters, digits and `_`; write other text as a quoted string"
             .to_string()
-    } else if found == "`proposal`" && (has(Tok::Step) || has(Tok::KwStep) || has(Tok::Eoi)) {
+    } else if found == "`proposal`" && (has(Tok::KwStep) || has(Tok::Eoi)) {
         "a file holds exactly one proposal; put each proposal in its own file".to_string()
-    } else if has(Tok::Header) || has(Tok::KwProposal) {
+    } else if has(Tok::KwProposal) {
         "a proposal file starts with its header, e.g. `proposal caspian-shield-2026 { title: \"...\" }`"
             .to_string()
     } else if has(Tok::Close) && at_keyword {
@@ -959,7 +892,7 @@ fn syntax_error(e: Syntax, source: &SourceFile, scan: &Scan) -> Diagnostic {
             }
             None => "add the missing `}`".to_string(),
         }
-    } else if has(Tok::Colon) && line.starts_with("step") && !has(Tok::Entry) {
+    } else if has(Tok::Colon) && line.starts_with("step") {
         "write a step as `step ID: KIND { name: value ... }`, e.g. `step ex1: exercise {`"
             .to_string()
     } else if has(Tok::Colon) {
@@ -968,17 +901,17 @@ fn syntax_error(e: Syntax, source: &SourceFile, scan: &Scan) -> Diagnostic {
         "separate attributes with a line break or a comma, and close the block with `}`".to_string()
     } else if has(Tok::RBracket) {
         "separate list items with commas and close the list with `]`".to_string()
-    } else if has(Tok::Value) || has(Tok::List) {
+    } else if has(Tok::Value) {
         "a value is a quoted string, a name, an integer, `true` or `false`, a date YYYY-MM-DD \
          or a list `[a, b]`"
             .to_string()
-    } else if has(Tok::Id) || has(Tok::BareId) {
+    } else if has(Tok::Id) {
         "ids use ASCII letters, digits, `_`, `-` and `.` (or are quoted strings)".to_string()
-    } else if has(Tok::Entry) || has(Tok::Key) {
+    } else if has(Tok::Key) {
         "an attribute is written `name: value`, one per line or separated by commas".to_string()
     } else if has(Tok::Kind) {
         "a step kind is a name such as `exercise`".to_string()
-    } else if has(Tok::Open) || has(Tok::Body) {
+    } else if has(Tok::Open) {
         "open the block with `{`, as in `step ex1: exercise {` (an empty block is `{}`)".to_string()
     } else {
         SYNTAX_HELP.to_string()
@@ -1396,33 +1329,19 @@ mod against_pest {
         match r {
             Rule::EOI => Tok::Eoi,
             Rule::file => Tok::File,
-            Rule::header => Tok::Header,
-            Rule::step => Tok::Step,
-            Rule::body => Tok::Body,
-            Rule::entry => Tok::Entry,
             Rule::id => Tok::Id,
             Rule::kind => Tok::Kind,
             Rule::key => Tok::Key,
             Rule::value => Tok::Value,
-            Rule::list => Tok::List,
-            Rule::string => Tok::String,
-            Rule::date => Tok::Date,
-            Rule::int => Tok::Int,
-            Rule::boolean => Tok::Boolean,
-            Rule::ident => Tok::Ident,
-            Rule::bare_id => Tok::BareId,
-            Rule::name => Tok::Name,
-            Rule::key_name => Tok::KeyName,
             Rule::kw_proposal => Tok::KwProposal,
             Rule::kw_step => Tok::KwStep,
             Rule::open => Tok::Open,
             Rule::close => Tok::Close,
             Rule::colon => Tok::Colon,
             Rule::comma => Tok::Comma,
-            Rule::lbracket => Tok::LBracket,
             Rule::rbracket => Tok::RBracket,
             Rule::nl => Tok::Nl,
-            other => panic!("pest expected the silent rule {other:?}"),
+            other => panic!("pest expected {other:?}, which the parser never reports"),
         }
     }
 

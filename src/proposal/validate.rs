@@ -210,20 +210,23 @@ impl<'s> Validator<'s> {
 
     /// An integer that does not fit in an `i64`.
     pub(super) fn int_out_of_range(&mut self, text: &str, span: Span) {
-        let (code, message) = match self.form {
-            Form::Text => (
-                Code::ProposalSyntax,
-                format!("integer `{text}` is out of range"),
-            ),
-            Form::Json => (Code::JsonShape, format!("integer `{text}` is out of range")),
+        let code = match self.form {
+            Form::Text => Code::ProposalSyntax,
+            Form::Json => Code::JsonShape,
         };
         self.errors.push(
-            Diagnostic::error(code, message, self.source, span, "does not fit in 64 bits")
-                .with_help(format!(
-                    "integers must lie between {} and {}",
-                    i64::MIN,
-                    i64::MAX
-                )),
+            Diagnostic::error(
+                code,
+                format!("integer `{text}` is out of range"),
+                self.source,
+                span,
+                "does not fit in 64 bits",
+            )
+            .with_help(format!(
+                "integers must lie between {} and {}",
+                i64::MIN,
+                i64::MAX
+            )),
         );
     }
 
@@ -360,14 +363,12 @@ impl<'s> Validator<'s> {
     /// [`Validator::end_step`].
     pub(super) fn step(&mut self, id: Spanned<String>, kind: Spanned<String>) -> Step {
         self.id("step", &id);
-        let mut attrs = std::mem::take(&mut self.attrs);
-        attrs.clear();
         Step {
             id,
             kind,
             date: None,
             note: None,
-            attrs,
+            attrs: self.attrs(),
             span: Span::default(),
         }
     }
@@ -482,30 +483,12 @@ impl<'s> Validator<'s> {
         self.shape(message, head, label, help);
     }
 
-    /// A JSON step with the members read (`None` for those missing or invalid, already
-    /// reported); `None` if it has no valid id or kind.
-    pub(super) fn json_step(
-        &mut self,
-        id: Option<Spanned<String>>,
-        kind: Option<Spanned<String>>,
-        date: Option<Spanned<Date>>,
-        note: Option<Spanned<String>>,
-        attrs: &mut Vec<Attr>,
-        span: Span,
-    ) -> Option<Step> {
-        let (id, kind) = (id?, kind?);
-        let mut exact = Vec::with_capacity(attrs.len());
-        exact.append(attrs);
-        let step = Step {
-            id,
-            kind,
-            date,
-            note,
-            attrs: exact,
-            span,
-        };
-        self.step_ids.push(fx_hash(step.id.node.as_bytes()));
-        Some(step)
+    /// An empty buffer for the attributes of a JSON step (given back by
+    /// [`Validator::end_step`]).
+    pub(super) fn attrs(&mut self) -> Vec<Attr> {
+        let mut attrs = std::mem::take(&mut self.attrs);
+        attrs.clear();
+        attrs
     }
 
     // -------------------------------------------------------------- both forms
