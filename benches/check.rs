@@ -387,6 +387,89 @@ fn generate(n: usize, seed: u64) -> String {
     out
 }
 
+// ------------------------------------------------------------------------ serde reference
+
+/// The JSON form as plain typed structs, as `benches/peers/src/model.rs` has them: what
+/// serde_json deserialises into without spans, sources or diagnostics. The JSON load target
+/// (within 1.5x of this) is measured against it.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct TypedDoc {
+    id: String,
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    date: Option<String>,
+    steps: Vec<TypedStep>,
+}
+
+/// Every attribute of every kind of the standard library, `None` where absent.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct TypedStep {
+    id: String,
+    kind: String,
+    #[serde(default)]
+    date: Option<String>,
+    #[serde(default)]
+    note: Option<String>,
+    #[serde(default)]
+    participants: Option<Vec<String>>,
+    #[serde(default)]
+    area: Option<String>,
+    #[serde(default)]
+    host: Option<String>,
+    #[serde(default)]
+    armed: Option<bool>,
+    #[serde(default)]
+    command: Option<String>,
+    #[serde(default)]
+    framework: Option<String>,
+    #[serde(default)]
+    directed_against: Option<Vec<String>>,
+    #[serde(default)]
+    operators: Option<Vec<String>>,
+    #[serde(default)]
+    consents: Option<Vec<String>>,
+    #[serde(default)]
+    forces: Option<String>,
+    #[serde(default)]
+    operator: Option<String>,
+    #[serde(default)]
+    route: Option<Vec<String>>,
+    #[serde(default)]
+    cargo: Option<Vec<String>>,
+    #[serde(default)]
+    permits: Option<Vec<String>>,
+    #[serde(default)]
+    parties: Option<Vec<String>>,
+    #[serde(default)]
+    mutual_defense: Option<bool>,
+    #[serde(default)]
+    invoked_by: Option<String>,
+    #[serde(default)]
+    responders: Option<Vec<String>>,
+    #[serde(default)]
+    supplier: Option<String>,
+    #[serde(default)]
+    recipient: Option<String>,
+    #[serde(default)]
+    system: Option<String>,
+    #[serde(default)]
+    partners: Option<Vec<String>>,
+    #[serde(default)]
+    site: Option<String>,
+}
+
+fn parse_typed(json: &str) -> TypedDoc {
+    match serde_json::from_str(json) {
+        Ok(d) => d,
+        Err(e) => panic!("generated JSON does not load into the typed structs: {e}"),
+    }
+}
+
 // ------------------------------------------------------------------------ harness
 
 /// A measurement: the median time of one call, and how many samples it is the median of.
@@ -465,6 +548,7 @@ struct Row {
     json_bytes: usize,
     text: Timing,
     json: Timing,
+    typed: Timing,
     bind: Timing,
     check: Timing,
     violations: usize,
@@ -509,6 +593,12 @@ fn run(engine: &Engine, n: usize) -> Row {
     let model = parse_text(&text);
     assert_eq!(model.steps.len(), n);
     let json = model.to_json_string();
+    if let Some(dir) = std::env::var_os("PACTUM_BENCH_WRITE") {
+        // the inputs, for profiling a parser on its own (`PACTUM_BENCH_WRITE=DIR`)
+        let dir = std::path::PathBuf::from(dir);
+        let _ = std::fs::write(dir.join(format!("bench-{n}.proposal")), &text);
+        let _ = std::fs::write(dir.join(format!("bench-{n}.json")), &json);
+    }
     let from_json = parse_json(&json);
     assert_eq!(
         from_json.normalized(),
@@ -564,6 +654,7 @@ fn run(engine: &Engine, n: usize) -> Row {
 
     let text_t = measure(|| parse_text(black_box(&text)));
     let json_t = measure(|| parse_json(black_box(&json)));
+    let typed_t = measure(|| parse_typed(black_box(&json)));
     let bind_t = measure(|| engine.prepare(black_box(&model)).is_ok());
     let check_t = measure_after(first_check, || engine.check(black_box(&model)));
 
@@ -573,6 +664,7 @@ fn run(engine: &Engine, n: usize) -> Row {
         json_bytes: json.len(),
         text: text_t,
         json: json_t,
+        typed: typed_t,
         bind: bind_t,
         check: check_t,
         violations,
@@ -647,6 +739,24 @@ fn main() {
             grouped(r.warnings as f64),
             grouped(r.firing_steps as f64),
             100.0 * r.firing_steps as f64 / r.steps as f64,
+        );
+    }
+    println!("\n### JSON load against serde_json into typed structs\n");
+    println!(
+        "| steps | `Proposal::from_json` | serde_json → typed structs | ratio | `Proposal::parse` (text) |"
+    );
+    println!("| ---: | ---: | ---: | ---: | ---: |");
+    for r in &rows {
+        println!(
+            "| {} | {} ({:.0} MB/s) | {} ({:.0} MB/s) | {:.2}× | {} ({:.0} MB/s) |",
+            grouped(r.steps as f64),
+            ms(r.json),
+            mb_per_sec(r.json_bytes, r.json),
+            ms(r.typed),
+            mb_per_sec(r.json_bytes, r.typed),
+            r.json.median.as_secs_f64() / r.typed.median.as_secs_f64(),
+            ms(r.text),
+            mb_per_sec(r.text_bytes, r.text),
         );
     }
     if rows.iter().any(|r| r.check.samples == 1) {

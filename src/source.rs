@@ -24,7 +24,8 @@ impl Span {
         Span { start, end }
     }
 
-    /// The span of a pest pair or token.
+    /// The span of a pest pair or token (the proposal grammar's test oracle).
+    #[cfg(test)]
     pub(crate) fn from_pest(span: pest::Span<'_>) -> Self {
         Span::new(span.start(), span.end())
     }

@@ -1,11 +1,15 @@
-//! Parsing does work linear in the input: measured in pest calls, not in time.
+//! Parsing policies does work linear in the input: measured in pest calls, not in time.
 //!
 //! pest's call limit is process-wide, so this file holds a single test (its own process) and
 //! resets the limit when done. pactum itself never sets it (see docs/robustness.md).
+//!
+//! Proposals are not parsed with pest: `src/proposal/text.rs` is one forward pass over the
+//! bytes (its position only grows; keys are checked for duplicates by hash), so its work is
+//! linear by construction.
 
 use std::num::NonZeroUsize;
 
-use pactum::{Code, Proposal, SourceFile};
+use pactum::SourceFile;
 
 /// The fewest pest calls with which `parse` succeeds (binary search on the call limit).
 fn calls(parse: &dyn Fn() -> bool) -> usize {
@@ -35,18 +39,6 @@ fn calls(parse: &dyn Fn() -> bool) -> usize {
 
 fn policy(text: String) -> impl Fn() -> bool {
     move || pactum::syntax::parse_policy(&SourceFile::new("x.policy", text.as_str())).is_ok()
-}
-
-/// A proposal is measured through pest: a valid file takes the hand-written fast path
-/// (`src/proposal/fast_text.rs`) and never reaches pest, so each input ends with a repeated
-/// step id, which the fast path leaves to pest. "Succeeds" then means pest read the whole
-/// file and only the repeated id was reported (not the call limit).
-fn proposal(text: String) -> impl Fn() -> bool {
-    let text = format!("{text}step zz: x {{}}\nstep zz: x {{}}\n");
-    move || match Proposal::parse(&text) {
-        Ok(_) => false,
-        Err(errors) => errors.iter().all(|d| d.code == Code::DuplicateStep),
-    }
 }
 
 /// Asserts that growing the input `factor` times grows the calls at most ~`factor` times
@@ -96,38 +88,6 @@ fn parse_work_grows_linearly() {
         "policy negations",
         calls(&policy(notes(200))),
         calls(&policy(notes(2000))),
-        10,
-    );
-
-    let step = |i: usize| {
-        format!(
-            "step s{i}: transit_flight {{\n  operator: turkey\n  route: [turkey, georgia, azerbaijan, caspian_sea, kazakhstan]\n  cargo: [equipment]\n  note: \"n\"\n}}\n"
-        )
-    };
-    let steps = |n: usize| {
-        format!(
-            "proposal p {{ date: 2026-01-01 }}\n{}",
-            (0..n).map(step).collect::<String>()
-        )
-    };
-    linear(
-        "proposal steps",
-        calls(&proposal(steps(20))),
-        calls(&proposal(steps(200))),
-        10,
-    );
-
-    let lists = |d: usize| {
-        format!(
-            "proposal p {{}}\nstep s: x {{ a: {}b{} }}\n",
-            "[".repeat(d),
-            "]".repeat(d)
-        )
-    };
-    linear(
-        "proposal nesting",
-        calls(&proposal(lists(3))),
-        calls(&proposal(lists(30))),
         10,
     );
 }

@@ -1,5 +1,5 @@
-//! Integration tests of the proposal parsers: generated models survive both printers, and
-//! the parsers never panic.
+//! Integration tests of the proposal parsers: generated models survive both printers, the
+//! parsers never panic, and the JSON parser judges every input as serde_json does.
 
 use pactum::Date;
 use pactum::{Attr, MAX_LIST_DEPTH, Proposal, RawValue, Step};
@@ -205,4 +205,361 @@ fn diagnostics_render_with_miette() {
         .unwrap();
     assert!(out.contains("x.proposal:3:8"), "{out}");
     assert!(out.contains("expected `:`"), "{out}");
+}
+
+#[cfg(test)]
+mod json_against_serde {
+    //! The JSON parser against serde_json: the same verdict on what is valid JSON, on every
+    //! input; on valid proposals, the model holds what serde_json reads, at the right spans.
+
+    use pactum::Code;
+    use pactum::Span;
+    use pactum::{MAX_LIST_DEPTH, Proposal};
+    use proptest::prelude::*;
+
+    /// Checks `text`; true if it is a valid proposal.
+    fn check(text: &str) -> bool {
+        let result = Proposal::from_json(text);
+        let body = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+        let serde_ok = serde_json::from_str::<&serde_json::value::RawValue>(body).is_ok();
+        match &result {
+            Err(e) if !serde_ok => {
+                assert_eq!(e.len(), 1, "{text:?}: {e:#?}");
+                assert_eq!(e[0].code, Code::JsonSyntax, "{text:?}");
+                assert_ne!(e[0].message, "invalid JSON", "serde_json accepts {text:?}");
+            }
+            _ => assert!(
+                serde_ok,
+                "serde_json rejects {text:?}, the parser: {result:#?}"
+            ),
+        }
+        if let Err(e) = &result {
+            if serde_ok {
+                assert!(
+                    e.iter().all(|d| d.code != Code::JsonSyntax),
+                    "{text:?}: {e:#?}"
+                );
+            }
+            return false;
+        }
+        let Ok(p) = result else { return false };
+        let value: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(p.to_json(), value, "{text:?}");
+        let slice = |s: Span| serde_json::from_str::<serde_json::Value>(p.source.slice(s)).unwrap();
+        assert_eq!(slice(p.id.span), value["id"]);
+        for (step, json) in p.steps.iter().zip(value["steps"].as_array().unwrap()) {
+            assert_eq!(&slice(step.span), json);
+            assert_eq!(slice(step.kind.span), json["kind"]);
+            for a in &step.attrs {
+                assert_eq!(
+                    slice(a.name.span),
+                    serde_json::Value::String(a.name.node.clone())
+                );
+                assert_eq!(slice(a.value.span), json[&a.name.node]);
+            }
+        }
+        true
+    }
+
+    #[test]
+    fn edge_cases() {
+        for text in [
+            "{\"id\":\"p\",\"steps\":[]}",
+            "\u{FEFF}{ \"id\": \"p\", \"title\": \"T\\u00e9 \\\"q\\\" \\n\", \"date\": \"2026-09-15\",\r\n \"steps\": [ { \"id\": \"s1\", \"kind\": \"exercise\", \"date\": \"2026-01-31\", \"note\": \"n\", \"a\": -1, \"b\": [[1, -9223372036854775808], [], \"x\"], \"c\": true, \"d\": false } ] }  \n",
+            "{\"steps\":[{\"kind\":\"k\",\"id\":\"a.b-c_9\",\"participants\":[\"turkey\",\"азербайджан\"]}],\"id\":\"x\"}",
+            "{\"id\":\"p\",\"steps\":[{\"id\":\"s\",\"kind\":\"k\",\"i\\u0064x\":\"\\/\\b\\f\\r\\t\\\\\"}]}",
+        ] {
+            assert!(check(text), "rejected {text:?}");
+        }
+        for text in [
+            "",
+            "\u{FEFF}",
+            "[]",
+            "{}",
+            "{\"id\":\"p\"}",
+            "{\"id\":\"p\",\"steps\":[]} x",
+            "{\"id\":\"p\",\"steps\":[],}",
+            "{\"id\":\"p\",\"id\":\"q\",\"steps\":[]}",
+            "{\"id\":\"p q\",\"steps\":[]}",
+            "{\"id\":\"\",\"steps\":[]}",
+            "{\"id\":\"p\",\"date\":\"2026-02-30\",\"steps\":[]}",
+            "{\"id\":\"p\",\"other\":1,\"steps\":[]}",
+            "{\"id\":\"p\",\"steps\":[{\"id\":\"s\",\"kind\":\"k\"},{\"id\":\"s\",\"kind\":\"k\"}]}",
+            "{\"id\":\"p\",\"steps\":[{\"id\":\"s\"}]}",
+            "{\"id\":\"p\",\"steps\":[{\"id\":\"s\",\"kind\":\"k\",\"a\":1,\"a\":2}]}",
+            "{\"id\":\"p\",\"steps\":[{\"id\":\"s\",\"kind\":\"k\",\"a\":null}]}",
+            "{\"id\":\"p\",\"steps\":[{\"id\":\"s\",\"kind\":\"k\",\"a\":{}}]}",
+            "{\"id\":\"p\",\"steps\":[{\"id\":\"s\",\"kind\":\"k\",\"a\":1.5}]}",
+            "{\"id\":\"p\",\"steps\":[{\"id\":\"s\",\"kind\":\"k\",\"a\":1e3}]}",
+            "{\"id\":\"p\",\"steps\":[{\"id\":\"s\",\"kind\":\"k\",\"a\":01}]}",
+            "{\"id\":\"p\",\"steps\":[{\"id\":\"s\",\"kind\":\"k\",\"a\":-0}]}",
+            "{\"id\":\"p\",\"steps\":[{\"id\":\"s\",\"kind\":\"k\",\"a\":9223372036854775808}]}",
+            "{\"id\":\"p\",\"steps\":[{\"id\":\"s\",\"kind\":\"k\",\"a\":-9223372036854775809}]}",
+            "{\"id\":\"p\",\"steps\":[{\"id\":\"s\",\"kind\":\"k\",\"a\":\"\\ud83d\\ude00\"}]}",
+            "{\"id\":\"p\",\"steps\":[{\"id\":\"s\",\"kind\":\"k\",\"a\":\"tab\there\"}]}",
+            "{\"id\":\"p\",\"steps\":[{\"id\":\"s\",\"kind\":\"k\",\"a\":truex}]}",
+            "{\"id\":\"p\",\"steps\":[{\"id\":\"s\",\"kind\":3}]}",
+            "{\"id\":\"p\",\"steps\":[{\"id\":\"s\",\"kind\":\"k\",\"note\":[]}]}",
+            "{\"id\":\"p\",\"steps\":[{\"id\":\"s\",\"kind\":\"k\",\"title\":\"t\"}]}",
+        ] {
+            check(text);
+        }
+        for text in [
+            "{\"id\":\"p\",\"steps\":[{\"id\":\"s\",\"kind\":\"k\",\"a\":\"\\ud83d\\ude00\"}]}",
+            "{\"id\":\"p\",\"steps\":[{\"id\":\"s\",\"kind\":\"k\",\"title\":\"t\",\"steps\":[]}]}",
+        ] {
+            assert!(check(text), "rejected {text:?}");
+        }
+        for text in [
+            "{\"id\":\"p\",\"steps\":[{\"id\":\"s\",\"kind\":\"k\",\"a\":\"\\ud83d\"}]}",
+            "{\"id\":\"p\",\"steps\":[{\"id\":\"s\",\"kind\":\"k\",\"a\":\"\\ude00x\"}]}",
+            "{\"id\":\"\\ud800\",\"steps\":[]}",
+            "{\"id\":\"p\",\"\\ud800\":1,\"steps\":[]}",
+            "{\"id\":\"p\",\"steps\":[], \"x\": {\"a\": [1, {\"b\": null}], \"c\": -0.5e-3}}",
+            "{\"id\":\"p\",\"steps\":[], \"x\": [01]}",
+            "{\"id\":\"p\",\"steps\":[], \"x\": {\"a\" 1}}",
+            "{\"id\":\"p\",\"steps\":[], \"x\": {1: 1}}",
+            "{\"id\":\"p\",\"steps\":[], \"x\": [1,]}",
+            "{\"id\":\"p\",\"steps\":[], \"x\": \"\\x\"}",
+            "{\"id\":\"p\",\"steps\":[], \"x\": \"\\u12\"}",
+            "{\"id\":\"p\",\"steps\":[], \"x\": 1.}",
+            "{\"id\":\"p\",\"steps\":[], \"x\": -}",
+            "{\"id\":\"p\",\"steps\":[], \"x\": 1e}",
+            "{\"id\":\"p\",\"steps\":[], \"x\": nul}",
+            "{\"id\":\"p\",\"steps\":[]}}",
+            "{\"id\":\"p\",\"steps\":[]",
+            "\u{FEFF}\u{FEFF}{}",
+            " [1, 2] ",
+            "\"x\"",
+            "{\"id\":\"p\",\"steps\":[1, \"x\", [], null, {\"id\": \"a\", \"kind\": \"k\"}]}",
+        ] {
+            assert!(!check(text), "accepted {text:?}");
+        }
+        let deep = |n: usize| {
+            format!(
+                "{{\"id\":\"p\",\"steps\":[{{\"id\":\"s\",\"kind\":\"k\",\"a\":{}1{}}}]}}",
+                "[".repeat(n),
+                "]".repeat(n)
+            )
+        };
+        assert!(check(&deep(MAX_LIST_DEPTH)));
+        assert!(!check(&deep(MAX_LIST_DEPTH + 1)));
+        assert!(!check(&deep(100_000)));
+        assert!(!check(&format!(
+            "{{\"id\":\"p\",\"steps\":[],\"x\":{}}}",
+            "{\"a\":[".repeat(50_000)
+        )));
+    }
+
+    fn json_string() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-z_]{0,6}".prop_map(|s| format!("\"{s}\"")),
+            "\\PC{0,6}".prop_map(|s| serde_json::to_string(&s).unwrap_or_default()),
+            // Escapes serde_json itself does not write.
+            prop::collection::vec(
+                prop_oneof![
+                    Just("\\u0041".to_string()),
+                    Just("\\u00e9".to_string()),
+                    Just("\\/".to_string()),
+                    Just("\\ud83d\\ude00".to_string()),
+                    Just("\\u0000".to_string()),
+                    "[a-z ]{1,3}",
+                ],
+                0..4
+            )
+            .prop_map(|parts| format!("\"{}\"", parts.concat())),
+        ]
+    }
+
+    fn id(valid: bool) -> BoxedStrategy<String> {
+        if valid {
+            "[a-z0-9_.-]{1,4}".prop_map(|s| format!("\"{s}\"")).boxed()
+        } else {
+            prop_oneof![
+                4 => "[a-z0-9_.-]{1,4}".prop_map(|s| format!("\"{s}\"")),
+                1 => json_string(),
+                1 => Just("7".to_string()),
+            ]
+            .boxed()
+        }
+    }
+
+    fn date(valid: bool) -> BoxedStrategy<String> {
+        if valid {
+            (2000u32..2100, 1u32..13, 1u32..29)
+                .prop_map(|(y, m, d)| format!("\"{y:04}-{m:02}-{d:02}\""))
+                .boxed()
+        } else {
+            prop_oneof![
+                (1990u32..2100, 0u32..14, 0u32..33)
+                    .prop_map(|(y, m, d)| format!("\"{y:04}-{m:02}-{d:02}\"")),
+                json_string(),
+            ]
+            .boxed()
+        }
+    }
+
+    fn value(valid: bool) -> BoxedStrategy<String> {
+        let leaf = prop_oneof![
+            any::<i64>().prop_map(|i| i.to_string()),
+            Just("true".to_string()),
+            Just("false".to_string()),
+            json_string(),
+        ];
+        let leaf: BoxedStrategy<String> = if valid {
+            leaf.boxed()
+        } else {
+            prop_oneof![
+                6 => leaf,
+                1 => prop_oneof![
+                    Just("null".to_string()),
+                    Just("{}".to_string()),
+                    Just("1.5".to_string()),
+                    Just("-2e3".to_string()),
+                    Just("18446744073709551616".to_string()),
+                ],
+            ]
+            .boxed()
+        };
+        leaf.prop_recursive(3, 16, 4, |inner| {
+            prop::collection::vec(inner, 0..4).prop_map(|items| format!("[{}]", items.join(",")))
+        })
+        .boxed()
+    }
+
+    /// Whitespace between tokens: none, a space, a pretty line break, or a mix.
+    fn ws() -> impl Strategy<Value = String> {
+        prop_oneof![
+            3 => Just(String::new()),
+            2 => Just(" ".to_string()),
+            1 => Just("\n    ".to_string()),
+            1 => "[ \t\r\n]{0,3}",
+        ]
+    }
+
+    fn object(members: Vec<(String, String)>, ws: Vec<String>) -> String {
+        let w = |i: usize| ws.get(i % ws.len().max(1)).cloned().unwrap_or_default();
+        let body: Vec<String> = members
+            .iter()
+            .enumerate()
+            .map(|(i, (k, v))| format!("{}{k}{}:{}{v}", w(i), w(i + 1), w(i + 2)))
+            .collect();
+        format!("{{{}{}}}", body.join(","), w(members.len()))
+    }
+
+    fn step(valid: bool) -> impl Strategy<Value = String> {
+        // With `valid`, the id is written `__ID__`, for `proposal` to number.
+        let keys = if valid {
+            prop::sample::subsequence(
+                vec!["\"a\"", "\"participants\"", "\"area\"", "\"x_1\""],
+                0..4,
+            )
+            .boxed()
+        } else {
+            prop::collection::vec(
+                prop::sample::select(vec![
+                    "\"a\"",
+                    "\"area\"",
+                    "\"id\"",
+                    "\"kind\"",
+                    "\"date\"",
+                    "\"note\"",
+                    "\"\\u0061\"",
+                ]),
+                0..4,
+            )
+            .boxed()
+        };
+        (
+            id(valid),
+            json_string(),
+            prop::option::of(date(valid)),
+            prop::option::of(json_string()),
+            keys,
+            prop::collection::vec(value(valid), 4),
+            prop::collection::vec(ws(), 1..4),
+            any::<bool>(),
+        )
+            .prop_map(move |(id, kind, date, note, keys, values, ws, id_last)| {
+                let mut m = vec![("\"kind\"".to_string(), kind)];
+                let id = if valid { "__ID__".to_string() } else { id };
+                if id_last {
+                    m.push(("\"id\"".to_string(), id));
+                } else {
+                    m.insert(0, ("\"id\"".to_string(), id));
+                }
+                if let Some(d) = date {
+                    m.push(("\"date\"".to_string(), d));
+                }
+                if let Some(n) = note {
+                    m.push(("\"note\"".to_string(), n));
+                }
+                for (k, v) in keys.into_iter().zip(values) {
+                    m.push((k.to_string(), v));
+                }
+                object(m, ws)
+            })
+    }
+
+    fn proposal(valid: bool) -> impl Strategy<Value = String> {
+        (
+            id(valid),
+            prop::option::of(json_string()),
+            prop::option::of(date(valid)),
+            prop::collection::vec(step(valid), 0..5),
+            prop::collection::vec(ws(), 1..4),
+            any::<bool>(),
+        )
+            .prop_map(move |(id, title, date, steps, ws, bom)| {
+                let mut steps = steps;
+                if valid {
+                    // Unique step ids.
+                    for (i, s) in steps.iter_mut().enumerate() {
+                        *s = s.replacen("__ID__", &format!("\"n{i}\""), 1);
+                    }
+                }
+                let mut m = vec![("\"id\"".to_string(), id)];
+                if let Some(t) = title {
+                    m.push(("\"title\"".to_string(), t));
+                }
+                if let Some(d) = date {
+                    m.push(("\"date\"".to_string(), d));
+                }
+                m.push(("\"steps\"".to_string(), format!("[{}]", steps.join(","))));
+                let text = object(m, ws);
+                if bom { format!("\u{FEFF}{text}") } else { text }
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+        #[test]
+        fn valid_proposals_are_read_exactly(text in proposal(true)) {
+            prop_assert!(check(&text), "rejected {:?}", text);
+        }
+
+        #[test]
+        fn any_proposal_is_judged_as_serde_json_does(text in proposal(false)) {
+            check(&text);
+        }
+
+        #[test]
+        fn mutated_proposals_are_judged_as_serde_json_does(
+            text in proposal(true),
+            edits in prop::collection::vec((any::<prop::sample::Index>(), 0u8..3, "[\\[\\]{},:\" a0\\\\eE.\\-+tfnu]"), 1..4),
+        ) {
+            let mut chars: Vec<char> = text.chars().collect();
+            for (at, op, c) in edits {
+                let i = at.index(chars.len() + 1);
+                let c = c.chars().next().unwrap_or(' ');
+                match op {
+                    0 if i < chars.len() => { chars.remove(i); }
+                    1 if i < chars.len() => chars[i] = c,
+                    _ => chars.insert(i, c),
+                }
+            }
+            check(&chars.into_iter().collect::<String>());
+        }
+    }
 }

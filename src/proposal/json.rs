@@ -1,113 +1,59 @@
-//! The JSON form of proposals.
+//! The JSON form of proposals: one parser, in one pass over the bytes.
 //!
-//! serde_json checks the syntax (with its recursion limit on) and hands out every value as a
-//! borrowed [`serde_json::value::RawValue`], a slice of the input: its byte offset, hence an
-//! exact span, is a pointer difference. Objects are read as ordered `(key, raw value)` lists
-//! so that duplicate keys (which serde_json would silently collapse) are reported.
+//! It reads the JSON and builds the proposal as it goes: every id, key and value is handed
+//! to the shared validation (`validate.rs`) with its exact span, and every problem with the
+//! shape (a missing or mistyped member, `null`, a nested object, a number that is not an
+//! `i64`, arrays nested too deeply) is reported, all of them. Values it has no use for are
+//! checked and skipped without recursion, so input of any depth is safe.
+//!
+//! Invalid JSON gets serde_json's own words: when this parser finds the syntax invalid, it
+//! stops, and serde_json reads the text again (as a raw value, without building anything)
+//! to describe the first error and its offset. A property test holds the two to the same
+//! verdict on every input.
 
-use std::collections::HashMap;
-use std::fmt;
-
-use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
-use serde_json::value::RawValue as Json;
-
-use super::{
-    Attr, MAX_LIST_DEPTH, Proposal, RawValue, Step, check_duplicate_steps, check_id, duplicate_key,
-    finish, parse_date,
-};
+use super::validate::{Form, Header, Validator, keys};
+use super::{Attr, MAX_LIST_DEPTH, Proposal, RawValue, Step};
 use crate::date::Date;
-use crate::diag::{Code, Diagnostic, did_you_mean};
+use crate::diag::{Code, Diagnostic};
 use crate::source::{SourceFile, Span, Spanned};
 
-/// The keys a proposal object may have.
-const TOP_KEYS: [&str; 4] = ["id", "title", "date", "steps"];
-
-/// The members of a JSON object, in order, duplicates included.
-struct Entries<'a>(Vec<(String, &'a Json)>);
-
-impl<'de> Deserialize<'de> for Entries<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Entries<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut out = Vec::new();
-                while let Some(entry) = map.next_entry::<String, &'de Json>()? {
-                    out.push(entry);
-                }
-                Ok(Entries(out))
-            }
-        }
-        d.deserialize_map(V)
-    }
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Object,
-    Array,
-    String,
-    Number,
-    Bool,
-    Null,
-}
-
-impl Kind {
-    fn of(raw: &Json) -> Kind {
-        match raw.get().as_bytes().first() {
-            Some(b'{') => Kind::Object,
-            Some(b'[') => Kind::Array,
-            Some(b'"') => Kind::String,
-            Some(b't' | b'f') => Kind::Bool,
-            Some(b'n') => Kind::Null,
-            _ => Kind::Number,
-        }
-    }
-
-    fn describe(self) -> &'static str {
-        match self {
-            Kind::Object => "an object",
-            Kind::Array => "an array",
-            Kind::String => "a string",
-            Kind::Number => "a number",
-            Kind::Bool => "a boolean",
-            Kind::Null => "null",
-        }
-    }
-}
-
+/// Parses the JSON form.
 pub(super) fn parse(source: SourceFile) -> Result<Proposal, Vec<Diagnostic>> {
-    match super::json_fast::parse(&source) {
-        Some(p) => Ok(p),
-        None => parse_full(source),
-    }
-}
-
-/// The full path: every problem reported, with its span.
-pub(super) fn parse_full(source: SourceFile) -> Result<Proposal, Vec<Diagnostic>> {
     let full = source.text();
     let bom = if full.starts_with('\u{FEFF}') {
         '\u{FEFF}'.len_utf8()
     } else {
         0
     };
-    let text = full.get(bom..).unwrap_or("");
-    let root: &Json = match serde_json::from_str(text) {
-        Ok(root) => root,
-        Err(e) => return Err(vec![syntax_error(&e, text, bom, &source)]),
+    let mut p = Parser {
+        s: full,
+        b: full.as_bytes(),
+        i: bom,
+        scratch: String::new(),
+        items: Vec::new(),
+        v: Validator::new(&source, Form::Json),
     };
-    let mut cx = Cx {
-        source: &source,
-        input: full,
-        errors: Vec::new(),
-    };
-    let proposal = cx.proposal(root);
-    match proposal {
-        Some(p) if cx.errors.is_empty() => Ok(p),
-        _ => Err(finish(cx.errors)),
+    match p.document() {
+        Ok(Some((header, steps))) => p.v.finish(header, steps),
+        Ok(None) => Err(super::validate::finish(p.v.errors)),
+        Err(Invalid) => Err(vec![invalid_json(&source, bom, p.i)]),
+    }
+}
+
+/// The syntax error, in serde_json's words.
+fn invalid_json(source: &SourceFile, bom: usize, at: usize) -> Diagnostic {
+    let text = source.text().get(bom..).unwrap_or("");
+    match serde_json::from_str::<&serde_json::value::RawValue>(text) {
+        Err(e) => syntax_error(&e, text, bom, source),
+        // Never: the parser and serde_json agree on what is valid JSON (see the tests).
+        Ok(_) => Diagnostic::error(
+            Code::JsonSyntax,
+            "invalid JSON",
+            source,
+            Span::new(at, at),
+            "here",
+        )
+        .with_help("check the JSON near here: a missing comma, quote or bracket?"),
     }
 }
 
@@ -176,384 +122,695 @@ fn syntax_error(e: &serde_json::Error, text: &str, bom: usize, source: &SourceFi
     .with_help(help)
 }
 
-struct Cx<'s> {
-    source: &'s SourceFile,
-    input: &'s str,
-    errors: Vec<Diagnostic>,
+/// After this many steps, the rest are estimated from their average size.
+const ESTIMATE_AFTER: usize = 64;
+
+/// The input is not valid JSON (serde_json says where and why).
+#[derive(Debug)]
+struct Invalid;
+
+type JResult<T> = Result<T, Invalid>;
+
+/// What a JSON value is, from its first byte.
+fn kind_of(b: Option<u8>) -> &'static str {
+    match b {
+        Some(b'{') => "an object",
+        Some(b'[') => "an array",
+        Some(b'"') => "a string",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'n') => "null",
+        _ => "a number",
+    }
 }
 
-impl Cx<'_> {
-    fn offset(&self, raw: &Json) -> usize {
-        (raw.get().as_ptr() as usize)
-            .saturating_sub(self.input.as_ptr() as usize)
-            .min(self.input.len())
+/// A decoded JSON string: its text (`None` if it has a lone surrogate escape, reported by
+/// the caller at `bad`), and its span, quotes included.
+struct JStr {
+    text: Option<String>,
+    /// A reserved key, recognised without decoding (`text` is then `None`).
+    reserved: Option<&'static str>,
+    span: Span,
+    /// The span of the first lone surrogate escape.
+    bad: Span,
+}
+
+impl JStr {
+    /// The key's name, unless it is not text.
+    fn name(&self) -> Option<&str> {
+        self.reserved.or(self.text.as_deref())
+    }
+}
+
+struct Parser<'a> {
+    s: &'a str,
+    b: &'a [u8],
+    i: usize,
+    /// Reused buffer for strings with escapes.
+    scratch: String,
+    /// Reused stack of list items (nested lists push above their parent's), so that every
+    /// list is allocated once, at its exact length.
+    items: Vec<Spanned<RawValue>>,
+    v: Validator<'a>,
+}
+
+impl<'a> Parser<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
     }
 
-    fn span(&self, raw: &Json) -> Span {
-        let start = self.offset(raw);
-        Span::new(start, start + raw.get().len())
-    }
-
-    /// The first character of a value (the `{` of an object).
-    fn head(&self, raw: &Json) -> Span {
-        let start = self.offset(raw);
-        Span::new(start, start + 1)
-    }
-
-    /// The span of the key (with its quotes) of the member whose value starts at `value`.
-    fn key_span(&self, value: usize) -> Span {
-        let b = self.input.as_bytes();
-        let skip_ws = |mut i: usize| {
-            while i > 0 && matches!(b.get(i - 1), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-                i -= 1;
-            }
-            i
-        };
-        let mut i = skip_ws(value);
-        if i > 0 && b.get(i - 1) == Some(&b':') {
-            i = skip_ws(i - 1);
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.i += 1;
         }
-        let end = i;
-        if end == 0 || b.get(end - 1) != Some(&b'"') {
-            return Span::new(value, value);
+    }
+
+    fn eat(&mut self, c: u8) -> JResult<()> {
+        if self.peek() == Some(c) {
+            self.i += 1;
+            Ok(())
+        } else {
+            Err(Invalid)
         }
-        // find the opening quote: the previous `"` not escaped by an odd run of `\`
-        let mut j = end - 1;
-        while j > 0 {
-            j -= 1;
-            if b.get(j) == Some(&b'"') {
-                let mut k = j;
-                while k > 0 && b.get(k - 1) == Some(&b'\\') {
-                    k -= 1;
-                }
-                if (j - k) % 2 == 0 {
-                    return Span::new(j, end);
-                }
+    }
+
+    fn span(&self, start: usize) -> Span {
+        Span::new(start, self.i)
+    }
+
+    /// After a member or an item: `true` for `,`, `false` for the closing `close`.
+    fn next_or_close(&mut self, close: u8) -> JResult<bool> {
+        self.ws();
+        match self.peek() {
+            Some(b',') => {
+                self.i += 1;
+                self.ws();
+                Ok(true)
             }
+            Some(c) if c == close => {
+                self.i += 1;
+                Ok(false)
+            }
+            _ => Err(Invalid),
         }
-        Span::new(value, value)
     }
 
-    fn shape(
-        &mut self,
-        message: impl Into<String>,
-        span: Span,
-        label: impl Into<String>,
-        help: impl Into<String>,
-    ) {
-        let d =
-            Diagnostic::error(Code::JsonShape, message, self.source, span, label).with_help(help);
-        self.errors.push(d);
-    }
-
-    /// The members of an object (the caller checked the kind), duplicates reported and
-    /// dropped, each key with its span.
-    fn entries<'a>(&mut self, raw: &'a Json, what: &str) -> Vec<(Spanned<String>, &'a Json)> {
-        let entries = match serde_json::from_str::<Entries<'a>>(raw.get()) {
-            Ok(Entries(e)) => e,
-            Err(e) => {
-                let span = self.head(raw);
-                self.shape(
-                    format!("unreadable JSON object: {e}"),
-                    span,
-                    "here",
-                    "check the JSON syntax",
-                );
-                return Vec::new();
-            }
-        };
-        let mut seen: HashMap<String, Span> = HashMap::new();
-        let mut out = Vec::with_capacity(entries.len());
-        for (key, value) in entries {
-            let span = self.key_span(self.offset(value));
-            if let Some(first) = seen.get(&key) {
-                self.errors
-                    .push(duplicate_key(&key, what, self.source, span, *first));
-                continue;
-            }
-            seen.insert(key.clone(), span);
-            out.push((Spanned::new(key, span), value));
-        }
-        out
-    }
-
-    /// A string member (`id`, `title`, `kind`, `note`, `date`).
-    fn string(&mut self, key: &Spanned<String>, raw: &Json) -> Option<Spanned<String>> {
-        let span = self.span(raw);
-        let kind = Kind::of(raw);
-        if kind == Kind::String {
-            if let Ok(s) = serde_json::from_str::<String>(raw.get()) {
-                return Some(Spanned::new(s, span));
-            }
-        }
-        let help = match kind {
-            Kind::Number | Kind::Bool => {
-                format!("write it in quotes: `\"{}\": \"{}\"`", key.node, raw.get())
-            }
-            Kind::Null => format!("omit `{}` or give it a string", key.node),
-            _ => format!("`{}` is a single string", key.node),
-        };
-        self.shape(
-            format!("`{}` must be a string", key.node),
-            span,
-            format!("expected a string, found {}", kind.describe()),
-            help,
-        );
-        None
-    }
-
-    fn date(&mut self, key: &Spanned<String>, raw: &Json) -> Option<Spanned<Date>> {
-        let s = self.string(key, raw)?;
-        let d = parse_date(&s.node, self.source, s.span, &mut self.errors)?;
-        Some(Spanned::new(d, s.span))
-    }
-
-    fn proposal(&mut self, root: &Json) -> Option<Proposal> {
-        let kind = Kind::of(root);
-        if kind != Kind::Object {
-            let span = self.span(root);
-            self.shape(
+    /// The whole input: the proposal's members and steps, or `None` if the root is not an
+    /// object (reported).
+    fn document(&mut self) -> JResult<Option<(Header, Vec<Step>)>> {
+        self.ws();
+        let start = self.i;
+        let result = if self.peek() == Some(b'{') {
+            Some(self.proposal()?)
+        } else {
+            let found = kind_of(self.peek());
+            self.skip_value()?;
+            let span = self.span(start);
+            self.v.shape(
                 "a proposal must be a JSON object",
                 span,
-                format!("expected an object, found {}", kind.describe()),
+                format!("expected an object, found {found}"),
                 "write the proposal as `{ \"id\": \"...\", \"steps\": [ ... ] }`",
             );
-            return None;
+            None
+        };
+        self.ws();
+        if self.i != self.b.len() {
+            return Err(Invalid);
         }
-        let mut id = None;
-        let mut title = None;
-        let mut date = None;
+        Ok(result)
+    }
+
+    /// Reads the members of the object at `{`, handing each fresh key to `member` (with the
+    /// cursor on its value, which `member` must read); duplicates are reported and skipped.
+    fn members(
+        &mut self,
+        what: &str,
+        mut member: impl FnMut(&mut Self, JStr) -> JResult<()>,
+    ) -> JResult<()> {
+        self.eat(b'{')?;
+        self.ws();
+        if self.peek() == Some(b'}') {
+            self.i += 1;
+            return Ok(());
+        }
+        let mut body = self.v.open();
+        loop {
+            let key = match self.reserved_key() {
+                Some(key) => key,
+                None => self.string()?,
+            };
+            self.ws();
+            self.eat(b':')?;
+            self.ws();
+            let fresh = match key.name() {
+                Some(name) => self.v.fresh_key(&mut body, name, key.span, what),
+                None => {
+                    self.v.lone_surrogate(
+                        key.bad,
+                        self.s
+                            .get(key.bad.start as usize..key.bad.end as usize)
+                            .unwrap_or(""),
+                    );
+                    false
+                }
+            };
+            if fresh {
+                member(self, key)?;
+            } else {
+                self.skip_value()?;
+            }
+            if !self.next_or_close(b'}')? {
+                break;
+            }
+        }
+        self.v.close(body);
+        Ok(())
+    }
+
+    fn proposal(&mut self) -> JResult<(Header, Vec<Step>)> {
+        let head = Span::new(self.i, self.i + 1);
+        let mut header = Header::default();
         let mut steps = None;
         let (mut id_given, mut steps_given) = (false, false);
-        for (key, raw) in self.entries(root, "the proposal") {
-            match key.node.as_str() {
-                "id" => {
+        self.members("the proposal", |p, key| {
+            match key.name().unwrap_or("") {
+                keys::ID => {
                     id_given = true;
-                    id = self.string(&key, raw);
+                    header.id = p.string_member(keys::ID)?;
+                    if let Some(id) = &header.id {
+                        p.v.id("proposal", id);
+                    }
                 }
-                "title" => title = self.string(&key, raw),
-                "date" => date = self.date(&key, raw),
-                "steps" => {
+                keys::TITLE => header.title = p.string_member(keys::TITLE)?,
+                keys::DATE => header.date = p.date_member()?,
+                keys::STEPS => {
                     steps_given = true;
-                    steps = self.steps(&key, raw);
+                    steps = p.steps()?;
                 }
                 other => {
-                    let help = match did_you_mean(other, TOP_KEYS) {
-                        Some(s) => format!("did you mean `{s}`?"),
-                        None => "a proposal holds only `id`, `title`, `date` and `steps`; \
-                                 attributes belong in a step"
-                            .to_string(),
-                    };
-                    self.shape(
-                        format!("unknown key `{other}` in the proposal"),
-                        key.span,
-                        "not a proposal key",
-                        help,
-                    );
+                    p.v.unknown_key(other, key.span);
+                    p.skip_value()?;
                 }
             }
-        }
-        let open = self.head(root);
+            Ok(())
+        })?;
         if !id_given {
-            self.shape(
-                "missing `id` in the proposal",
-                open,
-                "this object has no `id`",
-                "add an id, e.g. `\"id\": \"caspian-shield-2026\"`",
-            );
+            self.v.missing(keys::ID, false, head);
         }
         if !steps_given {
-            self.shape(
-                "missing `steps` in the proposal",
-                open,
-                "this object has no `steps`",
-                "add the steps, e.g. `\"steps\": []`",
+            self.v.missing(keys::STEPS, false, head);
+        }
+        Ok((header, steps.unwrap_or_default()))
+    }
+
+    /// The value of `steps`: an array of step objects.
+    fn steps(&mut self) -> JResult<Option<Vec<Step>>> {
+        let start = self.i;
+        if self.peek() != Some(b'[') {
+            let found = kind_of(self.peek());
+            self.skip_value()?;
+            let span = self.span(start);
+            self.v.shape(
+                "`steps` must be an array",
+                span,
+                format!("expected an array of step objects, found {found}"),
+                "write the steps as `\"steps\": [ { \"id\": \"s1\", \"kind\": \"exercise\", ... } ]`",
             );
+            return Ok(None);
         }
-        if let Some(id) = &id {
-            check_id("proposal", id, self.source, &mut self.errors);
+        self.i += 1;
+        self.ws();
+        let mut steps = Vec::new();
+        if self.peek() == Some(b']') {
+            self.i += 1;
+            return Ok(Some(steps));
         }
-        let steps = steps.unwrap_or_default();
-        check_duplicate_steps(&steps, self.source, &mut self.errors);
-        let id = id?;
-        let span = id.span;
-        Some(Proposal {
-            source: self.source.clone(),
-            id,
-            title,
-            date,
-            steps,
-            span,
-        })
-    }
-
-    fn steps(&mut self, key: &Spanned<String>, raw: &Json) -> Option<Vec<Step>> {
-        let kind = Kind::of(raw);
-        let items = match (kind, serde_json::from_str::<Vec<&Json>>(raw.get())) {
-            (Kind::Array, Ok(items)) => items,
-            _ => {
-                let span = self.span(raw);
-                self.shape(
-                    format!("`{}` must be an array", key.node),
-                    span,
-                    format!("expected an array of step objects, found {}", kind.describe()),
-                    "write the steps as `\"steps\": [ { \"id\": \"s1\", \"kind\": \"exercise\", ... } ]`",
-                );
-                return None;
+        let first = self.i;
+        loop {
+            if let Some(step) = self.step()? {
+                steps.push(step);
+                if steps.len() == ESTIMATE_AFTER {
+                    // reserve for the rest at the average size so far, so that a large
+                    // file's steps are not copied at each doubling
+                    let per_step = self.i.saturating_sub(first) / ESTIMATE_AFTER;
+                    let rest = self.b.len().saturating_sub(self.i) / per_step.max(1);
+                    steps.reserve(rest + rest / 16 + 1);
+                }
             }
-        };
-        Some(
-            items
-                .into_iter()
-                .filter_map(|item| self.step(item))
-                .collect(),
-        )
+            if !self.next_or_close(b']')? {
+                break;
+            }
+        }
+        if steps.capacity() > steps.len() + steps.len() / 8 + ESTIMATE_AFTER {
+            steps.shrink_to_fit();
+        }
+        Ok(Some(steps))
     }
 
-    fn step(&mut self, raw: &Json) -> Option<Step> {
-        let span = self.span(raw);
-        let kind = Kind::of(raw);
-        if kind != Kind::Object {
-            self.shape(
+    fn step(&mut self) -> JResult<Option<Step>> {
+        let start = self.i;
+        if self.peek() != Some(b'{') {
+            let found = kind_of(self.peek());
+            self.skip_value()?;
+            let span = self.span(start);
+            self.v.shape(
                 "a step must be a JSON object",
                 span,
-                format!("expected an object, found {}", kind.describe()),
+                format!("expected an object, found {found}"),
                 "write a step as `{ \"id\": \"s1\", \"kind\": \"exercise\", ... }`",
             );
-            return None;
+            return Ok(None);
         }
-        let mut id = None;
-        let mut step_kind = None;
-        let mut date = None;
-        let mut note = None;
-        let mut attrs = Vec::new();
+        let head = Span::new(start, start + 1);
+        let (mut id, mut kind, mut date, mut note) = (None, None, None, None);
         let (mut id_given, mut kind_given) = (false, false);
-        for (key, value) in self.entries(raw, "a step") {
-            match key.node.as_str() {
-                "id" => {
+        let mut attrs = self.v.attrs();
+        self.members("a step", |p, key| {
+            match key.name().unwrap_or("") {
+                keys::ID => {
                     id_given = true;
-                    id = self.string(&key, value);
+                    id = p.string_member(keys::ID)?;
                 }
-                "kind" => {
+                keys::KIND => {
                     kind_given = true;
-                    step_kind = self.string(&key, value);
+                    kind = p.string_member(keys::KIND)?;
                 }
-                "date" => date = self.date(&key, value),
-                "note" => note = self.string(&key, value),
+                keys::DATE => date = p.date_member()?,
+                keys::NOTE => note = p.string_member(keys::NOTE)?,
                 _ => {
-                    if let Some(value) = self.value(value, 0) {
-                        attrs.push(Attr { name: key, value });
+                    let text = key.text.or_else(|| key.reserved.map(str::to_string));
+                    let name = Spanned::new(text.unwrap_or_default(), key.span);
+                    if let Some(value) = p.value(0)? {
+                        attrs.push(Attr { name, value });
                     }
                 }
             }
-        }
-        let open = self.head(raw);
+            Ok(())
+        })?;
         if !id_given {
-            self.shape(
-                "missing `id` in a step",
-                open,
-                "this step has no `id`",
-                "give every step an id unique in the proposal, e.g. `\"id\": \"ex1\"`",
-            );
+            self.v.missing(keys::ID, true, head);
         }
         if !kind_given {
-            self.shape(
-                "missing `kind` in a step",
-                open,
-                "this step has no `kind`",
-                "give every step a kind, e.g. `\"kind\": \"exercise\"`",
-            );
+            self.v.missing(keys::KIND, true, head);
         }
         if let Some(id) = &id {
-            check_id("step", id, self.source, &mut self.errors);
+            self.v.id("step", id);
         }
-        Some(Step {
-            id: id?,
-            kind: step_kind?,
-            date,
-            note,
-            attrs,
-            span,
+        let span = self.span(start);
+        Ok(match (id, kind) {
+            (Some(id), Some(kind)) => {
+                let step = Step {
+                    id,
+                    kind,
+                    date,
+                    note,
+                    attrs,
+                    span,
+                };
+                Some(self.v.end_step(step, span))
+            }
+            _ => None,
         })
     }
 
-    /// An attribute value. Recursion is bounded by `MAX_LIST_DEPTH` (serde_json reads raw
-    /// values without recursing, so its own limit does not apply here).
-    fn value(&mut self, raw: &Json, depth: usize) -> Option<Spanned<RawValue>> {
-        let span = self.span(raw);
-        let text = raw.get();
-        let node = match Kind::of(raw) {
-            Kind::String => RawValue::Str(serde_json::from_str::<String>(text).ok()?),
-            Kind::Bool => RawValue::Bool(text == "true"),
-            Kind::Number => match serde_json::from_str::<i64>(text) {
-                Ok(i) => RawValue::Int(i),
-                Err(_) if text.contains(['.', 'e', 'E']) => {
-                    self.shape(
-                        format!("`{text}` is not an integer"),
-                        span,
-                        "numbers must be whole",
-                        "attribute values are integers, strings, booleans or arrays; write a whole number",
-                    );
-                    return None;
+    /// The value of a string member (`id`, `title`, `kind`, `note`, `date`).
+    fn string_member(&mut self, name: &str) -> JResult<Option<Spanned<String>>> {
+        let start = self.i;
+        if self.peek() == Some(b'"') {
+            let s = self.string()?;
+            return Ok(match s.text {
+                Some(text) => Some(Spanned::new(text, s.span)),
+                None => {
+                    let escape = self
+                        .s
+                        .get(s.bad.start as usize..s.bad.end as usize)
+                        .unwrap_or("");
+                    self.v.lone_surrogate(s.bad, escape);
+                    None
                 }
-                Err(_) => {
-                    self.shape(
-                        format!("integer `{text}` is out of range"),
-                        span,
-                        "does not fit in 64 bits",
-                        format!("integers must lie between {} and {}", i64::MIN, i64::MAX),
-                    );
-                    return None;
+            });
+        }
+        let found = kind_of(self.peek());
+        self.skip_value()?;
+        let span = self.span(start);
+        let raw = self.s.get(start..self.i).unwrap_or("");
+        self.v.not_a_string(name, span, found, raw);
+        Ok(None)
+    }
+
+    fn date_member(&mut self) -> JResult<Option<Spanned<Date>>> {
+        Ok(self
+            .string_member(keys::DATE)?
+            .and_then(|s| Some(Spanned::new(self.v.date(&s.node, s.span)?, s.span))))
+    }
+
+    /// A reserved key written plainly (the cursor on its opening quote), recognised without
+    /// allocating it.
+    fn reserved_key(&mut self) -> Option<JStr> {
+        const RESERVED: [&str; 6] = [
+            keys::ID,
+            keys::KIND,
+            keys::DATE,
+            keys::NOTE,
+            keys::TITLE,
+            keys::STEPS,
+        ];
+        let rest = self.b.get(self.i..)?;
+        let name = RESERVED.into_iter().find(|name| {
+            rest.get(1..name.len() + 1) == Some(name.as_bytes())
+                && rest.first() == Some(&b'"')
+                && rest.get(name.len() + 1) == Some(&b'"')
+        })?;
+        let start = self.i;
+        self.i += name.len() + 2;
+        Some(JStr {
+            text: None,
+            reserved: Some(name),
+            span: self.span(start),
+            bad: Span::default(),
+        })
+    }
+
+    /// A JSON string (the cursor on its opening quote), decoded.
+    fn string(&mut self) -> JResult<JStr> {
+        let start = self.i;
+        self.eat(b'"')?;
+        let run = self.i;
+        // The common case: no escape.
+        while let Some(c) = self.peek() {
+            match c {
+                b'"' => {
+                    let s = self.s.get(run..self.i).ok_or(Invalid)?;
+                    self.i += 1;
+                    return Ok(JStr {
+                        text: Some(s.to_string()),
+                        reserved: None,
+                        span: self.span(start),
+                        bad: Span::default(),
+                    });
                 }
-            },
-            Kind::Null => {
-                self.shape(
+                b'\\' => break,
+                0..=0x1F => return Err(Invalid),
+                _ => self.i += 1,
+            }
+        }
+        self.scratch.clear();
+        let mut from = run;
+        let mut bad = None;
+        loop {
+            match self.peek().ok_or(Invalid)? {
+                b'"' => {
+                    self.scratch
+                        .push_str(self.s.get(from..self.i).ok_or(Invalid)?);
+                    self.i += 1;
+                    return Ok(JStr {
+                        text: bad.is_none().then(|| self.scratch.clone()),
+                        reserved: None,
+                        span: self.span(start),
+                        bad: bad.unwrap_or_default(),
+                    });
+                }
+                b'\\' => {
+                    self.scratch
+                        .push_str(self.s.get(from..self.i).ok_or(Invalid)?);
+                    let esc = self.i;
+                    let c = match self.b.get(self.i + 1).ok_or(Invalid)? {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => {
+                            let hi = self.hex4(esc + 2)?;
+                            self.i = esc + 6;
+                            let c = if (0xD800..0xDC00).contains(&hi)
+                                && self.b.get(self.i..self.i + 2) == Some(b"\\u")
+                            {
+                                let lo = self.hex4(self.i + 2)?;
+                                if (0xDC00..0xE000).contains(&lo) {
+                                    self.i += 6;
+                                    char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
+                                } else {
+                                    None
+                                }
+                            } else {
+                                char::from_u32(hi)
+                            };
+                            match c {
+                                Some(c) => self.scratch.push(c),
+                                None => {
+                                    bad.get_or_insert(Span::new(esc, esc + 6));
+                                }
+                            }
+                            from = self.i;
+                            continue;
+                        }
+                        _ => return Err(Invalid),
+                    };
+                    self.scratch.push(c);
+                    self.i += 2;
+                    from = self.i;
+                }
+                0..=0x1F => return Err(Invalid),
+                _ => self.i += 1,
+            }
+        }
+    }
+
+    /// The four hex digits at `at`.
+    fn hex4(&self, at: usize) -> JResult<u32> {
+        let hex = self.b.get(at..at + 4).ok_or(Invalid)?;
+        if !hex.iter().all(u8::is_ascii_hexdigit) {
+            return Err(Invalid);
+        }
+        let hex = std::str::from_utf8(hex).map_err(|_| Invalid)?;
+        u32::from_str_radix(hex, 16).map_err(|_| Invalid)
+    }
+
+    /// A JSON number (the cursor on its first byte): `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+    fn number(&mut self) -> JResult<()> {
+        if self.peek() == Some(b'-') {
+            self.i += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.i += 1,
+            Some(b'1'..=b'9') => self.digits(),
+            _ => return Err(Invalid),
+        }
+        if self.peek() == Some(b'.') {
+            self.i += 1;
+            self.digits1()?;
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.i += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.i += 1;
+            }
+            self.digits1()?;
+        }
+        Ok(())
+    }
+
+    fn digits(&mut self) {
+        while self.peek().is_some_and(|b| b.is_ascii_digit()) {
+            self.i += 1;
+        }
+    }
+
+    fn digits1(&mut self) -> JResult<()> {
+        let start = self.i;
+        self.digits();
+        if self.i == start {
+            Err(Invalid)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> JResult<()> {
+        if self.b.get(self.i..self.i + word.len()) == Some(word) {
+            self.i += word.len();
+            Ok(())
+        } else {
+            Err(Invalid)
+        }
+    }
+
+    /// Checks and skips any JSON value, without recursion.
+    fn skip_value(&mut self) -> JResult<()> {
+        // the closing brackets of the arrays and objects open
+        let mut stack = Vec::new();
+        loop {
+            // a value
+            self.ws();
+            match self.peek().ok_or(Invalid)? {
+                open @ (b'{' | b'[') => {
+                    self.i += 1;
+                    self.ws();
+                    let close = if open == b'{' { b'}' } else { b']' };
+                    if self.peek() == Some(close) {
+                        self.i += 1;
+                    } else {
+                        stack.push(close);
+                        if close == b'}' {
+                            self.skip_key()?;
+                        }
+                        continue;
+                    }
+                }
+                b'"' => {
+                    self.string()?;
+                }
+                b't' => self.literal(b"true")?,
+                b'f' => self.literal(b"false")?,
+                b'n' => self.literal(b"null")?,
+                _ => self.number()?,
+            }
+            // after a value: close what is done, up to the next `,`
+            loop {
+                let Some(&close) = stack.last() else {
+                    return Ok(());
+                };
+                self.ws();
+                match self.peek() {
+                    Some(b',') => {
+                        self.i += 1;
+                        if close == b'}' {
+                            self.ws();
+                            self.skip_key()?;
+                        }
+                        break;
+                    }
+                    Some(c) if c == close => {
+                        self.i += 1;
+                        stack.pop();
+                    }
+                    _ => return Err(Invalid),
+                }
+            }
+        }
+    }
+
+    /// A key and its `:` (the cursor on the key).
+    fn skip_key(&mut self) -> JResult<()> {
+        self.string()?;
+        self.ws();
+        self.eat(b':')
+    }
+
+    /// An attribute value (the cursor on its first byte), `depth` arrays deep; `None` if it
+    /// is not one (reported).
+    fn value(&mut self, depth: usize) -> JResult<Option<Spanned<RawValue>>> {
+        let start = self.i;
+        let node = match self.peek().ok_or(Invalid)? {
+            b'"' => {
+                let s = self.string()?;
+                match s.text {
+                    Some(text) => RawValue::Str(text),
+                    None => {
+                        let escape = self
+                            .s
+                            .get(s.bad.start as usize..s.bad.end as usize)
+                            .unwrap_or("");
+                        self.v.lone_surrogate(s.bad, escape);
+                        return Ok(None);
+                    }
+                }
+            }
+            b't' => {
+                self.literal(b"true")?;
+                RawValue::Bool(true)
+            }
+            b'f' => {
+                self.literal(b"false")?;
+                RawValue::Bool(false)
+            }
+            b'n' => {
+                self.literal(b"null")?;
+                let span = self.span(start);
+                self.v.shape(
                     "null is not a value",
                     span,
                     "null here",
                     "omit the key to use the default",
                 );
-                return None;
+                return Ok(None);
             }
-            Kind::Object => {
-                self.shape(
+            b'{' => {
+                self.skip_value()?;
+                let span = self.span(start);
+                self.v.shape(
                     "nested objects are not attribute values",
                     span,
                     "an object here",
                     "an attribute value is a string, an integer, a boolean or an array; \
                      refer to entities by their id, e.g. `\"turkey\"`",
                 );
-                return None;
+                return Ok(None);
             }
-            Kind::Array => {
-                if depth >= MAX_LIST_DEPTH {
-                    self.shape(
-                        "arrays nested too deeply",
-                        self.head(raw),
-                        format!("more than {MAX_LIST_DEPTH} levels of `[`"),
-                        "flatten the array; attribute values are at most lists of lists",
-                    );
-                    return None;
-                }
-                let items = serde_json::from_str::<Vec<&Json>>(text).ok()?;
-                let mut out = Vec::with_capacity(items.len());
+            b'[' if depth >= MAX_LIST_DEPTH => {
+                self.skip_value()?;
+                self.v.shape(
+                    "arrays nested too deeply",
+                    Span::new(start, start + 1),
+                    format!("more than {MAX_LIST_DEPTH} levels of `[`"),
+                    "flatten the array; attribute values are at most lists of lists",
+                );
+                return Ok(None);
+            }
+            b'[' => {
+                self.i += 1;
+                self.ws();
+                let mark = self.items.len();
                 let mut failed = false;
-                for item in items {
-                    match self.value(item, depth + 1) {
-                        Some(v) => out.push(v),
-                        None => failed = true,
+                if self.peek() == Some(b']') {
+                    self.i += 1;
+                } else {
+                    loop {
+                        match self.value(depth + 1)? {
+                            Some(item) => self.items.push(item),
+                            None => failed = true,
+                        }
+                        if !self.next_or_close(b']')? {
+                            break;
+                        }
                     }
                 }
+                let items = self.items.split_off(mark);
                 if failed {
-                    return None;
+                    return Ok(None);
                 }
-                RawValue::List(out)
+                RawValue::List(items)
+            }
+            _ => {
+                self.number()?;
+                let span = self.span(start);
+                let text = self.s.get(start..self.i).unwrap_or("");
+                if text.contains(['.', 'e', 'E']) {
+                    self.v.shape(
+                        format!("`{text}` is not an integer"),
+                        span,
+                        "numbers must be whole",
+                        "attribute values are integers, strings, booleans or arrays; write a whole number",
+                    );
+                    return Ok(None);
+                }
+                // serde_json reads `-0` as a float
+                match text.parse::<i64>().ok().filter(|_| text != "-0") {
+                    Some(i) => RawValue::Int(i),
+                    None => {
+                        self.v.int_out_of_range(text, span);
+                        return Ok(None);
+                    }
+                }
             }
         };
-        Some(Spanned::new(node, span))
+        Ok(Some(Spanned::new(node, self.span(start))))
     }
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;

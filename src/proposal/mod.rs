@@ -10,17 +10,17 @@
 //! `Proposal::parse(&p.to_text()) == p` and
 //! `Proposal::from_json(&p.to_json().to_string())?.normalized() == p.normalized()`.
 
-mod fast_text;
 mod json;
-mod json_fast;
 mod text;
+mod validate;
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use crate::date::{Date, DateError};
-use crate::diag::{Code, Diagnostic, Errors};
+use crate::date::Date;
+use crate::diag::Errors;
 use crate::source::{SourceFile, Span, Spanned};
+pub(crate) use validate::id_problem;
+use validate::keys;
 
 /// Lists in attribute values nest at most this deep, in both forms (so that a proposal
 /// read from JSON can always be printed and re-read as text).
@@ -216,68 +216,7 @@ impl Proposal {
         } else {
             text::parse(source)?
         };
-        let mut errors = Vec::new();
-        if p.steps.len() > limits.max_steps {
-            let span = p.steps.get(limits.max_steps).map_or(p.span, |s| s.span);
-            errors.push(
-                Diagnostic::error(
-                    crate::diag::Code::LimitSteps,
-                    format!(
-                        "proposal `{}` has {} steps, more than the limit of {}",
-                        p.id.node,
-                        p.steps.len(),
-                        limits.max_steps
-                    ),
-                    &p.source,
-                    span,
-                    "the limit is passed here",
-                )
-                .with_help("split the proposal into several files, or raise `Limits::max_steps` if you embed pactum"),
-            );
-        }
-        let max = limits.max_string_bytes;
-        let mut long = |s: &str, span: Span| {
-            if s.len() > max && errors.len() < 100 {
-                errors.push(
-                    Diagnostic::error(
-                        crate::diag::Code::LimitString,
-                        format!(
-                            "a string of {} bytes, more than the limit of {max}",
-                            s.len()
-                        ),
-                        &p.source,
-                        Span::new(span.start as usize, (span.start as usize).saturating_add(1)),
-                        "this string is too long",
-                    )
-                    .with_help(
-                        "shorten it, or raise `Limits::max_string_bytes` if you embed pactum",
-                    ),
-                );
-            }
-        };
-        long(&p.id.node, p.id.span);
-        let mut stack = Vec::new();
-        if let Some(t) = &p.title {
-            long(&t.node, t.span);
-        }
-        for step in &p.steps {
-            long(&step.id.node, step.id.span);
-            long(&step.kind.node, step.kind.span);
-            if let Some(n) = &step.note {
-                long(&n.node, n.span);
-            }
-            for a in &step.attrs {
-                long(&a.name.node, a.name.span);
-                stack.push(&a.value);
-                while let Some(v) = stack.pop() {
-                    match &v.node {
-                        RawValue::Str(s) | RawValue::Ident(s) => long(s, v.span),
-                        RawValue::List(items) => stack.extend(items.iter()),
-                        _ => {}
-                    }
-                }
-            }
-        }
+        let errors = validate::check_limits(&p, limits);
         if errors.is_empty() {
             Ok(p)
         } else {
@@ -312,10 +251,10 @@ impl Proposal {
         } else {
             out.push_str(" {\n");
             if let Some(title) = &self.title {
-                let _ = writeln!(out, "  title: {}", quote(&title.node));
+                let _ = writeln!(out, "  {}: {}", keys::TITLE, quote(&title.node));
             }
             if let Some(date) = &self.date {
-                let _ = writeln!(out, "  date: {}", date.node);
+                let _ = writeln!(out, "  {}: {}", keys::DATE, date.node);
             }
             out.push_str("}\n");
         }
@@ -337,10 +276,10 @@ impl Proposal {
                 out.push('\n');
             }
             if let Some(note) = &step.note {
-                let _ = writeln!(out, "  note: {}", quote(&note.node));
+                let _ = writeln!(out, "  {}: {}", keys::NOTE, quote(&note.node));
             }
             if let Some(date) = &step.date {
-                let _ = writeln!(out, "  date: {}", date.node);
+                let _ = writeln!(out, "  {}: {}", keys::DATE, date.node);
             }
             out.push_str("}\n");
         }
@@ -352,25 +291,25 @@ impl Proposal {
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::{Map, Value};
         let mut top = Map::new();
-        top.insert("id".into(), Value::String(self.id.node.clone()));
+        top.insert(keys::ID.into(), Value::String(self.id.node.clone()));
         if let Some(title) = &self.title {
-            top.insert("title".into(), Value::String(title.node.clone()));
+            top.insert(keys::TITLE.into(), Value::String(title.node.clone()));
         }
         if let Some(date) = &self.date {
-            top.insert("date".into(), Value::String(date.node.to_string()));
+            top.insert(keys::DATE.into(), Value::String(date.node.to_string()));
         }
         let steps = self
             .steps
             .iter()
             .map(|step| {
                 let mut m = Map::new();
-                m.insert("id".into(), Value::String(step.id.node.clone()));
-                m.insert("kind".into(), Value::String(step.kind.node.clone()));
+                m.insert(keys::ID.into(), Value::String(step.id.node.clone()));
+                m.insert(keys::KIND.into(), Value::String(step.kind.node.clone()));
                 if let Some(date) = &step.date {
-                    m.insert("date".into(), Value::String(date.node.to_string()));
+                    m.insert(keys::DATE.into(), Value::String(date.node.to_string()));
                 }
                 if let Some(note) = &step.note {
-                    m.insert("note".into(), Value::String(note.node.clone()));
+                    m.insert(keys::NOTE.into(), Value::String(note.node.clone()));
                 }
                 for attr in &step.attrs {
                     m.insert(attr.name.node.clone(), value_to_json(&attr.value.node));
@@ -378,7 +317,7 @@ impl Proposal {
                 Value::Object(m)
             })
             .collect();
-        top.insert("steps".into(), Value::Array(steps));
+        top.insert(keys::STEPS.into(), Value::Array(steps));
         Value::Object(top)
     }
 
@@ -386,31 +325,33 @@ impl Proposal {
     /// `steps`; in a step `id`, `kind`, `date`, `note`, then the attributes in source order).
     pub fn to_json_string(&self) -> String {
         let mut out = String::from("{\n");
-        let _ = write!(out, "  \"id\": {}", json_str(&self.id.node));
+        let _ = write!(out, "  \"{}\": {}", keys::ID, json_str(&self.id.node));
         if let Some(title) = &self.title {
-            let _ = write!(out, ",\n  \"title\": {}", json_str(&title.node));
+            let _ = write!(out, ",\n  \"{}\": {}", keys::TITLE, json_str(&title.node));
         }
         if let Some(date) = &self.date {
-            let _ = write!(out, ",\n  \"date\": \"{}\"", date.node);
+            let _ = write!(out, ",\n  \"{}\": \"{}\"", keys::DATE, date.node);
         }
         if self.steps.is_empty() {
-            out.push_str(",\n  \"steps\": []\n}\n");
+            let _ = write!(out, ",\n  \"{}\": []\n}}\n", keys::STEPS);
             return out;
         }
-        out.push_str(",\n  \"steps\": [");
+        let _ = write!(out, ",\n  \"{}\": [", keys::STEPS);
         for (i, step) in self.steps.iter().enumerate() {
             out.push_str(if i == 0 { "\n" } else { ",\n" });
             let _ = write!(
                 out,
-                "    {{ \"id\": {}, \"kind\": {}",
+                "    {{ \"{}\": {}, \"{}\": {}",
+                keys::ID,
                 json_str(&step.id.node),
+                keys::KIND,
                 json_str(&step.kind.node)
             );
             if let Some(date) = &step.date {
-                let _ = write!(out, ", \"date\": \"{}\"", date.node);
+                let _ = write!(out, ", \"{}\": \"{}\"", keys::DATE, date.node);
             }
             if let Some(note) = &step.note {
-                let _ = write!(out, ", \"note\": {}", json_str(&note.node));
+                let _ = write!(out, ", \"{}\": {}", keys::NOTE, json_str(&note.node));
             }
             for attr in &step.attrs {
                 let _ = write!(
@@ -529,125 +470,6 @@ fn print_id(s: &str) -> String {
     }
 }
 
-// ------------------------------------------------------------------ shared validation
-
-/// Why an id is invalid, if it is: ids are non-empty and use ASCII letters, digits, `_`, `-`
-/// and `.` only.
-pub(crate) fn id_problem(id: &str) -> Option<String> {
-    if id.is_empty() {
-        return Some("the id is empty".to_string());
-    }
-    id.chars()
-        .find(|&c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
-        .map(|c| format!("{} is not allowed in an id", describe_char(c)))
-}
-
-fn describe_char(c: char) -> String {
-    match c {
-        ' ' => "a space".to_string(),
-        '\t' => "a tab".to_string(),
-        '\n' | '\r' => "a line break".to_string(),
-        c if c.is_control() => format!("the control character U+{:04X}", u32::from(c)),
-        c => format!("`{c}`"),
-    }
-}
-
-/// Checks a proposal or step id (`what` is "proposal" or "step").
-pub(crate) fn check_id(
-    what: &str,
-    id: &Spanned<String>,
-    source: &SourceFile,
-    errors: &mut Vec<Diagnostic>,
-) {
-    if let Some(problem) = id_problem(&id.node) {
-        let message = if id.node.is_empty() {
-            format!("{what} id is empty")
-        } else {
-            format!("invalid {what} id `{}`", id.node)
-        };
-        errors.push(
-            Diagnostic::error(Code::InvalidProposal, message, source, id.span, problem)
-                .with_help("ids are non-empty and use ASCII letters, digits, `_`, `-` and `.`"),
-        );
-    }
-}
-
-/// Reports every step whose id was already used by an earlier step.
-pub(crate) fn check_duplicate_steps(
-    steps: &[Step],
-    source: &SourceFile,
-    errors: &mut Vec<Diagnostic>,
-) {
-    let mut seen: HashMap<&str, Span> = HashMap::new();
-    for step in steps {
-        if let Some(first) = seen.get(step.id.node.as_str()) {
-            errors.push(
-                Diagnostic::error(
-                    Code::DuplicateStep,
-                    format!("duplicate step id `{}`", step.id.node),
-                    source,
-                    step.id.span,
-                    "a second step with this id",
-                )
-                .with_related(source, *first, "first used here")
-                .with_help("give every step of a proposal a unique id"),
-            );
-        } else {
-            seen.insert(step.id.node.as_str(), step.id.span);
-        }
-    }
-}
-
-/// A duplicate key diagnostic: `span` is the second occurrence, `first` the first.
-pub(crate) fn duplicate_key(
-    name: &str,
-    where_: &str,
-    source: &SourceFile,
-    span: Span,
-    first: Span,
-) -> Diagnostic {
-    Diagnostic::error(
-        Code::DuplicateKey,
-        format!("`{name}` is given twice in {where_}"),
-        source,
-        span,
-        format!("second `{name}`"),
-    )
-    .with_related(source, first, "first given here")
-    .with_help("give each key at most once; remove one of them")
-}
-
-/// Parses a date, or reports why it is invalid.
-pub(crate) fn parse_date(
-    text: &str,
-    source: &SourceFile,
-    span: Span,
-    errors: &mut Vec<Diagnostic>,
-) -> Option<Date> {
-    let problem = match Date::parse(text) {
-        Ok(d) => return Some(d),
-        Err(DateError::Format) => "not of the form YYYY-MM-DD",
-        Err(DateError::Impossible) => "no such day",
-    };
-    errors.push(
-        Diagnostic::error(
-            Code::InvalidDate,
-            format!("invalid date `{text}`"),
-            source,
-            span,
-            problem,
-        )
-        .with_help("write dates as YYYY-MM-DD with a real day, e.g. 2026-09-15"),
-    );
-    None
-}
-
-/// Sorts diagnostics by position (stable, so equal positions keep their order).
-pub(crate) fn finish(mut errors: Vec<Diagnostic>) -> Vec<Diagnostic> {
-    errors.sort_by_key(|d| (d.span.start, d.span.end));
-    errors
-}
-
 /// Test helpers shared by the text and JSON parser tests.
 #[cfg(test)]
 pub(crate) mod test_util {
@@ -688,6 +510,7 @@ pub(crate) mod test_util {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diag::Code;
 
     const TEXT: &str = r#"// the example of design.md
 proposal caspian-shield-2026 {

@@ -1,108 +1,660 @@
-//! The text form of proposals (`grammar/proposal.pest`).
+//! The text form of proposals: one hand-written parser, in one pass over the bytes.
 //!
-//! Valid files take a fast path first: `fast_text.rs` parses the error-free subset of the
-//! grammar in one pass over the bytes, and gives up (`None`) on anything else. The pest path
-//! below then parses the file again and reports its errors; on the inputs the fast path
-//! accepts, both give the same `Proposal`, spans included.
+//! `grammar/proposal.pest` is the normative grammar; this parser accepts exactly the inputs
+//! it accepts (with the lexical rules below on top), and a property test in this file
+//! holds it to that against pest itself. pest is not used at run time: its recognizer
+//! alone reads this grammar at about 25 MB/s, the pairs walk included at 7-10 MB/s (see
+//! `docs/performance.md`, "Text form parsing").
 //!
-//! The pest path runs in three passes:
-//! 1. a small lexical pre-scan that reports unterminated strings, bad escapes and lists nested
-//!    too deeply (so that pest never recurses deeply and string errors read well);
-//! 2. pest, whose single error is turned into a readable diagnostic;
-//! 3. a walk over the pairs that builds the model and reports the semantic errors (dates,
-//!    duplicate keys and step ids, reserved keys, invalid ids), all of them.
+//! What it reports, in this order of precedence:
+//! 1. **lexical errors**, all of them: unterminated strings, unknown or invalid escapes,
+//!    lists nested deeper than [`MAX_LIST_DEPTH`] ([`prescan`], a pass over the bytes that
+//!    runs only when the parse failed; it reads strings with the parser's own [`scan_string`]);
+//! 2. otherwise **the syntax error**, one: at the same offset as pest's error, with what
+//!    pest would have expected there (the [`Expected`] set below mirrors pest's rules and how
+//!    pest tracks its attempts);
+//! 3. otherwise **the semantic errors**, all of them, fed to the shared validation in
+//!    `validate.rs` (reserved keys, ids, dates, duplicates).
 
-use std::collections::HashMap;
-
-use pest::Parser as _;
-use pest::error::{ErrorVariant, InputLocation};
-use pest::iterators::Pair;
-
-use super::{
-    Attr, MAX_LIST_DEPTH, Proposal, RawValue, Step, check_duplicate_steps, check_id, duplicate_key,
-    finish, parse_date,
-};
-use crate::date::Date;
-use crate::diag::{Code, Diagnostic, did_you_mean};
+use super::validate::{self, Form};
+use super::{MAX_LIST_DEPTH, Proposal, RawValue, Step};
+use crate::diag::{Code, Diagnostic};
 use crate::source::{SourceFile, Span, Spanned};
-
-#[derive(pest_derive::Parser, Debug)]
-#[grammar = "../grammar/proposal.pest"]
-struct ProposalParser;
 
 const SYNTAX_HELP: &str = "a proposal file is a header `proposal ID { title: \"...\" date: YYYY-MM-DD }` \
 followed by steps `step ID: KIND { name: value ... }`";
 
-pub(super) fn parse(source: SourceFile) -> Result<Proposal, Vec<Diagnostic>> {
-    match super::fast_text::parse(&source) {
-        Some(p) => Ok(p),
-        None => parse_pest(source),
-    }
-}
+/// After this many steps, the rest are estimated from their average size.
+const ESTIMATE_AFTER: usize = 64;
 
-/// The pest path alone: pre-scan, pest, then the walk over the pairs.
-pub(super) fn parse_pest(source: SourceFile) -> Result<Proposal, Vec<Diagnostic>> {
+/// Parses the text form.
+pub(super) fn parse(source: SourceFile) -> Result<Proposal, Vec<Diagnostic>> {
     let text = source.text();
-    let scan = prescan(text, &source);
-    if !scan.errors.is_empty() {
-        return Err(finish(scan.errors));
-    }
-    let file = match ProposalParser::parse(Rule::file, text) {
-        Ok(mut pairs) => match pairs.next() {
-            Some(file) => file,
-            None => {
-                return Err(vec![Diagnostic::error(
-                    Code::ProposalSyntax,
-                    "empty parse",
-                    &source,
-                    Span::default(),
-                    "",
-                )]);
+    let mut p = Parser {
+        text,
+        bytes: text.as_bytes(),
+        pos: 0,
+        exp: Expected::NONE,
+        items: Vec::new(),
+        v: validate::Validator::new(&source, Form::Text),
+    };
+    match p.file() {
+        Ok((header, steps)) => p.v.finish(header, steps),
+        Err(syntax) => {
+            let scan = prescan(text, &source);
+            if scan.errors.is_empty() {
+                Err(vec![syntax_error(syntax, &source, &scan)])
+            } else {
+                Err(validate::finish(scan.errors))
             }
-        },
-        Err(e) => return Err(vec![convert_pest_error(&e, &source, &scan)]),
-    };
-    let mut b = Builder {
-        source: &source,
-        errors: Vec::new(),
-    };
-    let mut header = None;
-    let mut steps = Vec::new();
-    for pair in file.into_inner() {
-        match pair.as_rule() {
-            Rule::header => header = Some(b.header(pair)),
-            Rule::step => steps.push(b.step(pair)),
-            _ => {}
         }
     }
-    let Some(header) = header else {
-        // The grammar requires a header; this is only a safety net.
-        return Err(vec![
-            Diagnostic::error(
-                Code::ProposalSyntax,
-                "missing proposal header",
-                &source,
-                Span::default(),
-                "expected `proposal ID { ... }`",
-            )
-            .with_help(SYNTAX_HELP),
-        ]);
-    };
-    check_duplicate_steps(&steps, &source, &mut b.errors);
-    if !b.errors.is_empty() {
-        return Err(finish(b.errors));
-    }
-    Ok(Proposal {
-        source: source.clone(),
-        id: header.id,
-        title: header.title,
-        date: header.date,
-        steps,
-        span: header.span,
-    })
 }
 
-// ------------------------------------------------------------------ pass 1: pre-scan
+// ------------------------------------------------------------------ what pest expects
+
+/// Defines [`Tok`] and `Tok::ALL`.
+macro_rules! toks {
+    ($($t:ident),*) => {
+        /// The rules of `grammar/proposal.pest` that pest can list as expected, in the
+        /// grammar's order (pest sorts its list in that order). Rules pest never lists
+        /// alone (`entry`, `list`, `string`, ...: their failures are reported as `key`,
+        /// `value` ... or as the rule inside them) are not here.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub(super) enum Tok { $($t),* }
+
+        impl Tok {
+            const ALL: &[Tok] = &[$(Tok::$t),*];
+        }
+    };
+}
+
+toks! { Eoi, File, Id, Kind, Key, Value, KwProposal, KwStep, Open, Close, Colon, Comma, RBracket, Nl }
+
+impl Tok {
+    fn describe(self) -> &'static str {
+        match self {
+            Tok::Eoi => "end of file",
+            Tok::KwProposal | Tok::File => "`proposal`",
+            Tok::KwStep => "a step `step ID: KIND {`",
+            Tok::Open => "`{`",
+            Tok::Close => "`}`",
+            Tok::Colon => "`:`",
+            Tok::Comma => "`,`",
+            Tok::RBracket => "`]`",
+            Tok::Nl => "a line break",
+            Tok::Key => "an attribute name",
+            Tok::Value => "a value",
+            Tok::Id => "an id",
+            Tok::Kind => "a step kind",
+        }
+    }
+}
+
+/// A set of [`Tok`]s: what pest would list as expected at an offset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Expected(u32);
+
+impl Expected {
+    const NONE: Expected = Expected(0);
+
+    fn with(self, t: Tok) -> Expected {
+        Expected(self.0 | 1 << t as u32)
+    }
+
+    pub(super) fn has(self, t: Tok) -> bool {
+        self.0 & (1 << t as u32) != 0
+    }
+
+    /// The members, in the grammar's order.
+    pub(super) fn toks(self) -> impl Iterator<Item = Tok> {
+        Tok::ALL.iter().copied().filter(move |&t| self.has(t))
+    }
+
+    #[cfg(test)]
+    pub(super) fn of(toks: impl IntoIterator<Item = Tok>) -> Expected {
+        toks.into_iter().fold(Expected::NONE, Expected::with)
+    }
+}
+
+/// A syntax error: where, and what was expected there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Syntax {
+    pub(super) pos: usize,
+    pub(super) expected: Expected,
+}
+
+type PResult<T> = Result<T, Syntax>;
+
+// ------------------------------------------------------------------ the parser
+
+/// `[A-Za-z0-9_]`, the grammar's `ident_char`.
+fn is_ident_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// A character of a bare id: `[A-Za-z0-9_.-]`.
+fn is_id_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')
+}
+
+struct Parser<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+    /// What pest would have tried, and failed, at `pos` (its "attempts"): whenever the parser
+    /// moves on, the set starts empty again, as pest's does at a further offset.
+    exp: Expected,
+    /// Scratch space for the items of the lists being read (nested lists stack theirs on
+    /// top), so that each list is allocated once, at its exact size.
+    items: Vec<Spanned<RawValue>>,
+    v: validate::Validator<'a>,
+}
+
+impl<'a> Parser<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn at(&self, i: usize) -> Option<u8> {
+        self.bytes.get(i).copied()
+    }
+
+    /// Moves to `to` (past a token).
+    fn advance(&mut self, to: usize) {
+        self.pos = to;
+        self.exp = Expected::NONE;
+    }
+
+    /// pest tried `t` here, and it failed.
+    fn tried(&mut self, t: Tok) {
+        self.exp = self.exp.with(t);
+    }
+
+    /// The error: `t` expected here, besides what was already tried.
+    fn fail(&self, t: Tok) -> Syntax {
+        Syntax {
+            pos: self.pos,
+            expected: self.exp.with(t),
+        }
+    }
+
+    /// Skips whitespace and comments, not line breaks (the grammar's implicit skip).
+    fn skip(&mut self) {
+        let start = self.pos;
+        let mut i = self.pos;
+        loop {
+            match self.at(i) {
+                Some(b' ' | b'\t' | b'\r') => i += 1,
+                Some(b'/') if self.at(i + 1) == Some(b'/') => {
+                    let rest = self.bytes.get(i..).unwrap_or_default();
+                    i += rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+                }
+                Some(0xEF) if self.bytes.get(i + 1..i + 3) == Some(&[0xBB, 0xBF][..]) => {
+                    i += 3;
+                }
+                _ => break,
+            }
+        }
+        if i != start {
+            self.advance(i);
+        }
+    }
+
+    /// `nl*`: line breaks (with the skip around them); true if there was one.
+    fn nls(&mut self) -> bool {
+        let mut any = false;
+        while self.peek() == Some(b'\n') {
+            self.advance(self.pos + 1);
+            self.skip();
+            any = true;
+        }
+        self.tried(Tok::Nl);
+        any
+    }
+
+    /// Consumes `byte` (a punctuation rule `t`) or fails.
+    fn punct(&mut self, byte: u8, t: Tok) -> PResult<()> {
+        if self.peek() == Some(byte) {
+            self.advance(self.pos + 1);
+            self.skip();
+            Ok(())
+        } else {
+            Err(self.fail(t))
+        }
+    }
+
+    /// Consumes the keyword `word` if it is next and not followed by an identifier character.
+    fn keyword(&mut self, word: &[u8]) -> bool {
+        let end = self.pos + word.len();
+        if self.bytes.get(self.pos..end) == Some(word) && !self.at(end).is_some_and(is_ident_char) {
+            self.advance(end);
+            self.skip();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn slice(&self, start: usize, end: usize) -> &'a str {
+        self.text.get(start..end).unwrap_or_default()
+    }
+
+    /// The end of the run of bytes from `i` that satisfy `f`.
+    fn run(&self, mut i: usize, f: impl Fn(u8) -> bool) -> usize {
+        while self.at(i).is_some_and(&f) {
+            i += 1;
+        }
+        i
+    }
+
+    /// A string token at `pos`, if a valid one starts there: decoded, with its span.
+    fn string(&mut self) -> Option<Spanned<String>> {
+        let start = self.pos;
+        let tok = scan_string(self.text, start, None, |_| {});
+        if !tok.ok {
+            return None;
+        }
+        let node = if tok.escaped {
+            unescape(self.slice(start, tok.end))
+        } else {
+            self.slice(start + 1, tok.end - 1).to_string()
+        };
+        self.advance(tok.end);
+        self.skip();
+        Some(Spanned::new(node, Span::new(start, tok.end)))
+    }
+
+    /// A name `[A-Za-z_][A-Za-z0-9_]*` at `pos`: its end, if there is one.
+    fn name_end(&self) -> Option<usize> {
+        self.peek()
+            .filter(|&b| b.is_ascii_alphabetic() || b == b'_')
+            .map(|_| self.run(self.pos, is_ident_char))
+    }
+
+    /// Takes the token `[pos, end)` as a name.
+    fn take(&mut self, end: usize) -> Spanned<String> {
+        let start = self.pos;
+        let node = self.slice(start, end).to_string();
+        self.advance(end);
+        self.skip();
+        Spanned::new(node, Span::new(start, end))
+    }
+
+    /// `id = { bare_id | string }`
+    fn id(&mut self) -> PResult<Spanned<String>> {
+        if self.peek() == Some(b'"') {
+            return self.string().ok_or_else(|| self.fail(Tok::Id));
+        }
+        let end = self.run(self.pos, is_id_char);
+        if end == self.pos {
+            return Err(self.fail(Tok::Id));
+        }
+        Ok(self.take(end))
+    }
+
+    /// `kind = { name | string }`
+    fn kind(&mut self) -> PResult<Spanned<String>> {
+        if self.peek() == Some(b'"') {
+            return self.string().ok_or_else(|| self.fail(Tok::Kind));
+        }
+        match self.name_end() {
+            Some(end) => Ok(self.take(end)),
+            None => Err(self.fail(Tok::Kind)),
+        }
+    }
+
+    /// `key = { key_name | string }`, where a key name is not `step` or `proposal`; `None`
+    /// (nothing consumed, `key` tried) if there is none here.
+    fn key(&mut self) -> Option<Spanned<String>> {
+        let key = if self.peek() == Some(b'"') {
+            self.string()
+        } else {
+            self.name_end()
+                .filter(|&end| !matches!(self.slice(self.pos, end), "step" | "proposal"))
+                .map(|end| self.take(end))
+        };
+        if key.is_none() {
+            self.tried(Tok::Key);
+        }
+        key
+    }
+
+    /// `file = { SOI ~ nl* ~ header ~ (nl* ~ step)* ~ nl* ~ EOI }`
+    fn file(&mut self) -> PResult<(validate::Header, Vec<Step>)> {
+        self.skip();
+        self.nls();
+        if !self.keyword(b"proposal") {
+            if self.pos == 0 {
+                // `file` fails where it starts, after two attempts: pest names `file` alone
+                self.exp = Expected::NONE;
+                return Err(self.fail(Tok::File));
+            }
+            return Err(self.fail(Tok::KwProposal));
+        }
+        let id = self.id()?;
+        let mut header = self.v.header(id);
+        self.body("the proposal header", |p, key, value| {
+            p.v.header_entry(&mut header, key, value);
+        })?;
+        let mut steps = Vec::new();
+        let first_step = self.pos;
+        loop {
+            self.nls();
+            if self.peek().is_none() {
+                return Ok((header, steps));
+            }
+            let start = self.pos;
+            if !self.keyword(b"step") {
+                self.tried(Tok::KwStep);
+                return Err(self.fail(Tok::Eoi));
+            }
+            steps.push(self.step(start)?);
+            if steps.len() == ESTIMATE_AFTER {
+                // reserve for the rest at the average size so far, so that a large file's
+                // steps are not copied at each doubling (the excess is given back below)
+                let per_step = self.pos.saturating_sub(first_step) / ESTIMATE_AFTER;
+                let rest = self.bytes.len().saturating_sub(self.pos) / per_step.max(1);
+                steps.reserve(rest + rest / 16 + 1);
+            }
+            if self.peek().is_none() && steps.capacity() > steps.len() + steps.len() / 8 + 64 {
+                steps.shrink_to_fit();
+            }
+        }
+    }
+
+    /// `step = { kw_step ~ id ~ colon ~ kind ~ body }`, after `step`.
+    fn step(&mut self, start: usize) -> PResult<Step> {
+        let id = self.id()?;
+        self.punct(b':', Tok::Colon)?;
+        let kind = self.kind()?;
+        let mut step = self.v.step(id, kind);
+        let end = self.body("a step", |p, key, value| {
+            p.v.step_entry(&mut step, key, value)
+        })?;
+        Ok(self.v.end_step(step, Span::new(start, end)))
+    }
+
+    /// `body = { open ~ nl* ~ (entry ~ (sep ~ entry)* ~ sep?)? ~ nl* ~ close }`, with
+    /// `sep = _{ (nl* ~ comma ~ nl*) | nl+ }` and `entry = { key ~ colon ~ value }`. Each entry
+    /// goes to `entry`; returns the end of the `}`.
+    fn body(
+        &mut self,
+        what: &str,
+        mut entry: impl FnMut(&mut Self, Spanned<String>, Spanned<RawValue>),
+    ) -> PResult<usize> {
+        self.punct(b'{', Tok::Open)?;
+        self.nls();
+        let mut body = self.v.open();
+        while let Some(key) = self.key() {
+            self.punct(b':', Tok::Colon)?;
+            let Some(value) = self.value(0)? else {
+                return Err(self.fail(Tok::Value));
+            };
+            if self.v.fresh_key(&mut body, &key.node, key.span, what) {
+                entry(self, key, value);
+            }
+            // a separator: line breaks with at most one comma among them; or none before `}`
+            let lines = self.nls();
+            if self.peek() == Some(b',') {
+                self.advance(self.pos + 1);
+                self.skip();
+                self.nls();
+            } else {
+                self.tried(Tok::Comma);
+                if !lines {
+                    break;
+                }
+            }
+        }
+        let end = self.pos + 1;
+        self.punct(b'}', Tok::Close)?;
+        self.v.close(body);
+        Ok(end)
+    }
+
+    /// `value = { list | string | date | int | boolean | ident }`, `depth` lists deep;
+    /// `None` if none starts here (nothing consumed).
+    fn value(&mut self, depth: usize) -> PResult<Option<Spanned<RawValue>>> {
+        let start = self.pos;
+        let (node, end) = match self.peek() {
+            Some(b'[') if depth < MAX_LIST_DEPTH => return self.list(depth).map(Some),
+            // deeper lists: the pre-scan reports them
+            Some(b'[') => return Err(self.fail(Tok::Value)),
+            Some(b'"') => {
+                return Ok(self
+                    .string()
+                    .map(|s| Spanned::new(RawValue::Str(s.node), s.span)));
+            }
+            Some(b'0'..=b'9') => {
+                // `date = @{ ASCII_DIGIT+ ~ ("-" ~ ASCII_DIGIT+)+ ~ !ident_char }`
+                let digits = self.run(start, |b| b.is_ascii_digit());
+                let mut end = digits;
+                while self.at(end) == Some(b'-')
+                    && self.at(end + 1).is_some_and(|b| b.is_ascii_digit())
+                {
+                    end = self.run(end + 1, |b| b.is_ascii_digit());
+                }
+                if end > digits && !self.at(end).is_some_and(is_ident_char) {
+                    let text = self.slice(start, end);
+                    let span = Span::new(start, end);
+                    (self.v.date_literal(text, span), end)
+                } else if !self.at(digits).is_some_and(is_ident_char) {
+                    // `int = @{ "-"? ~ ASCII_DIGIT+ ~ !ident_char }`
+                    (self.int(start, digits), digits)
+                } else {
+                    return Ok(None);
+                }
+            }
+            Some(b'-') => {
+                let digits = self.run(start + 1, |b| b.is_ascii_digit());
+                if digits == start + 1 || self.at(digits).is_some_and(is_ident_char) {
+                    return Ok(None);
+                }
+                (self.int(start, digits), digits)
+            }
+            _ => match self.name_end() {
+                Some(end) => match self.slice(start, end) {
+                    "true" => (RawValue::Bool(true), end),
+                    "false" => (RawValue::Bool(false), end),
+                    name => (RawValue::Ident(name.to_string()), end),
+                },
+                None => return Ok(None),
+            },
+        };
+        self.advance(end);
+        self.skip();
+        Ok(Some(Spanned::new(node, Span::new(start, end))))
+    }
+
+    fn int(&mut self, start: usize, end: usize) -> RawValue {
+        let text = self.slice(start, end);
+        match text.parse::<i64>() {
+            Ok(i) => RawValue::Int(i),
+            Err(_) => {
+                self.v.int_out_of_range(text, Span::new(start, end));
+                RawValue::Int(0)
+            }
+        }
+    }
+
+    /// `list = { lbracket ~ nl* ~ (value ~ nl* ~ (comma ~ nl* ~ value ~ nl*)* ~ (comma ~
+    /// nl*)?)? ~ rbracket }`
+    fn list(&mut self, depth: usize) -> PResult<Spanned<RawValue>> {
+        let start = self.pos;
+        self.advance(start + 1);
+        self.skip();
+        self.nls();
+        let mark = self.items.len();
+        loop {
+            let Some(item) = self.value(depth + 1)? else {
+                self.tried(Tok::Value);
+                break;
+            };
+            self.items.push(item);
+            self.nls();
+            if self.peek() != Some(b',') {
+                self.tried(Tok::Comma);
+                break;
+            }
+            self.advance(self.pos + 1);
+            self.skip();
+            self.nls();
+        }
+        let end = self.pos + 1;
+        self.punct(b']', Tok::RBracket)?;
+        let items = self.items.split_off(mark);
+        Ok(Spanned::new(RawValue::List(items), Span::new(start, end)))
+    }
+}
+
+// ------------------------------------------------------------------ strings
+
+/// A scanned string literal.
+struct StrTok {
+    /// One past its closing quote; for an unterminated string, its line break (or the end).
+    end: usize,
+    /// Whether it is free of problems.
+    ok: bool,
+    /// Whether it has escapes to decode.
+    escaped: bool,
+}
+
+/// What is wrong in a string literal.
+enum StrProblem {
+    /// No closing quote on its line.
+    Unterminated,
+    /// `\` and a line break or the end of the input, at `bs`.
+    EscapeAtEnd { bs: usize },
+    /// An unknown escape `[bs, end)`.
+    Unknown { bs: usize, end: usize },
+    /// A `\u` that is not `\u{...}` of 1 to 6 hex digits of a valid code point, `[bs, end)`.
+    Unicode { bs: usize, end: usize },
+}
+
+/// Scans the string whose opening quote is at `start`: the one definition of the string
+/// syntax (the grammar's `string`, plus the escapes allowed). Its text goes to `out`, if
+/// given, with the escapes decoded; every problem goes to `problem`. The scan goes on after a
+/// bad escape, and ends at the closing quote or at the line break (or end) of an
+/// unterminated string.
+fn scan_string(
+    text: &str,
+    start: usize,
+    mut out: Option<&mut String>,
+    mut problem: impl FnMut(StrProblem),
+) -> StrTok {
+    let bytes = text.as_bytes();
+    let mut emit = |s: Option<&str>, c: Option<char>| {
+        if let Some(out) = out.as_deref_mut() {
+            out.push_str(s.unwrap_or_default());
+            out.extend(c);
+        }
+    };
+    let (mut i, mut from) = (start + 1, start + 1);
+    let (mut ok, mut escaped) = (true, false);
+    loop {
+        match bytes.get(i).copied() {
+            None | Some(b'\n') => {
+                problem(StrProblem::Unterminated);
+                return StrTok {
+                    end: i,
+                    ok: false,
+                    escaped,
+                };
+            }
+            Some(b'"') => {
+                emit(text.get(from..i), None);
+                return StrTok {
+                    end: i + 1,
+                    ok,
+                    escaped,
+                };
+            }
+            Some(b'\\') => {
+                escaped = true;
+                let bs = i;
+                let c = match bytes.get(i + 1).copied() {
+                    Some(b'"') => Some('"'),
+                    Some(b'\\') => Some('\\'),
+                    Some(b'n') => Some('\n'),
+                    Some(b'r') => Some('\r'),
+                    Some(b't') => Some('\t'),
+                    _ => None,
+                };
+                match bytes.get(i + 1).copied() {
+                    Some(b'"' | b'\\' | b'n' | b'r' | b't') => i += 2,
+                    Some(b'u') => {
+                        i += 2;
+                        let mut closed = false;
+                        let body_start = i + 1;
+                        let mut body_end = body_start;
+                        if bytes.get(i) == Some(&b'{') {
+                            i += 1;
+                            while let Some(&b) = bytes.get(i).filter(|&&b| b != b'"' && b != b'\n')
+                            {
+                                i += utf8_len(b);
+                                if b == b'}' {
+                                    closed = true;
+                                    break;
+                                }
+                                body_end = i;
+                                if body_end - body_start > 6 {
+                                    break;
+                                }
+                            }
+                        }
+                        let c = text
+                            .get(body_start..body_end)
+                            .filter(|hex| closed && !hex.is_empty())
+                            .and_then(|hex| u32::from_str_radix(hex, 16).ok())
+                            .and_then(char::from_u32);
+                        match c {
+                            Some(c) => emit(text.get(from..bs), Some(c)),
+                            None => {
+                                ok = false;
+                                problem(StrProblem::Unicode { bs, end: i });
+                            }
+                        }
+                        from = i;
+                        continue;
+                    }
+                    None | Some(b'\n') => {
+                        ok = false;
+                        problem(StrProblem::EscapeAtEnd { bs });
+                        i += 1;
+                    }
+                    Some(b) => {
+                        ok = false;
+                        i += 1 + utf8_len(b);
+                        problem(StrProblem::Unknown { bs, end: i });
+                    }
+                }
+                emit(text.get(from..bs), c);
+                from = i;
+            }
+            Some(b) => i += utf8_len(b),
+        }
+    }
+}
+
+/// The length of the UTF-8 sequence that starts with `b`.
+fn utf8_len(b: u8) -> usize {
+    match b {
+        0xF0..=0xFF => 4,
+        0xE0..=0xEF => 3,
+        0xC0..=0xDF => 2,
+        _ => 1,
+    }
+}
+
+/// Decodes a string token (with its quotes) that [`scan_string`] accepted.
+pub(super) fn unescape(token: &str) -> String {
+    let mut out = String::with_capacity(token.len());
+    scan_string(token, 0, Some(&mut out), |_| {});
+    out
+}
+
+// ------------------------------------------------------------------ lexical errors
 
 /// The result of the lexical pre-scan.
 struct Scan {
@@ -111,20 +663,23 @@ struct Scan {
     braces: Vec<(usize, u8)>,
 }
 
+/// Every lexical error of the file: strings, escapes and lists nested too deeply.
 fn prescan(text: &str, source: &SourceFile) -> Scan {
+    let bytes = text.as_bytes();
     let mut errors = Vec::new();
     let mut braces = Vec::new();
     let mut depth = 0usize;
     let mut depth_reported = false;
-    let mut it = text.char_indices().peekable();
-    while let Some((i, c)) = it.next() {
-        match c {
-            '/' if it.peek().map(|&(_, c)| c) == Some('/') => {
-                while it.next_if(|&(_, c)| c != '\n').is_some() {}
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                let rest = bytes.get(i..).unwrap_or_default();
+                i += rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+                continue;
             }
-            '{' => braces.push((i, b'{')),
-            '}' => braces.push((i, b'}')),
-            '[' => {
+            b'{' | b'}' => braces.push((i, b)),
+            b'[' => {
                 depth += 1;
                 if depth > MAX_LIST_DEPTH && !depth_reported {
                     depth_reported = true;
@@ -140,203 +695,75 @@ fn prescan(text: &str, source: &SourceFile) -> Scan {
                     );
                 }
             }
-            ']' => depth = depth.saturating_sub(1),
-            '"' => scan_string(text, i, &mut it, source, &mut errors),
+            b']' => depth = depth.saturating_sub(1),
+            b'"' => {
+                let start = i;
+                i = scan_string(text, start, None, |p| {
+                    errors.push(string_problem(p, start, text, source));
+                })
+                .end;
+                continue;
+            }
             _ => {}
         }
+        i += 1;
     }
     Scan { errors, braces }
 }
 
-/// Scans a string whose opening quote is at `start`, leaving `it` after its closing quote (or
-/// at the line break that ends an unterminated string).
-fn scan_string(
-    text: &str,
-    start: usize,
-    it: &mut std::iter::Peekable<std::str::CharIndices<'_>>,
-    source: &SourceFile,
-    errors: &mut Vec<Diagnostic>,
-) {
-    let unterminated = |errors: &mut Vec<Diagnostic>| {
-        errors.push(
+fn string_problem(p: StrProblem, start: usize, text: &str, source: &SourceFile) -> Diagnostic {
+    match p {
+        StrProblem::Unterminated => Diagnostic::error(
+            Code::ProposalSyntax,
+            "unterminated string",
+            source,
+            Span::new(start, start + 1),
+            "this string is never closed",
+        )
+        .with_help(
+            "add the closing `\"` before the end of the line; a string cannot span lines \
+             (write `\\n` for a line break)",
+        ),
+        StrProblem::EscapeAtEnd { bs } => Diagnostic::error(
+            Code::ProposalSyntax,
+            "unknown escape at the end of a line",
+            source,
+            Span::new(bs, bs + 1),
+            "a `\\` must be followed by an escape character",
+        )
+        .with_help("write `\\\\` for a backslash; a string cannot span lines"),
+        StrProblem::Unknown { bs, end } => {
+            let c = text.get(bs + 1..end).unwrap_or("");
             Diagnostic::error(
                 Code::ProposalSyntax,
-                "unterminated string",
+                format!("unknown escape `\\{c}`"),
                 source,
-                Span::new(start, start + 1),
-                "this string is never closed",
+                Span::new(bs, end),
+                "unknown escape",
             )
             .with_help(
-                "add the closing `\"` before the end of the line; a string cannot span lines \
-                 (write `\\n` for a line break)",
-            ),
-        );
-    };
-    loop {
-        match it.peek().copied() {
-            None | Some((_, '\n')) => {
-                unterminated(errors);
-                return;
-            }
-            Some((_, '"')) => {
-                it.next();
-                return;
-            }
-            Some((bs, '\\')) => {
-                it.next();
-                match it.peek().copied() {
-                    Some((_, '"' | '\\' | 'n' | 'r' | 't')) => {
-                        it.next();
-                    }
-                    Some((_, 'u')) => {
-                        it.next();
-                        let mut end = bs + 2;
-                        let mut body = String::new();
-                        let mut closed = false;
-                        if it.next_if(|&(_, c)| c == '{').is_some() {
-                            end += 1;
-                            while let Some((j, c)) = it.next_if(|&(_, c)| c != '"' && c != '\n') {
-                                end = j + c.len_utf8();
-                                if c == '}' {
-                                    closed = true;
-                                    break;
-                                }
-                                body.push(c);
-                                if body.len() > 6 {
-                                    break;
-                                }
-                            }
-                        }
-                        let valid = closed
-                            && !body.is_empty()
-                            && u32::from_str_radix(&body, 16)
-                                .ok()
-                                .and_then(char::from_u32)
-                                .is_some();
-                        if !valid {
-                            let shown = text.get(bs..end).unwrap_or("\\u");
-                            errors.push(
-                                Diagnostic::error(
-                                    Code::ProposalSyntax,
-                                    format!("invalid unicode escape `{shown}`"),
-                                    source,
-                                    Span::new(bs, end),
-                                    "not a valid `\\u{...}` escape",
-                                )
-                                .with_help(
-                                    "write a unicode escape as `\\u{...}` with 1 to 6 hex digits \
-                                     of a valid code point, e.g. `\\u{e9}`",
-                                ),
-                            );
-                        }
-                    }
-                    Some((_, '\n')) | None => {
-                        errors.push(
-                            Diagnostic::error(
-                                Code::ProposalSyntax,
-                                "unknown escape at the end of a line",
-                                source,
-                                Span::new(bs, bs + 1),
-                                "a `\\` must be followed by an escape character",
-                            )
-                            .with_help("write `\\\\` for a backslash; a string cannot span lines"),
-                        );
-                    }
-                    Some((j, c)) => {
-                        it.next();
-                        let end = j + c.len_utf8();
-                        errors.push(
-                            Diagnostic::error(
-                                Code::ProposalSyntax,
-                                format!("unknown escape `\\{c}`"),
-                                source,
-                                Span::new(bs, end),
-                                "unknown escape",
-                            )
-                            .with_help(
-                                "the escapes are `\\\"`, `\\\\`, `\\n`, `\\r`, `\\t` and `\\u{...}`; \
-                                 write `\\\\` for a backslash",
-                            ),
-                        );
-                    }
-                }
-            }
-            Some(_) => {
-                it.next();
-            }
+                "the escapes are `\\\"`, `\\\\`, `\\n`, `\\r`, `\\t` and `\\u{...}`; \
+                 write `\\\\` for a backslash",
+            )
+        }
+        StrProblem::Unicode { bs, end } => {
+            let shown = text.get(bs..end).unwrap_or("\\u");
+            Diagnostic::error(
+                Code::ProposalSyntax,
+                format!("invalid unicode escape `{shown}`"),
+                source,
+                Span::new(bs, end),
+                "not a valid `\\u{...}` escape",
+            )
+            .with_help(
+                "write a unicode escape as `\\u{...}` with 1 to 6 hex digits \
+                 of a valid code point, e.g. `\\u{e9}`",
+            )
         }
     }
 }
 
-/// Decodes a string token (with its quotes); escapes were validated by the pre-scan.
-pub(super) fn unescape(token: &str) -> String {
-    let inner = token
-        .strip_prefix('"')
-        .and_then(|t| t.strip_suffix('"'))
-        .unwrap_or(token);
-    let mut out = String::with_capacity(inner.len());
-    let mut chars = inner.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('n') => out.push('\n'),
-            Some('r') => out.push('\r'),
-            Some('t') => out.push('\t'),
-            Some('u') => {
-                let rest = chars.as_str();
-                let decoded = rest
-                    .strip_prefix('{')
-                    .and_then(|r| r.split_once('}'))
-                    .and_then(|(hex, _)| u32::from_str_radix(hex, 16).ok())
-                    .and_then(char::from_u32);
-                match decoded {
-                    Some(ch) => {
-                        out.push(ch);
-                        if let Some(close) = rest.find('}') {
-                            chars = rest.get(close + 1..).unwrap_or("").chars();
-                        }
-                    }
-                    None => out.push_str("\\u"),
-                }
-            }
-            Some(other) => out.push(other),
-            None => out.push('\\'),
-        }
-    }
-    out
-}
-
-// ------------------------------------------------------------------ pass 2: pest errors
-
-fn describe_rule(rule: Rule) -> Option<&'static str> {
-    Some(match rule {
-        Rule::EOI => "end of file",
-        Rule::header => "the proposal header `proposal ID {`",
-        Rule::kw_proposal => "`proposal`",
-        Rule::step | Rule::kw_step => "a step `step ID: KIND {`",
-        Rule::body | Rule::open => "`{`",
-        Rule::close => "`}`",
-        Rule::colon => "`:`",
-        Rule::comma => "`,`",
-        Rule::lbracket => "`[`",
-        Rule::rbracket => "`]`",
-        Rule::nl => "a line break",
-        Rule::entry => "an attribute `name: value`",
-        Rule::key | Rule::key_name => "an attribute name",
-        Rule::value | Rule::list => "a value",
-        Rule::string => "a string",
-        Rule::date => "a date",
-        Rule::int => "an integer",
-        Rule::boolean => "`true` or `false`",
-        Rule::ident | Rule::name => "a name",
-        Rule::id | Rule::bare_id => "an id",
-        Rule::kind => "a step kind",
-        _ => return None,
-    })
-}
+// ------------------------------------------------------------------ the syntax error
 
 /// "a, b or c".
 fn join_or(items: &[&str]) -> String {
@@ -387,43 +814,28 @@ fn token_at(text: &str, pos: usize) -> (Span, String) {
     (Span::new(pos, end), format!("`{tok}`"))
 }
 
-fn convert_pest_error(
-    e: &pest::error::Error<Rule>,
-    source: &SourceFile,
-    scan: &Scan,
-) -> Diagnostic {
+/// The diagnostic of a syntax error: what was expected, what was found, and a help chosen
+/// from what was expected.
+fn syntax_error(e: Syntax, source: &SourceFile, scan: &Scan) -> Diagnostic {
     let text = source.text();
-    let pos = match e.location {
-        InputLocation::Pos(p) => p,
-        InputLocation::Span((s, _)) => s,
-    };
+    let pos = e.pos;
     let (span, found) = token_at(text, pos);
-    if let ErrorVariant::CustomError { message } = &e.variant {
-        if message.contains("limit reached") {
-            return crate::parse::limit_error(source, span, message);
-        }
-    }
-    let mut positives: Vec<Rule> = match &e.variant {
-        ErrorVariant::ParsingError { positives, .. } => positives.clone(),
-        ErrorVariant::CustomError { .. } => Vec::new(),
-    };
-    for r in &mut positives {
+    let mut expected = e.expected;
+    if expected.has(Tok::File) {
         // `file` fails as a whole at offset 0 (e.g. an empty file): it wanted the header
-        if *r == Rule::file {
-            *r = Rule::kw_proposal;
-        }
+        expected = Expected(expected.0 & !(1 << Tok::File as u32)).with(Tok::KwProposal);
     }
-    let has = |r: Rule| positives.contains(&r);
+    let has = |t: Tok| expected.has(t);
+    let count = expected.toks().count();
     let mut words: Vec<&str> = Vec::new();
-    for r in &positives {
+    for t in expected.toks() {
         // a line break is only worth naming as a separator
-        if *r == Rule::nl && !has(Rule::comma) && positives.len() > 1 {
+        if t == Tok::Nl && !has(Tok::Comma) && count > 1 {
             continue;
         }
-        if let Some(w) = describe_rule(*r) {
-            if !words.contains(&w) {
-                words.push(w);
-            }
+        let w = t.describe();
+        if !words.contains(&w) {
+            words.push(w);
         }
     }
     let label = format!("unexpected {found}");
@@ -453,12 +865,12 @@ fn convert_pest_error(
     } else if glued && (found.starts_with("`-") || found.starts_with("`.")) {
         "a bare name uses only letters, digits and `_`; write other text as a quoted string"
             .to_string()
-    } else if found == "`proposal`" && (has(Rule::step) || has(Rule::EOI)) {
+    } else if found == "`proposal`" && (has(Tok::KwStep) || has(Tok::Eoi)) {
         "a file holds exactly one proposal; put each proposal in its own file".to_string()
-    } else if has(Rule::header) || has(Rule::kw_proposal) {
+    } else if has(Tok::KwProposal) {
         "a proposal file starts with its header, e.g. `proposal caspian-shield-2026 { title: \"...\" }`"
             .to_string()
-    } else if has(Rule::close) && at_keyword {
+    } else if has(Tok::Close) && at_keyword {
         // a block left open: point at its `{`
         let mut stack = Vec::new();
         for &(i, b) in scan.braces.iter().take_while(|(i, _)| *i < pos) {
@@ -480,26 +892,26 @@ fn convert_pest_error(
             }
             None => "add the missing `}`".to_string(),
         }
-    } else if has(Rule::colon) && line.starts_with("step") && !has(Rule::entry) {
+    } else if has(Tok::Colon) && line.starts_with("step") {
         "write a step as `step ID: KIND { name: value ... }`, e.g. `step ex1: exercise {`"
             .to_string()
-    } else if has(Rule::colon) {
+    } else if has(Tok::Colon) {
         "put a `:` between an attribute name and its value, as in `area: caspian_sea`".to_string()
-    } else if has(Rule::close) && (has(Rule::comma) || has(Rule::nl)) {
+    } else if has(Tok::Close) && (has(Tok::Comma) || has(Tok::Nl)) {
         "separate attributes with a line break or a comma, and close the block with `}`".to_string()
-    } else if has(Rule::rbracket) {
+    } else if has(Tok::RBracket) {
         "separate list items with commas and close the list with `]`".to_string()
-    } else if has(Rule::value) || has(Rule::list) {
+    } else if has(Tok::Value) {
         "a value is a quoted string, a name, an integer, `true` or `false`, a date YYYY-MM-DD \
          or a list `[a, b]`"
             .to_string()
-    } else if has(Rule::id) || has(Rule::bare_id) {
+    } else if has(Tok::Id) {
         "ids use ASCII letters, digits, `_`, `-` and `.` (or are quoted strings)".to_string()
-    } else if has(Rule::entry) || has(Rule::key) {
+    } else if has(Tok::Key) {
         "an attribute is written `name: value`, one per line or separated by commas".to_string()
-    } else if has(Rule::kind) {
+    } else if has(Tok::Kind) {
         "a step kind is a name such as `exercise`".to_string()
-    } else if has(Rule::open) || has(Rule::body) {
+    } else if has(Tok::Open) {
         "open the block with `{`, as in `step ex1: exercise {` (an empty block is `{}`)".to_string()
     } else {
         SYNTAX_HELP.to_string()
@@ -515,298 +927,6 @@ fn convert_pest_error(
     }
     d
 }
-
-// ------------------------------------------------------------------ pass 3: the model
-
-struct Builder<'s> {
-    source: &'s SourceFile,
-    errors: Vec<Diagnostic>,
-}
-
-struct Header {
-    id: Spanned<String>,
-    title: Option<Spanned<String>>,
-    date: Option<Spanned<Date>>,
-    span: Span,
-}
-
-fn span_of(pair: &Pair<'_, Rule>) -> Span {
-    Span::from_pest(pair.as_span())
-}
-
-impl Builder<'_> {
-    /// An id, kind or key: a bare token or a quoted string.
-    fn name(&self, pair: Pair<'_, Rule>) -> Spanned<String> {
-        let span = span_of(&pair);
-        let inner = pair.into_inner().next();
-        let text = match inner {
-            Some(p) if p.as_rule() == Rule::string => unescape(p.as_str()),
-            Some(p) => p.as_str().to_string(),
-            None => String::new(),
-        };
-        Spanned::new(text, span)
-    }
-
-    /// The entries of a body: `(key, value)` pairs, duplicates reported and dropped.
-    fn body(
-        &mut self,
-        pair: Pair<'_, Rule>,
-        what: &str,
-    ) -> Vec<(Spanned<String>, Spanned<RawValue>)> {
-        let mut out: Vec<(Spanned<String>, Spanned<RawValue>)> = Vec::new();
-        let mut seen: HashMap<String, Span> = HashMap::new();
-        for entry in pair.into_inner().filter(|p| p.as_rule() == Rule::entry) {
-            let mut key = None;
-            let mut value = None;
-            for p in entry.into_inner() {
-                match p.as_rule() {
-                    Rule::key => key = Some(self.name(p)),
-                    Rule::value => value = Some(self.value(p, 0)),
-                    _ => {}
-                }
-            }
-            let (Some(key), Some(value)) = (key, value) else {
-                continue;
-            };
-            if let Some(first) = seen.get(&key.node) {
-                self.errors.push(duplicate_key(
-                    &key.node,
-                    what,
-                    self.source,
-                    key.span,
-                    *first,
-                ));
-                continue;
-            }
-            seen.insert(key.node.clone(), key.span);
-            out.push((key, value));
-        }
-        out
-    }
-
-    fn value(&mut self, pair: Pair<'_, Rule>, depth: usize) -> Spanned<RawValue> {
-        let span = span_of(&pair);
-        let inner = if pair.as_rule() == Rule::value {
-            pair.into_inner().next()
-        } else {
-            Some(pair)
-        };
-        let Some(inner) = inner else {
-            return Spanned::new(RawValue::Str(String::new()), span);
-        };
-        let text = inner.as_str();
-        let node = match inner.as_rule() {
-            Rule::string => RawValue::Str(unescape(text)),
-            Rule::ident => RawValue::Ident(text.to_string()),
-            Rule::boolean => RawValue::Bool(text == "true"),
-            Rule::int => match text.parse::<i64>() {
-                Ok(i) => RawValue::Int(i),
-                Err(_) => {
-                    self.errors.push(
-                        Diagnostic::error(
-                            Code::ProposalSyntax,
-                            format!("integer `{text}` is out of range"),
-                            self.source,
-                            span,
-                            "does not fit in 64 bits",
-                        )
-                        .with_help(format!(
-                            "integers must lie between {} and {}",
-                            i64::MIN,
-                            i64::MAX
-                        )),
-                    );
-                    RawValue::Int(0)
-                }
-            },
-            Rule::date => match parse_date(text, self.source, span, &mut self.errors) {
-                Some(d) => RawValue::Date(d),
-                None => RawValue::Str(text.to_string()),
-            },
-            Rule::list if depth < MAX_LIST_DEPTH => RawValue::List(
-                inner
-                    .into_inner()
-                    .filter(|p| p.as_rule() == Rule::value)
-                    .map(|p| self.value(p, depth + 1))
-                    .collect(),
-            ),
-            // Deeper lists are rejected by the pre-scan; never recurse further.
-            _ => RawValue::List(Vec::new()),
-        };
-        Spanned::new(node, span)
-    }
-
-    fn wrong_type(
-        &mut self,
-        key: &Spanned<String>,
-        value: &Spanned<RawValue>,
-        expected: &str,
-        help: &str,
-    ) {
-        self.errors.push(
-            Diagnostic::error(
-                Code::WrongType,
-                format!("`{}` must be {expected}", key.node),
-                self.source,
-                value.span,
-                format!("expected {expected}, found {}", value.node.describe()),
-            )
-            .with_help(help.to_string()),
-        );
-    }
-
-    /// The reserved `date` key: a date literal.
-    fn reserved_date(
-        &mut self,
-        key: &Spanned<String>,
-        value: Spanned<RawValue>,
-    ) -> Option<Spanned<Date>> {
-        match value.node {
-            RawValue::Date(d) => Some(Spanned::new(d, value.span)),
-            RawValue::Str(ref s) if self.source.slice(value.span).starts_with('"') => {
-                let help = format!("write the date without quotes: `date: {s}`");
-                self.wrong_type(key, &value, "a date YYYY-MM-DD", &help);
-                None
-            }
-            // an invalid date literal was already reported
-            RawValue::Str(_) => None,
-            _ => {
-                self.wrong_type(
-                    key,
-                    &value,
-                    "a date YYYY-MM-DD",
-                    "write a date such as `date: 2026-09-15`",
-                );
-                None
-            }
-        }
-    }
-
-    /// A reserved string key (`title`, `note`).
-    fn reserved_string(
-        &mut self,
-        key: &Spanned<String>,
-        value: Spanned<RawValue>,
-    ) -> Option<Spanned<String>> {
-        match value.node {
-            RawValue::Str(s) => Some(Spanned::new(s, value.span)),
-            _ => {
-                let help = format!("quote the text: `{}: \"...\"`", key.node);
-                self.wrong_type(key, &value, "a quoted string", &help);
-                None
-            }
-        }
-    }
-
-    fn header(&mut self, pair: Pair<'_, Rule>) -> Header {
-        let mut id = Spanned::new(String::new(), span_of(&pair));
-        let mut title = None;
-        let mut date = None;
-        for p in pair.into_inner() {
-            match p.as_rule() {
-                Rule::id => {
-                    id = self.name(p);
-                    check_id("proposal", &id, self.source, &mut self.errors);
-                }
-                Rule::body => {
-                    for (key, value) in self.body(p, "the proposal header") {
-                        match key.node.as_str() {
-                            "title" => title = self.reserved_string(&key, value),
-                            "date" => date = self.reserved_date(&key, value),
-                            "id" => self.errors.push(duplicate_key(
-                                "id",
-                                "the proposal header",
-                                self.source,
-                                key.span,
-                                id.span,
-                            )),
-                            other => {
-                                let help = match did_you_mean(other, ["title", "date"]) {
-                                    Some(s) => format!("did you mean `{s}`?"),
-                                    None => "the header holds only `title` and `date`; \
-                                             attributes belong in a step"
-                                        .to_string(),
-                                };
-                                self.errors.push(
-                                    Diagnostic::error(
-                                        Code::ProposalSyntax,
-                                        format!("unknown key `{other}` in the proposal header"),
-                                        self.source,
-                                        key.span,
-                                        "not a header key",
-                                    )
-                                    .with_help(help),
-                                );
-                            }
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-        let span = id.span;
-        Header {
-            id,
-            title,
-            date,
-            span,
-        }
-    }
-
-    fn step(&mut self, pair: Pair<'_, Rule>) -> Step {
-        let span = span_of(&pair);
-        let mut id = Spanned::new(String::new(), span);
-        let mut kind = Spanned::new(String::new(), span);
-        let mut date = None;
-        let mut note = None;
-        let mut attrs = Vec::new();
-        for p in pair.into_inner() {
-            match p.as_rule() {
-                Rule::id => {
-                    id = self.name(p);
-                    check_id("step", &id, self.source, &mut self.errors);
-                }
-                Rule::kind => kind = self.name(p),
-                Rule::body => {
-                    for (key, value) in self.body(p, "a step") {
-                        match key.node.as_str() {
-                            "date" => date = self.reserved_date(&key, value),
-                            "note" => note = self.reserved_string(&key, value),
-                            "id" | "kind" => {
-                                let first = if key.node == "id" { id.span } else { kind.span };
-                                self.errors.push(
-                                    duplicate_key(
-                                        &key.node,
-                                        "a step",
-                                        self.source,
-                                        key.span,
-                                        first,
-                                    )
-                                    .with_help(format!(
-                                        "the step's {} is given in its header `step ID: KIND {{`; \
-                                             remove this line",
-                                        key.node
-                                    )),
-                                );
-                            }
-                            _ => attrs.push(Attr { name: key, value }),
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-        Step {
-            id,
-            kind,
-            date,
-            note,
-            attrs,
-            span,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1180,5 +1300,771 @@ step f1: transit_flight {
             let s = String::from_utf8_lossy(&b);
             let _ = Proposal::parse(&s);
         }
+    }
+}
+
+#[cfg(test)]
+mod against_pest {
+    //! The parser against pest on the normative grammar (`grammar/proposal.pest`): on every
+    //! input, [`parse`] must give exactly what the pipeline "pre-scan, then pest, then the
+    //! pairs fed to the same validation" gives: the same model (spans included) or the same
+    //! diagnostics (pest's error at the same offset, with the same list of what it expected).
+
+    use std::collections::HashSet;
+    use std::fmt::Write as _;
+
+    use pest::Parser as _;
+    use pest::error::{ErrorVariant, InputLocation};
+    use pest::iterators::Pair;
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::proposal::validate::{Header, Validator};
+
+    #[derive(pest_derive::Parser)]
+    #[grammar = "../grammar/proposal.pest"]
+    struct Grammar;
+
+    fn tok(r: Rule) -> Tok {
+        match r {
+            Rule::EOI => Tok::Eoi,
+            Rule::file => Tok::File,
+            Rule::id => Tok::Id,
+            Rule::kind => Tok::Kind,
+            Rule::key => Tok::Key,
+            Rule::value => Tok::Value,
+            Rule::kw_proposal => Tok::KwProposal,
+            Rule::kw_step => Tok::KwStep,
+            Rule::open => Tok::Open,
+            Rule::close => Tok::Close,
+            Rule::colon => Tok::Colon,
+            Rule::comma => Tok::Comma,
+            Rule::rbracket => Tok::RBracket,
+            Rule::nl => Tok::Nl,
+            other => panic!("pest expected {other:?}, which the parser never reports"),
+        }
+    }
+
+    fn span_of(pair: &Pair<'_, Rule>) -> Span {
+        Span::from_pest(pair.as_span())
+    }
+
+    /// An id, kind or key pair.
+    fn name(pair: Pair<'_, Rule>) -> Spanned<String> {
+        let span = span_of(&pair);
+        let text = match pair.into_inner().next() {
+            Some(p) if p.as_rule() == Rule::string => unescape(p.as_str()),
+            Some(p) => p.as_str().to_string(),
+            None => String::new(),
+        };
+        Spanned::new(text, span)
+    }
+
+    fn value(v: &mut Validator<'_>, pair: Pair<'_, Rule>) -> Spanned<RawValue> {
+        let span = span_of(&pair);
+        let inner = pair.into_inner().next().unwrap();
+        let text = inner.as_str();
+        let node = match inner.as_rule() {
+            Rule::string => RawValue::Str(unescape(text)),
+            Rule::ident => RawValue::Ident(text.to_string()),
+            Rule::boolean => RawValue::Bool(text == "true"),
+            Rule::int => text.parse().map(RawValue::Int).unwrap_or_else(|_| {
+                v.int_out_of_range(text, span);
+                RawValue::Int(0)
+            }),
+            Rule::date => v.date_literal(text, span),
+            Rule::list => RawValue::List(
+                inner
+                    .into_inner()
+                    .filter(|p| p.as_rule() == Rule::value)
+                    .map(|p| value(v, p))
+                    .collect(),
+            ),
+            other => panic!("{other:?} in a value"),
+        };
+        Spanned::new(node, span)
+    }
+
+    fn body(
+        v: &mut Validator<'_>,
+        pair: Pair<'_, Rule>,
+        what: &str,
+        mut entry: impl FnMut(&mut Validator<'_>, Spanned<String>, Spanned<RawValue>),
+    ) {
+        let mut b = v.open();
+        for e in pair.into_inner().filter(|p| p.as_rule() == Rule::entry) {
+            let mut it = e.into_inner().filter(|p| p.as_rule() != Rule::colon);
+            let key = name(it.next().unwrap());
+            let val = value(v, it.next().unwrap());
+            if v.fresh_key(&mut b, &key.node, key.span, what) {
+                entry(v, key, val);
+            }
+        }
+        v.close(b);
+    }
+
+    /// What the pest pipeline gives.
+    fn reference(source: &SourceFile) -> Result<Proposal, Vec<Diagnostic>> {
+        let scan = prescan(source.text(), source);
+        if !scan.errors.is_empty() {
+            return Err(validate::finish(scan.errors));
+        }
+        let file = match Grammar::parse(Rule::file, source.text()) {
+            Ok(mut pairs) => pairs.next().unwrap(),
+            Err(e) => {
+                let pos = match e.location {
+                    InputLocation::Pos(p) | InputLocation::Span((p, _)) => p,
+                };
+                let ErrorVariant::ParsingError { positives, .. } = e.variant else {
+                    panic!("{e}")
+                };
+                let expected = Expected::of(positives.into_iter().map(tok));
+                return Err(vec![syntax_error(Syntax { pos, expected }, source, &scan)]);
+            }
+        };
+        let mut v = Validator::new(source, Form::Text);
+        let mut header: Option<Header> = None;
+        let mut steps = Vec::new();
+        for pair in file.into_inner() {
+            match pair.as_rule() {
+                Rule::header => {
+                    let mut it = pair.into_inner();
+                    it.next(); // `proposal`
+                    let mut h = v.header(name(it.next().unwrap()));
+                    body(
+                        &mut v,
+                        it.next().unwrap(),
+                        "the proposal header",
+                        |v, k, x| {
+                            v.header_entry(&mut h, k, x);
+                        },
+                    );
+                    header = Some(h);
+                }
+                Rule::step => {
+                    let span = span_of(&pair);
+                    let mut it = pair.into_inner().filter(|p| p.as_rule() != Rule::colon);
+                    it.next(); // `step`
+                    let id = name(it.next().unwrap());
+                    let kind = name(it.next().unwrap());
+                    let mut s = v.step(id, kind);
+                    body(&mut v, it.next().unwrap(), "a step", |v, k, x| {
+                        v.step_entry(&mut s, k, x);
+                    });
+                    steps.push(v.end_step(s, span));
+                }
+                _ => {}
+            }
+        }
+        v.finish(header.unwrap(), steps)
+    }
+
+    /// Both on `text`; panics with the input if they differ. True if it is a valid proposal.
+    fn agree(text: &str) -> bool {
+        let source = SourceFile::new("x.proposal", text);
+        let ours = parse(source.clone());
+        let theirs = reference(&source);
+        // `PartialEq for Proposal` ignores spans: compare the Debug output, which has them
+        assert_eq!(
+            format!("{ours:#?}"),
+            format!("{theirs:#?}"),
+            "input: {text:?}"
+        );
+        ours.is_ok()
+    }
+
+    #[test]
+    fn edge_cases() {
+        let valid = [
+            "proposal p {}",
+            "proposal p{}",
+            "\u{FEFF}proposal p {}\n",
+            "proposal-x {}",
+            "proposal.x {}",
+            "proposal\"x\"{}",
+            "proposal step {}\nstep proposal: step {}",
+            "proposal p {} step a: k {} step b: k {}",
+            "proposal p {}step a:k{a:1}",
+            "proposal p {}\n// trailing comment without a line break",
+            "// c\n\n proposal p { // c\n title: \"t\" // c\n , // c\n date: 2026-01-01 // c\n } // c",
+            "proposal p { title: \"a\\u{1F600}\\u{e9}\\u{0041}\\\"\\\\\\n\\r\\t\" }",
+            "proposal p { \"title\": \"x\", \"date\": 2024-02-29 }",
+            "proposal \"a\\u{2e}b\" {}",
+            "proposal p {}\nstep s: k { a: 1, b: -2,\n c: [\n 1,\n [2, []],\n],\n \"my key\": x }",
+            "proposal p {}\nstep s: k {\r\n\ta: truex, b: true, c: false,d:falsey\r\n}",
+            "proposal p {}\nstep s: k { a: -9223372036854775808, b: 9223372036854775807, c: 007, d: -0 }",
+            "proposal p {}\nstep s: k { \"\": 1, \"step\": 2, steps: 3, proposals: 4, \"id \": 5 }",
+            "proposal p {}\nstep s: \"\" { \"date\": 2026-01-01, \"note\": \"\" }",
+            "proposal p {}\nstep s: k { a: [ // c\n ] }",
+            "proposal p {}\nstep s: k { a: [1 // c\n , 2,\n\n] }",
+            "proposal p {}\nstep s: k { a: \"tab\there, cr\rthere, \u{FEFF} bom, ت\" }",
+            "proposal p {}\nstep s: k {\n}\n",
+            "proposal p {}\nstep s1: k {}\nstep \"s2\": k {}\nstep s-1.x: k {}",
+            "proposal p {}\nstep s: k { a: 1\u{FEFF}, b: 2 }",
+            "proposal p {}\nstep s: k { a: x,\n}",
+            "proposal p {}\nstep s: k { a: \"\\u{+41}\" }",
+        ];
+        for text in valid {
+            assert!(agree(text), "rejected {text:?}");
+        }
+        let invalid = [
+            "",
+            "proposal",
+            "proposal p",
+            "proposal p {",
+            "proposalp {}",
+            "proposal p\n{}",
+            "proposal p {} x",
+            "proposal p {}\nproposal q {}",
+            "proposal p {}\nsteps s: k {}",
+            "proposal p { title: x }",
+            "proposal p { title: \"a\", title: \"b\" }",
+            "proposal p { date: \"2026-01-01\" }",
+            "proposal p { date: 2026-02-30 }",
+            "proposal p { id: q }",
+            "proposal p { tite: \"a\" }",
+            "proposal \"\" {}",
+            "proposal \"a b\" {}",
+            "proposal ت {}",
+            "proposal p {}\nstep s: k {,}",
+            "proposal p {}\nstep s: k { a: 12abc }",
+            "proposal p {}\nstep s: k { a: 2026-01-01x }",
+            "proposal p {}\nstep s: k { a: 2026-01-01- }",
+            "proposal p {}\nstep s: k { a: 1-2 }",
+            "proposal p {}\nstep s: k { a: 1.5 }",
+            "proposal p {}\nstep s: k { a: - 1 }",
+            "proposal p {}\nstep s: k { a: 99999999999999999999 }",
+            "proposal p {}\nstep s: k { a: -9223372036854775809 }",
+            "proposal p {}\nstep s: k { a: \"\\u{110000}\" }",
+            "proposal p {}\nstep s: k { a: \"\\u{}\" }",
+            "proposal p {}\nstep s: k { a: \"\\u{0000041}\" }",
+            "proposal p {}\nstep s: k { a: \"\\q\" }",
+            "proposal p {}\nstep s: k { a: \"\\\n\" }",
+            "proposal p {}\nstep s: k { a: \"abc }",
+            "proposal p {}\nstep s: k { a: 1 b: 2 }",
+            "proposal p {}\nstep s: k { a: 1,, b: 2 }",
+            "proposal p {}\nstep s: k { a: [1 2] }",
+            "proposal p {}\nstep s: k { a: [,] }",
+            "proposal p {}\nstep s: k { a: [1,,] }",
+            "proposal p {}\nstep s: k { a:\n1 }",
+            "proposal p {}\nstep s: k { a\n: 1 }",
+            "proposal p {}\nstep s: k { step: 1 }",
+            "proposal p {}\nstep s: k { proposal: 1 }",
+            "proposal p {}\nstep s: k { a: 1, a: 2 }",
+            "proposal p {}\nstep s: k { a: 1, \"a\": 2 }",
+            "proposal p {}\nstep s: k { date: 2026-01-01, \"date\": 2026-01-02 }",
+            "proposal p {}\nstep s: k { note: 1 }",
+            "proposal p {}\nstep s: k { id: x }",
+            "proposal p {}\nstep s: k { kind: x }",
+            "proposal p {}\nstep s: k {}\nstep s: k {}",
+            "proposal p {}\nstep s: k {}\nstep \"s\": k {}",
+            "proposal p {}\nstep s k {}",
+            "proposal p {}\nstep s:\nk {}",
+            "proposal p {}\nstep s: 1k {}",
+            "proposal p {}\nstep s: k { a: @ }",
+            "proposal p {}\nstep s: k { a: 1 } }",
+            "proposal p {} / x",
+            "proposal p {}\nstep s: k { a: [1, 2 }",
+            "proposal p {}\nstep s: k {\n  a: 1\n\nstep t: k {}\n",
+            "   \n\n",
+            "\u{FEFF}",
+            "// only a comment",
+            "step s: k {}",
+        ];
+        for text in invalid {
+            assert!(!agree(text), "accepted {text:?}");
+        }
+        let nested = |n: usize| {
+            format!(
+                "proposal p {{}}\nstep s: k {{ a: {}{} }}",
+                "[".repeat(n),
+                "]".repeat(n)
+            )
+        };
+        assert!(agree(&nested(MAX_LIST_DEPTH)));
+        assert!(!agree(&nested(MAX_LIST_DEPTH + 1)));
+        let many = (0..40).fold(String::from("proposal p {}\nstep s: k {"), |mut s, i| {
+            let _ = write!(s, " a{}: {i},", i % 39);
+            s
+        });
+        assert!(!agree(&(many + "}")));
+    }
+
+    // ------------------------------------------------------------------ the generator
+
+    /// Builds a valid proposal from a list of choices (proptest shrinks the list towards
+    /// fewer and smaller choices, i.e. towards simpler proposals; missing choices are 0).
+    struct Gen<'c> {
+        choices: &'c [u8],
+        next: usize,
+        out: String,
+    }
+
+    const NAME_START: &[u8] = b"abcxyzABZ_";
+    const NAME_REST: &[u8] = b"abz019_AZ";
+    const ID_CHARS: &[u8] = b"as09_-.Z";
+    const STR_CHARS: [&str; 17] = [
+        "a", "Z", " ", "\"", "\\", "\n", "\r", "\t", "{", "}", "[", "//", "ت", "é", "😀",
+        "\u{FEFF}", "\u{1}",
+    ];
+    const COMMENTS: [&str; 5] = ["", " note", " \"x [ { ", "// ت", " step s: k {}"];
+
+    impl Gen<'_> {
+        fn pick(&mut self, n: usize) -> usize {
+            let c = self.choices.get(self.next).copied().unwrap_or(0);
+            self.next += 1;
+            usize::from(c) % n.max(1)
+        }
+
+        /// True with about `percent` % probability; false when the choices run out.
+        fn chance(&mut self, percent: usize) -> bool {
+            self.pick(100) >= 100 - percent
+        }
+
+        fn push(&mut self, s: &str) {
+            self.out.push_str(s);
+        }
+
+        /// Optional whitespace on one line.
+        fn ws(&mut self) {
+            while self.chance(30) {
+                let s = [" ", "  ", "\t", "\r", "\u{FEFF}"][self.pick(5)];
+                self.push(s);
+            }
+        }
+
+        /// At least one whitespace character.
+        fn ws1(&mut self) {
+            let s = [" ", "\t", " \r ", "\u{FEFF}"][self.pick(4)];
+            self.push(s);
+            self.ws();
+        }
+
+        /// Whitespace, line breaks and comments; at least one line break if `line`.
+        fn gap(&mut self, line: bool) {
+            self.ws();
+            let mut broke = false;
+            while self.chance(35) || (line && !broke) {
+                match self.pick(4) {
+                    0 => self.push("\n"),
+                    1 => self.push("\r\n"),
+                    2 => {
+                        let c = COMMENTS[self.pick(COMMENTS.len())];
+                        self.push("//");
+                        self.push(c);
+                        self.push("\n");
+                    }
+                    _ => self.push("\n\n"),
+                }
+                broke = true;
+                self.ws();
+            }
+        }
+
+        fn bare_name(&mut self) -> String {
+            let mut s = String::new();
+            s.push(char::from(NAME_START[self.pick(NAME_START.len())]));
+            for _ in 0..self.pick(6) {
+                s.push(char::from(NAME_REST[self.pick(NAME_REST.len())]));
+            }
+            s
+        }
+
+        /// Any string, written as a literal with a mix of escapes.
+        fn string(&mut self, content: &str) {
+            self.push("\"");
+            for c in content.chars() {
+                if self.chance(10) {
+                    let digits = format!("{:x}", u32::from(c));
+                    let pad = "0".repeat(self.pick(7 - digits.len().min(6)));
+                    let hex = if self.chance(50) {
+                        digits.to_uppercase()
+                    } else {
+                        digits
+                    };
+                    let _ = write!(self.out, "\\u{{{pad}{hex}}}");
+                    continue;
+                }
+                match c {
+                    '"' => self.push("\\\""),
+                    '\\' => self.push("\\\\"),
+                    '\n' => self.push("\\n"),
+                    '\r' if self.chance(50) => self.push("\\r"),
+                    '\t' if self.chance(50) => self.push("\\t"),
+                    c => self.out.push(c),
+                }
+            }
+            self.push("\"");
+        }
+
+        fn random_text(&mut self) -> String {
+            (0..self.pick(8))
+                .map(|_| STR_CHARS[self.pick(STR_CHARS.len())])
+                .collect()
+        }
+
+        /// An id: bare, or quoted (a valid id, so the same as bare once decoded).
+        fn id(&mut self, taken: &mut HashSet<String>) {
+            let mut id = String::new();
+            loop {
+                for _ in 0..=self.pick(5) {
+                    id.push(char::from(ID_CHARS[self.pick(ID_CHARS.len())]));
+                }
+                if !taken.contains(&id) {
+                    break;
+                }
+            }
+            taken.insert(id.clone());
+            if self.chance(15) {
+                self.string(&id);
+            } else {
+                self.push(&id);
+            }
+        }
+
+        /// A key: `wanted` if given, else a fresh name; bare when it can be, else quoted.
+        fn key(&mut self, wanted: Option<&str>, taken: &mut HashSet<String>) {
+            let name = match wanted {
+                Some(w) => w.to_string(),
+                None => {
+                    let mut n = if self.chance(20) {
+                        self.random_text()
+                    } else {
+                        self.bare_name()
+                    };
+                    while ["date", "note", "id", "kind", "title"].contains(&n.as_str())
+                        || taken.contains(&n)
+                    {
+                        n.push('_');
+                    }
+                    n
+                }
+            };
+            taken.insert(name.clone());
+            let bare = is_name(&name) && name != "step" && name != "proposal";
+            if bare && !self.chance(15) {
+                self.push(&name);
+            } else {
+                self.string(&name);
+            }
+        }
+
+        fn int(&mut self) {
+            let v: i64 = match self.pick(6) {
+                0 => i64::MIN,
+                1 => i64::MAX,
+                2 => -(self.pick(1000) as i64),
+                3 => {
+                    i64::from(u32::from_le_bytes([
+                        self.pick(256) as u8,
+                        self.pick(256) as u8,
+                        self.pick(256) as u8,
+                        self.pick(256) as u8,
+                    ])) * 1_000_003
+                }
+                _ => self.pick(100) as i64,
+            };
+            let text = v.to_string();
+            match text.strip_prefix('-') {
+                Some(digits) if self.chance(20) => {
+                    let _ = write!(self.out, "-0{digits}");
+                }
+                _ if self.chance(10) => {
+                    let _ = write!(self.out, "00{text}");
+                    if v < 0 {
+                        // `00-5` is not an integer: write it plainly
+                        self.out.truncate(self.out.len() - text.len() - 2);
+                        self.push(&text);
+                    }
+                }
+                _ => self.push(&text),
+            }
+        }
+
+        fn date(&mut self) {
+            let y = 1 + self.pick(256) * 39;
+            let m = 1 + self.pick(12);
+            let d = 1 + self.pick(28);
+            let _ = write!(self.out, "{y:04}-{m:02}-{d:02}");
+        }
+
+        fn value(&mut self, depth: usize) {
+            match self.pick(9) {
+                0 => {
+                    let t = self.random_text();
+                    self.string(&t);
+                }
+                1 => {
+                    let mut n = self.bare_name();
+                    if n == "true" || n == "false" {
+                        n.push('x');
+                    }
+                    if self.chance(10) {
+                        n = ["truex", "false_", "true1", "step", "proposal"][self.pick(5)].into();
+                    }
+                    self.push(&n);
+                }
+                2 => self.int(),
+                3 => {
+                    let b = ["true", "false"][self.pick(2)];
+                    self.push(b);
+                }
+                4 => self.date(),
+                5 | 6 if depth < MAX_LIST_DEPTH => {
+                    if self.chance(3) {
+                        // as deep as allowed
+                        let n = MAX_LIST_DEPTH - depth;
+                        self.push(&"[".repeat(n));
+                        self.gap(false);
+                        self.push(&"]".repeat(n));
+                        return;
+                    }
+                    self.push("[");
+                    self.gap(false);
+                    let n = self.pick(5);
+                    for i in 0..n {
+                        self.value(depth + 1);
+                        self.gap(false);
+                        if i + 1 < n || self.chance(30) {
+                            self.push(",");
+                            self.gap(false);
+                        }
+                    }
+                    self.push("]");
+                }
+                _ => {
+                    let n = self.bare_name();
+                    if n != "true" && n != "false" {
+                        self.push(&n);
+                    } else {
+                        self.push("x");
+                    }
+                }
+            }
+        }
+
+        /// A separator between two entries, or after the last one (`last`; may be empty).
+        fn sep(&mut self, last: bool) {
+            if last {
+                if self.chance(30) {
+                    self.gap(false);
+                    self.push(",");
+                }
+                self.gap(false);
+            } else if self.chance(50) {
+                self.gap(true);
+            } else {
+                self.gap(false);
+                self.push(",");
+                self.gap(false);
+            }
+        }
+
+        /// A body with the given entries (a key, or `None` for a fresh attribute, and a
+        /// value writer).
+        fn body(&mut self, entries: &[Entry]) {
+            self.push("{");
+            self.gap(false);
+            let mut taken = HashSet::new();
+            for (i, (key, value)) in entries.iter().enumerate() {
+                self.key(*key, &mut taken);
+                self.ws();
+                self.push(":");
+                self.ws();
+                value(self);
+                self.sep(i + 1 == entries.len());
+            }
+            self.push("}");
+        }
+
+        fn proposal(&mut self) -> String {
+            if self.chance(20) {
+                self.push("\u{FEFF}");
+            }
+            self.gap(false);
+            self.push("proposal");
+            self.ws1();
+            self.id(&mut HashSet::new());
+            self.ws();
+            let mut header: Vec<Entry> = Vec::new();
+            if self.chance(60) {
+                header.push((Some("title"), |g| {
+                    let t = g.random_text();
+                    g.string(&t);
+                }));
+            }
+            if self.chance(60) {
+                header.push((Some("date"), |g| g.date()));
+            }
+            if self.chance(50) {
+                header.reverse();
+            }
+            self.body(&header);
+            let mut ids = HashSet::new();
+            for _ in 0..self.pick(6) {
+                self.gap(false);
+                self.push("step");
+                self.ws1();
+                self.id(&mut ids);
+                self.ws();
+                self.push(":");
+                self.ws();
+                if self.chance(20) {
+                    let k = self.random_text();
+                    self.string(&k);
+                } else {
+                    let k = self.bare_name();
+                    self.push(&k);
+                }
+                self.ws();
+                let mut entries: Vec<Entry> = Vec::new();
+                for _ in 0..self.pick(7) {
+                    entries.push((None, |g| g.value(0)));
+                }
+                if self.chance(30) {
+                    let at = self.pick(entries.len() + 1);
+                    entries.insert(at, (Some("date"), |g| g.date()));
+                }
+                if self.chance(30) {
+                    let at = self.pick(entries.len() + 1);
+                    entries.insert(
+                        at,
+                        (Some("note"), |g| {
+                            let t = g.random_text();
+                            g.string(&t);
+                        }),
+                    );
+                }
+                self.body(&entries);
+            }
+            self.gap(false);
+            if self.chance(20) {
+                self.push("// the end, without a line break");
+            }
+            std::mem::take(&mut self.out)
+        }
+    }
+
+    /// An entry of a generated body: its key (`None`: a fresh attribute name) and a
+    /// function that writes its value.
+    type Entry = (Option<&'static str>, fn(&mut Gen<'_>));
+
+    fn generate(choices: &[u8]) -> String {
+        Gen {
+            choices,
+            next: 0,
+            out: String::new(),
+        }
+        .proposal()
+    }
+
+    /// `[A-Za-z_][A-Za-z0-9_]*`
+    fn is_name(s: &str) -> bool {
+        s.bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+            && s.bytes().all(is_ident_char)
+    }
+
+    /// Bytes worth inserting: the grammar's punctuation, parts of tokens, odd whitespace.
+    const INSERTS: &[u8] = b"{}[]:,\"\\\n\r\t /-.0123456789aeflnprstu_@\xEF";
+
+    fn mutate(text: &str, edits: &[(usize, u8, usize)]) -> String {
+        let mut bytes = text.as_bytes().to_vec();
+        for &(at, op, what) in edits {
+            let at = if bytes.is_empty() {
+                0
+            } else {
+                at % bytes.len()
+            };
+            let insert = INSERTS.get(what % INSERTS.len()).copied().unwrap_or(b' ');
+            match op % 4 {
+                0 if at < bytes.len() => {
+                    bytes.remove(at);
+                }
+                1 => bytes.insert(at, insert),
+                2 if at < bytes.len() => {
+                    if let Some(b) = bytes.get_mut(at) {
+                        *b = insert;
+                    }
+                }
+                _ => bytes.truncate(at),
+            }
+        }
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
+
+        /// Every generated proposal is valid, for both.
+        #[test]
+        fn valid_proposals_agree(choices in proptest::collection::vec(any::<u8>(), 0..600)) {
+            let text = generate(&choices);
+            prop_assert!(agree(&text), "rejected {:?}", text);
+        }
+
+        /// Broken proposals: the same diagnostics.
+        #[test]
+        fn mutated_proposals_agree(
+            choices in proptest::collection::vec(any::<u8>(), 0..400),
+            edits in proptest::collection::vec((any::<usize>(), any::<u8>(), any::<usize>()), 1..4)
+        ) {
+            agree(&mutate(&generate(&choices), &edits));
+        }
+
+        /// Proposal-like token soup.
+        #[test]
+        fn token_soup_agrees(
+            s in "(proposal|step|[a-z]{1,4}|[{}\\[\\]:,\"\\\\\n ]|-?[0-9]{1,5}|2026-0[0-9]-[0-3][0-9]|//|\u{FEFF}|ت|\r){0,40}"
+        ) {
+            agree(&s);
+        }
+    }
+
+    /// The generator is not trivial: its proposals use every kind of value and of separator.
+    #[test]
+    fn the_generator_covers_the_grammar() {
+        let mut all = String::new();
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..300 {
+            let choices: Vec<u8> = (0..600)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    state.to_le_bytes().first().copied().unwrap_or(0)
+                })
+                .collect();
+            let text = generate(&choices);
+            assert!(agree(&text), "{text:?}");
+            all.push_str(&text);
+        }
+        for needle in [
+            "\u{FEFF}",
+            "\r\n",
+            "//",
+            ",",
+            "[[",
+            "[]",
+            "\\u{",
+            "\\\"",
+            "-9223372036854775808",
+            "-0",
+            "true",
+            "false",
+            "\"date\"",
+            "note",
+            "title",
+            "step",
+            "\t",
+        ] {
+            assert!(
+                all.contains(needle),
+                "no {needle:?} in the generated proposals"
+            );
+        }
+        let deepest = "[".repeat(MAX_LIST_DEPTH);
+        assert!(all.contains(&deepest), "no list at the depth limit");
     }
 }
