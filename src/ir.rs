@@ -4,11 +4,11 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use crate::ast::{FileId, Quant};
 use crate::bitset::AtomSet;
 use crate::date::Date;
 use crate::diag::Severity;
 use crate::source::{SourceFile, Span};
+use crate::syntax::{FileId, Quant};
 
 /// Id of an atom (an entity or an enum variant), dense, in alphabetical order of names.
 pub type AtomId = u32;

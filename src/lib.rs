@@ -25,14 +25,23 @@
 //! # }
 //! ```
 //!
-//! The pipeline inside, one module per stage: syntax (pest → AST with spans, for policies
-//! and proposals) → compile (resolve names, type-check against the schema, lower to
-//! interned ids, bitsets and rules indexed by step kind) → bind (a proposal → ids) →
-//! evaluate → report. `docs/api.md` lists the public surface, with an example each.
+//! The pipeline inside, one module per stage, in order:
+//!
+//! | stage | module | what it does |
+//! | --- | --- | --- |
+//! | syntax | `syntax/` | policy text → syntax tree with spans (pest), [`syntax`] |
+//! | proposals | `proposal/` | the text and JSON forms → one [`Proposal`] model, validated |
+//! | compile | `compile/` | resolve names, type-check against the schema, lower to `ir.rs` (interned ids, bitsets, rules by step kind) |
+//! | bind | `bind.rs` | a proposal → the library's ids and typed slots |
+//! | evaluate | `eval/` | each rule lowered once to a program, one evaluator, evidence when asked |
+//! | check | `engine/` | the [`Engine`]: apply the rules, explain what fired |
+//! | report | `report.rs`, `diag.rs` | [`Report`], [`Diagnostic`], rendering |
+//! | lint | `lint/` | the library checked on its own, [`lint`] |
+//!
+//! The command line (`src/cli/`) is the binary's, a layer over this API.
 
 #![warn(missing_docs)]
 
-mod ast;
 mod bind;
 mod bitset;
 mod compile;
@@ -44,7 +53,6 @@ mod ir;
 mod library;
 mod limits;
 pub mod lint;
-mod parse;
 mod proposal;
 mod report;
 mod source;
@@ -62,13 +70,7 @@ pub use proposal::{Attr, MAX_LIST_DEPTH, Proposal, RawValue, Step};
 pub use report::{ErrorEntry, Report, RunReport, Summary, Violation, render_human};
 pub use source::{LineCol, SourceFile, Span, Spanned};
 
-/// The syntax of policy files, for tools that read policies as written (formatters,
-/// editors, a reference interpreter): [`syntax::parse_policy`] and the syntax tree it
-/// gives. Checking proposals never needs it.
-pub mod syntax {
-    pub use crate::ast::*;
-    pub use crate::parse::parse_policy;
-}
+pub mod syntax;
 
 /// The examples of `docs/api.md`, run as doctests.
 #[cfg(doctest)]

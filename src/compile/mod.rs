@@ -21,12 +21,12 @@ mod types;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use crate::ast::{self, BinOp, Expr, ExprKind, FileId, Item, TypeExpr, VerdictKind};
 use crate::bitset::AtomSet;
 use crate::diag::{Code, Diagnostic, Severity, did_you_mean};
 use crate::ir::*;
 use crate::limits::Limits;
 use crate::source::{SourceFile, Span};
+use crate::syntax::{self as ast, BinOp, Expr, ExprKind, FileId, Item, TypeExpr, VerdictKind};
 
 const BUILTIN_TYPES: [&str; 4] = ["bool", "int", "string", "date"];
 const NONE: u16 = u16::MAX;

@@ -215,7 +215,7 @@ impl<'a> Cx<'a> {
                 .src(file)
                 .text()
                 .get(..r.span.start as usize)
-                .and_then(crate::parse::comment_above),
+                .and_then(crate::syntax::comment_above),
             unless: r
                 .unless
                 .iter()
@@ -308,7 +308,7 @@ impl<'a> Cx<'a> {
                         return parts;
                     };
                     let inner = raw.get(start..end).unwrap_or("");
-                    match crate::parse::parse_expr(&src, base + start, inner) {
+                    match crate::syntax::parse_expr(&src, base + start, inner) {
                         Ok(e) => {
                             if !lit.is_empty() {
                                 parts.push(Part::Lit(std::mem::take(&mut lit)));

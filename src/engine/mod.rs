@@ -270,7 +270,7 @@ impl Engine {
         let mut files = Vec::new();
         let mut errors = Vec::new();
         for s in &sources {
-            match crate::parse::parse_policy_with(s, limits) {
+            match crate::syntax::parse_policy_with(s, limits) {
                 Ok(f) => files.push(f),
                 Err(e) => errors.extend(e),
             }

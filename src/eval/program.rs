@@ -22,10 +22,10 @@
 
 use std::sync::Arc;
 
-use crate::ast::Quant;
 use crate::bitset::AtomSet;
 use crate::ir::*;
 use crate::source::Span;
+use crate::syntax::Quant;
 
 /// Where a constant came from, for evidence.
 #[derive(Clone, Debug)]

@@ -17,10 +17,10 @@ use std::borrow::Cow;
 use super::evidence::{Evidence, Recorder};
 use super::program::{A, B, Coll, Quantifier, Read, S, Src, V};
 use super::{Bound, BoundStep, Elements, EvalError, Owner, atom_set, contains, in_force};
-use crate::ast::Quant;
 use crate::bitset::AtomSet;
 use crate::date::Date;
 use crate::ir::*;
+use crate::syntax::Quant;
 
 /// An evaluation stopped: the error is in the machine ([`Machine::take_error`]). A unit,
 /// so that every node's result fits in a register.

@@ -12,10 +12,10 @@
 
 use std::collections::BTreeSet;
 
-use crate::ast::Quant;
 use crate::eval::BoundStep;
 use crate::ir::*;
 use crate::lint::sat::{F, Fm};
+use crate::syntax::Quant;
 
 /// A construct the symbolic evaluator does not model exactly.
 #[derive(Clone, Debug, PartialEq, Eq)]

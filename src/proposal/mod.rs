@@ -206,7 +206,7 @@ impl Proposal {
         limits: &crate::limits::Limits,
     ) -> Result<Proposal, Errors> {
         if source.text().len() > limits.max_input_bytes {
-            return Err(crate::parse::too_large(&source, limits.max_input_bytes).into());
+            return Err(crate::syntax::too_large(&source, limits.max_input_bytes).into());
         }
         let is_json = std::path::Path::new(source.name())
             .extension()

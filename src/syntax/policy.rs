@@ -3,7 +3,7 @@
 use pest::Parser;
 use pest::iterators::Pair;
 
-use crate::ast::*;
+use super::ast::*;
 use crate::date::Date;
 use crate::diag::{Code, Diagnostic};
 use crate::limits::Limits;
