@@ -14,8 +14,8 @@ use crate::source::{SourceFile, Span, Spanned};
 struct PolicyParser;
 
 /// Parses one policy file with the default [`Limits`].
-pub fn parse_policy(source: &SourceFile) -> Result<PolicyFile, Vec<Diagnostic>> {
-    parse_policy_with(source, &Limits::default())
+pub fn parse_policy(source: &SourceFile) -> Result<PolicyFile, crate::diag::Errors> {
+    parse_policy_with(source, &Limits::default()).map_err(crate::diag::Errors::from)
 }
 
 /// Parses one policy file. Syntax errors come back as diagnostics with the file and span.
@@ -999,7 +999,7 @@ mod tests {
     }
 
     fn parse(text: &str) -> Result<PolicyFile, Vec<Diagnostic>> {
-        parse_policy(&SourceFile::new("t.policy", text))
+        parse_policy_with(&SourceFile::new("t.policy", text), &Limits::default())
     }
 
     #[test]
