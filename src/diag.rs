@@ -516,12 +516,12 @@ impl miette::SourceCode for SourceFile {
             context_lines_after,
         );
         let data = self
-            .text()
+            .shown()
             .as_bytes()
             .get(cx.start..cx.end)
             .ok_or(miette::MietteError::OutOfBounds)?;
         Ok(Box::new(miette::MietteSpanContents::new_named(
-            self.name().to_string(),
+            crate::source::printable(self.name()).into_owned(),
             data,
             (cx.start, cx.end - cx.start).into(),
             cx.line,

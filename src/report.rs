@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::diag::{Diagnostic, Location, Severity};
-use crate::source::{SourceFile, Span};
+use crate::source::{SourceFile, Span, printable, printable_lines};
 
 /// The result of checking one proposal file.
 #[derive(Clone, Debug, Serialize)]
@@ -186,6 +186,8 @@ pub fn render_human(diags: &[&Diagnostic], color: bool) -> String {
         .with_wrap_lines(false);
     let mut out = String::new();
     for d in diags {
+        let safe = printable_copy(d);
+        let d = safe.as_ref().unwrap_or(d);
         let shown = without_long_lines(d);
         let d = shown.as_ref().unwrap_or(d);
         if handler.render_report(&mut out, d).is_err() {
@@ -193,6 +195,35 @@ pub fn render_human(diags: &[&Diagnostic], color: bool) -> String {
         }
     }
     out
+}
+
+/// A copy of a diagnostic whose texts are safe to print (see [`printable`]): the message and
+/// labels on one line, help and notes keeping their line breaks; `None` when nothing needs
+/// escaping. (Snippets and file names are made safe by the source file itself.)
+fn printable_copy(d: &Diagnostic) -> Option<Diagnostic> {
+    let one = |s: &str| matches!(printable(s), std::borrow::Cow::Owned(_));
+    let lines = |s: &str| matches!(printable_lines(s), std::borrow::Cow::Owned(_));
+    let needed = one(&d.message)
+        || one(&d.label)
+        || d.help.as_deref().is_some_and(lines)
+        || d.notes.iter().any(|n| lines(n))
+        || d.related.iter().any(|r| one(&r.label));
+    if !needed {
+        return None;
+    }
+    let mut out = d.clone();
+    out.message = printable(&d.message).into_owned();
+    out.label = printable(&d.label).into_owned();
+    out.help = d.help.as_deref().map(|h| printable_lines(h).into_owned());
+    out.notes = d
+        .notes
+        .iter()
+        .map(|n| printable_lines(n).into_owned())
+        .collect();
+    for r in &mut out.related {
+        r.label = printable(&r.label).into_owned();
+    }
+    Some(out)
 }
 
 /// Source lines longer than this are not shown in snippets (a minified JSON proposal is one
@@ -211,7 +242,12 @@ fn without_long_lines(d: &Diagnostic) -> Option<Diagnostic> {
     }
     let at = |src: &SourceFile, span: Span, label: &str| {
         let lc = src.line_col(span.start);
-        format!("--> {}:{}:{}: {label}", src.name(), lc.line, lc.column)
+        format!(
+            "--> {}:{}:{}: {label}",
+            printable(src.name()),
+            lc.line,
+            lc.column
+        )
     };
     let mut out = d.clone();
     let mut notes = Vec::new();

@@ -107,6 +107,79 @@ pub struct SourceFile {
     /// The start of each line as miette counts lines (a lone `\r` also ends a line), when
     /// that differs from `lines`, i.e. only when the text has a lone `\r`.
     miette_lines: Option<Arc<[u32]>>,
+    /// The text as snippets show it, when it holds characters a terminal would act on
+    /// ([`printable`]): each replaced by as many bytes of a visible one, so spans still fit.
+    shown: Option<Arc<str>>,
+}
+
+/// Whether a character from the input must not reach a terminal as it is: a control
+/// character (C0 but tab and line feed, DEL, C1: escape sequences, bells, NUL, VT, FF, NEL),
+/// a bidirectional embedding, override or isolate (U+202A–U+202E, U+2066–U+2069: the
+/// "Trojan Source" characters), or a line or paragraph separator (U+2028, U+2029).
+fn hazard(c: char, keep_newline: bool) -> bool {
+    match c {
+        '\n' => !keep_newline,
+        '\t' => false,
+        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}' => true,
+        c => c.is_control(),
+    }
+}
+
+fn escape(s: &str, keep_newline: bool) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(|c| hazard(c, keep_newline)) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if hazard(c, keep_newline) {
+            out.push_str(&c.escape_unicode().to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Text from the input, safe to print: every control character (line breaks and tabs
+/// included) and every bidirectional control escaped as `\u{1b}`, as rustc and ripgrep
+/// print them. Human output passes every id, string and file name through it.
+///
+/// ```
+/// assert_eq!(pactum::printable("a\u{1b}]0;x\u{7}b"), "a\\u{1b}]0;x\\u{7}b");
+/// assert_eq!(pactum::printable("ok\u{202e}"), "ok\\u{202e}");
+/// assert_eq!(pactum::printable("line\nbreak"), "line\\u{a}break");
+/// assert_eq!(pactum::printable("türkiye"), "türkiye");
+/// ```
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    escape(s, false)
+}
+
+/// [`printable`], keeping line feeds: for texts that pactum lays out on several lines.
+pub(crate) fn printable_lines(s: &str) -> std::borrow::Cow<'_, str> {
+    escape(s, true)
+}
+
+/// The text with each hazard (but the line breaks a snippet needs: `\n`, `\r`) replaced by
+/// a visible character of the same length in bytes (`?`, `??`, U+FFFD), or `None` when it
+/// has none.
+fn shown_text(text: &str) -> Option<Arc<str>> {
+    let bad = |c: char| c != '\r' && hazard(c, true);
+    if !text.chars().any(bad) {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if !bad(c) {
+            out.push(c);
+            continue;
+        }
+        match c.len_utf8() {
+            1 => out.push('?'),
+            2 => out.push_str("??"),
+            _ => out.push('\u{FFFD}'),
+        }
+    }
+    Some(Arc::from(out))
 }
 
 /// The spacing in bytes of the character-count checkpoints of a non-ASCII text.
@@ -203,6 +276,15 @@ impl SourceFile {
                 )
                 .collect()
         });
+        let shown = if ascii
+            && !bytes
+                .iter()
+                .any(|&b| b < 0x20 && b != b'\n' && b != b'\t' && b != b'\r' || b == 0x7F)
+        {
+            None
+        } else {
+            shown_text(&text)
+        };
         SourceFile {
             name: name.into(),
             text,
@@ -210,7 +292,14 @@ impl SourceFile {
             ascii,
             checkpoints,
             miette_lines,
+            shown,
         }
+    }
+
+    /// The text as snippets show it: [`SourceFile::text`] with every control and
+    /// bidirectional character replaced by a visible one of the same length in bytes.
+    pub(crate) fn shown(&self) -> &str {
+        self.shown.as_deref().unwrap_or(&self.text)
     }
 
     /// The file's name as given.

@@ -4,19 +4,14 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::formats::{self, Finding, Format, Head, Kind, Place, RuleMeta, Source, Tool};
 use crate::cli::{Deny, Exit, color, count, emit, tally};
-use pactum::Date;
-use pactum::Proposal;
-use pactum::SourceFile;
-use pactum::{CheckOptions, Engine};
-use pactum::{Code, Diagnostic};
+use pactum::{
+    CheckOptions, Code, Date, Diagnostic, Engine, Explained, Proposal, Report, RunReport, Severity,
+    SourceFile, Summary, printable, render_human,
+};
 use std::cell::{Cell, RefCell};
 use std::io::Write as _;
 
 use serde::ser::{Serialize, SerializeSeq as _, SerializeStruct as _, Serializer};
-
-use pactum::Explained;
-use pactum::Severity;
-use pactum::{Report, RunReport, Summary, render_human};
 
 /// Arguments of `pactum check`.
 #[derive(Debug, clap::Args)]
@@ -72,7 +67,7 @@ pub fn run(args: &Args) -> Exit {
                         let mut text = render_human(&diags, color());
                         text.push_str(&format!(
                             "policy library `{}` is invalid ({}): no proposal was checked\n",
-                            dir.display(),
+                            printable(&dir.display().to_string()),
                             count(n as u64, "error")
                         ));
                         emit(&text);
@@ -294,9 +289,7 @@ fn print(format: Format, reports: Vec<Report>) {
     match format {
         Format::Json => {
             let run = RunReport::new(reports);
-            let text = serde_json::to_string_pretty(&run)
-                .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-            emit(&format!("{text}\n"));
+            emit(&format!("{}\n", crate::cli::to_json(&run)));
         }
         Format::Human => {
             let mut tally = Tally::default();
@@ -349,8 +342,11 @@ impl Tally {
             (Exit::Violations, "not compliant")
         };
         self.exit = Some(self.exit.map_or(exit, |x| x.max(exit)));
-        self.lines
-            .push(format!("{file}: {status} ({})\n", tally(e, w, n)));
+        self.lines.push(format!(
+            "{}: {status} ({})\n",
+            printable(file),
+            tally(e, w, n)
+        ));
     }
 
     /// The human summary: a line per file, then the totals.
@@ -387,7 +383,7 @@ fn json(engine: &Engine, files: Vec<InputFile>, opts: &CheckOptions) -> Exit {
         files: RefCell::new(files),
         tally: RefCell::new(Tally::default()),
     };
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out = crate::cli::JsonSafe(std::io::BufWriter::new(std::io::stdout().lock()));
     // A closed pipe ends the output; the exit code still reflects every file checked.
     if serde_json::to_writer_pretty(&mut out, &run).is_ok() {
         let _ = out.write_all(b"\n");
@@ -615,7 +611,11 @@ fn today() -> Date {
 /// After a closed pipe, the exit code still counts every file.
 fn ci(format: Format, source: &CheckFindings<'_>) -> Exit {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let written = formats::write(format, source, &mut out);
+    let written = if format == Format::Sarif {
+        formats::write(format, source, &mut crate::cli::JsonSafe(&mut out))
+    } else {
+        formats::write(format, source, &mut out)
+    };
     let flushed = out.flush();
     match (written, flushed) {
         (Ok(exit), Ok(())) => exit,

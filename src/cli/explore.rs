@@ -236,8 +236,7 @@ mod imp {
             Format::Human => emit(&render_human(&[&d], color())),
             Format::Json => {
                 let r = Report::invalid("<command line>", None, vec![d]);
-                let text =
-                    serde_json::to_string_pretty(&RunReport::new(vec![r])).unwrap_or_default();
+                let text = crate::cli::to_json(&RunReport::new(vec![r]));
                 emit(&format!("{text}\n"));
             }
         }
@@ -267,15 +266,14 @@ mod imp {
                             let mut text = render_human(&diags, color());
                             text.push_str(&format!(
                                 "policy library `{}` is invalid ({}): nothing was explored\n",
-                                dir.display(),
+                                pactum::printable(&dir.display().to_string()),
                                 count(n as u64, "error")
                             ));
                             emit(&text);
                         }
                         Format::Json => {
                             let r = Report::invalid(&dir.display().to_string(), None, errors);
-                            let text = serde_json::to_string_pretty(&RunReport::new(vec![r]))
-                                .unwrap_or_default();
+                            let text = crate::cli::to_json(&RunReport::new(vec![r]));
                             emit(&format!("{text}\n"));
                         }
                     }
@@ -286,7 +284,7 @@ mod imp {
         let ex = explore(&engine, library, args.seed, args.cases, as_of);
         match args.format {
             Format::Json => {
-                let text = serde_json::to_string_pretty(&ex).unwrap_or_default();
+                let text = crate::cli::to_json(&ex);
                 emit(&format!("{text}\n"));
             }
             Format::Human => emit(&human(&ex)),

@@ -6,10 +6,8 @@ use serde::Serialize;
 
 use crate::cli::formats::{self, Findings, Format, RuleMeta, Tool};
 use crate::cli::{Exit, color, count, emit, tally};
-use pactum::Engine;
 use pactum::lint::{LINTS, LintOptions, LintReport, lint, lint_info};
-use pactum::render_human;
-use pactum::{Diagnostic, Location, Severity};
+use pactum::{Diagnostic, Engine, Location, Severity, printable, render_human};
 
 /// Arguments of `pactum lint`.
 #[derive(Debug, clap::Args)]
@@ -176,7 +174,11 @@ pub fn run(args: &Args) -> Exit {
             }
         }
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        let written = formats::write(args.format, &findings, &mut out);
+        let written = if args.format == Format::Sarif {
+            formats::write(args.format, &findings, &mut crate::cli::JsonSafe(&mut out))
+        } else {
+            formats::write(args.format, &findings, &mut out)
+        };
         let _ = std::io::Write::flush(&mut out);
         return match written {
             Ok(exit) => exit,
@@ -192,7 +194,8 @@ pub fn run(args: &Args) -> Exit {
                 exit = Exit::Invalid;
                 all.extend(errors.iter().cloned());
                 summary.push_str(&format!(
-                    "{name}: invalid ({})\n",
+                    "{}: invalid ({})\n",
+                    printable(name),
                     count(errors.len() as u64, "error")
                 ));
                 results.push(LibraryResult {
@@ -215,7 +218,7 @@ pub fn run(args: &Args) -> Exit {
                     exit = exit.max(Exit::Violations);
                 }
                 all.extend(report.diagnostics.iter().cloned());
-                summary.push_str(&format!("{name}: {}", tally(e, w, n)));
+                summary.push_str(&format!("{}: {}", printable(name), tally(e, w, n)));
                 summary.push_str(&format!(
                     " ({} rules; {} questions decided exactly, {} candidate pairs)",
                     report.rules, report.solver_calls, report.candidate_pairs
@@ -263,10 +266,7 @@ pub fn run(args: &Args) -> Exit {
                 "libraries": results,
                 "summary": { "libraries": reports.len(), "errors": e, "warnings": w, "notes": n },
             });
-            emit(&format!(
-                "{}\n",
-                serde_json::to_string_pretty(&json).unwrap_or_default()
-            ));
+            emit(&format!("{}\n", crate::cli::to_json(&json)));
         }
         _ => {
             let refs: Vec<&Diagnostic> = all.iter().collect();

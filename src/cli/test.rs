@@ -23,12 +23,10 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::cli::{Exit, Format, color, count, emit};
-use pactum::Date;
-use pactum::Proposal;
-use pactum::{CheckOptions, Coverage, Engine};
-use pactum::{Code, Diagnostic, did_you_mean};
-use pactum::{ErrorEntry, Report, render_human};
-use pactum::{SourceFile, Span};
+use pactum::{
+    CheckOptions, Code, Coverage, Date, Diagnostic, Engine, ErrorEntry, Proposal, Report,
+    SourceFile, Span, did_you_mean, printable, render_human,
+};
 
 /// Arguments of `pactum test`.
 #[derive(Debug, clap::Args)]
@@ -331,8 +329,7 @@ fn finish(libraries: Vec<LibraryResult>) -> TestRun {
 }
 
 fn print_json(run: &TestRun) {
-    let text =
-        serde_json::to_string_pretty(run).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let text = crate::cli::to_json(run);
     emit(&format!("{text}\n"));
 }
 
@@ -675,25 +672,29 @@ pub fn human(run: &TestRun, color: bool) -> String {
             out.push_str(&render_human(&diags, color));
             out.push_str(&format!(
                 "library `{}`: not tested ({})\n",
-                lib.library,
+                printable(&lib.library),
                 count(lib.errors.len() as u64, "error")
             ));
             continue;
         }
         for t in &lib.tests {
             match t.status {
-                Status::Pass => out.push_str(&format!("test {} ... ok\n", t.file)),
+                Status::Pass => out.push_str(&format!("test {} ... ok\n", printable(&t.file))),
                 Status::Fail => {
-                    out.push_str(&format!("test {} ... FAILED\n", t.file));
+                    out.push_str(&format!("test {} ... FAILED\n", printable(&t.file)));
                     for m in &t.missing {
-                        out.push_str(&format!("  - missing:    {m}\n"));
+                        out.push_str(&format!("  - missing:    {}\n", printable(&m.to_string())));
                     }
                     for u in &t.unexpected {
-                        out.push_str(&format!("  + unexpected: {}\n      {}\n", u.key, u.message));
+                        out.push_str(&format!(
+                            "  + unexpected: {}\n      {}\n",
+                            printable(&u.key.to_string()),
+                            printable(&u.message)
+                        ));
                     }
                 }
                 Status::Invalid => {
-                    out.push_str(&format!("test {} ... INVALID\n", t.file));
+                    out.push_str(&format!("test {} ... INVALID\n", printable(&t.file)));
                     let diags: Vec<&Diagnostic> = t.errors.iter().map(|e| &e.diagnostic).collect();
                     out.push_str(&render_human(&diags, color));
                 }

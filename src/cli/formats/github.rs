@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use super::{Finding, Kind, Source, summary};
 use crate::cli::Exit;
-use pactum::Severity;
+use pactum::{Severity, printable};
 
 /// Writes the annotations of a source.
 pub fn write(source: &dyn Source, out: &mut dyn Write) -> io::Result<Exit> {
@@ -57,7 +57,10 @@ fn annotation(f: &Finding, out: &mut String) {
     };
     let mut props: Vec<String> = Vec::new();
     if let Some(p) = &f.location {
-        props.push(format!("file={}", gh_property(&p.file.replace('\\', "/"))));
+        props.push(format!(
+            "file={}",
+            gh_property(&printable(&p.file.replace('\\', "/")))
+        ));
         if let Some(s) = p.start {
             props.push(format!("line={}", s.line));
             let end = p.end.filter(|e| e.line >= s.line);
@@ -73,11 +76,13 @@ fn annotation(f: &Finding, out: &mut String) {
             }
         }
     }
-    props.push(format!("title={}", gh_property(&f.id)));
-    let mut message = f.message.clone();
+    props.push(format!("title={}", gh_property(&printable(&f.id))));
+    // Every piece from the input is made printable (no control or bidirectional character
+    // reaches the log); the line breaks between them are the workflow command's own.
+    let mut message = printable(&f.message).into_owned();
     for line in f.details() {
         message.push('\n');
-        message.push_str(&line);
+        message.push_str(&printable(&line));
     }
     out.push_str("::");
     out.push_str(command);

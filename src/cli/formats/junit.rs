@@ -150,6 +150,12 @@ pub fn xml(s: &str, attr: bool) -> String {
             '\n' if attr => out.push_str("&#10;"),
             '\t' if attr => out.push_str("&#9;"),
             '\r' => out.push_str("&#13;"),
+            // XML 1.0's characters, but DEL and the C1 controls (which it allows and
+            // discourages) and the bidirectional controls: nothing from the input acts
+            // on a terminal or reorders text.
+            '\u{7F}'..='\u{9F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => {
+                out.push('\u{FFFD}')
+            }
             '\t'
             | '\n'
             | '\u{20}'..='\u{D7FF}'
@@ -172,5 +178,9 @@ mod tests {
         assert_eq!(xml("a<b>&\"'", true), "a&lt;b&gt;&amp;&quot;&apos;");
         assert_eq!(xml("a\nb\u{1}", false), "a\nb\u{FFFD}");
         assert_eq!(xml("a\nb", true), "a&#10;b");
+        assert_eq!(
+            xml("\u{7f}\u{85}\u{202e}", false),
+            "\u{FFFD}\u{FFFD}\u{FFFD}"
+        );
     }
 }

@@ -21,8 +21,7 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use crate::cli::{Exit, count, tally};
-use pactum::{Diagnostic, Location, Severity};
-use pactum::{LineCol, SourceFile};
+use pactum::{Diagnostic, LineCol, Location, Severity, SourceFile};
 
 /// The output formats of the commands that report findings (`check`, and `lint` when it
 /// takes this type for its `--format`): the two every command has, and the CI formats.
@@ -217,7 +216,12 @@ impl Finding {
             lines.push("evidence:".to_string());
             lines.extend(self.evidence.iter().map(|e| format!("  - {e}")));
         }
-        lines.extend(self.notes.iter().cloned());
+        lines.extend(
+            self.notes
+                .iter()
+                .flat_map(|n| n.split('\n'))
+                .map(str::to_string),
+        );
         for r in &self.related {
             lines.push(format!("{}: {}", r.message, r.place.display()));
         }

@@ -1,0 +1,139 @@
+//! Nothing from the input reaches a terminal or a CI log raw: proposals and file names full
+//! of escape sequences, bells, NUL-like controls, C1 controls (NEL), DEL and bidirectional
+//! overrides go through `pactum check` in every format and through `pactum test`, and no
+//! output holds a raw control byte (but line feeds) or a bidirectional control, nor a line
+//! that a CI system would take for a workflow command.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test helpers report setup failures by panicking"
+)]
+
+mod common;
+
+use common::{AS_OF, code, pactum_in};
+
+/// What may not appear in output: C0 controls but line feed (tab, too: a proposal's tab
+/// would show as one, and none of pactum's formats writes tabs), DEL, and, as UTF-8, the
+/// C1 controls, the bidirectional controls and the line and paragraph separators.
+fn hazards(out: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(out);
+    let mut found = Vec::new();
+    for (i, c) in text.char_indices() {
+        let bad = match c {
+            '\n' => false,
+            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}' => true,
+            c => c.is_control(),
+        };
+        if bad {
+            let from = text[..i].char_indices().rev().nth(30).map_or(0, |(j, _)| j);
+            found.push(format!("{:?} after {:?}", c, &text[from..i]));
+        }
+    }
+    for line in text.lines() {
+        if line.starts_with("::")
+            && !line.starts_with("::error file=")
+            && !line.starts_with("::warning file=")
+            && !line.starts_with("::notice file=")
+        {
+            found.push(format!("a line that reads as a workflow command: {line:?}"));
+        }
+    }
+    found
+}
+
+const EVIL: &str = "\u{1b}]0;PWNED\u{7}\u{1b}[2J\u{202e}\u{85}\u{7f}\u{b}\u{c}\u{0}";
+
+fn hostile_dir(test: &str) -> std::path::PathBuf {
+    let dir = common::scratch("hostile_output", test);
+    // A text proposal: hostile characters in an unknown entity id, a string and a comment.
+    let text = format!(
+        "proposal p {{ date: 2026-09-15 }}\n\
+         // a comment {EVIL}\n\
+         step s1: exercise {{ participants: [turkey, \"x\\u{{1b}}]0;T\\u{{7}}\\u{{202e}}\\u{{85}}\"], area: caspian_sea }}\n\
+         step s2: arms_transfer {{ supplier: turkey, recipient: azerbaijan, system: \"a\\u{{1b}}[31mred\\u{{7f}}\" }}\n"
+    );
+    std::fs::write(dir.join("text.proposal"), text).unwrap();
+    // The same in JSON, with escapes in ids, and an unknown key.
+    let json = r#"{"id": "p\u001b[2J", "date": "2026-09-15", "steps": [
+        {"id": "s\u202e1", "kind": "exercise", "participants": ["turkey", "y\u001b]0;T\u0007\u0085"], "area": "caspian_sea"},
+        {"id": "s2", "kind": "base", "host": "uzbekistan", "operators": ["russia"], "k\u001b": 1}
+    ]}"#;
+    std::fs::write(dir.join("data.json"), json).unwrap();
+    // A file whose name carries an escape, a bidi override and a line break that would
+    // start a workflow command.
+    let name = "evil\u{1b}]0;T\u{7}\u{202e}\n::error file=x::injected.proposal";
+    std::fs::write(
+        dir.join(name),
+        "proposal q { date: 2026-09-15 }\nstep b1: base { host: uzbekistan, operators: [russia] }\n",
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn no_output_format_prints_a_raw_control_or_bidi_character() {
+    let dir = hostile_dir("formats");
+    for format in ["human", "json", "sarif", "github", "junit"] {
+        let out = pactum_in(&dir, &["check", "--as-of", AS_OF, "--format", format, "."]);
+        assert_eq!(code(&out), 2, "{format}: invalid input exits 2");
+        assert!(
+            out.stdout.len() > 200,
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let found = hazards(&out.stdout);
+        assert!(found.is_empty(), "{format}: {found:#?}");
+        let found = hazards(&out.stderr);
+        assert!(found.is_empty(), "{format} (stderr): {found:#?}");
+        if format == "json" || format == "sarif" {
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            let text = v.to_string();
+            assert!(
+                text.contains("\\u001b") || text.contains('\u{1b}'),
+                "{format}: the escapes still stand for the input's characters"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_human_report_shows_escapes_where_the_input_had_controls() {
+    let dir = hostile_dir("human");
+    let out = pactum_in(&dir, &["check", "--as-of", AS_OF, "text.proposal"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("unknown entity `x\\u{1b}]0;T\\u{7}\\u{202e}\\u{85}`"),
+        "{text}"
+    );
+    // The snippet keeps its columns: the comment's hazards show as `?` and U+FFFD.
+    assert!(
+        text.contains("// a comment ?]0;PWNED??[2J\u{FFFD}??"),
+        "{text}"
+    );
+}
+
+#[test]
+fn pactum_test_prints_hostile_test_names_safely() {
+    let dir = common::scratch("hostile_output", "library");
+    for e in std::fs::read_dir(common::root().join("policies")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "policy") {
+            std::fs::copy(&p, dir.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    std::fs::create_dir_all(dir.join("tests")).unwrap();
+    std::fs::write(
+        dir.join("tests").join("t\u{1b}[2J\u{202e}\n::error::x.proposal"),
+        "// expect: nothing\n// as-of: 2026-09-15\nproposal p {}\nstep b1: base { host: uzbekistan, operators: [russia] }\n",
+    )
+    .unwrap();
+    for format in ["human", "json"] {
+        let out = pactum_in(&dir, &["test", "--format", format, "."]);
+        assert_eq!(code(&out), 1, "{format}: the test fails");
+        let found = hazards(&out.stdout);
+        assert!(found.is_empty(), "{format}: {found:#?}");
+    }
+}
