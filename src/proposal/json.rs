@@ -476,9 +476,10 @@ impl<'a> Parser<'a> {
             keys::STEPS,
         ];
         let rest = self.b.get(self.i..)?;
+        let first = rest.get(1).filter(|_| rest.first() == Some(&b'"'))?;
         let name = RESERVED.into_iter().find(|name| {
-            rest.get(1..name.len() + 1) == Some(name.as_bytes())
-                && rest.first() == Some(&b'"')
+            name.as_bytes().first() == Some(first)
+                && rest.get(1..name.len() + 1) == Some(name.as_bytes())
                 && rest.get(name.len() + 1) == Some(&b'"')
         })?;
         let start = self.i;
@@ -497,22 +498,25 @@ impl<'a> Parser<'a> {
         self.eat(b'"')?;
         let run = self.i;
         // The common case: no escape.
-        while let Some(c) = self.peek() {
-            match c {
-                b'"' => {
-                    let s = self.s.get(run..self.i).ok_or(Invalid)?;
-                    self.i += 1;
-                    return Ok(JStr {
-                        text: Some(s.to_string()),
-                        reserved: None,
-                        span: self.span(start),
-                        bad: Span::default(),
-                    });
-                }
-                b'\\' => break,
-                0..=0x1F => return Err(Invalid),
-                _ => self.i += 1,
+        let rest = self.b.get(run..).unwrap_or_default();
+        let n = rest
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+            .ok_or(Invalid)?;
+        self.i = run + n;
+        match rest.get(n) {
+            Some(b'"') => {
+                let s = self.s.get(run..self.i).ok_or(Invalid)?;
+                self.i += 1;
+                return Ok(JStr {
+                    text: Some(s.to_string()),
+                    reserved: None,
+                    span: self.span(start),
+                    bad: Span::default(),
+                });
             }
+            Some(b'\\') => {}
+            _ => return Err(Invalid),
         }
         self.scratch.clear();
         let mut from = run;

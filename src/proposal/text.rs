@@ -342,6 +342,9 @@ impl<'a> Parser<'a> {
         loop {
             self.nls();
             if self.peek().is_none() {
+                if steps.capacity() > steps.len() + steps.len() / 8 + ESTIMATE_AFTER {
+                    steps.shrink_to_fit();
+                }
                 return Ok((header, steps));
             }
             let start = self.pos;
@@ -356,9 +359,6 @@ impl<'a> Parser<'a> {
                 let per_step = self.pos.saturating_sub(first_step) / ESTIMATE_AFTER;
                 let rest = self.bytes.len().saturating_sub(self.pos) / per_step.max(1);
                 steps.reserve(rest + rest / 16 + 1);
-            }
-            if self.peek().is_none() && steps.capacity() > steps.len() + steps.len() / 8 + 64 {
-                steps.shrink_to_fit();
             }
         }
     }
