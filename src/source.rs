@@ -4,6 +4,7 @@
 //! Line and column numbers are computed on demand, 1-based, counting columns in characters,
 //! so that Arabic or Turkish text and tabs never split a code point.
 
+use crate::diag::{Code, Diagnostic};
 use std::fmt;
 use std::sync::Arc;
 
@@ -110,6 +111,26 @@ pub struct SourceFile {
     /// The text as snippets show it, when it holds characters a terminal would act on
     /// ([`printable`]): each replaced by as many bytes of a visible one, so spans still fit.
     shown: Option<Arc<str>>,
+}
+
+/// What kind of special file this is, for a diagnostic.
+fn special_kind(meta: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt as _;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    let _ = meta;
+    "neither a file nor a folder"
 }
 
 /// Whether a character from the input must not reach a terminal as it is: a control
@@ -294,6 +315,86 @@ impl SourceFile {
             miette_lines,
             shown,
         }
+    }
+
+    /// Reads a file for pactum: only a regular file (a FIFO, device, socket or folder is a
+    /// diagnostic at once, without blocking), at most `max_bytes` of it whatever the file
+    /// system says its size is, and only UTF-8. The source is named by the path as given.
+    /// Links are followed: callers that must stay inside a folder check the path first.
+    ///
+    /// ```
+    /// let src = pactum::SourceFile::read("policies/caspian.policy".as_ref(), 1 << 20).unwrap();
+    /// assert!(src.text().contains("rule caspian.non_littoral_forces"));
+    /// let e = pactum::SourceFile::read("/dev/zero".as_ref(), 1 << 20).unwrap_err();
+    /// assert!(e.message.contains("not a regular file"));
+    /// assert!(pactum::SourceFile::read("policies".as_ref(), 1 << 20).is_err());
+    /// ```
+    pub fn read(path: &std::path::Path, max_bytes: usize) -> Result<SourceFile, Diagnostic> {
+        use std::io::Read as _;
+        let name = path.display().to_string();
+        let shown = printable(&name).into_owned();
+        let io = |e: std::io::Error| {
+            let d = Diagnostic::bare(Code::Io, format!("cannot read `{shown}`: {e}"));
+            match e.kind() {
+                std::io::ErrorKind::NotFound => d.with_help("check the path"),
+                _ => d,
+            }
+        };
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            // Opening a FIFO for reading waits for a writer; without blocking it does not.
+            options.custom_flags(libc::O_NONBLOCK);
+        }
+        let file = options.open(path).map_err(io)?;
+        let meta = file.metadata().map_err(io)?;
+        if meta.is_file() && meta.len() > max_bytes as u64 {
+            return Err(Diagnostic::bare(
+                Code::LimitSize,
+                format!(
+                    "`{shown}` is {} bytes, more than the limit of {max_bytes}",
+                    meta.len()
+                ),
+            )
+            .with_help("split the file, or raise `Limits::max_input_bytes` if you embed pactum"));
+        }
+        if !meta.is_file() {
+            let what = if meta.is_dir() {
+                "a folder"
+            } else {
+                special_kind(&meta)
+            };
+            return Err(Diagnostic::bare(
+                Code::Io,
+                format!("`{shown}` is not a regular file: it is {what}"),
+            )
+            .with_help("pactum reads regular files only; pass the file itself"));
+        }
+        let mut bytes = Vec::new();
+        let cap = u64::try_from(max_bytes)
+            .unwrap_or(u64::MAX)
+            .saturating_add(1);
+        file.take(cap).read_to_end(&mut bytes).map_err(io)?;
+        if bytes.len() > max_bytes {
+            return Err(Diagnostic::bare(
+                Code::LimitSize,
+                format!("`{shown}` is more than the limit of {max_bytes} bytes"),
+            )
+            .with_help("split the file, or raise `Limits::max_input_bytes` if you embed pactum"));
+        }
+        let text = String::from_utf8(bytes).map_err(|e| {
+            Diagnostic::bare(
+                Code::NotUtf8,
+                format!(
+                    "`{shown}` is not UTF-8: invalid byte at offset {}",
+                    e.utf8_error().valid_up_to()
+                ),
+            )
+            .with_help("save the file as UTF-8")
+        })?;
+        Ok(SourceFile::new(name, text))
     }
 
     /// The text as snippets show it: [`SourceFile::text`] with every control and

@@ -28,13 +28,17 @@ pub struct Args {
     /// Make warnings fail the check.
     #[arg(long, value_enum, value_name = "WHAT")]
     deny: Vec<Deny>,
+    /// In folders, follow symbolic links (a folder reached twice is walked once). Links
+    /// given as PATH are always read.
+    #[arg(long)]
+    follow: bool,
     /// Proposal files (`.proposal`, `.json`) or folders of them.
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
 }
 
-/// A file to check: its name, and its bytes or why they could not be read.
-type InputFile = (String, Result<Vec<u8>, Diagnostic>);
+/// A file to check: its name, and its text or why it could not be read.
+type InputFile = (String, Result<SourceFile, Diagnostic>);
 
 /// Runs the check and prints the report.
 pub fn run(args: &Args) -> Exit {
@@ -84,7 +88,7 @@ pub fn run(args: &Args) -> Exit {
     };
     let mut files: Vec<InputFile> = Vec::new();
     for path in &args.paths {
-        collect(path, &mut files);
+        collect(path, args.follow, &mut files);
     }
     files.sort_by(|a, b| a.0.cmp(&b.0));
     files.dedup_by(|a, b| a.0 == b.0);
@@ -96,10 +100,7 @@ pub fn run(args: &Args) -> Exit {
         Format::Sarif | Format::Github | Format::Junit => {
             let inputs = files
                 .into_iter()
-                .map(|(name, bytes)| {
-                    let source = decode(&name, bytes);
-                    Input::File(name, source)
-                })
+                .map(|(name, source)| Input::File(name, source))
                 .collect();
             ci(
                 args.format,
@@ -137,36 +138,6 @@ impl Checked<'_> {
             Checked::Stream(ex, _) => ex.into_report(),
         }
     }
-}
-
-/// Reads, loads, prepares and evaluates one file, and hands the result to `then`.
-fn check_file<R>(
-    engine: &Engine,
-    name: &str,
-    bytes: Result<Vec<u8>, Diagnostic>,
-    opts: &CheckOptions,
-    compliance: Compliance,
-    then: impl FnOnce(Checked<'_>) -> R,
-) -> R {
-    check_source(engine, name, decode(name, bytes), opts, compliance, then)
-}
-
-/// A file's bytes as a source file, or why they are not one.
-fn decode(name: &str, bytes: Result<Vec<u8>, Diagnostic>) -> Result<SourceFile, Diagnostic> {
-    bytes.and_then(|b| {
-        String::from_utf8(b)
-            .map_err(|e| {
-                Diagnostic::bare(
-                    Code::NotUtf8,
-                    format!(
-                        "`{name}` is not UTF-8: invalid byte at offset {}",
-                        e.utf8_error().valid_up_to()
-                    ),
-                )
-                .with_help("save the file as UTF-8")
-            })
-            .map(|text| SourceFile::new(name, text))
-    })
 }
 
 /// Loads, prepares and evaluates one source file, and hands the result to `then`.
@@ -207,68 +178,93 @@ fn check_source<R>(
     then(Checked::Stream(explained, compliant))
 }
 
-fn collect(path: &Path, out: &mut Vec<InputFile>) {
-    let name = path.display().to_string();
-    if path.is_dir() {
-        let Ok(entries) = std::fs::read_dir(path) else {
-            out.push((
-                name.clone(),
-                Err(Diagnostic::bare(
-                    Code::Io,
-                    format!("cannot read folder `{name}`"),
-                )),
-            ));
-            return;
-        };
-        let mut found: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
-        found.sort();
-        let before = out.len();
-        for p in found {
-            if p.is_dir() {
-                collect(&p, out);
-            } else if p
-                .extension()
-                .is_some_and(|e| e == "proposal" || e == "json")
-            {
-                let n = p.display().to_string();
-                out.push((n, read(&p)));
-            }
-        }
-        if out.len() == before {
-            let d = Diagnostic::bare(
-                Code::Usage,
-                format!("no `.proposal` or `.json` files in `{name}`"),
-            )
-            .with_help("pass proposal files, or a folder that holds some");
-            out.push((name, Err(d)));
-        }
-        return;
-    }
-    out.push((name, read(path)));
+/// Whether a path names a proposal (`.proposal` or `.json`, in any case).
+fn is_proposal(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("proposal") || e.eq_ignore_ascii_case("json"))
 }
 
-fn read(path: &Path) -> Result<Vec<u8>, Diagnostic> {
-    let max = pactum::Limits::default().max_input_bytes;
-    if let Ok(meta) = std::fs::metadata(path) {
-        if meta.len() > max as u64 {
-            return Err(Diagnostic::bare(
-                Code::LimitSize,
-                format!(
-                    "`{}` is {} bytes, more than the limit of {max}",
-                    path.display(),
-                    meta.len()
-                ),
-            )
-            .with_help("split the proposal into several files"));
+/// Collects a path given on the command line: a file (a link is read as the user asked),
+/// or a folder walked in path order. In a folder, links are skipped unless `follow`, and
+/// then a folder reached twice (a loop) is walked once.
+fn collect(path: &Path, follow: bool, out: &mut Vec<InputFile>) {
+    let name = path.display().to_string();
+    if !path.is_dir() {
+        out.push((name, read(path)));
+        return;
+    }
+    let before = out.len();
+    let mut visited = std::collections::BTreeSet::new();
+    walk(path, follow, &mut visited, out, 0);
+    if out.len() == before {
+        let d = Diagnostic::bare(
+            Code::Usage,
+            format!("no `.proposal` or `.json` files in `{}`", printable(&name)),
+        )
+        .with_help(if follow {
+            "pass proposal files, or a folder that holds some"
+        } else {
+            "pass proposal files, or a folder that holds some (links in folders are followed only with --follow)"
+        });
+        out.push((name, Err(d)));
+    }
+}
+
+fn walk(
+    dir: &Path,
+    follow: bool,
+    visited: &mut std::collections::BTreeSet<PathBuf>,
+    out: &mut Vec<InputFile>,
+    depth: u32,
+) {
+    let name = dir.display().to_string();
+    if let Ok(canon) = std::fs::canonicalize(dir) {
+        if !visited.insert(canon) {
+            return;
         }
     }
-    std::fs::read(path).map_err(|e| {
-        let d = Diagnostic::bare(Code::Io, format!("cannot read `{}`: {e}", path.display()));
-        match e.kind() {
-            std::io::ErrorKind::NotFound => {
-                d.with_help("check the path; `pactum check` takes proposal files or folders")
-            }
-            _ => d,
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) if depth <= 64 => entries,
+        Ok(_) => {
+            let d = Diagnostic::bare(
+                Code::Usage,
+                format!("`{}` is nested more than 64 folders deep", printable(&name)),
+            );
+            out.push((name, Err(d)));
+            return;
+        }
+        Err(e) => {
+            let d = Diagnostic::bare(
+                Code::Io,
+                format!("cannot read folder `{}`: {e}", printable(&name)),
+            );
+            out.push((name, Err(d)));
+            return;
+        }
+    };
+    let mut found: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+    found.sort();
+    for p in found {
+        let Ok(meta) = std::fs::symlink_metadata(&p) else {
+            continue;
+        };
+        if meta.file_type().is_symlink() && !follow {
+            continue;
+        }
+        if p.is_dir() {
+            walk(&p, follow, visited, out, depth + 1);
+        } else if is_proposal(&p) {
+            out.push((p.display().to_string(), read(&p)));
+        }
+    }
+}
+
+fn read(path: &Path) -> Result<SourceFile, Diagnostic> {
+    SourceFile::read(path, pactum::Limits::default().max_input_bytes).map_err(|d| {
+        if d.code == Code::Io && d.help.as_deref() == Some("check the path") {
+            d.with_help("check the path; `pactum check` takes proposal files or folders")
+        } else {
+            d
         }
     })
 }
@@ -385,15 +381,18 @@ fn json(engine: &Engine, files: Vec<InputFile>, opts: &CheckOptions) -> Exit {
     };
     let mut out = crate::cli::JsonSafe(std::io::BufWriter::new(std::io::stdout().lock()));
     // A closed pipe ends the output; the exit code still reflects every file checked.
-    if serde_json::to_writer_pretty(&mut out, &run).is_ok() {
-        let _ = out.write_all(b"\n");
+    let written = serde_json::to_writer_pretty(&mut out, &run)
+        .map_err(std::io::Error::from)
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush());
+    if let Err(e) = written {
+        crate::cli::write_failed(&e);
     }
-    let _ = out.flush();
     // Files not reached because the output was closed are checked for the exit code.
     let rest = std::mem::take(&mut *run.files.borrow_mut());
     let mut tally = run.tally.into_inner();
-    for (name, bytes) in rest {
-        let r = check_file(engine, &name, bytes, opts, Compliance::After, |c| {
+    for (name, source) in rest {
+        let r = check_source(engine, &name, source, opts, Compliance::After, |c| {
             c.into_report()
         });
         tally.add_report(&r);
@@ -429,11 +428,11 @@ impl Serialize for LazyResults<'_, '_> {
         let mut seq = s.serialize_seq(Some(n))?;
         let files = std::mem::take(&mut *run.files.borrow_mut());
         let mut files = files.into_iter();
-        while let Some((name, bytes)) = files.next() {
-            let written = check_file(
+        while let Some((name, source)) = files.next() {
+            let written = check_source(
                 run.engine,
                 &name,
-                bytes,
+                source,
                 run.opts,
                 Compliance::Before,
                 |c| match c {
@@ -550,31 +549,40 @@ fn human_streamed(
         open: true,
     };
     let mut tally = Tally::default();
-    for (name, bytes) in files {
-        check_file(engine, &name, bytes, opts, Compliance::After, |c| match c {
-            Checked::Whole(r) => {
-                let diags: Vec<&Diagnostic> = r.diagnostics().collect();
-                out.render(&diags, color);
-                tally.add_report(&r);
-            }
-            Checked::Stream(mut ex, _) => {
-                let (file, mut counts) = (ex.file().to_string(), (0, 0, 0));
-                let decided = ex.known_non_compliant();
-                for v in ex.by_ref() {
-                    add_severity(&mut counts, v.severity);
-                    out.render(&[&v.diagnostic], color);
+    for (name, source) in files {
+        check_source(
+            engine,
+            &name,
+            source,
+            opts,
+            Compliance::After,
+            |c| match c {
+                Checked::Whole(r) => {
+                    let diags: Vec<&Diagnostic> = r.diagnostics().collect();
+                    out.render(&diags, color);
+                    tally.add_report(&r);
                 }
-                let errors = ex.into_errors();
-                let diags: Vec<&Diagnostic> = errors.iter().map(|e| &e.diagnostic).collect();
-                out.render(&diags, color);
-                counts.0 += errors.len();
-                let compliant = !decided && errors.is_empty();
-                tally.add(&file, compliant, errors.len(), counts);
-            }
-        });
+                Checked::Stream(mut ex, _) => {
+                    let (file, mut counts) = (ex.file().to_string(), (0, 0, 0));
+                    let decided = ex.known_non_compliant();
+                    for v in ex.by_ref() {
+                        add_severity(&mut counts, v.severity);
+                        out.render(&[&v.diagnostic], color);
+                    }
+                    let errors = ex.into_errors();
+                    let diags: Vec<&Diagnostic> = errors.iter().map(|e| &e.diagnostic).collect();
+                    out.render(&diags, color);
+                    counts.0 += errors.len();
+                    let compliant = !decided && errors.is_empty();
+                    tally.add(&file, compliant, errors.len(), counts);
+                }
+            },
+        );
     }
     out.write(&tally.footer());
-    let _ = out.w.flush();
+    if let Err(e) = out.w.flush() {
+        crate::cli::write_failed(&e);
+    }
     tally.exit.unwrap_or(Exit::Ok)
 }
 
@@ -587,8 +595,11 @@ struct Out<W: std::io::Write> {
 
 impl<W: std::io::Write> Out<W> {
     fn write(&mut self, text: &str) {
-        if self.open && self.w.write_all(text.as_bytes()).is_err() {
-            self.open = false;
+        if self.open {
+            if let Err(e) = self.w.write_all(text.as_bytes()) {
+                crate::cli::write_failed(&e);
+                self.open = false;
+            }
         }
     }
 
@@ -619,7 +630,10 @@ fn ci(format: Format, source: &CheckFindings<'_>) -> Exit {
     let flushed = out.flush();
     match (written, flushed) {
         (Ok(exit), Ok(())) => exit,
-        _ => formats::Run::scan(source).exit(),
+        (Err(e), _) | (_, Err(e)) => {
+            crate::cli::write_failed(&e);
+            formats::Run::scan(source).exit()
+        }
     }
 }
 

@@ -179,10 +179,13 @@ pub fn run(args: &Args) -> Exit {
         } else {
             formats::write(args.format, &findings, &mut out)
         };
-        let _ = std::io::Write::flush(&mut out);
-        return match written {
-            Ok(exit) => exit,
-            Err(_) => formats::Run::scan(&findings).exit(),
+        let flushed = std::io::Write::flush(&mut out);
+        return match (written, flushed) {
+            (Ok(exit), Ok(())) => exit,
+            (Err(e), _) | (_, Err(e)) => {
+                crate::cli::write_failed(&e);
+                formats::Run::scan(&findings).exit()
+            }
         };
     }
     let mut exit = Exit::Ok;

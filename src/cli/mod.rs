@@ -87,6 +87,10 @@ pub fn main() -> ExitCode {
         Command::Test(args) => test::run(&args),
         Command::Explore(args) => explore::run(&args),
     };
+    if let Some(e) = WRITE_ERROR.get() {
+        eprintln!("pactum: cannot write the output: {}", pactum::printable(e));
+        return Exit::Invalid.into();
+    }
     exit.into()
 }
 
@@ -170,6 +174,19 @@ pub(crate) fn color() -> bool {
 /// Writes to stdout, ignoring a closed pipe.
 pub(crate) fn emit(text: &str) {
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.flush();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        write_failed(&e);
+    }
+}
+
+/// The first error writing standard output that was not a closed pipe: a full disk or a
+/// closed descriptor loses the report, which must not pass for success.
+static WRITE_ERROR: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Records a failed write of the output. A closed pipe (`pactum check ... | head`) is the
+/// reader's choice and stays quiet; anything else makes the run exit 2 with a message.
+pub(crate) fn write_failed(e: &std::io::Error) {
+    if e.kind() != std::io::ErrorKind::BrokenPipe {
+        let _ = WRITE_ERROR.set(e.to_string());
+    }
 }

@@ -356,7 +356,8 @@ pub fn test_library(dir: &Path, as_of: Date) -> LibraryResult {
     };
     let tests_dir = dir.join("tests");
     let mut files = Vec::new();
-    collect(&tests_dir, &mut files);
+    let root = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    collect(&tests_dir, &root, &mut files, 0);
     files.sort();
     if files.is_empty() {
         result.errors.push(ErrorEntry::from_diagnostic(
@@ -369,7 +370,9 @@ pub fn test_library(dir: &Path, as_of: Date) -> LibraryResult {
     }
     let mut cov = Coverage::new(&engine);
     for f in &files {
-        result.tests.push(run_test(&engine, f, as_of, &mut cov));
+        result
+            .tests
+            .push(run_test(&engine, f, &root, as_of, &mut cov));
     }
     result.coverage = coverage_rows(&engine, &cov);
     for r in &result.coverage {
@@ -387,17 +390,58 @@ pub fn test_library(dir: &Path, as_of: Date) -> LibraryResult {
     result
 }
 
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
+/// Whether `path` resolves (links followed) to a place inside `root`; else why not.
+fn inside(path: &Path, root: &Path) -> Result<(), Diagnostic> {
+    if let Err(e) = std::fs::symlink_metadata(path) {
+        return Err(Diagnostic::bare(
+            Code::Io,
+            format!(
+                "cannot read `{}`: {e}",
+                printable(&path.display().to_string())
+            ),
+        ));
+    }
+    match std::fs::canonicalize(path) {
+        Ok(real) if real.starts_with(root) => Ok(()),
+        _ => Err(Diagnostic::bare(
+            Code::LibraryPath,
+            format!(
+                "`{}` is a link that leads outside the policy library (or nowhere)",
+                printable(&path.display().to_string())
+            ),
+        )
+        .with_help(
+            "a library's tests must be files under its own folder; copy the file in instead",
+        )),
+    }
+}
+
+/// The test files under `dir` (`.proposal` and `.json`, in any case). A link is a test
+/// like any file: reading it checks that it stays inside the library `root` (one that
+/// leads out is an invalid test, and its target is never read); links to folders are not
+/// walked (their files are read by their own path), unless they lead out, which is an
+/// invalid test too.
+fn collect(dir: &Path, root: &Path, out: &mut Vec<PathBuf>, depth: u32) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
+    if depth > 64 {
+        return;
+    }
     for p in entries.filter_map(Result::ok).map(|e| e.path()) {
-        if p.is_dir() {
-            collect(&p, out);
-        } else if p
+        let Ok(meta) = std::fs::symlink_metadata(&p) else {
+            continue;
+        };
+        let is_test = p
             .extension()
-            .is_some_and(|e| e == "proposal" || e == "json")
-        {
+            .is_some_and(|e| e.eq_ignore_ascii_case("proposal") || e.eq_ignore_ascii_case("json"));
+        if meta.file_type().is_symlink() {
+            if is_test || (p.is_dir() && inside(&p, root).is_err()) {
+                out.push(p);
+            }
+        } else if meta.is_dir() {
+            collect(&p, root, out, depth + 1);
+        } else if is_test {
             out.push(p);
         }
     }
@@ -488,21 +532,10 @@ fn expectations(src: &SourceFile, errors: &mut Vec<Diagnostic>) -> Expectations 
     out
 }
 
-fn read_text(path: &Path) -> Result<String, Diagnostic> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        Diagnostic::bare(Code::Io, format!("cannot read `{}`: {e}", path.display()))
-    })?;
-    String::from_utf8(bytes).map_err(|e| {
-        Diagnostic::bare(
-            Code::NotUtf8,
-            format!(
-                "`{}` is not UTF-8: invalid byte at offset {}",
-                path.display(),
-                e.utf8_error().valid_up_to()
-            ),
-        )
-        .with_help("save the file as UTF-8")
-    })
+/// A test or expectation file, read only if it is inside the library `root`.
+fn read_text(path: &Path, root: &Path) -> Result<String, Diagnostic> {
+    inside(path, root)?;
+    SourceFile::read(path, pactum::Limits::default().max_input_bytes).map(|s| s.text().to_string())
 }
 
 fn invalid(
@@ -527,9 +560,15 @@ fn invalid(
 }
 
 /// Runs one test file.
-fn run_test(engine: &Engine, path: &Path, as_of: Date, cov: &mut Coverage) -> TestResult {
+fn run_test(
+    engine: &Engine,
+    path: &Path,
+    root: &Path,
+    as_of: Date,
+    cov: &mut Coverage,
+) -> TestResult {
     let name = path.display().to_string();
-    let text = match read_text(path) {
+    let text = match read_text(path, root) {
         Ok(t) => t,
         Err(d) => return invalid(&name, None, Vec::new(), vec![d]),
     };
@@ -537,8 +576,12 @@ fn run_test(engine: &Engine, path: &Path, as_of: Date, cov: &mut Coverage) -> Te
     let mut errors = Vec::new();
     let exp = if is_json {
         let side = path.with_extension("expect");
-        match read_text(&side) {
+        match read_text(&side, root) {
             Ok(t) => expectations(&SourceFile::new(side.display().to_string(), t), &mut errors),
+            Err(d) if side.exists() || d.code == Code::LibraryPath => {
+                errors.push(d);
+                Expectations::default()
+            }
             Err(_) => {
                 errors.push(
                     Diagnostic::bare(

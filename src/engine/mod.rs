@@ -252,7 +252,7 @@ impl Engine {
 
     /// Loads every `.policy` file under a folder.
     pub fn load(dir: impl AsRef<Path>) -> Result<Engine, Errors> {
-        Engine::from_sources(crate::library::read_dir(dir.as_ref())?)
+        Engine::from_sources(crate::library::read_dir(dir.as_ref(), &Limits::default())?)
     }
 
     /// Compiles a library from in-memory sources, with the default [`Limits`].
@@ -262,7 +262,7 @@ impl Engine {
 
     /// Loads every `.policy` file under a folder, with these limits.
     pub fn load_with(dir: impl AsRef<Path>, limits: &Limits) -> Result<Engine, Errors> {
-        Engine::from_sources_with(crate::library::read_dir(dir.as_ref())?, limits)
+        Engine::from_sources_with(crate::library::read_dir(dir.as_ref(), limits)?, limits)
     }
 
     /// Compiles a library from in-memory sources, with these limits.
