@@ -71,6 +71,10 @@ codes! {
     JsonShape => "pactum::parse::json_shape",
     /// A date that is malformed or does not exist (`2026-02-30`).
     InvalidDate => "pactum::parse::invalid_date",
+    /// A character an editor shows differently from how pactum reads it: a line break
+    /// pactum does not count (lone CR, VT, FF, NEL, U+2028, U+2029) or a bidirectional
+    /// control.
+    HiddenText => "pactum::parse::hidden_text",
     /// Two steps of a proposal share an id.
     DuplicateStep => "pactum::proposal::duplicate_step",
     /// A key given twice in one step or proposal header.
@@ -659,8 +663,9 @@ mod tests {
             // miette's own implementation, on the clamped span (it fails or panics on
             // some spans past the end, which `SourceFile` clamps)
             let clamped = f.clamp(Span::new(offset, offset + len));
+            // on the text as snippets show it (a lone CR shows as `?`)
             let expected = contents(
-                &text.as_str(),
+                &f.shown(),
                 (clamped.start as usize, clamped.len()),
                 before,
                 after,
@@ -686,7 +691,7 @@ mod tests {
                         .expect("read_span");
                     let start = c.span().offset();
                     assert_eq!(
-                        f.text().as_bytes().get(start..start + c.span().len()),
+                        f.shown().as_bytes().get(start..start + c.span().len()),
                         Some(c.data())
                     );
                 }

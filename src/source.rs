@@ -105,9 +105,6 @@ pub struct SourceFile {
     /// `checkpoints[i]` is the number of characters in the first `i * CHECKPOINT` bytes
     /// (empty unless the text is non-ASCII and has a line longer than `CHECKPOINT` bytes).
     checkpoints: Arc<[u32]>,
-    /// The start of each line as miette counts lines (a lone `\r` also ends a line), when
-    /// that differs from `lines`, i.e. only when the text has a lone `\r`.
-    miette_lines: Option<Arc<[u32]>>,
     /// The text as snippets show it, when it holds characters a terminal would act on
     /// ([`printable`]): each replaced by as many bytes of a visible one, so spans still fit.
     shown: Option<Arc<str>>,
@@ -180,17 +177,23 @@ pub(crate) fn printable_lines(s: &str) -> std::borrow::Cow<'_, str> {
     escape(s, true)
 }
 
-/// The text with each hazard (but the line breaks a snippet needs: `\n`, `\r`) replaced by
-/// a visible character of the same length in bytes (`?`, `??`, U+FFFD), or `None` when it
-/// has none.
+/// The text with each hazard (but line feeds, and the CR of a CR LF) replaced by a visible
+/// character of the same length in bytes (`?`, `??`, U+FFFD), or `None` when it has none.
 fn shown_text(text: &str) -> Option<Arc<str>> {
-    let bad = |c: char| c != '\r' && hazard(c, true);
-    if !text.chars().any(bad) {
+    let bytes = text.as_bytes();
+    let bad = |i: usize, c: char| {
+        if c == '\r' {
+            bytes.get(i + 1) != Some(&b'\n')
+        } else {
+            hazard(c, true)
+        }
+    };
+    if !text.char_indices().any(|(i, c)| bad(i, c)) {
         return None;
     }
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if !bad(c) {
+    for (i, c) in text.char_indices() {
+        if !bad(i, c) {
             out.push(c);
             continue;
         }
@@ -279,40 +282,23 @@ impl SourceFile {
                 }))
                 .collect()
         };
-        let has_lone_cr = bytes.contains(&b'\r')
-            && bytes
-                .iter()
-                .enumerate()
-                .any(|(i, &b)| b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
-        let miette_lines = has_lone_cr.then(|| {
-            std::iter::once(0)
-                .chain(
-                    bytes
-                        .iter()
-                        .enumerate()
-                        .filter(|&(i, &b)| {
-                            b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n'))
-                        })
-                        .map(|(i, _)| to_u32(i + 1)),
-                )
-                .collect()
-        });
-        let shown = if ascii
-            && !bytes
-                .iter()
-                .any(|&b| b < 0x20 && b != b'\n' && b != b'\t' && b != b'\r' || b == 0x7F)
-        {
-            None
-        } else {
-            shown_text(&text)
-        };
+        // Snippets show a copy without the characters a terminal acts on (lone CRs
+        // included, so miette counts lines as `lines` does), made only when there are any.
+        let needs_shown = !ascii
+            || bytes.iter().enumerate().any(|(i, &b)| {
+                (b < 0x20
+                    && b != b'\n'
+                    && b != b'\t'
+                    && !(b == b'\r' && bytes.get(i + 1) == Some(&b'\n')))
+                    || b == 0x7F
+            });
+        let shown = if needs_shown { shown_text(&text) } else { None };
         SourceFile {
             name: name.into(),
             text,
             lines,
             ascii,
             checkpoints,
-            miette_lines,
             shown,
         }
     }
@@ -505,7 +491,7 @@ impl SourceFile {
     /// lines returned, whatever the position of the span and the length of its lines.
     ///
     /// The result is identical (text, span, line, column, line count) to miette 7's, quirks
-    /// included: lines end at `\n`, `\r\n` or a lone `\r`; line and column are 0-based and
+    /// included: lines end at `\n` or `\r\n` (the text it reads has no lone `\r`: snippets show one as `?`); line and column are 0-based and
     /// the column counts bytes; the column is 0 when there are context lines before, and
     /// also when the scan passes a line end after the span (it does with context lines
     /// after). The span is first clamped to the file and to character boundaries, like
@@ -523,7 +509,7 @@ impl SourceFile {
         let s = self.clamp_offset(offset);
         let e = self.clamp_offset(offset.saturating_add(len)).max(s);
         let l = e - s;
-        let starts: &[u32] = self.miette_lines.as_deref().unwrap_or(&self.lines);
+        let starts: &[u32] = &self.lines;
         let start_of = |i: usize| starts.get(i).map_or(n, |&x| (x as usize).min(n));
         // miette's two thresholds: a line end at or past `line_end_after` is after the
         // span; a byte at or past `post` ends the span.

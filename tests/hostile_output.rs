@@ -49,9 +49,14 @@ const EVIL: &str = "\u{1b}]0;PWNED\u{7}\u{1b}[2J\u{202e}\u{85}\u{7f}\u{b}\u{c}\u
 fn hostile_dir(test: &str) -> std::path::PathBuf {
     let dir = common::scratch("hostile_output", test);
     // A text proposal: hostile characters in an unknown entity id, a string and a comment.
+    // Raw, in a comment: rejected before parsing (hidden characters), shown as `?`.
+    std::fs::write(
+        dir.join("comment.proposal"),
+        format!("proposal c {{}}\n// a comment {EVIL}\n"),
+    )
+    .unwrap();
     let text = format!(
         "proposal p {{ date: 2026-09-15 }}\n\
-         // a comment {EVIL}\n\
          step s1: exercise {{ participants: [turkey, \"x\\u{{1b}}]0;T\\u{{7}}\\u{{202e}}\\u{{85}}\"], area: caspian_sea }}\n\
          step s2: arms_transfer {{ supplier: turkey, recipient: azerbaijan, system: \"a\\u{{1b}}[31mred\\u{{7f}}\" }}\n"
     );
@@ -108,9 +113,13 @@ fn the_human_report_shows_escapes_where_the_input_had_controls() {
         text.contains("unknown entity `x\\u{1b}]0;T\\u{7}\\u{202e}\\u{85}`"),
         "{text}"
     );
-    // The snippet keeps its columns: the comment's hazards show as `?` and U+FFFD.
+    // Raw hazards are rejected where they are, and the snippet shows them as `?` and
+    // U+FFFD, keeping its columns.
+    let out = pactum_in(&dir, &["check", "--as-of", AS_OF, "comment.proposal"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("pactum::parse::hidden_text"), "{text}");
     assert!(
-        text.contains("// a comment ?]0;PWNED??[2J\u{FFFD}??"),
+        text.contains("// a comment ?]0;PWNED??[2J\u{FFFD}?????"),
         "{text}"
     );
 }

@@ -19,6 +19,10 @@ use crate::source::{SourceFile, Span, Spanned};
 
 /// Parses the JSON form.
 pub(super) fn parse(source: SourceFile) -> Result<Proposal, Vec<Diagnostic>> {
+    let hidden = crate::syntax::hidden_text(&source);
+    if !hidden.is_empty() {
+        return Err(hidden);
+    }
     let full = source.text();
     let bom = if full.starts_with('\u{FEFF}') {
         '\u{FEFF}'.len_utf8()

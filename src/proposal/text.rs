@@ -29,6 +29,10 @@ const ESTIMATE_AFTER: usize = 64;
 
 /// Parses the text form.
 pub(super) fn parse(source: SourceFile) -> Result<Proposal, Vec<Diagnostic>> {
+    let hidden = crate::syntax::hidden_text(&source);
+    if !hidden.is_empty() {
+        return Err(hidden);
+    }
     let text = source.text();
     let mut p = Parser {
         text,
@@ -1405,6 +1409,12 @@ mod against_pest {
 
     /// What the pest pipeline gives.
     fn reference(source: &SourceFile) -> Result<Proposal, Vec<Diagnostic>> {
+        // The file-level rule that comes before the grammar (syntax/hidden.rs): the
+        // grammar is normative for files without hidden line breaks or bidi controls.
+        let hidden = crate::syntax::hidden_text(source);
+        if !hidden.is_empty() {
+            return Err(hidden);
+        }
         let scan = prescan(source.text(), source);
         if !scan.errors.is_empty() {
             return Err(validate::finish(scan.errors));
@@ -1497,7 +1507,7 @@ mod against_pest {
             "proposal p {}\nstep s: \"\" { \"date\": 2026-01-01, \"note\": \"\" }",
             "proposal p {}\nstep s: k { a: [ // c\n ] }",
             "proposal p {}\nstep s: k { a: [1 // c\n , 2,\n\n] }",
-            "proposal p {}\nstep s: k { a: \"tab\there, cr\rthere, \u{FEFF} bom, ت\" }",
+            "proposal p {}\nstep s: k { a: \"tab\there, \u{FEFF} bom, ت\" }",
             "proposal p {}\nstep s: k {\n}\n",
             "proposal p {}\nstep s1: k {}\nstep \"s2\": k {}\nstep s-1.x: k {}",
             "proposal p {}\nstep s: k { a: 1\u{FEFF}, b: 2 }",
@@ -1508,6 +1518,10 @@ mod against_pest {
             assert!(agree(text), "rejected {text:?}");
         }
         let invalid = [
+            "proposal p {}\nstep s: k { a: \"cr\rthere\" }",
+            "proposal p {}\n// note\rstep s: exercise {}\n",
+            "proposal p {}\n// \u{202e}\nstep s: k {}\n",
+            "proposal p {}\u{b}",
             "",
             "proposal",
             "proposal p",
@@ -1628,14 +1642,15 @@ mod against_pest {
         /// Optional whitespace on one line.
         fn ws(&mut self) {
             while self.chance(30) {
-                let s = [" ", "  ", "\t", "\r", "\u{FEFF}"][self.pick(5)];
+                // No lone CR: a file with one is rejected before the grammar (hidden.rs).
+                let s = [" ", "  ", "\t", "\t ", "\u{FEFF}"][self.pick(5)];
                 self.push(s);
             }
         }
 
         /// At least one whitespace character.
         fn ws1(&mut self) {
-            let s = [" ", "\t", " \r ", "\u{FEFF}"][self.pick(4)];
+            let s = [" ", "\t", " \t ", "\u{FEFF}"][self.pick(4)];
             self.push(s);
             self.ws();
         }
@@ -1689,7 +1704,8 @@ mod against_pest {
                     '"' => self.push("\\\""),
                     '\\' => self.push("\\\\"),
                     '\n' => self.push("\\n"),
-                    '\r' if self.chance(50) => self.push("\\r"),
+                    // A raw CR in a string is a hidden line break (rejected): always escaped.
+                    '\r' => self.push("\\r"),
                     '\t' if self.chance(50) => self.push("\\t"),
                     c => self.out.push(c),
                 }

@@ -6,8 +6,10 @@
 //! and the syntax tree it gives. Checking proposals never needs it.
 
 mod ast;
+mod hidden;
 mod policy;
 
 pub use ast::*;
+pub(crate) use hidden::hidden_text;
 pub use policy::parse_policy;
 pub(crate) use policy::{comment_above, parse_expr, parse_policy_with, too_large};

@@ -31,6 +31,10 @@ pub fn parse_policy_with(
     if source.text().len() > limits.max_input_bytes {
         return Err(vec![too_large(source, limits.max_input_bytes)]);
     }
+    let hidden = super::hidden_text(source);
+    if !hidden.is_empty() {
+        return Err(hidden);
+    }
     let pairs = PolicyParser::parse(Rule::file, source.text())
         .map_err(|e| vec![syntax_error(source, &e)])?;
     let mut lower = Lower::new(source, limits);
