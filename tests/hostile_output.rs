@@ -55,11 +55,9 @@ fn hostile_dir(test: &str) -> std::path::PathBuf {
         format!("proposal c {{}}\n// a comment {EVIL}\n"),
     )
     .unwrap();
-    let text = format!(
-        "proposal p {{ date: 2026-09-15 }}\n\
-         step s1: exercise {{ participants: [turkey, \"x\\u{{1b}}]0;T\\u{{7}}\\u{{202e}}\\u{{85}}\"], area: caspian_sea }}\n\
-         step s2: arms_transfer {{ supplier: turkey, recipient: azerbaijan, system: \"a\\u{{1b}}[31mred\\u{{7f}}\" }}\n"
-    );
+    let text = "proposal p { date: 2026-09-15 }\n\
+         step s1: exercise { participants: [turkey, \"x\\u{1b}]0;T\\u{7}\\u{202e}\\u{85}\"], area: caspian_sea }\n\
+         step s2: arms_transfer { supplier: turkey, recipient: azerbaijan, system: \"a\\u{1b}[31mred\\u{7f}\" }\n";
     std::fs::write(dir.join("text.proposal"), text).unwrap();
     // The same in JSON, with escapes in ids, and an unknown key.
     let json = r#"{"id": "p\u001b[2J", "date": "2026-09-15", "steps": [

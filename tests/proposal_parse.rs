@@ -220,6 +220,24 @@ mod json_against_serde {
     /// Checks `text`; true if it is a valid proposal.
     fn check(text: &str) -> bool {
         let result = Proposal::from_json(text);
+        // The file-level rule that comes before JSON (docs/diagnostics.md,
+        // `pactum::parse::hidden_text`): a lone CR, VT, FF, NEL, U+2028/9 or a bidi control
+        // rejects the file, whatever serde_json says.
+        let bytes = text.as_bytes();
+        let hidden = text.char_indices().any(|(i, c)| match c {
+            '\r' => bytes.get(i + 1) != Some(&b'\n'),
+            '\u{b}' | '\u{c}' | '\u{85}' | '\u{2028}' | '\u{2029}' => true,
+            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => true,
+            _ => false,
+        });
+        if hidden {
+            let e = result.expect_err("a file with hidden characters is rejected");
+            assert!(
+                e.iter().all(|d| d.code == Code::HiddenText),
+                "{text:?}: {e:#?}"
+            );
+            return false;
+        }
         let body = text.strip_prefix('\u{FEFF}').unwrap_or(text);
         let serde_ok = serde_json::from_str::<&serde_json::value::RawValue>(body).is_ok();
         match &result {
@@ -433,7 +451,7 @@ mod json_against_serde {
             3 => Just(String::new()),
             2 => Just(" ".to_string()),
             1 => Just("\n    ".to_string()),
-            1 => "[ \t\r\n]{0,3}",
+            1 => "( |\t|\n|\r\n){0,3}",
         ]
     }
 
