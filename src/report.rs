@@ -226,7 +226,7 @@ fn printable_copy(d: &Diagnostic) -> Option<Diagnostic> {
     Some(out)
 }
 
-/// Source lines longer than this are not shown in snippets (a minified JSON proposal is one
+/// Source lines longer than this (the span's, or a context line's) are not shown in snippets (a minified JSON proposal is one
 /// line: each snippet would repeat the whole file, and miette cannot pad past 65,535
 /// columns); the location is given as `file:line:column` instead.
 pub const MAX_SNIPPET_LINE: usize = 1_000;
@@ -235,7 +235,9 @@ pub const MAX_SNIPPET_LINE: usize = 1_000;
 /// [`MAX_SNIPPET_LINE`] (their locations go under the message, `--> file:line:column:
 /// label`), or `None` when it has none.
 fn without_long_lines(d: &Diagnostic) -> Option<Diagnostic> {
-    let long = |src: &SourceFile, span: Span| src.line_len_at(span.start) > MAX_SNIPPET_LINE;
+    // The line of the span, or a line of context beside it: a short error line between
+    // two long ones would print both whole.
+    let long = |src: &SourceFile, span: Span| src.snippet_width(span) > MAX_SNIPPET_LINE;
     let primary = d.source.as_ref().is_some_and(|s| long(s, d.span));
     if !primary && !d.related.iter().any(|r| long(&r.source, r.span)) {
         return None;

@@ -461,12 +461,23 @@ impl SourceFile {
         o
     }
 
-    /// The length in bytes of the line that holds a byte offset (without its line end).
-    pub(crate) fn line_len_at(&self, offset: u32) -> usize {
-        let idx = self
-            .lines
-            .partition_point(|&start| start <= offset)
-            .saturating_sub(1);
+    /// The length in bytes of the longest line a snippet of `span` shows: the lines it
+    /// covers and one line of context on each side.
+    pub(crate) fn snippet_width(&self, span: Span) -> usize {
+        let line_of = |offset: u32| {
+            self.lines
+                .partition_point(|&start| start <= offset)
+                .saturating_sub(1)
+        };
+        let first = line_of(span.start).saturating_sub(1);
+        let last = line_of(span.end)
+            .saturating_add(1)
+            .min(self.lines.len().saturating_sub(1));
+        (first..=last).map(|i| self.line_len(i)).max().unwrap_or(0)
+    }
+
+    /// The length in bytes of line `idx` (0-based), without its line break.
+    fn line_len(&self, idx: usize) -> usize {
         let start = self.lines.get(idx).map_or(0, |&s| s as usize);
         let end = self
             .lines

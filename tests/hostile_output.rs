@@ -144,3 +144,21 @@ fn pactum_test_prints_hostile_test_names_safely() {
         assert!(found.is_empty(), "{format}: {found:#?}");
     }
 }
+
+/// A short error line beside a long one: the snippet would print the long line whole (a
+/// 60 MB line, 60 MB per diagnostic); the location is given instead, and the output stays
+/// small.
+#[test]
+fn a_long_context_line_is_not_printed() {
+    let dir = common::scratch("hostile_output", "long-context");
+    let long = "a".repeat(60_000);
+    let json = format!(
+        "{{\"id\": \"p\", \"title\": \"{long}\",\n\"steps\": [{{\"id\": \"s\", \"kind\": \"nope\"}}]}}\n"
+    );
+    std::fs::write(dir.join("p.json"), json).unwrap();
+    let out = pactum_in(&dir, &["check", "--as-of", AS_OF, "p.json"]);
+    assert_eq!(code(&out), 2);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.len() < 5_000, "{} bytes of output", text.len());
+    assert!(text.contains("--> p.json:2:"), "{text}");
+}
