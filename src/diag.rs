@@ -197,6 +197,25 @@ pub struct Diagnostic {
     pub rule: Option<String>,
 }
 
+/// Messages and labels are one line for people: one longer than this (a 50 MB unknown key
+/// quoted whole, say) keeps its start and says how long it was.
+const MAX_MESSAGE: usize = 400;
+
+fn bounded(text: String) -> String {
+    if text.len() <= MAX_MESSAGE {
+        return text;
+    }
+    let mut end = MAX_MESSAGE;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!(
+        "{}… ({} bytes in all)",
+        text.get(..end).unwrap_or_default(),
+        text.len()
+    )
+}
+
 impl Diagnostic {
     /// A new error diagnostic at a span of a file.
     pub fn error(
@@ -209,10 +228,10 @@ impl Diagnostic {
         Diagnostic {
             code,
             severity: Severity::Error,
-            message: message.into(),
+            message: bounded(message.into()),
             source: Some(source.clone()),
             span: source.clamp(span),
-            label: label.into(),
+            label: bounded(label.into()),
             help: None,
             related: Vec::new(),
             notes: Vec::new(),
@@ -225,7 +244,7 @@ impl Diagnostic {
         Diagnostic {
             code,
             severity: Severity::Error,
-            message: message.into(),
+            message: bounded(message.into()),
             source: None,
             span: Span::default(),
             label: String::new(),
@@ -370,8 +389,38 @@ impl Errors {
 
 impl From<Vec<Diagnostic>> for Errors {
     fn from(diagnostics: Vec<Diagnostic>) -> Self {
-        Errors(diagnostics)
+        Errors(capped(diagnostics))
     }
+}
+
+/// At most this many errors are kept for one file or library; the rest are counted.
+pub(crate) const MAX_ERRORS: usize = 100;
+
+/// The first [`MAX_ERRORS`] diagnostics, the last of them noting how many more there were,
+/// by code: a file with a million unknown entity ids gives a hundred diagnostics and a
+/// count, not a million diagnostics.
+pub(crate) fn capped(mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    if diagnostics.len() <= MAX_ERRORS {
+        return diagnostics;
+    }
+    let mut dropped: std::collections::BTreeMap<&'static str, usize> = Default::default();
+    for d in diagnostics.get(MAX_ERRORS..).unwrap_or_default() {
+        *dropped.entry(d.code.as_str()).or_default() += 1;
+    }
+    let total: usize = dropped.values().sum();
+    let by_code: Vec<String> = dropped
+        .iter()
+        .map(|(code, n)| format!("{n} {code}"))
+        .collect();
+    diagnostics.truncate(MAX_ERRORS);
+    if let Some(last) = diagnostics.last_mut() {
+        last.notes.push(format!(
+            "and {total} more error{} in this file ({}), not shown",
+            if total == 1 { "" } else { "s" },
+            by_code.join(", ")
+        ));
+    }
+    diagnostics
 }
 
 impl From<Errors> for Vec<Diagnostic> {

@@ -63,6 +63,9 @@ pub struct ErrorEntry {
     /// The rule that could not be evaluated, for evaluation errors.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule: Option<String>,
+    /// Further lines: on the last error kept for a file, how many more were not shown.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// The rendered diagnostic.
     #[serde(skip)]
     pub diagnostic: Diagnostic,
@@ -77,6 +80,7 @@ impl ErrorEntry {
             location: d.location(),
             help: d.help.clone(),
             rule: d.rule.clone(),
+            notes: d.notes.clone(),
             diagnostic: d,
         }
     }
@@ -90,7 +94,7 @@ impl Report {
         proposal: Option<String>,
         errors: impl Into<Vec<Diagnostic>>,
     ) -> Report {
-        let errors: Vec<Diagnostic> = errors.into();
+        let errors: Vec<Diagnostic> = crate::diag::capped(errors.into());
         Report {
             file: file.to_string(),
             proposal,

@@ -13,7 +13,7 @@
 
 mod common;
 
-use common::{AS_OF, code, pactum_in};
+use common::{AS_OF, code, pactum_in, stdout};
 
 /// What may not appear in output: C0 controls but line feed (tab, too: a proposal's tab
 /// would show as one, and none of pactum's formats writes tabs), DEL, and, as UTF-8, the
@@ -161,4 +161,44 @@ fn a_long_context_line_is_not_printed() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.len() < 5_000, "{} bytes of output", text.len());
     assert!(text.contains("--> p.json:2:"), "{text}");
+}
+
+/// A file with thousands of errors gives a hundred and a count of the rest; a huge name in
+/// a message is cut short.
+#[test]
+fn errors_per_file_and_message_lengths_are_bounded() {
+    let dir = common::scratch("hostile_output", "many");
+    let ids: Vec<String> = (0..5_000).map(|i| format!("\"x{i}\"")).collect();
+    std::fs::write(
+        dir.join("many.json"),
+        format!(
+            "{{\"id\": \"p\", \"steps\": [{{\"id\": \"s\", \"kind\": \"exercise\", \"participants\": [{}], \"area\": \"caspian_sea\"}}]}}",
+            ids.join(", ")
+        ),
+    )
+    .unwrap();
+    let out = pactum_in(
+        &dir,
+        &["check", "--as-of", AS_OF, "--format", "json", "many.json"],
+    );
+    assert_eq!(code(&out), 2);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let errors = v["results"][0]["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 100);
+    assert_eq!(
+        errors[99]["notes"][0],
+        "and 4900 more errors in this file (4900 pactum::proposal::unknown_entity), not shown"
+    );
+    std::fs::write(
+        dir.join("key.json"),
+        format!(
+            "{{\"id\": \"p\", \"steps\": [], \"{}\": 1}}",
+            "k".repeat(1_000_000)
+        ),
+    )
+    .unwrap();
+    let out = pactum_in(&dir, &["check", "--as-of", AS_OF, "key.json"]);
+    assert_eq!(code(&out), 2);
+    assert!(out.stdout.len() < 5_000, "{} bytes", out.stdout.len());
+    assert!(stdout(&out).contains("bytes in all)"), "{}", stdout(&out));
 }
