@@ -265,6 +265,8 @@ pub struct RuleProgram {
     pub cond: Option<B>,
     /// The `unless` clauses.
     pub unless: Vec<B>,
+    /// Whether an `unless` clause can burn budget (it has a quantifier).
+    pub unless_burns: bool,
     /// The message template.
     pub message: Vec<Piece>,
     /// The help template.
@@ -294,7 +296,13 @@ impl Program {
             .enumerate()
             .map(|(k, rules)| {
                 lw.kind = KindId::try_from(k).ok();
-                rules.iter().filter_map(|&r| lw.rule(r)).collect()
+                // A rule whose `when` is false for this kind never applies to its steps:
+                // it is left out (it would count no application and find nothing).
+                rules
+                    .iter()
+                    .filter_map(|&r| lw.rule(r))
+                    .filter(|p| !matches!(p.when, Some(B::Const(false, _))))
+                    .collect()
             })
             .collect();
         lw.kind = None;
@@ -387,7 +395,10 @@ impl<'l> Lower<'l> {
     fn rule(&mut self, r: u32) -> Option<RuleProgram> {
         let rule = self.lib.rules.get(r as usize)?;
         self.atom_locals.clear();
-        let when = rule.when.as_ref().map(|w| self.b(w));
+        let when = match rule.when.as_ref().map(|w| self.b(w)) {
+            Some(B::Const(true, Src::None)) => None,
+            w => w,
+        };
         let each = rule.each.as_ref().map(|(local, coll)| {
             let (coll, atoms) = self.coll(coll);
             if atoms {
@@ -405,6 +416,7 @@ impl<'l> Lower<'l> {
         });
         let cond = rule.cond.as_ref().map(|c| self.b(c));
         let unless = rule.unless.iter().map(|u| self.b(u)).collect();
+        let unless_burns = rule.unless.iter().any(burns);
         let message = self.template(&rule.message);
         let help = self.template(&rule.help);
         let label = self.template(&rule.label);
@@ -416,6 +428,7 @@ impl<'l> Lower<'l> {
             each,
             cond,
             unless,
+            unless_burns,
             message,
             help,
             label,
@@ -553,9 +566,26 @@ impl<'l> Lower<'l> {
                 value: Value::Bool(b),
                 sources,
             } => B::Const(*b, Src::Folded(sources.clone())),
-            CExpr::Not(x) => B::Not(Box::new(self.b(x))),
-            CExpr::And(x, y) => B::And(Box::new(self.b(x)), Box::new(self.b(y))),
-            CExpr::Or(x, y) => B::Or(Box::new(self.b(x)), Box::new(self.b(y))),
+            CExpr::Not(x) => match self.b(x) {
+                B::Const(v, Src::None) => B::Const(!v, Src::None),
+                x => B::Not(Box::new(x)),
+            },
+            // Literal operands fold (a `match` arm of `true` for this kind, a `has` of an
+            // attribute this kind does not have); constants read from facts stay, for
+            // their evidence. `&&` and `||` evaluate left to right, so only a literal on
+            // the left can discard the right, and one on the right only drops itself.
+            CExpr::And(x, y) => match (self.b(x), self.b(y)) {
+                (B::Const(false, Src::None), _) => B::Const(false, Src::None),
+                (B::Const(true, Src::None), y) => y,
+                (x, B::Const(true, Src::None)) => x,
+                (x, y) => B::And(Box::new(x), Box::new(y)),
+            },
+            CExpr::Or(x, y) => match (self.b(x), self.b(y)) {
+                (B::Const(true, Src::None), _) => B::Const(true, Src::None),
+                (B::Const(false, Src::None), y) => y,
+                (x, B::Const(false, Src::None)) => x,
+                (x, y) => B::Or(Box::new(x), Box::new(y)),
+            },
             CExpr::In(x, coll)
                 if self.shape(x) == Shape::Atom
                     && matches!(self.shape(coll), Shape::AtomSet | Shape::AtomList) =>
@@ -985,4 +1015,39 @@ fn burns(e: &CExpr) -> bool {
         children(e, &mut stack);
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every step rule of the standard library is lowered to typed nodes: the only general
+    /// values left on its step rules are `in_force` and its date, and every `each` over a
+    /// set whose condition is a membership test carries that condition as a set.
+    #[test]
+    fn the_standard_library_is_typed() {
+        let e = crate::Engine::standard();
+        let lib = e.compiled();
+        let program = Program::new(lib);
+        let mut lowered = 0;
+        for rules in &program.by_kind {
+            for p in rules {
+                let rule = &lib.rules[p.rule as usize];
+                lowered += 1;
+                let text = format!("{:?} {:?} {:?} {:?}", p.when, p.each, p.cond, p.unless);
+                let general: Vec<&str> = text
+                    .match_indices("Value(")
+                    .map(|(i, _)| &text[i..(i + 60).min(text.len())])
+                    .filter(|s| !s.starts_with("Value(InForce"))
+                    .collect();
+                assert!(general.is_empty(), "{}: {general:?}", rule.id);
+                if let Some(each) = &p.each {
+                    if matches!(each.coll, Coll::Set(_)) && p.cond.is_some() {
+                        assert!(each.filter.is_some(), "{}: no filter", rule.id);
+                    }
+                }
+            }
+        }
+        assert!(lowered > 30, "{lowered} (kind, rule) programs");
+    }
 }

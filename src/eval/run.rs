@@ -303,6 +303,7 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
     }
 
     /// Evaluates an atom.
+    #[inline]
     pub fn fa(&mut self, a: &'a A) -> R<AtomId> {
         match a {
             A::Const(x, src) => {
