@@ -124,6 +124,10 @@ pub enum S {
     Diff(Box<S>, Box<S>),
     /// `[a, b, ...]` of atoms.
     Make(Vec<A>),
+    /// `[a]`
+    One(Box<A>),
+    /// `S | [a]`
+    With(Box<S>, Box<A>),
     /// `if c then a else b`
     If(Box<B>, Box<S>, Box<S>),
     /// Any other set or list of atoms.
@@ -953,6 +957,17 @@ fn quiet(s: S) -> S {
                 .collect(),
         )),
         S::If(c, a, b) => S::If(c, Box::new(quiet(*a)), Box::new(quiet(*b))),
+        S::One(a) => match *a {
+            A::Const(x, _) => S::Const(AtomSet::from_ids([x]), Src::None),
+            a => S::One(Box::new(a)),
+        },
+        S::With(x, a) => match (quiet(*x), *a) {
+            (S::Const(mut x, Src::None), A::Const(y, _)) => {
+                x.insert(y);
+                S::Const(x, Src::None)
+            }
+            (x, a) => S::With(Box::new(x), Box::new(a)),
+        },
         other => other,
     }
 }
@@ -962,6 +977,7 @@ fn fold(s: S) -> S {
     match s {
         S::Union(a, b) => match (*a, *b) {
             (S::Const(x, Src::None), S::Const(y, Src::None)) => S::Const(x.union(&y), Src::None),
+            (a, S::One(x)) => S::With(Box::new(a), x),
             (a, b) => S::Union(Box::new(a), Box::new(b)),
         },
         S::Inter(a, b) => match (*a, *b) {
@@ -986,6 +1002,10 @@ fn fold(s: S) -> S {
                 .collect();
             match consts {
                 Some(ids) => S::Const(AtomSet::from_ids(ids), Src::None),
+                None if items.len() == 1 => match items.into_iter().next() {
+                    Some(a) => S::One(Box::new(a)),
+                    None => S::Const(AtomSet::new(), Src::None),
+                },
                 None => S::Make(items),
             }
         }

@@ -339,6 +339,12 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
             },
             S::Union(..) | S::Inter(..) | S::Diff(..) => Cow::Owned(self.set_op(s)?),
             S::Make(items) => Cow::Owned(self.make(items)?),
+            S::One(a) => Cow::Owned(AtomSet::from_ids(std::iter::once(self.fa(a)?))),
+            S::With(x, a) => {
+                let mut x = self.fs(x)?.into_owned();
+                x.insert(self.fa(a)?);
+                Cow::Owned(x)
+            }
             S::If(c, x, y) => {
                 if self.fb(c)? {
                     self.fs(x)?
