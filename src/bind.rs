@@ -37,7 +37,8 @@ pub fn bind(lib: &Compiled, p: &Proposal) -> Result<Bound, Vec<Diagnostic>> {
         lib,
         source: &p.source,
         errors: Vec::new(),
-        strings: StringTable::default(),
+        // Every step has an id; most are short.
+        strings: StringTable::with_capacity(p.steps.len() + 2, 8 * p.steps.len() + 16),
         string_ids: None,
         few: [""; LINEAR_STRINGS],
         few_len: 0,

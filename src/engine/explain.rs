@@ -203,7 +203,7 @@ impl Iterator for Explained<'_> {
             // The binding, as evaluation left it when the rule fired (messages read it).
             let binding = h.binding.value();
             if let (Some((local, _)), Some(b)) = (&rule.each, &binding) {
-                if let Some(slot) = self.m.locals.get_mut(*local as usize) {
+                if let Some(slot) = self.m.locals.get_mut(*local) {
                     *slot = b.clone();
                 }
             }

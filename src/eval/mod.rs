@@ -60,6 +60,14 @@ pub struct StringTable {
 }
 
 impl StringTable {
+    /// An empty table with room for `strings` strings of `bytes` bytes in all.
+    pub fn with_capacity(strings: usize, bytes: usize) -> StringTable {
+        StringTable {
+            text: String::with_capacity(bytes),
+            ends: Vec::with_capacity(strings),
+        }
+    }
+
     /// Appends a string; its index is the previous [`StringTable::len`].
     pub fn push(&mut self, s: &str) {
         self.text.push_str(s);

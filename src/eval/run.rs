@@ -30,6 +30,52 @@ pub struct Stop;
 /// The result of evaluating a node.
 pub type R<T> = Result<T, Stop>;
 
+/// Local variables: the first [`Locals::INLINE`] in place (no allocation per evaluation),
+/// the rest, for rules with more binders, in a vector.
+#[derive(Clone, Debug)]
+pub struct Locals {
+    inline: [Value; Locals::INLINE],
+    more: Vec<Value>,
+}
+
+impl Locals {
+    /// Locals held in place.
+    pub const INLINE: usize = 8;
+
+    fn new(n: u16) -> Locals {
+        Locals {
+            inline: std::array::from_fn(|_| Value::Bool(false)),
+            more: vec![Value::Bool(false); usize::from(n).saturating_sub(Self::INLINE)],
+        }
+    }
+
+    /// Local `l`.
+    #[inline]
+    pub fn get(&self, l: Local) -> Option<&Value> {
+        let l = usize::from(l);
+        match l.checked_sub(Self::INLINE) {
+            None => self.inline.get(l),
+            Some(i) => self.more.get(i),
+        }
+    }
+
+    /// Local `l`, to write.
+    #[inline]
+    pub fn get_mut(&mut self, l: Local) -> Option<&mut Value> {
+        let l = usize::from(l);
+        match l.checked_sub(Self::INLINE) {
+            None => self.inline.get_mut(l),
+            Some(i) => self.more.get_mut(i),
+        }
+    }
+
+    /// Local 0, to write.
+    #[inline]
+    pub fn first_mut(&mut self) -> Option<&mut Value> {
+        self.inline.first_mut()
+    }
+}
+
 /// The state of one evaluation.
 #[allow(missing_debug_implementations)]
 pub struct Machine<'a, Rec> {
@@ -38,7 +84,7 @@ pub struct Machine<'a, Rec> {
     /// The proposal.
     pub bound: &'a Bound,
     /// Local variables of the current rule (local 0: the step of a step rule).
-    pub locals: Vec<Value>,
+    pub locals: Locals,
     /// The evaluation date.
     pub as_of: Option<Date>,
     /// Remaining budget.
@@ -64,7 +110,7 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
         Machine {
             lib,
             bound,
-            locals: vec![Value::Bool(false); usize::from(locals.max(1))],
+            locals: Locals::new(locals),
             as_of,
             fuel,
             cur: None,
@@ -116,7 +162,7 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
     /// Binds a local.
     #[inline]
     pub fn set_local(&mut self, l: Local, v: Value) -> R<()> {
-        match self.locals.get_mut(l as usize) {
+        match self.locals.get_mut(l) {
             Some(slot) => {
                 *slot = v;
                 Ok(())
@@ -185,7 +231,7 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
 
     fn local(&self, l: Local) -> R<&Value> {
         self.locals
-            .get(l as usize)
+            .get(l)
             .ok_or_else(|| self.fail(EvalError::Internal("unbound local")))
     }
 
