@@ -14,6 +14,7 @@
 //! attributes are slots. Names are looked up again only to render a violation's message and
 //! evidence, after it has fired.
 
+pub mod display;
 pub mod error;
 pub mod evidence;
 pub mod program;

@@ -288,6 +288,9 @@ pub struct Program {
     pub proposal: Vec<RuleProgram>,
     /// The largest number of locals of any rule.
     pub locals: u16,
+    /// The evidence line of each fact a rule reads by name (`attr of entity: value`),
+    /// rendered once, sorted by (entity, attribute).
+    pub fact_lines: Vec<((AtomId, AttrId), Value, Box<str>)>,
 }
 
 impl Program {
@@ -319,7 +322,18 @@ impl Program {
             by_kind,
             proposal,
             locals: lib.rules.iter().map(|r| r.locals).max().unwrap_or(0).max(1),
+            fact_lines: fact_lines(lib),
         }
+    }
+
+    /// The evidence line of a fact, when it was rendered ahead (and has this value).
+    pub fn fact_line(&self, entity: AtomId, attr: AttrId, value: &Value) -> Option<&str> {
+        let i = self
+            .fact_lines
+            .binary_search_by_key(&(entity, attr), |(k, _, _)| *k)
+            .ok()?;
+        let (_, v, line) = self.fact_lines.get(i)?;
+        (v == value).then_some(&**line)
     }
 
     /// The program of rule `rule` applied to a step of `kind` (`None`: the proposal).
@@ -330,6 +344,48 @@ impl Program {
         };
         list.iter().find(|p| p.rule == rule)
     }
+}
+
+/// The evidence lines of the facts that rules read by name (in `when`, `each` and the
+/// condition: what an explanation records).
+fn fact_lines(lib: &Compiled) -> Vec<((AtomId, AttrId), Value, Box<str>)> {
+    let mut keys = std::collections::BTreeMap::new();
+    for r in &lib.rules {
+        let mut stack: Vec<&CExpr> = Vec::new();
+        stack.extend(r.when.iter());
+        stack.extend(r.cond.iter());
+        stack.extend(r.each.iter().map(|(_, c)| c));
+        while let Some(e) = stack.pop() {
+            match e {
+                CExpr::Fact {
+                    entity,
+                    attr,
+                    value,
+                } => {
+                    keys.entry((*entity, *attr))
+                        .or_insert_with(|| value.clone());
+                }
+                CExpr::Folded { sources, .. } => {
+                    for &(entity, attr) in sources.iter() {
+                        keys.entry((entity, attr)).or_insert_with(|| {
+                            super::fact(lib, entity, attr)
+                                .cloned()
+                                .unwrap_or(Value::Bool(false))
+                        });
+                    }
+                }
+                _ => {}
+            }
+            children(e, &mut stack);
+        }
+    }
+    keys.into_iter()
+        .map(|((entity, attr), value)| {
+            let mut line = String::new();
+            super::display::fact_line_into(lib, None, &mut line, entity, attr, &value);
+            ((entity, attr), value, line.into())
+        })
+        .collect()
 }
 
 /// What an expression computes, as far as lowering can tell.
@@ -439,14 +495,33 @@ impl<'l> Lower<'l> {
         })
     }
 
+    /// A template, with its constant parts rendered now and merged with the literal text
+    /// around them.
     fn template(&mut self, parts: &[Part]) -> Vec<Piece> {
-        parts
-            .iter()
-            .map(|p| match p {
+        let mut out: Vec<Piece> = Vec::with_capacity(parts.len());
+        for p in parts {
+            let piece = match p {
                 Part::Lit(s) => Piece::Lit(s.as_str().into()),
-                Part::Expr(e) => Piece::Expr(self.v(e)),
-            })
-            .collect()
+                Part::Expr(e) => match self.v(e) {
+                    V::Const(v, _) => {
+                        let mut text = String::new();
+                        super::display::display_into(self.lib, None, &mut text, &v);
+                        Piece::Lit(text.into())
+                    }
+                    v => Piece::Expr(v),
+                },
+            };
+            match (out.last_mut(), piece) {
+                (Some(Piece::Lit(a)), Piece::Lit(b)) => {
+                    let mut joined = String::with_capacity(a.len() + b.len());
+                    joined.push_str(a);
+                    joined.push_str(&b);
+                    *a = joined.into();
+                }
+                (_, piece) => out.push(piece),
+            }
+        }
+        out
     }
 
     /// A collection to iterate, and whether its items are atoms.

@@ -45,7 +45,10 @@ impl Locals {
     fn new(n: u16) -> Locals {
         Locals {
             inline: std::array::from_fn(|_| Value::Bool(false)),
-            more: vec![Value::Bool(false); usize::from(n).saturating_sub(Self::INLINE)],
+            more: match usize::from(n).checked_sub(Self::INLINE) {
+                Some(k) if k > 0 => vec![Value::Bool(false); k],
+                _ => Vec::new(),
+            },
         }
     }
 
