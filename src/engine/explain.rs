@@ -292,12 +292,21 @@ impl Engine {
         let cond_reads: &[Evidence] = spare;
         // Each fact once, in the order first read (equal reads give equal lines).
         let all = || prefix.iter().chain(cond_reads);
-        let reads = || {
-            all()
-                .enumerate()
-                .filter(move |(i, e)| !all().take(*i).any(|x| x == *e))
-                .map(|(_, e)| e)
+        let first_read = |i: usize, e: &Evidence| {
+            let earlier = prefix.get(..i).unwrap_or(prefix);
+            let earlier_cond = cond_reads
+                .get(..i.saturating_sub(prefix.len()))
+                .unwrap_or_default();
+            !earlier.contains(e) && !earlier_cond.contains(e)
         };
+        let mut evidence: Vec<String> = Vec::with_capacity(prefix.len() + cond_reads.len());
+        for (i, e) in all().enumerate() {
+            if first_read(i, e) {
+                let mut line = String::with_capacity(96);
+                self.evidence_into(&mut line, e, m.bound);
+                evidence.push(line);
+            }
+        }
         let message = self.render(&prog.message, m)?;
         let help = if prog.help.is_empty() {
             None
@@ -308,13 +317,6 @@ impl Engine {
             (Some(Value::Step(s)), true) => Some(*s),
             _ => step,
         };
-        let evidence: Vec<String> = reads()
-            .map(|e| {
-                let mut line = String::with_capacity(96);
-                self.evidence_into(&mut line, e, m.bound);
-                line
-            })
-            .collect();
         let custom_label = if prog.label.is_empty() {
             None
         } else {
