@@ -24,8 +24,9 @@ type Explaining<'a> = Machine<'a, Trace>;
 /// The violations of an evaluation, explained one at a time in report order
 /// ([`Engine::explain_findings`]).
 ///
-/// An explanation re-evaluates its rule with tracing on, under a budget of its own; when
-/// that fails, the violation becomes an error naming the rule, and the rest of that rule
+/// An explanation re-runs the rule application that fired, on the evaluator of
+/// [`Engine::evaluate`], recording what it reads, under a budget of its own; when that
+/// fails, the violation becomes an error naming the rule, and the rest of that rule
 /// application's violations (in report order) are dropped, as if evaluation had stopped
 /// there.
 pub struct Explained<'a> {
