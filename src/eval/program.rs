@@ -1144,5 +1144,11 @@ mod tests {
             }
         }
         assert!(lowered > 30, "{lowered} (kind, rule) programs");
+        // Evaluation keeps every local of the standard library in place (no allocation).
+        assert!(
+            usize::from(program.locals) <= crate::eval::run::Locals::INLINE,
+            "{} locals",
+            program.locals
+        );
     }
 }
