@@ -17,8 +17,19 @@ struct Binder<'a> {
     errors: Vec<Diagnostic>,
     strings: StringTable,
     /// Keys borrowed from the proposal: one copy of each string (in `strings`), not two.
-    string_ids: HashMap<&'a str, u32>,
+    /// Built only once the proposal has more than [`LINEAR_STRINGS`] strings: below, the
+    /// table is searched (a proposal of one step has one or two strings).
+    string_ids: Option<HashMap<&'a str, u32>>,
+    /// The proposal's first strings (ids from the library's literal count on), while
+    /// `string_ids` is not built.
+    few: [&'a str; LINEAR_STRINGS],
+    few_len: usize,
+    /// How many strings to expect (the number of steps: each has an id).
+    expected: usize,
 }
+
+/// Up to this many proposal strings, interning searches the table instead of hashing.
+const LINEAR_STRINGS: usize = 8;
 
 /// Validates a proposal against the schema and binds it. All input errors are returned.
 pub fn bind(lib: &Compiled, p: &Proposal) -> Result<Bound, Vec<Diagnostic>> {
@@ -26,8 +37,12 @@ pub fn bind(lib: &Compiled, p: &Proposal) -> Result<Bound, Vec<Diagnostic>> {
         lib,
         source: &p.source,
         errors: Vec::new(),
-        strings: StringTable::default(),
-        string_ids: HashMap::with_capacity(p.steps.len()),
+        // Every step has an id; most are short.
+        strings: StringTable::with_capacity(p.steps.len() + 2, 8 * p.steps.len() + 16),
+        string_ids: None,
+        few: [""; LINEAR_STRINGS],
+        few_len: 0,
+        expected: p.steps.len(),
     };
     let mut steps = Vec::with_capacity(p.steps.len());
     let mut step_ids = Vec::with_capacity(p.steps.len());
@@ -55,7 +70,7 @@ pub fn bind(lib: &Compiled, p: &Proposal) -> Result<Bound, Vec<Diagnostic>> {
             continue;
         };
         let mut slots: Vec<Option<Value>> = vec![None; info.fields.len()];
-        let mut given = vec![false; info.fields.len()];
+        let mut given = Given::new(info.fields.len());
         for attr in &step.attrs {
             let Some(&slot) = info.index.get(&attr.name.node) else {
                 let h = did_you_mean(&attr.name.node, info.fields.iter().map(|f| f.name.as_str()))
@@ -84,9 +99,7 @@ pub fn bind(lib: &Compiled, p: &Proposal) -> Result<Bound, Vec<Diagnostic>> {
             let Some(field) = info.fields.get(slot as usize) else {
                 continue;
             };
-            if let Some(g) = given.get_mut(slot as usize) {
-                *g = true;
-            }
+            given.set(slot as usize);
             if let Some(v) = b.value(&attr.value, &field.ty, &attr.name.node) {
                 if let Some(s) = slots.get_mut(slot as usize) {
                     *s = Some(v);
@@ -95,7 +108,7 @@ pub fn bind(lib: &Compiled, p: &Proposal) -> Result<Bound, Vec<Diagnostic>> {
         }
         let mut missing = Vec::new();
         for (i, f) in info.fields.iter().enumerate() {
-            if given.get(i).copied().unwrap_or(false) {
+            if given.get(i) {
                 continue;
             }
             match &f.default {
@@ -110,9 +123,7 @@ pub fn bind(lib: &Compiled, p: &Proposal) -> Result<Bound, Vec<Diagnostic>> {
             }
         }
         for (i, f) in info.fields.iter().enumerate() {
-            if let (Some(Default::Attr(from)), false) =
-                (&f.default, given.get(i).copied().unwrap_or(false))
-            {
+            if let (Some(Default::Attr(from)), false) = (&f.default, given.get(i)) {
                 let v = slots.get(*from as usize).cloned().flatten();
                 if let Some(s) = slots.get_mut(i) {
                     *s = v;
@@ -164,6 +175,44 @@ pub fn bind(lib: &Compiled, p: &Proposal) -> Result<Bound, Vec<Diagnostic>> {
     }
 }
 
+/// Which attributes a step gives: a bitmask, or a vector for kinds of more than 128.
+enum Given {
+    Few(u128),
+    Many(Vec<bool>),
+}
+
+impl Given {
+    fn new(n: usize) -> Given {
+        if n <= 128 {
+            Given::Few(0)
+        } else {
+            Given::Many(vec![false; n])
+        }
+    }
+
+    fn set(&mut self, i: usize) {
+        match self {
+            Given::Few(bits) => {
+                if i < 128 {
+                    *bits |= 1 << i;
+                }
+            }
+            Given::Many(v) => {
+                if let Some(g) = v.get_mut(i) {
+                    *g = true;
+                }
+            }
+        }
+    }
+
+    fn get(&self, i: usize) -> bool {
+        match self {
+            Given::Few(bits) => i < 128 && bits & (1 << i) != 0,
+            Given::Many(v) => v.get(i).copied().unwrap_or(false),
+        }
+    }
+}
+
 fn example_of(lib: &Compiled, ty: &Ty) -> String {
     match ty {
         Ty::Bool => "true".into(),
@@ -194,12 +243,42 @@ impl<'a> Binder<'a> {
         if let Some(&id) = self.lib.string_index.get(s) {
             return id;
         }
-        if let Some(&id) = self.string_ids.get(s) {
-            return id;
+        let base = self.lib.strings.len();
+        match &self.string_ids {
+            Some(ids) => {
+                if let Some(&id) = ids.get(s) {
+                    return id;
+                }
+            }
+            None => {
+                let few = self.few.get(..self.few_len).unwrap_or_default();
+                if let Some(i) = few.iter().position(|t| *t == s) {
+                    return (base + i) as u32;
+                }
+            }
         }
-        let id = (self.lib.strings.len() + self.strings.len()) as u32;
+        let id = (base + self.strings.len()) as u32;
         self.strings.push(s);
-        self.string_ids.insert(s, id);
+        match &mut self.string_ids {
+            Some(ids) => {
+                ids.insert(s, id);
+            }
+            None => match self.few.get_mut(self.few_len) {
+                Some(slot) => {
+                    *slot = s;
+                    self.few_len += 1;
+                }
+                None => {
+                    // Enough strings to hash: the first ones move into the map.
+                    let mut ids = HashMap::with_capacity(self.expected.max(2 * LINEAR_STRINGS));
+                    for (i, t) in self.few.iter().enumerate() {
+                        ids.insert(*t, (base + i) as u32);
+                    }
+                    ids.insert(s, id);
+                    self.string_ids = Some(ids);
+                }
+            },
+        }
         id
     }
 
@@ -248,6 +327,25 @@ impl<'a> Binder<'a> {
             },
             (Ty::Entity(_) | Ty::Enum(_), RawValue::Ident(name) | RawValue::Str(name)) => {
                 self.atom(v, name, ty, attr).map(Value::Atom)
+            }
+            (Ty::Set(elem), RawValue::List(items))
+                if matches!(**elem, Ty::Entity(_) | Ty::Enum(_))
+                    && items
+                        .iter()
+                        .all(|i| matches!(i.node, RawValue::Ident(_) | RawValue::Str(_))) =>
+            {
+                // A set of atoms, straight into its bitset (each item reported if bad).
+                let mut ids = AtomSet::new();
+                let mut ok = true;
+                for it in items {
+                    if let RawValue::Ident(name) | RawValue::Str(name) = &it.node {
+                        match self.atom(it, name, elem, attr) {
+                            Some(a) => ids.insert(a),
+                            None => ok = false,
+                        }
+                    }
+                }
+                ok.then_some(Value::Set(ids))
             }
             (Ty::Set(elem), RawValue::List(items)) => {
                 let mut vals = self.values(items, elem, attr)?;
@@ -384,5 +482,54 @@ fn describe_ty(lib: &Compiled, ty: &Ty) -> String {
         Ty::Set(t) => format!("a list of {}", lib.ty_name(t)),
         Ty::List(t) => format!("an ordered list of {}", lib.ty_name(t)),
         other => format!("a {}", lib.ty_name(other)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Interning gives equal strings one id, before and after it switches from searching
+    /// its first strings to hashing them.
+    #[test]
+    fn equal_strings_share_an_id_across_the_switch_to_hashing() {
+        let engine = crate::Engine::standard();
+        let lib = engine.compiled();
+        for n in [
+            1,
+            3,
+            LINEAR_STRINGS - 1,
+            LINEAR_STRINGS,
+            LINEAR_STRINGS + 1,
+            30,
+        ] {
+            let mut text = String::from("proposal p { date: 2026-01-01 }\n");
+            for i in 0..n {
+                let system = ["alpha", "beta", "gamma"][i % 3];
+                text.push_str(&format!(
+                    "step s{i}: arms_transfer {{ supplier: turkey, recipient: azerbaijan, system: \"{system}\" }}\n"
+                ));
+            }
+            let p = Proposal::parse(&text).unwrap();
+            let bound = bind(lib, &p).unwrap();
+            // The step ids and the distinct systems, once each.
+            assert_eq!(bound.strings.len(), n + n.min(3), "{n} steps");
+            let systems: Vec<&Value> = bound
+                .steps
+                .iter()
+                .map(|s| {
+                    s.slots
+                        .iter()
+                        .flatten()
+                        .find(|v| matches!(v, Value::Str(_)))
+                        .unwrap()
+                })
+                .collect();
+            for (i, a) in systems.iter().enumerate() {
+                for (j, b) in systems.iter().enumerate() {
+                    assert_eq!(a == b, i % 3 == j % 3, "{n} steps: {i} and {j}");
+                }
+            }
+        }
     }
 }

@@ -109,6 +109,26 @@ impl AtomSet {
         }
     }
 
+    /// Adds a member.
+    #[inline]
+    pub fn insert(&mut self, id: u32) {
+        let w = (id / 64) as usize;
+        if let AtomSet::Inline(words) = self {
+            if let Some(word) = words.get_mut(w) {
+                *word |= 1 << (id % 64);
+                return;
+            }
+        }
+        let mut words = self.words().to_vec();
+        if w >= words.len() {
+            words.resize(w + 1, 0);
+        }
+        if let Some(word) = words.get_mut(w) {
+            *word |= 1 << (id % 64);
+        }
+        *self = Self::from_words(words);
+    }
+
     /// Whether `id` is a member.
     #[inline]
     pub fn contains(&self, id: u32) -> bool {
@@ -227,6 +247,13 @@ mod tests {
             }
             prop_assert_eq!(sa == sb, a == b);
             prop_assert_eq!(sa.first(), a.first().copied());
+            for x in b.iter() {
+                let mut s = sa.clone();
+                s.insert(*x);
+                let mut t = a.clone();
+                t.insert(*x);
+                prop_assert_eq!(s.iter().collect::<Vec<_>>(), t.iter().copied().collect::<Vec<_>>());
+            }
             for x in [0, 1, 63, 64, 65, 127, 255, 256, 300, 599] {
                 prop_assert_eq!(sa.count_through(x), a.range(..=x).count());
             }

@@ -2,6 +2,7 @@
 //! bitsets, rules indexed by step kind. Nothing here holds a name that evaluation compares.
 
 use std::collections::{BTreeSet, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use crate::bitset::AtomSet;
@@ -9,6 +10,56 @@ use crate::date::Date;
 use crate::diag::Severity;
 use crate::source::{SourceFile, Span};
 use crate::syntax::{FileId, Quant};
+
+/// A map from names of the library (kinds, attributes, atoms, literals) to their ids.
+///
+/// Hashed with [`NameHasher`], not SipHash: the keys are the library's own names, so
+/// there is no flooding to defend against (a proposal's strings are only looked up), and
+/// binding a proposal looks up every kind, attribute and atom it names.
+pub type NameMap<V> = HashMap<String, V, BuildHasherDefault<NameHasher>>;
+
+/// The multiply-rotate hash of rustc's `FxHasher`: a few instructions per 8 bytes.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NameHasher(u64);
+
+impl NameHasher {
+    const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::K);
+    }
+}
+
+impl Hasher for NameHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in chunks.by_ref() {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            for (d, s) in w.iter_mut().zip(rest) {
+                *d = *s;
+            }
+            self.add(u64::from_le_bytes(w) ^ ((rest.len() as u64) << 59));
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
 
 /// Id of an atom (an entity or an enum variant), dense, in alphabetical order of names.
 pub type AtomId = u32;
@@ -123,7 +174,7 @@ pub struct KindInfo {
     /// Its attributes; a step's slots follow this order.
     pub fields: Vec<FieldInfo>,
     /// Attribute name to slot.
-    pub index: HashMap<String, u16>,
+    pub index: NameMap<u16>,
     /// Where it is declared.
     pub file: FileId,
     /// Its span.
@@ -366,11 +417,11 @@ pub struct Compiled {
     /// Step kinds.
     pub kinds: Vec<KindInfo>,
     /// Kind by name.
-    pub kind_index: HashMap<String, KindId>,
+    pub kind_index: NameMap<KindId>,
     /// Atoms.
     pub atoms: Vec<AtomInfo>,
     /// Atom by name.
-    pub atom_index: HashMap<String, AtomId>,
+    pub atom_index: NameMap<AtomId>,
     /// Entity attribute names.
     pub attr_names: Vec<String>,
     /// Fact values: by atom, by attribute id (`None`: absent or not an attribute of its type).
@@ -384,7 +435,7 @@ pub struct Compiled {
     /// Policy string literals (interned).
     pub strings: Vec<String>,
     /// Literal by text.
-    pub string_index: HashMap<String, u32>,
+    pub string_index: NameMap<u32>,
     /// Definitions: name, file, span of the name.
     pub defs: Vec<(String, FileId, Span)>,
     /// Definitions used by some rule, fact or other used definition.

@@ -11,6 +11,48 @@ use crate::ir::Value;
 #[cfg(test)]
 use crate::proposal::Proposal;
 
+/// What rule application counts: nothing ([`NoCounts`], the hot path), or coverage.
+pub(super) trait Counter {
+    /// Rule `r` applied (its `when` held).
+    fn applied(&mut self, r: u32);
+    /// Rule `r` reported a violation.
+    fn fired(&mut self, r: u32);
+    /// Rule `r`'s `unless` clause `k` spared a binding.
+    fn spared(&mut self, r: u32, k: usize);
+}
+
+/// Counts nothing.
+pub(super) struct NoCounts;
+
+impl Counter for NoCounts {
+    #[inline(always)]
+    fn applied(&mut self, _: u32) {}
+    #[inline(always)]
+    fn fired(&mut self, _: u32) {}
+    #[inline(always)]
+    fn spared(&mut self, _: u32, _: usize) {}
+}
+
+impl Counter for &mut Coverage {
+    fn applied(&mut self, r: u32) {
+        bump(&mut self.applied, r as usize);
+    }
+
+    fn fired(&mut self, r: u32) {
+        bump(&mut self.fired, r as usize);
+    }
+
+    fn spared(&mut self, r: u32, k: usize) {
+        let r = r as usize;
+        if self.unless_taken.len() <= r {
+            self.unless_taken.resize(r + 1, Vec::new());
+        }
+        if let Some(taken) = self.unless_taken.get_mut(r) {
+            bump(taken, k);
+        }
+    }
+}
+
 impl Engine {
     pub(super) fn evaluate_inner(
         &self,
@@ -18,17 +60,23 @@ impl Engine {
         opts: &CheckOptions,
         cov: &mut Option<&mut Coverage>,
     ) -> Findings {
-        self.evaluate_on(prepared, opts, cov, NoEvidence).0
+        match cov {
+            Some(c) => self.evaluate_on(prepared, opts, c, NoEvidence).0,
+            None => {
+                self.evaluate_on(prepared, opts, &mut NoCounts, NoEvidence)
+                    .0
+            }
+        }
     }
 
     /// Evaluation with any recorder (the hot path records nothing; a recording one makes
     /// the evaluator walk every quantifier and `each` item by item, which tests compare
     /// with the set strategies), and the budget left.
-    pub(super) fn evaluate_on<Rec: Recorder>(
+    pub(super) fn evaluate_on<Rec: Recorder, C: Counter>(
         &self,
         prepared: &Prepared<'_>,
         opts: &CheckOptions,
-        cov: &mut Option<&mut Coverage>,
+        cov: &mut C,
         rec: Rec,
     ) -> (Findings, u64) {
         let bound = &prepared.bound;
@@ -67,14 +115,14 @@ impl Engine {
 
     /// Applies one rule to one step (or to the proposal); a failure is recorded, and the
     /// violations found before it stay.
-    fn apply<'a, Rec: Recorder>(
+    fn apply<'a, Rec: Recorder, C: Counter>(
         &self,
         p: &'a RuleProgram,
         step: Option<u32>,
         app: u32,
         m: &mut Machine<'a, Rec>,
         out: &mut Findings,
-        cov: &mut Option<&mut Coverage>,
+        cov: &mut C,
     ) {
         if run_rule(p, step, app, m, &mut out.hits, cov).is_err() {
             out.failures.push(Failure {
@@ -87,13 +135,13 @@ impl Engine {
     }
 }
 
-fn run_rule<'a, Rec: Recorder>(
+fn run_rule<'a, Rec: Recorder, C: Counter>(
     p: &'a RuleProgram,
     step: Option<u32>,
     app: u32,
     m: &mut Machine<'a, Rec>,
     hits: &mut Vec<Finding>,
-    cov: &mut Option<&mut Coverage>,
+    cov: &mut C,
 ) -> Result<(), Stop> {
     let r = p.rule;
     if let Some(w) = &p.when {
@@ -101,9 +149,7 @@ fn run_rule<'a, Rec: Recorder>(
             return Ok(());
         }
     }
-    if let Some(c) = cov {
-        bump(&mut c.applied, r as usize);
-    }
+    cov.applied(r);
     let hit = |binding: Binding, at: Option<u32>| Finding {
         rule: r,
         step: at,
@@ -120,8 +166,10 @@ fn run_rule<'a, Rec: Recorder>(
     match &each.coll {
         Coll::Set(s) => {
             let c = m.fs(s)?;
-            // The bindings that pass the condition, as a set, when it is one.
+            // The bindings that pass the condition, as a set, when it is one (a recording
+            // evaluator walks them one by one, as `Recorder::RECORDS` says).
             let firing = match (&p.cond, &each.filter) {
+                _ if Rec::RECORDS => None,
                 (None, _) => Some(c.clone().into_owned()),
                 (Some(_), Some(f)) => m.fs(f).ok().map(|f| {
                     if p.forbid {
@@ -133,6 +181,32 @@ fn run_rule<'a, Rec: Recorder>(
                 (Some(_), None) => None,
             };
             if let Some(firing) = firing {
+                let n = c.len();
+                let all = u64::try_from(n).unwrap_or(u64::MAX);
+                if !p.unless_burns && m.fuel >= all {
+                    // Enough budget for every binding, and the exceptions burn none: burn
+                    // it at once; an error at binding `x` gives back what the walk would
+                    // not have burnt yet.
+                    m.fuel -= all;
+                    for x in firing.iter() {
+                        let outcome = m
+                            .set_local(each.local, Value::Atom(x))
+                            .and_then(|()| spared(p, m, cov));
+                        match outcome {
+                            Ok(true) => {}
+                            Ok(false) => {
+                                cov.fired(r);
+                                hits.push(hit(Binding::Atom(x), step));
+                            }
+                            Err(stop) => {
+                                let unwalked = n.saturating_sub(c.count_through(x));
+                                m.fuel += u64::try_from(unwalked).unwrap_or(0);
+                                return Err(stop);
+                            }
+                        }
+                    }
+                    return Ok(());
+                }
                 // One unit per binding, burnt as the walk would reach it.
                 let mut walked = 0;
                 for x in firing.iter() {
@@ -141,9 +215,7 @@ fn run_rule<'a, Rec: Recorder>(
                     walked = upto;
                     m.set_local(each.local, Value::Atom(x))?;
                     if !spared(p, m, cov)? {
-                        if let Some(c) = cov {
-                            bump(&mut c.fired, r as usize);
-                        }
+                        cov.fired(r);
                         hits.push(hit(Binding::Atom(x), step));
                     }
                 }
@@ -178,10 +250,11 @@ fn run_rule<'a, Rec: Recorder>(
 
 /// Whether the current binding is a violation: the condition says so and no `unless`
 /// spares it.
-fn fires<'a, Rec: Recorder>(
+#[inline(always)]
+fn fires<'a, Rec: Recorder, C: Counter>(
     p: &'a RuleProgram,
     m: &mut Machine<'a, Rec>,
-    cov: &mut Option<&mut Coverage>,
+    cov: &mut C,
 ) -> Result<bool, Stop> {
     let holds = match &p.cond {
         None => true,
@@ -190,29 +263,20 @@ fn fires<'a, Rec: Recorder>(
     if !holds || spared(p, m, cov)? {
         return Ok(false);
     }
-    if let Some(c) = cov {
-        bump(&mut c.fired, p.rule as usize);
-    }
+    cov.fired(p.rule);
     Ok(true)
 }
 
 /// Whether an `unless` clause spares the current binding (counted for coverage).
-fn spared<'a, Rec: Recorder>(
+#[inline(always)]
+fn spared<'a, Rec: Recorder, C: Counter>(
     p: &'a RuleProgram,
     m: &mut Machine<'a, Rec>,
-    cov: &mut Option<&mut Coverage>,
+    cov: &mut C,
 ) -> Result<bool, Stop> {
     for (k, u) in p.unless.iter().enumerate() {
         if m.fb(u)? {
-            if let Some(c) = cov {
-                let r = p.rule as usize;
-                if c.unless_taken.len() <= r {
-                    c.unless_taken.resize(r + 1, Vec::new());
-                }
-                if let Some(taken) = c.unless_taken.get_mut(r) {
-                    bump(taken, k);
-                }
-            }
+            cov.spared(p.rule, k);
             return Ok(true);
         }
     }
@@ -231,10 +295,15 @@ mod tests {
     #[test]
     fn set_strategies_agree_with_the_walk() {
         let engine = Engine::standard();
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/policies/examples");
+        let root = env!("CARGO_MANIFEST_DIR");
+        let mut paths: Vec<_> = ["policies/examples", "policies/tests"]
+            .iter()
+            .flat_map(|d| std::fs::read_dir(format!("{root}/{d}")).unwrap())
+            .map(|e| e.unwrap().path())
+            .collect();
+        paths.sort();
         let mut checked = 0;
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
+        for path in paths {
             let text = std::fs::read_to_string(&path).unwrap();
             let name = path.to_string_lossy().to_string();
             let proposal = if name.ends_with(".json") {
@@ -251,8 +320,8 @@ mod tests {
                     budget,
                     ..CheckOptions::default()
                 };
-                let (a, fa) = engine.evaluate_on(&prepared, &opts, &mut None, NoEvidence);
-                let (b, fb) = engine.evaluate_on(&prepared, &opts, &mut None, Trace::default());
+                let (a, fa) = engine.evaluate_on(&prepared, &opts, &mut NoCounts, NoEvidence);
+                let (b, fb) = engine.evaluate_on(&prepared, &opts, &mut NoCounts, Trace::default());
                 assert_eq!(a.hits, b.hits, "{name}, budget {budget}");
                 assert_eq!(fa, fb, "{name}, budget {budget}");
                 let errs = |f: &Findings| -> Vec<_> {

@@ -24,8 +24,9 @@ type Explaining<'a> = Machine<'a, Trace>;
 /// The violations of an evaluation, explained one at a time in report order
 /// ([`Engine::explain_findings`]).
 ///
-/// An explanation re-evaluates its rule with tracing on, under a budget of its own; when
-/// that fails, the violation becomes an error naming the rule, and the rest of that rule
+/// An explanation re-runs the rule application that fired, on the evaluator of
+/// [`Engine::evaluate`], recording what it reads, under a budget of its own; when that
+/// fails, the violation becomes an error naming the rule, and the rest of that rule
 /// application's violations (in report order) are dropped, as if evaluation had stopped
 /// there.
 pub struct Explained<'a> {
@@ -42,6 +43,8 @@ pub struct Explained<'a> {
     /// step rules' violations.
     proposal_prefixes: HashMap<u32, Option<Vec<Evidence>>>,
     failed: HashSet<u32>,
+    /// The buffer the condition's reads are recorded into, kept across violations.
+    spare: Vec<Evidence>,
     errors: Vec<(Option<u32>, u32, Diagnostic)>,
     decided: bool,
 }
@@ -108,6 +111,7 @@ impl<'a> Explained<'a> {
             prefix: (None, None),
             proposal_prefixes: HashMap::new(),
             failed: HashSet::new(),
+            spare: Vec::new(),
             errors,
             decided,
         }
@@ -172,7 +176,7 @@ impl Iterator for Explained<'_> {
             let Some(rule) = engine.lib.rules.get(h.rule as usize) else {
                 continue;
             };
-            if self.failed.contains(&h.app) {
+            if !self.failed.is_empty() && self.failed.contains(&h.app) {
                 continue;
             }
             let kind = match h.applied {
@@ -203,7 +207,7 @@ impl Iterator for Explained<'_> {
             // The binding, as evaluation left it when the rule fired (messages read it).
             let binding = h.binding.value();
             if let (Some((local, _)), Some(b)) = (&rule.each, &binding) {
-                if let Some(slot) = self.m.locals.get_mut(*local as usize) {
+                if let Some(slot) = self.m.locals.get_mut(*local) {
                     *slot = b.clone();
                 }
             }
@@ -215,6 +219,7 @@ impl Iterator for Explained<'_> {
                 self.proposal,
                 &mut self.m,
                 prefix,
+                &mut self.spare,
             ) {
                 Ok(violation) => return Some(violation),
                 Err(e) => {
@@ -243,13 +248,14 @@ impl Engine {
         p: &Proposal,
         m: &mut Explaining<'a>,
         prefix: &mut Option<Vec<Evidence>>,
+        spare: &mut Vec<Evidence>,
     ) -> Result<Violation, EvalError> {
         // The evidence of `when` and of the `each` collection is the same for every binding
         // of one application: record it once (a proposal-wide rule would otherwise rebuild
         // `steps(...)` for each violation, quadratic in the proposal).
         if prefix.is_none() {
             m.rec = Trace {
-                reads: Vec::new(),
+                reads: Vec::with_capacity(8),
                 on: true,
             };
             let traced = (|| -> Result<(), Stop> {
@@ -266,11 +272,11 @@ impl Engine {
             traced.map_err(|_| m.take_error())?;
         }
         // The condition's reads follow the prefix's (messages read only the rule's step and
-        // its `each` binder, which the condition does not rebind).
-        m.rec = Trace {
-            reads: Vec::new(),
-            on: true,
-        };
+        // its `each` binder, which the condition does not rebind). They go into a buffer
+        // kept across violations.
+        std::mem::swap(&mut m.rec.reads, spare);
+        m.rec.reads.clear();
+        m.rec.on = true;
         let traced = (|| -> Result<(), Stop> {
             if let (Some(each), Some(b)) = (&prog.each, binding) {
                 m.set_local(each.local, b.clone())?;
@@ -281,14 +287,25 @@ impl Engine {
             Ok(())
         })();
         m.rec.on = false;
-        let cond_reads = std::mem::take(&mut m.rec.reads);
+        std::mem::swap(&mut m.rec.reads, spare);
         traced.map_err(|_| m.take_error())?;
         let prefix: &[Evidence] = prefix.as_deref().unwrap_or_default();
+        let cond_reads: &[Evidence] = spare;
         // Each fact once, in the order first read (equal reads give equal lines).
-        let mut reads: Vec<&Evidence> = Vec::with_capacity(prefix.len() + cond_reads.len());
-        for e in prefix.iter().chain(&cond_reads) {
-            if !reads.contains(&e) {
-                reads.push(e);
+        let all = || prefix.iter().chain(cond_reads);
+        let first_read = |i: usize, e: &Evidence| {
+            let earlier = prefix.get(..i).unwrap_or(prefix);
+            let earlier_cond = cond_reads
+                .get(..i.saturating_sub(prefix.len()))
+                .unwrap_or_default();
+            !earlier.contains(e) && !earlier_cond.contains(e)
+        };
+        let mut evidence: Vec<String> = Vec::with_capacity(prefix.len() + cond_reads.len());
+        for (i, e) in all().enumerate() {
+            if first_read(i, e) {
+                let mut line = String::with_capacity(96);
+                self.evidence_into(&mut line, e, m.bound);
+                evidence.push(line);
             }
         }
         let message = self.render(&prog.message, m)?;
@@ -301,14 +318,6 @@ impl Engine {
             (Some(Value::Step(s)), true) => Some(*s),
             _ => step,
         };
-        let evidence: Vec<String> = reads
-            .iter()
-            .map(|e| {
-                let mut line = String::with_capacity(96);
-                self.evidence_into(&mut line, e, m.bound);
-                line
-            })
-            .collect();
         let custom_label = if prog.label.is_empty() {
             None
         } else {
@@ -318,7 +327,7 @@ impl Engine {
         let source = &p.source;
         let (location_span, primary, label) = match pstep {
             Some(s) => {
-                let (span, label) = self.primary(rule, s, binding, &reads);
+                let (span, label) = self.primary(rule, s, binding, all());
                 (s.span, span, label)
             }
             None => (
@@ -371,18 +380,18 @@ impl Engine {
 
     /// The span to underline for a violation, and what to say there: for an atom binding,
     /// where the step names it (in the attributes the rule read first).
-    fn primary(
+    fn primary<'e>(
         &self,
         rule: &CRule,
         step: &crate::proposal::Step,
         binding: Option<&Value>,
-        reads: &[&Evidence],
+        reads: impl Iterator<Item = &'e Evidence> + Clone,
     ) -> (Span, String) {
         if let Some(Value::Atom(a)) = binding {
             let name = self.lib.atom_name(*a);
             let was_read = |attr: &str| {
                 reads
-                    .iter()
+                    .clone()
                     .any(|e| matches!(e, Evidence::StepAttr { name, .. } if &**name == attr))
             };
             for first in [true, false] {
@@ -436,47 +445,7 @@ impl Engine {
 
     /// Appends a value as people read it.
     fn display_into(&self, out: &mut String, v: &Value, bound: &Bound) {
-        use std::fmt::Write as _;
-        match v {
-            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Value::Int(i) => {
-                let _ = write!(out, "{i}");
-            }
-            Value::Date(d) => push_date(out, *d),
-            Value::Str(s) => {
-                let n = self.lib.strings.len() as u32;
-                let text = if *s < n {
-                    self.lib.strings.get(*s as usize).map(String::as_str)
-                } else {
-                    bound.strings.get((*s - n) as usize)
-                };
-                out.push_str(text.unwrap_or(""));
-            }
-            Value::Atom(a) => out.push_str(self.lib.atom_name(*a)),
-            Value::Set(s) if s.is_empty() => out.push_str("none"),
-            Value::List(l) if l.is_empty() => out.push_str("none"),
-            Value::Set(s) => {
-                for (i, a) in s.iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    out.push_str(self.lib.atom_name(a));
-                }
-            }
-            Value::List(l) => {
-                for (i, x) in l.iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    self.display_into(out, x, bound);
-                }
-            }
-            Value::Step(i) => {
-                if let Some(s) = bound.step_ids.get(*i as usize) {
-                    self.display_into(out, &Value::Str(*s), bound);
-                }
-            }
-        }
+        crate::eval::display::display_into(&self.lib, Some(bound), out, v);
     }
 
     /// Appends one line of evidence.
@@ -486,18 +455,17 @@ impl Engine {
                 entity,
                 attr,
                 value,
-            } => {
-                out.push_str(
-                    self.lib
-                        .attr_names
-                        .get(*attr as usize)
-                        .map_or("?", String::as_str),
-                );
-                out.push_str(" of ");
-                out.push_str(self.lib.atom_name(*entity));
-                out.push_str(": ");
-                self.display_into(out, value, bound);
-            }
+            } => match self.program.fact_line(*entity, *attr, value) {
+                Some(line) => out.push_str(line),
+                None => crate::eval::display::fact_line_into(
+                    &self.lib,
+                    Some(bound),
+                    out,
+                    *entity,
+                    *attr,
+                    value,
+                ),
+            },
             Evidence::StepAttr { step, name, value } => {
                 out.push_str(name);
                 out.push_str(" of step ");
@@ -656,26 +624,4 @@ fn cat(parts: &[&str]) -> String {
         out.push_str(p);
     }
     out
-}
-
-/// Appends a date as `Date`'s `Display` writes it (`YYYY-MM-DD`), without the formatter.
-fn push_date(out: &mut String, d: crate::date::Date) {
-    let (y, m, day) = d.ymd();
-    let digit = |x: u32| char::from(b'0' + (x % 10) as u8);
-    match u32::try_from(y) {
-        Ok(y) if y <= 9999 => {
-            for x in [y / 1000, y / 100, y / 10, y] {
-                out.push(digit(x));
-            }
-            for x in [m, day] {
-                out.push('-');
-                out.push(digit(x / 10));
-                out.push(digit(x));
-            }
-        }
-        _ => {
-            use std::fmt::Write as _;
-            let _ = write!(out, "{d}");
-        }
-    }
 }

@@ -7,13 +7,16 @@
 //! over an [`evidence::Recorder`]: the hot path records nothing ([`evidence::NoEvidence`]),
 //! and explaining a violation re-runs only the rule application that fired with
 //! [`evidence::Trace`], through the same code. [`error`] holds why an evaluation could
-//! not finish. There is no second evaluator and no fallback: every construct of the
-//! language has its node.
+//! not finish, and [`display`] how values read to people. There is no second evaluator
+//! and no fallback: every construct of the language has its node. [`fact`] and
+//! [`in_force`] are the one fact lookup and the one `in_force` that the lints' symbolic
+//! evaluator ([`crate::lint::sym`]) shares.
 //!
 //! The hot path works on interned ids only: atoms are integers, sets are bitsets, step
 //! attributes are slots. Names are looked up again only to render a violation's message and
 //! evidence, after it has fired.
 
+pub mod display;
 pub mod error;
 pub mod evidence;
 pub mod program;
@@ -59,6 +62,14 @@ pub struct StringTable {
 }
 
 impl StringTable {
+    /// An empty table with room for `strings` strings of `bytes` bytes in all.
+    pub fn with_capacity(strings: usize, bytes: usize) -> StringTable {
+        StringTable {
+            text: String::with_capacity(bytes),
+            ends: Vec::with_capacity(strings),
+        }
+    }
+
     /// Appends a string; its index is the previous [`StringTable::len`].
     pub fn push(&mut self, s: &str) {
         self.text.push_str(s);

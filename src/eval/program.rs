@@ -124,6 +124,10 @@ pub enum S {
     Diff(Box<S>, Box<S>),
     /// `[a, b, ...]` of atoms.
     Make(Vec<A>),
+    /// `[a]`
+    One(Box<A>),
+    /// `S | [a]`
+    With(Box<S>, Box<A>),
     /// `if c then a else b`
     If(Box<B>, Box<S>, Box<S>),
     /// Any other set or list of atoms.
@@ -263,6 +267,8 @@ pub struct RuleProgram {
     pub cond: Option<B>,
     /// The `unless` clauses.
     pub unless: Vec<B>,
+    /// Whether an `unless` clause can burn budget (it has a quantifier).
+    pub unless_burns: bool,
     /// The message template.
     pub message: Vec<Piece>,
     /// The help template.
@@ -280,6 +286,9 @@ pub struct Program {
     pub proposal: Vec<RuleProgram>,
     /// The largest number of locals of any rule.
     pub locals: u16,
+    /// The evidence line of each fact a rule reads by name (`attr of entity: value`),
+    /// rendered once, sorted by (entity, attribute).
+    pub fact_lines: Vec<((AtomId, AttrId), Value, Box<str>)>,
 }
 
 impl Program {
@@ -292,7 +301,13 @@ impl Program {
             .enumerate()
             .map(|(k, rules)| {
                 lw.kind = KindId::try_from(k).ok();
-                rules.iter().filter_map(|&r| lw.rule(r)).collect()
+                // A rule whose `when` is false for this kind never applies to its steps:
+                // it is left out (it would count no application and find nothing).
+                rules
+                    .iter()
+                    .filter_map(|&r| lw.rule(r))
+                    .filter(|p| !matches!(p.when, Some(B::Const(false, _))))
+                    .collect()
             })
             .collect();
         lw.kind = None;
@@ -305,7 +320,18 @@ impl Program {
             by_kind,
             proposal,
             locals: lib.rules.iter().map(|r| r.locals).max().unwrap_or(0).max(1),
+            fact_lines: fact_lines(lib),
         }
+    }
+
+    /// The evidence line of a fact, when it was rendered ahead (and has this value).
+    pub fn fact_line(&self, entity: AtomId, attr: AttrId, value: &Value) -> Option<&str> {
+        let i = self
+            .fact_lines
+            .binary_search_by_key(&(entity, attr), |(k, _, _)| *k)
+            .ok()?;
+        let (_, v, line) = self.fact_lines.get(i)?;
+        (v == value).then_some(&**line)
     }
 
     /// The program of rule `rule` applied to a step of `kind` (`None`: the proposal).
@@ -316,6 +342,48 @@ impl Program {
         };
         list.iter().find(|p| p.rule == rule)
     }
+}
+
+/// The evidence lines of the facts that rules read by name (in `when`, `each` and the
+/// condition: what an explanation records).
+fn fact_lines(lib: &Compiled) -> Vec<((AtomId, AttrId), Value, Box<str>)> {
+    let mut keys = std::collections::BTreeMap::new();
+    for r in &lib.rules {
+        let mut stack: Vec<&CExpr> = Vec::new();
+        stack.extend(r.when.iter());
+        stack.extend(r.cond.iter());
+        stack.extend(r.each.iter().map(|(_, c)| c));
+        while let Some(e) = stack.pop() {
+            match e {
+                CExpr::Fact {
+                    entity,
+                    attr,
+                    value,
+                } => {
+                    keys.entry((*entity, *attr))
+                        .or_insert_with(|| value.clone());
+                }
+                CExpr::Folded { sources, .. } => {
+                    for &(entity, attr) in sources.iter() {
+                        keys.entry((entity, attr)).or_insert_with(|| {
+                            super::fact(lib, entity, attr)
+                                .cloned()
+                                .unwrap_or(Value::Bool(false))
+                        });
+                    }
+                }
+                _ => {}
+            }
+            children(e, &mut stack);
+        }
+    }
+    keys.into_iter()
+        .map(|((entity, attr), value)| {
+            let mut line = String::new();
+            super::display::fact_line_into(lib, None, &mut line, entity, attr, &value);
+            ((entity, attr), value, line.into())
+        })
+        .collect()
 }
 
 /// What an expression computes, as far as lowering can tell.
@@ -385,7 +453,10 @@ impl<'l> Lower<'l> {
     fn rule(&mut self, r: u32) -> Option<RuleProgram> {
         let rule = self.lib.rules.get(r as usize)?;
         self.atom_locals.clear();
-        let when = rule.when.as_ref().map(|w| self.b(w));
+        let when = match rule.when.as_ref().map(|w| self.b(w)) {
+            Some(B::Const(true, Src::None)) => None,
+            w => w,
+        };
         let each = rule.each.as_ref().map(|(local, coll)| {
             let (coll, atoms) = self.coll(coll);
             if atoms {
@@ -403,6 +474,7 @@ impl<'l> Lower<'l> {
         });
         let cond = rule.cond.as_ref().map(|c| self.b(c));
         let unless = rule.unless.iter().map(|u| self.b(u)).collect();
+        let unless_burns = rule.unless.iter().any(burns);
         let message = self.template(&rule.message);
         let help = self.template(&rule.help);
         let label = self.template(&rule.label);
@@ -414,20 +486,40 @@ impl<'l> Lower<'l> {
             each,
             cond,
             unless,
+            unless_burns,
             message,
             help,
             label,
         })
     }
 
+    /// A template, with its constant parts rendered now and merged with the literal text
+    /// around them.
     fn template(&mut self, parts: &[Part]) -> Vec<Piece> {
-        parts
-            .iter()
-            .map(|p| match p {
+        let mut out: Vec<Piece> = Vec::with_capacity(parts.len());
+        for p in parts {
+            let piece = match p {
                 Part::Lit(s) => Piece::Lit(s.as_str().into()),
-                Part::Expr(e) => Piece::Expr(self.v(e)),
-            })
-            .collect()
+                Part::Expr(e) => match self.v(e) {
+                    V::Const(v, _) => {
+                        let mut text = String::new();
+                        super::display::display_into(self.lib, None, &mut text, &v);
+                        Piece::Lit(text.into())
+                    }
+                    v => Piece::Expr(v),
+                },
+            };
+            match (out.last_mut(), piece) {
+                (Some(Piece::Lit(a)), Piece::Lit(b)) => {
+                    let mut joined = String::with_capacity(a.len() + b.len());
+                    joined.push_str(a);
+                    joined.push_str(&b);
+                    *a = joined.into();
+                }
+                (_, piece) => out.push(piece),
+            }
+        }
+        out
     }
 
     /// A collection to iterate, and whether its items are atoms.
@@ -551,9 +643,26 @@ impl<'l> Lower<'l> {
                 value: Value::Bool(b),
                 sources,
             } => B::Const(*b, Src::Folded(sources.clone())),
-            CExpr::Not(x) => B::Not(Box::new(self.b(x))),
-            CExpr::And(x, y) => B::And(Box::new(self.b(x)), Box::new(self.b(y))),
-            CExpr::Or(x, y) => B::Or(Box::new(self.b(x)), Box::new(self.b(y))),
+            CExpr::Not(x) => match self.b(x) {
+                B::Const(v, Src::None) => B::Const(!v, Src::None),
+                x => B::Not(Box::new(x)),
+            },
+            // Literal operands fold (a `match` arm of `true` for this kind, a `has` of an
+            // attribute this kind does not have); constants read from facts stay, for
+            // their evidence. `&&` and `||` evaluate left to right, so only a literal on
+            // the left can discard the right, and one on the right only drops itself.
+            CExpr::And(x, y) => match (self.b(x), self.b(y)) {
+                (B::Const(false, Src::None), _) => B::Const(false, Src::None),
+                (B::Const(true, Src::None), y) => y,
+                (x, B::Const(true, Src::None)) => x,
+                (x, y) => B::And(Box::new(x), Box::new(y)),
+            },
+            CExpr::Or(x, y) => match (self.b(x), self.b(y)) {
+                (B::Const(true, Src::None), _) => B::Const(true, Src::None),
+                (B::Const(false, Src::None), y) => y,
+                (x, B::Const(false, Src::None)) => x,
+                (x, y) => B::Or(Box::new(x), Box::new(y)),
+            },
             CExpr::In(x, coll)
                 if self.shape(x) == Shape::Atom
                     && matches!(self.shape(coll), Shape::AtomSet | Shape::AtomList) =>
@@ -921,6 +1030,17 @@ fn quiet(s: S) -> S {
                 .collect(),
         )),
         S::If(c, a, b) => S::If(c, Box::new(quiet(*a)), Box::new(quiet(*b))),
+        S::One(a) => match *a {
+            A::Const(x, _) => S::Const(AtomSet::from_ids([x]), Src::None),
+            a => S::One(Box::new(a)),
+        },
+        S::With(x, a) => match (quiet(*x), *a) {
+            (S::Const(mut x, Src::None), A::Const(y, _)) => {
+                x.insert(y);
+                S::Const(x, Src::None)
+            }
+            (x, a) => S::With(Box::new(x), Box::new(a)),
+        },
         other => other,
     }
 }
@@ -930,6 +1050,7 @@ fn fold(s: S) -> S {
     match s {
         S::Union(a, b) => match (*a, *b) {
             (S::Const(x, Src::None), S::Const(y, Src::None)) => S::Const(x.union(&y), Src::None),
+            (a, S::One(x)) => S::With(Box::new(a), x),
             (a, b) => S::Union(Box::new(a), Box::new(b)),
         },
         S::Inter(a, b) => match (*a, *b) {
@@ -954,6 +1075,10 @@ fn fold(s: S) -> S {
                 .collect();
             match consts {
                 Some(ids) => S::Const(AtomSet::from_ids(ids), Src::None),
+                None if items.len() == 1 => match items.into_iter().next() {
+                    Some(a) => S::One(Box::new(a)),
+                    None => S::Const(AtomSet::new(), Src::None),
+                },
                 None => S::Make(items),
             }
         }
@@ -983,4 +1108,45 @@ fn burns(e: &CExpr) -> bool {
         children(e, &mut stack);
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every step rule of the standard library is lowered to typed nodes: the only general
+    /// values left on its step rules are `in_force` and its date, and every `each` over a
+    /// set whose condition is a membership test carries that condition as a set.
+    #[test]
+    fn the_standard_library_is_typed() {
+        let e = crate::Engine::standard();
+        let lib = e.compiled();
+        let program = Program::new(lib);
+        let mut lowered = 0;
+        for rules in &program.by_kind {
+            for p in rules {
+                let rule = &lib.rules[p.rule as usize];
+                lowered += 1;
+                let text = format!("{:?} {:?} {:?} {:?}", p.when, p.each, p.cond, p.unless);
+                let general: Vec<&str> = text
+                    .match_indices("Value(")
+                    .map(|(i, _)| &text[i..(i + 60).min(text.len())])
+                    .filter(|s| !s.starts_with("Value(InForce"))
+                    .collect();
+                assert!(general.is_empty(), "{}: {general:?}", rule.id);
+                if let Some(each) = &p.each {
+                    if matches!(each.coll, Coll::Set(_)) && p.cond.is_some() {
+                        assert!(each.filter.is_some(), "{}: no filter", rule.id);
+                    }
+                }
+            }
+        }
+        assert!(lowered > 30, "{lowered} (kind, rule) programs");
+        // Evaluation keeps every local of the standard library in place (no allocation).
+        assert!(
+            usize::from(program.locals) <= crate::eval::run::Locals::INLINE,
+            "{} locals",
+            program.locals
+        );
+    }
 }

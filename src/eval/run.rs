@@ -30,6 +30,55 @@ pub struct Stop;
 /// The result of evaluating a node.
 pub type R<T> = Result<T, Stop>;
 
+/// Local variables: the first [`Locals::INLINE`] in place (no allocation per evaluation),
+/// the rest, for rules with more binders, in a vector.
+#[derive(Clone, Debug)]
+pub struct Locals {
+    inline: [Value; Locals::INLINE],
+    more: Vec<Value>,
+}
+
+impl Locals {
+    /// Locals held in place.
+    pub const INLINE: usize = 8;
+
+    fn new(n: u16) -> Locals {
+        Locals {
+            inline: std::array::from_fn(|_| Value::Bool(false)),
+            more: match usize::from(n).checked_sub(Self::INLINE) {
+                Some(k) if k > 0 => vec![Value::Bool(false); k],
+                _ => Vec::new(),
+            },
+        }
+    }
+
+    /// Local `l`.
+    #[inline]
+    pub fn get(&self, l: Local) -> Option<&Value> {
+        let l = usize::from(l);
+        match l.checked_sub(Self::INLINE) {
+            None => self.inline.get(l),
+            Some(i) => self.more.get(i),
+        }
+    }
+
+    /// Local `l`, to write.
+    #[inline]
+    pub fn get_mut(&mut self, l: Local) -> Option<&mut Value> {
+        let l = usize::from(l);
+        match l.checked_sub(Self::INLINE) {
+            None => self.inline.get_mut(l),
+            Some(i) => self.more.get_mut(i),
+        }
+    }
+
+    /// Local 0, to write.
+    #[inline]
+    pub fn first_mut(&mut self) -> Option<&mut Value> {
+        self.inline.first_mut()
+    }
+}
+
 /// The state of one evaluation.
 #[allow(missing_debug_implementations)]
 pub struct Machine<'a, Rec> {
@@ -38,7 +87,7 @@ pub struct Machine<'a, Rec> {
     /// The proposal.
     pub bound: &'a Bound,
     /// Local variables of the current rule (local 0: the step of a step rule).
-    pub locals: Vec<Value>,
+    pub locals: Locals,
     /// The evaluation date.
     pub as_of: Option<Date>,
     /// Remaining budget.
@@ -64,7 +113,7 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
         Machine {
             lib,
             bound,
-            locals: vec![Value::Bool(false); usize::from(locals.max(1))],
+            locals: Locals::new(locals),
             as_of,
             fuel,
             cur: None,
@@ -116,7 +165,7 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
     /// Binds a local.
     #[inline]
     pub fn set_local(&mut self, l: Local, v: Value) -> R<()> {
-        match self.locals.get_mut(l as usize) {
+        match self.locals.get_mut(l) {
             Some(slot) => {
                 *slot = v;
                 Ok(())
@@ -185,7 +234,7 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
 
     fn local(&self, l: Local) -> R<&Value> {
         self.locals
-            .get(l as usize)
+            .get(l)
             .ok_or_else(|| self.fail(EvalError::Internal("unbound local")))
     }
 
@@ -303,6 +352,7 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
     }
 
     /// Evaluates an atom.
+    #[inline]
     pub fn fa(&mut self, a: &'a A) -> R<AtomId> {
         match a {
             A::Const(x, src) => {
@@ -338,6 +388,12 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
             },
             S::Union(..) | S::Inter(..) | S::Diff(..) => Cow::Owned(self.set_op(s)?),
             S::Make(items) => Cow::Owned(self.make(items)?),
+            S::One(a) => Cow::Owned(AtomSet::from_ids(std::iter::once(self.fa(a)?))),
+            S::With(x, a) => {
+                let mut x = self.fs(x)?.into_owned();
+                x.insert(self.fa(a)?);
+                Cow::Owned(x)
+            }
             S::If(c, x, y) => {
                 if self.fb(c)? {
                     self.fs(x)?

@@ -11,7 +11,8 @@
 //! Other commands: `quick` (small corpora, for a smoke test), `e2e` (item 4: JSON load vs
 //! serde typed, text parse MB/s), `write DIR` (the 100,000-step proposal as JSON and text,
 //! for `pactum check` under `/usr/bin/time -v`), `small [N]` (one rule, N one-step proposals:
-//! the embedder's one-request-per-proposal case), `serde-load FILE` (load into typed structs,
+//! the embedder's one-request-per-proposal case), `only N` (the N-th corpus of the full
+//! run alone, 0-based), `serde-load FILE` (load into typed structs,
 //! for the same), `profile single|fixed|clean N` (check_prepared N times on a 10,000-step
 //! corpus, for callgrind or perf).
 
@@ -870,8 +871,16 @@ fn main() {
             Box::new(|| single_rule(100_000)),
         ]
     };
+    // `only N`: the corpus at position N (0-based) of the list, alone.
+    let only: Option<usize> = match args.first().map(String::as_str) {
+        Some("only") => args.get(1).and_then(|n| n.parse().ok()),
+        _ => None,
+    };
     let mut tables = Vec::new();
-    for make in &corpora {
+    for (i, make) in corpora.iter().enumerate() {
+        if only.is_some_and(|n| n != i) {
+            continue;
+        }
         let c = make();
         tables.push(run_corpus(&c, true));
     }
