@@ -284,14 +284,11 @@ impl SourceFile {
         };
         // Snippets show a copy without the characters a terminal acts on (lone CRs
         // included, so miette counts lines as `lines` does), made only when there are any.
-        let needs_shown = !ascii
-            || bytes.iter().enumerate().any(|(i, &b)| {
-                (b < 0x20
-                    && b != b'\n'
-                    && b != b'\t'
-                    && !(b == b'\r' && bytes.get(i + 1) == Some(&b'\n')))
-                    || b == 0x7F
-            });
+        // Every hazard starts with a control byte, DEL, or 0xC2 (C1 controls) or 0xE2
+        // (bidi controls, line separators): a test that vectorizes, then a close look.
+        let needs_shown = bytes.iter().any(|&b| {
+            (b < 0x20 && b != b'\n' && b != b'\t') || b == 0x7F || b == 0xC2 || b == 0xE2
+        });
         let shown = if needs_shown { shown_text(&text) } else { None };
         SourceFile {
             name: name.into(),

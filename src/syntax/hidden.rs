@@ -48,9 +48,17 @@ pub(crate) fn hidden_text(source: &SourceFile) -> Vec<Diagnostic> {
     }
     let mut out = Vec::new();
     let mut more = 0usize;
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        let next = chars.peek().map(|&(_, n)| n);
+    // Only the bytes that can start a hidden character are decoded.
+    for (i, &b) in bytes.iter().enumerate() {
+        if !matches!(b, b'\r' | 0x0B | 0x0C | 0xC2 | 0xE2) {
+            continue;
+        }
+        let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) else {
+            continue;
+        };
+        let next = text
+            .get(i + c.len_utf8()..)
+            .and_then(|rest| rest.chars().next());
         let Some((what, line_break)) = hidden(c, next) else {
             continue;
         };
