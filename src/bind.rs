@@ -14,7 +14,7 @@ use crate::source::{SourceFile, Spanned};
 struct Binder<'a> {
     lib: &'a Compiled,
     source: &'a SourceFile,
-    errors: Vec<Diagnostic>,
+    errors: crate::diag::ErrorList,
     strings: StringTable,
     /// Keys borrowed from the proposal: one copy of each string (in `strings`), not two.
     /// Built only once the proposal has more than [`LINEAR_STRINGS`] strings: below, the
@@ -36,7 +36,7 @@ pub fn bind(lib: &Compiled, p: &Proposal) -> Result<Bound, Vec<Diagnostic>> {
     let mut b = Binder {
         lib,
         source: &p.source,
-        errors: Vec::new(),
+        errors: crate::diag::ErrorList::default(),
         // Every step has an id; most are short.
         strings: StringTable::with_capacity(p.steps.len() + 2, 8 * p.steps.len() + 16),
         string_ids: None,
@@ -171,7 +171,7 @@ pub fn bind(lib: &Compiled, p: &Proposal) -> Result<Bound, Vec<Diagnostic>> {
         })
     } else {
         b.errors.sort_by_key(|d| d.span.start);
-        Err(b.errors)
+        Err(b.errors.into_vec())
     }
 }
 
@@ -434,6 +434,11 @@ impl<'a> Binder<'a> {
                     )
                     .with_help(format!("use {want}, e.g. `{}`", example_of(self.lib, ty))),
                 );
+                None
+            }
+            None if self.errors.is_full() => {
+                // A hundred already: counted, not described (a million bad ids cost little).
+                self.errors.count(Code::UnknownEntity);
                 None
             }
             None => {

@@ -399,28 +399,73 @@ pub(crate) const MAX_ERRORS: usize = 100;
 /// The first [`MAX_ERRORS`] diagnostics, the last of them noting how many more there were,
 /// by code: a file with a million unknown entity ids gives a hundred diagnostics and a
 /// count, not a million diagnostics.
-pub(crate) fn capped(mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+pub(crate) fn capped(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
     if diagnostics.len() <= MAX_ERRORS {
         return diagnostics;
     }
-    let mut dropped: std::collections::BTreeMap<&'static str, usize> = Default::default();
-    for d in diagnostics.get(MAX_ERRORS..).unwrap_or_default() {
-        *dropped.entry(d.code.as_str()).or_default() += 1;
+    let mut list = ErrorList::default();
+    diagnostics.into_iter().for_each(|d| list.push(d));
+    list.into_vec()
+}
+
+/// Errors collected for one file, bounded as they come: the first [`MAX_ERRORS`] kept, the
+/// rest only counted by code (so a million bad values cost a hundred diagnostics' memory).
+#[derive(Debug, Default)]
+pub(crate) struct ErrorList {
+    kept: Vec<Diagnostic>,
+    dropped: std::collections::BTreeMap<&'static str, usize>,
+}
+
+impl ErrorList {
+    /// Adds one.
+    pub(crate) fn push(&mut self, d: Diagnostic) {
+        if self.kept.len() < MAX_ERRORS {
+            self.kept.push(d);
+        } else {
+            *self.dropped.entry(d.code.as_str()).or_default() += 1;
+        }
     }
-    let total: usize = dropped.values().sum();
-    let by_code: Vec<String> = dropped
-        .iter()
-        .map(|(code, n)| format!("{n} {code}"))
-        .collect();
-    diagnostics.truncate(MAX_ERRORS);
-    if let Some(last) = diagnostics.last_mut() {
-        last.notes.push(format!(
-            "and {total} more error{} in this file ({}), not shown",
-            if total == 1 { "" } else { "s" },
-            by_code.join(", ")
-        ));
+
+    /// Whether there is none.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.kept.is_empty()
     }
-    diagnostics
+
+    /// Whether the next error would only be counted: callers skip building it (and its
+    /// suggestions) and call [`ErrorList::count`].
+    pub(crate) fn is_full(&self) -> bool {
+        self.kept.len() >= MAX_ERRORS
+    }
+
+    /// Counts an error not built.
+    pub(crate) fn count(&mut self, code: Code) {
+        *self.dropped.entry(code.as_str()).or_default() += 1;
+    }
+
+    /// Orders the errors kept.
+    pub(crate) fn sort_by_key<K: Ord>(&mut self, key: impl FnMut(&Diagnostic) -> K) {
+        self.kept.sort_by_key(key);
+    }
+
+    /// The errors kept, the last noting how many more there were.
+    pub(crate) fn into_vec(mut self) -> Vec<Diagnostic> {
+        let total: usize = self.dropped.values().sum();
+        if total > 0 {
+            let by_code: Vec<String> = self
+                .dropped
+                .iter()
+                .map(|(code, n)| format!("{n} {code}"))
+                .collect();
+            if let Some(last) = self.kept.last_mut() {
+                last.notes.push(format!(
+                    "and {total} more error{} in this file ({}), not shown",
+                    if total == 1 { "" } else { "s" },
+                    by_code.join(", ")
+                ));
+            }
+        }
+        self.kept
+    }
 }
 
 impl From<Errors> for Vec<Diagnostic> {
