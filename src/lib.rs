@@ -68,7 +68,7 @@ pub use ir::UnlessDoc;
 pub use limits::Limits;
 pub use proposal::{Attr, MAX_LIST_DEPTH, Proposal, RawValue, Step};
 pub use report::{ErrorEntry, Report, RunReport, Summary, Violation, render_human};
-pub use source::{LineCol, SourceFile, Span, Spanned, printable};
+pub use source::{LineCol, SourceFile, Span, Spanned, printable, printable_json};
 
 pub mod syntax;
 

@@ -172,6 +172,42 @@ pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
     escape(s, false)
 }
 
+/// JSON text safe to print: the characters serde_json leaves raw but a terminal acts on
+/// (DEL, the C1 controls) or that reorder or break text (bidirectional controls, U+2028,
+/// U+2029) written as `\uXXXX` escapes. serde_json escapes the other control characters,
+/// and outside strings JSON text is ASCII, so every such character is inside a string,
+/// where the escape means the same: the result is the same JSON value.
+///
+/// ```
+/// let raw = serde_json::to_string("a\u{2028}b\u{202e}").unwrap();
+/// assert_eq!(pactum::printable_json(&raw), "\"a\\u2028b\\u202e\"");
+/// ```
+pub fn printable_json(text: &str) -> std::borrow::Cow<'_, str> {
+    let raw = |c: char| {
+        matches!(
+            c,
+            '\u{7F}'..='\u{9F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{2028}'
+                | '\u{2029}'
+        )
+    };
+    if !text.chars().any(raw) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if raw(c) {
+            use std::fmt::Write as _;
+            let _ = write!(out, "\\u{:04x}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// [`printable`], keeping line feeds: for texts that pactum lays out on several lines.
 pub(crate) fn printable_lines(s: &str) -> std::borrow::Cow<'_, str> {
     escape(s, true)

@@ -127,7 +127,9 @@ proptest! {
 
     #[test]
     fn json_round_trip(p in proposal_strategy()) {
-        let back = show(Proposal::from_json(&p.to_json().to_string()))
+        // serde_json writes U+2028/9 and bidi controls raw, which the parsers reject as
+        // hidden text: printable_json writes them as escapes (the same JSON value).
+        let back = show(Proposal::from_json(&pactum::printable_json(&p.to_json().to_string())))
             .map(|p| p.normalized());
         prop_assert_eq!(back, Ok(p.normalized()));
         let pretty = p.to_json_string();

@@ -115,47 +115,19 @@ pub(crate) fn tally(errors: usize, warnings: usize, notes: usize) -> String {
     )
 }
 
-/// Whether a character is one serde_json leaves raw but a terminal would act on (DEL, the
-/// C1 controls) or that reorders text (bidirectional controls, line separators).
-fn json_hazard(c: char) -> bool {
-    matches!(
-        c,
-        '\u{7F}'..='\u{9F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}'
-    )
-}
-
-/// JSON text with the characters of [`json_hazard`] written as `\uXXXX` escapes. serde_json
-/// escapes the other control characters already, and outside strings JSON text is ASCII,
-/// so every such character is inside a string, where the escape means the same.
-pub(crate) fn json_safe(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(json_hazard) {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        if json_hazard(c) {
-            use std::fmt::Write as _;
-            let _ = write!(out, "\\u{:04x}", u32::from(c));
-        } else {
-            out.push(c);
-        }
-    }
-    std::borrow::Cow::Owned(out)
-}
-
-/// Any value as pretty JSON, safe to print ([`json_safe`]).
+/// Any value as pretty JSON, safe to print ([`pactum::printable_json`]).
 pub(crate) fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
-    json_safe(&serde_json::to_string_pretty(value).unwrap_or_default()).into_owned()
+    pactum::printable_json(&serde_json::to_string_pretty(value).unwrap_or_default()).into_owned()
 }
 
-/// A writer that passes JSON text on through [`json_safe`] (serde_json writes whole
+/// A writer that passes JSON text on through [`pactum::printable_json`] (serde_json writes whole
 /// characters in each call).
 pub(crate) struct JsonSafe<W: Write>(pub W);
 
 impl<W: Write> Write for JsonSafe<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         match std::str::from_utf8(buf) {
-            Ok(text) => self.0.write_all(json_safe(text).as_bytes())?,
+            Ok(text) => self.0.write_all(pactum::printable_json(text).as_bytes())?,
             Err(_) => self.0.write_all(buf)?,
         }
         Ok(buf.len())

@@ -371,7 +371,8 @@ impl Proposal {
 // ------------------------------------------------------------------ printing helpers
 
 fn json_str(s: &str) -> String {
-    serde_json::Value::String(s.to_string()).to_string()
+    crate::source::printable_json(&serde_json::Value::String(s.to_string()).to_string())
+        .into_owned()
 }
 
 fn value_to_json(v: &RawValue) -> serde_json::Value {
@@ -424,7 +425,14 @@ pub(crate) fn quote(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() => {
+            // Control characters, and what the parsers reject raw as hidden text
+            // (line separators, bidirectional controls): as escapes.
+            c if c.is_control()
+                || matches!(
+                    c,
+                    '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+                ) =>
+            {
                 let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
             }
             c => out.push(c),
