@@ -806,8 +806,8 @@ impl<'a> Parser<'a> {
                     );
                     return Ok(None);
                 }
-                // serde_json reads `-0` as a float
-                match text.parse::<i64>().ok().filter(|_| text != "-0") {
+                // `-0` is 0, as in the text form (serde_json would read it as a float)
+                match text.parse::<i64>().ok() {
                     Some(i) => RawValue::Int(i),
                     None => {
                         self.v.int_out_of_range(text, span);

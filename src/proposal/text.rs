@@ -874,6 +874,17 @@ fn syntax_error(e: Syntax, source: &SourceFile, scan: &Scan) -> Diagnostic {
     } else if has(Tok::KwProposal) {
         "a proposal file starts with its header, e.g. `proposal caspian-shield-2026 { title: \"...\" }`"
             .to_string()
+    } else if at_keyword
+        && text
+            .get(pos..)
+            .map(|t| t.trim_start_matches(|c: char| c.is_ascii_alphabetic()))
+            .is_some_and(|t| t.trim_start_matches([' ', '\t']).starts_with(':'))
+    {
+        // `{ step: [turkey] }`: a keyword used as an attribute name
+        format!(
+            "{found} is a keyword; to use it as an attribute name, quote it: `\"{}\": ...`",
+            found.trim_matches('`')
+        )
     } else if has(Tok::Close) && at_keyword {
         // a block left open: point at its `{`
         let mut stack = Vec::new();
