@@ -138,9 +138,19 @@ fn hazard(c: char, keep_newline: bool) -> bool {
     match c {
         '\n' => !keep_newline,
         '\t' => false,
-        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}' => true,
-        c => c.is_control(),
+        c => c.is_control() || reorders_or_breaks(c),
     }
+}
+
+/// A bidirectional embedding, override or isolate control (U+202A–U+202E, U+2066–U+2069).
+pub(crate) fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Not a control character, but one that reorders text (a bidirectional control) or breaks
+/// a line where pactum sees none (U+2028, U+2029): never printed or written raw.
+pub(crate) fn reorders_or_breaks(c: char) -> bool {
+    is_bidi_control(c) || matches!(c, '\u{2028}' | '\u{2029}')
 }
 
 fn escape(s: &str, keep_newline: bool) -> std::borrow::Cow<'_, str> {
@@ -183,16 +193,7 @@ pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
 /// assert_eq!(pactum::printable_json(&raw), "\"a\\u2028b\\u202e\"");
 /// ```
 pub fn printable_json(text: &str) -> std::borrow::Cow<'_, str> {
-    let raw = |c: char| {
-        matches!(
-            c,
-            '\u{7F}'..='\u{9F}'
-                | '\u{202A}'..='\u{202E}'
-                | '\u{2066}'..='\u{2069}'
-                | '\u{2028}'
-                | '\u{2029}'
-        )
-    };
+    let raw = |c: char| matches!(c, '\u{7F}'..='\u{9F}') || reorders_or_breaks(c);
     if !text.chars().any(raw) {
         return std::borrow::Cow::Borrowed(text);
     }

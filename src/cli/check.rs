@@ -43,7 +43,7 @@ type InputFile = (String, Result<SourceFile, Diagnostic>);
 /// Runs the check and prints the report.
 pub fn run(args: &Args) -> Exit {
     let as_of = match &args.as_of {
-        None => Some(today()),
+        None => Some(crate::cli::today()),
         Some(s) => match Date::parse(s) {
             Ok(d) => Some(d),
             Err(_) => {
@@ -102,7 +102,7 @@ pub fn run(args: &Args) -> Exit {
                 .into_iter()
                 .map(|(name, source)| Input::File(name, source))
                 .collect();
-            ci(
+            formats::to_stdout(
                 args.format,
                 &CheckFindings::new(Some(&engine), &opts, inputs),
             )
@@ -178,12 +178,6 @@ fn check_source<R>(
     then(Checked::Stream(explained, compliant))
 }
 
-/// Whether a path names a proposal (`.proposal` or `.json`, in any case).
-fn is_proposal(path: &Path) -> bool {
-    path.extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("proposal") || e.eq_ignore_ascii_case("json"))
-}
-
 /// Collects a path given on the command line: a file (a link is read as the user asked),
 /// or a folder walked in path order. In a folder, links are skipped unless `follow`, and
 /// then a folder reached twice (a loop) is walked once.
@@ -253,7 +247,7 @@ fn walk(
         }
         if p.is_dir() {
             walk(&p, follow, visited, out, depth + 1);
-        } else if is_proposal(&p) {
+        } else if crate::cli::is_proposal(&p) {
             out.push((p.display().to_string(), read(&p)));
         }
     }
@@ -300,7 +294,7 @@ fn print(format: Format, reports: Vec<Report>) {
         }
         Format::Sarif | Format::Github | Format::Junit => {
             let inputs = reports.into_iter().map(Input::Report).collect();
-            ci(
+            formats::to_stdout(
                 format,
                 &CheckFindings::new(None, &CheckOptions::default(), inputs),
             );
@@ -606,33 +600,6 @@ impl<W: std::io::Write> Out<W> {
     fn render(&mut self, diags: &[&Diagnostic], color: bool) {
         if self.open && !diags.is_empty() {
             self.write(&render_human(diags, color));
-        }
-    }
-}
-
-fn today() -> Date {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let days = i32::try_from(secs / 86_400).unwrap_or(0);
-    Date::from_days(days)
-}
-
-/// Writes `check`'s findings in a CI format to standard output, as they are explained.
-/// After a closed pipe, the exit code still counts every file.
-fn ci(format: Format, source: &CheckFindings<'_>) -> Exit {
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let written = if format == Format::Sarif {
-        formats::write(format, source, &mut crate::cli::JsonSafe(&mut out))
-    } else {
-        formats::write(format, source, &mut out)
-    };
-    let flushed = out.flush();
-    match (written, flushed) {
-        (Ok(exit), Ok(())) => exit,
-        (Err(e), _) | (_, Err(e)) => {
-            crate::cli::write_failed(&e);
-            formats::Run::scan(source).exit()
         }
     }
 }

@@ -173,20 +173,7 @@ pub fn run(args: &Args) -> Exit {
                 Err(errors) => findings.push_diagnostics(name, files, errors, false),
             }
         }
-        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        let written = if args.format == Format::Sarif {
-            formats::write(args.format, &findings, &mut crate::cli::JsonSafe(&mut out))
-        } else {
-            formats::write(args.format, &findings, &mut out)
-        };
-        let flushed = std::io::Write::flush(&mut out);
-        return match (written, flushed) {
-            (Ok(exit), Ok(())) => exit,
-            (Err(e), _) | (_, Err(e)) => {
-                crate::cli::write_failed(&e);
-                formats::Run::scan(&findings).exit()
-            }
-        };
+        return formats::to_stdout(args.format, &findings);
     }
     let mut exit = Exit::Ok;
     let mut all: Vec<Diagnostic> = Vec::new();

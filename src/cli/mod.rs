@@ -138,6 +138,21 @@ impl<W: Write> Write for JsonSafe<W> {
     }
 }
 
+/// Whether a path names a proposal (`.proposal` or `.json`, in any case): what `check`
+/// takes from folders and `test` from a library's `tests/`.
+pub(crate) fn is_proposal(path: &std::path::Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("proposal") || e.eq_ignore_ascii_case("json"))
+}
+
+/// Today's date (UTC): the default `--as-of`.
+pub(crate) fn today() -> pactum::Date {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    pactum::Date::from_days(i32::try_from(secs / 86_400).unwrap_or(0))
+}
+
 /// Whether to color output on stdout.
 pub(crate) fn color() -> bool {
     std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()

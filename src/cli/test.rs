@@ -253,7 +253,7 @@ pub struct TestRun {
 /// Runs the tests and prints the report.
 pub fn run(args: &Args) -> Exit {
     let as_of = match &args.as_of {
-        None => today(),
+        None => crate::cli::today(),
         Some(s) => match Date::parse(s) {
             Ok(d) => d,
             Err(_) => {
@@ -432,9 +432,7 @@ fn collect(dir: &Path, root: &Path, out: &mut Vec<PathBuf>, depth: u32) {
         let Ok(meta) = std::fs::symlink_metadata(&p) else {
             continue;
         };
-        let is_test = p
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("proposal") || e.eq_ignore_ascii_case("json"));
+        let is_test = crate::cli::is_proposal(&p);
         if meta.file_type().is_symlink() {
             if is_test || (p.is_dir() && inside(&p, root).is_err()) {
                 out.push(p);
@@ -800,11 +798,4 @@ pub fn human(run: &TestRun, color: bool) -> String {
         s.passed, s.failed, s.invalid
     ));
     out
-}
-
-fn today() -> Date {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    Date::from_days(i32::try_from(secs / 86_400).unwrap_or(0))
 }

@@ -427,12 +427,7 @@ pub(crate) fn quote(s: &str) -> String {
             '\t' => out.push_str("\\t"),
             // Control characters, and what the parsers reject raw as hidden text
             // (line separators, bidirectional controls): as escapes.
-            c if c.is_control()
-                || matches!(
-                    c,
-                    '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
-                ) =>
-            {
+            c if c.is_control() || crate::source::reorders_or_breaks(c) => {
                 let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
             }
             c => out.push(c),

@@ -27,9 +27,7 @@ fn hidden(c: char, next: Option<char>) -> Option<(&'static str, bool)> {
         '\u{85}' => ("a next-line character (U+0085)", true),
         '\u{2028}' => ("a line separator (U+2028)", true),
         '\u{2029}' => ("a paragraph separator (U+2029)", true),
-        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => {
-            ("a bidirectional control character", false)
-        }
+        c if crate::source::is_bidi_control(c) => ("a bidirectional control character", false),
         _ => return None,
     })
 }

@@ -312,6 +312,26 @@ pub fn write(format: Format, source: &dyn Source, out: &mut dyn Write) -> io::Re
     }
 }
 
+/// Writes a source in a CI format to standard output (SARIF through
+/// [`crate::cli::JsonSafe`]). A failed write is recorded ([`crate::cli::write_failed`]) and
+/// the exit code still counts every finding.
+pub fn to_stdout(format: Format, source: &dyn Source) -> Exit {
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let written = if format == Format::Sarif {
+        write(format, source, &mut crate::cli::JsonSafe(&mut out))
+    } else {
+        write(format, source, &mut out)
+    };
+    let flushed = out.flush();
+    match (written, flushed) {
+        (Ok(exit), Ok(())) => exit,
+        (Err(e), _) | (_, Err(e)) => {
+            crate::cli::write_failed(&e);
+            Run::scan(source).exit()
+        }
+    }
+}
+
 /// What a JUnit test case holds: whether a fatal error, a fatal failure or anything
 /// non-fatal is among its findings.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
