@@ -684,3 +684,22 @@ pub(super) fn check_limits(p: &Proposal, limits: &crate::limits::Limits) -> Vec<
     }
     errors
 }
+
+#[cfg(test)]
+mod tests {
+    use super::id_problem;
+
+    #[test]
+    fn id_rules() {
+        assert!(id_problem("caspian-shield_2026.v2").is_none());
+        assert_eq!(id_problem("").as_deref(), Some("the id is empty"));
+        assert_eq!(
+            id_problem("a b").as_deref(),
+            Some("a space is not allowed in an id")
+        );
+        assert_eq!(
+            id_problem("تمرين").as_deref(),
+            Some("`ت` is not allowed in an id")
+        );
+    }
+}

@@ -99,3 +99,36 @@ pub fn scratch(krate: &str, test: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).expect("the scratch folder can be made");
     dir
 }
+
+/// The errors of an input that must not parse.
+pub fn errs_with<E: Into<Vec<pactum::Diagnostic>> + std::fmt::Debug>(
+    parse: fn(&str) -> Result<pactum::Proposal, E>,
+    text: &str,
+) -> Vec<pactum::Diagnostic> {
+    match parse(text) {
+        Ok(p) => panic!("expected errors, got {p:#?}"),
+        Err(e) => e.into(),
+    }
+}
+
+/// The proposal of an input that must parse.
+pub fn ok_with<E: std::fmt::Debug>(
+    parse: fn(&str) -> Result<pactum::Proposal, E>,
+    text: &str,
+) -> pactum::Proposal {
+    match parse(text) {
+        Ok(p) => p,
+        Err(e) => panic!("unexpected errors: {e:#?}"),
+    }
+}
+
+/// Code, line and column of each error.
+pub fn at(e: &[pactum::Diagnostic]) -> Vec<(pactum::Code, u32, u32)> {
+    e.iter()
+        .map(|d| {
+            let pactum::LineCol { line, column } =
+                d.source.as_ref().unwrap().line_col(d.span.start);
+            (d.code, line, column)
+        })
+        .collect()
+}
