@@ -220,19 +220,23 @@ mod json_against_serde {
     use proptest::prelude::*;
 
     /// Checks `text`; true if it is a valid proposal.
+    /// A lone CR, VT, FF, NEL, U+2028/9 or a bidi control: hidden text (docs/language.md).
+    fn has_hidden_text(text: &str) -> bool {
+        let bytes = text.as_bytes();
+        text.char_indices().any(|(i, c)| match c {
+            '\r' => bytes.get(i + 1) != Some(&b'\n'),
+            '\u{b}' | '\u{c}' | '\u{85}' | '\u{2028}' | '\u{2029}' => true,
+            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => true,
+            _ => false,
+        })
+    }
+
     fn check(text: &str) -> bool {
         let result = Proposal::from_json(text);
         // The file-level rule that comes before JSON (docs/diagnostics.md,
         // `pactum::parse::hidden_text`): a lone CR, VT, FF, NEL, U+2028/9 or a bidi control
         // rejects the file, whatever serde_json says.
-        let bytes = text.as_bytes();
-        let hidden = text.char_indices().any(|(i, c)| match c {
-            '\r' => bytes.get(i + 1) != Some(&b'\n'),
-            '\u{b}' | '\u{c}' | '\u{85}' | '\u{2028}' | '\u{2029}' => true,
-            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => true,
-            _ => false,
-        });
-        if hidden {
+        if has_hidden_text(text) {
             let e = result.expect_err("a file with hidden characters is rejected");
             assert!(
                 e.iter().all(|d| d.code == Code::HiddenText),
@@ -571,6 +575,8 @@ mod json_against_serde {
 
         #[test]
         fn valid_proposals_are_read_exactly(text in proposal(true)) {
+            // `\PC` strings may hold a raw U+2028 or a bidi control, which no valid file has.
+            prop_assume!(!has_hidden_text(&text));
             prop_assert!(check(&text), "rejected {:?}", text);
         }
 
