@@ -133,6 +133,8 @@ fn a_link_out_of_a_library_is_never_read() {
 
 #[test]
 fn folder_link_loops_end_and_each_file_is_checked_once() {
+    // Links in folders are skipped without --follow; with it, loops end and no file is
+    // checked twice.
     let dir = common::scratch("hostile_files", "loops");
     std::fs::create_dir_all(dir.join("sub")).unwrap();
     std::fs::copy(
@@ -147,6 +149,11 @@ fn folder_link_loops_end_and_each_file_is_checked_once() {
     .unwrap();
     symlink("..", dir.join("sub/up")).unwrap();
     symlink(".", dir.join("self")).unwrap();
+    // A file reached by its path and through two links is checked once, under its first
+    // name in path order (`./B.PROPOSAL`, before `./c-link.proposal` and
+    // `./sub/d-link.proposal`).
+    symlink("B.PROPOSAL", dir.join("c-link.proposal")).unwrap();
+    symlink("../c-link.proposal", dir.join("sub/d-link.proposal")).unwrap();
     for follow in [false, true] {
         let mut args = vec!["check", "--as-of", AS_OF, "--format", "json"];
         if follow {

@@ -9,7 +9,7 @@ use pactum::{
     SourceFile, Summary, printable, render_human,
 };
 use std::cell::{Cell, RefCell};
-use std::io::Write as _;
+use std::io::Write;
 
 use serde::ser::{Serialize, SerializeSeq as _, SerializeStruct as _, Serializer};
 
@@ -28,8 +28,8 @@ pub struct Args {
     /// Make warnings fail the check.
     #[arg(long, value_enum, value_name = "WHAT")]
     deny: Vec<Deny>,
-    /// In folders, follow symbolic links (a folder reached twice is walked once). Links
-    /// given as PATH are always read.
+    /// In folders, follow symbolic links (a folder or file reached twice is read once).
+    /// Links given as PATH are always read.
     #[arg(long)]
     follow: bool,
     /// Proposal files (`.proposal`, `.json`) or folders of them.
@@ -41,13 +41,14 @@ pub struct Args {
 type InputFile = (String, Result<SourceFile, Diagnostic>);
 
 /// Runs the check and prints the report.
-pub fn run(args: &Args) -> Exit {
+pub fn run(args: &Args, out: &mut dyn Write) -> Exit {
     let as_of = match &args.as_of {
         None => Some(crate::cli::today()),
         Some(s) => match Date::parse(s) {
             Ok(d) => Some(d),
             Err(_) => {
                 return usage(
+                    out,
                     args.format,
                     &format!("`--as-of {s}` is not a date"),
                     "write the date as YYYY-MM-DD, e.g. --as-of 2026-09-15",
@@ -64,7 +65,7 @@ pub fn run(args: &Args) -> Exit {
                 let report = Report::invalid(&dir.display().to_string(), None, errors);
                 match args.format {
                     Format::Json | Format::Sarif | Format::Github | Format::Junit => {
-                        print(args.format, vec![report]);
+                        print(out, args.format, vec![report]);
                     }
                     Format::Human => {
                         let diags: Vec<&Diagnostic> = report.diagnostics().collect();
@@ -74,7 +75,7 @@ pub fn run(args: &Args) -> Exit {
                             printable(&dir.display().to_string()),
                             count(n as u64, "error")
                         ));
-                        emit(&text);
+                        emit(out, &text);
                     }
                 }
                 return Exit::Invalid;
@@ -95,14 +96,15 @@ pub fn run(args: &Args) -> Exit {
     match args.format {
         // Written as each file is checked, one violation at a time: the output of a large
         // proposal is never held in memory whole.
-        Format::Json => json(&engine, files, &opts),
-        Format::Human => human_streamed(&engine, files, &opts, color()),
+        Format::Json => json(out, &engine, files, &opts),
+        Format::Human => human_streamed(out, &engine, files, &opts, color()),
         Format::Sarif | Format::Github | Format::Junit => {
             let inputs = files
                 .into_iter()
                 .map(|(name, source)| Input::File(name, source))
                 .collect();
-            formats::to_stdout(
+            formats::to_writer(
+                out,
                 args.format,
                 &CheckFindings::new(Some(&engine), &opts, inputs),
             )
@@ -180,7 +182,7 @@ fn check_source<R>(
 
 /// Collects a path given on the command line: a file (a link is read as the user asked),
 /// or a folder walked in path order. In a folder, links are skipped unless `follow`, and
-/// then a folder reached twice (a loop) is walked once.
+/// then a folder reached twice (a loop) is walked once and a file reached twice is read once.
 fn collect(path: &Path, follow: bool, out: &mut Vec<InputFile>) {
     let name = path.display().to_string();
     if !path.is_dir() {
@@ -248,6 +250,11 @@ fn walk(
         if p.is_dir() {
             walk(&p, follow, visited, out, depth + 1);
         } else if crate::cli::is_proposal(&p) {
+            // With --follow, a file reached twice (by its path and through a link, or
+            // through two links) is checked once, under the first name in path order.
+            if follow && std::fs::canonicalize(&p).is_ok_and(|c| !visited.insert(c)) {
+                continue;
+            }
             out.push((p.display().to_string(), read(&p)));
         }
     }
@@ -263,38 +270,40 @@ fn read(path: &Path) -> Result<SourceFile, Diagnostic> {
     })
 }
 
-fn usage(format: Format, message: &str, help: &str) -> Exit {
+fn usage(out: &mut dyn Write, format: Format, message: &str, help: &str) -> Exit {
     let d = Diagnostic::bare(Code::Usage, message).with_help(help);
     match format {
         Format::Json | Format::Sarif | Format::Github | Format::Junit => print(
+            out,
             format,
             vec![Report::invalid("<command line>", None, vec![d])],
         ),
-        Format::Human => emit(&render_human(&[&d], color())),
+        Format::Human => emit(out, &render_human(&[&d], color())),
     }
     Exit::Invalid
 }
 
-fn print(format: Format, reports: Vec<Report>) {
+fn print(out: &mut dyn Write, format: Format, reports: Vec<Report>) {
     match format {
         Format::Json => {
             let run = RunReport::new(reports);
-            emit(&format!("{}\n", crate::cli::to_json(&run)));
+            emit(out, &format!("{}\n", crate::cli::to_json(&run)));
         }
         Format::Human => {
             let mut tally = Tally::default();
-            let mut out = String::new();
+            let mut text = String::new();
             for r in &reports {
                 let diags: Vec<&Diagnostic> = r.diagnostics().collect();
-                out.push_str(&render_human(&diags, color()));
+                text.push_str(&render_human(&diags, color()));
                 tally.add_report(r);
             }
-            out.push_str(&tally.footer());
-            emit(&out);
+            text.push_str(&tally.footer());
+            emit(out, &text);
         }
         Format::Sarif | Format::Github | Format::Junit => {
             let inputs = reports.into_iter().map(Input::Report).collect();
-            formats::to_stdout(
+            formats::to_writer(
+                out,
                 format,
                 &CheckFindings::new(None, &CheckOptions::default(), inputs),
             );
@@ -366,19 +375,19 @@ fn add_severity(c: &mut (usize, usize, usize), severity: Severity) {
 
 /// The JSON report, written as the files are checked: byte for byte what serializing a
 /// [`RunReport`] of every file's [`Report`] gives, without holding those reports.
-fn json(engine: &Engine, files: Vec<InputFile>, opts: &CheckOptions) -> Exit {
+fn json(out: &mut dyn Write, engine: &Engine, files: Vec<InputFile>, opts: &CheckOptions) -> Exit {
     let run = LazyRun {
         engine,
         opts,
         files: RefCell::new(files),
         tally: RefCell::new(Tally::default()),
     };
-    let mut out = crate::cli::JsonSafe(std::io::BufWriter::new(std::io::stdout().lock()));
+    let mut w = crate::cli::JsonSafe(std::io::BufWriter::new(out));
     // A closed pipe ends the output; the exit code still reflects every file checked.
-    let written = serde_json::to_writer_pretty(&mut out, &run)
+    let written = serde_json::to_writer_pretty(&mut w, &run)
         .map_err(std::io::Error::from)
-        .and_then(|()| out.write_all(b"\n"))
-        .and_then(|()| out.flush());
+        .and_then(|()| w.write_all(b"\n"))
+        .and_then(|()| w.flush());
     if let Err(e) = written {
         crate::cli::write_failed(&e);
     }
@@ -533,13 +542,14 @@ impl Serialize for StreamedViolations<'_, '_> {
 /// The human report, written as the files are checked: every file's diagnostics
 /// (violations, then errors), then a summary line per file and in total.
 fn human_streamed(
+    out: &mut dyn Write,
     engine: &Engine,
     files: Vec<InputFile>,
     opts: &CheckOptions,
     color: bool,
 ) -> Exit {
     let mut out = Out {
-        w: std::io::BufWriter::new(std::io::stdout().lock()),
+        w: std::io::BufWriter::new(out),
         open: true,
     };
     let mut tally = Tally::default();

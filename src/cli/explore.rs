@@ -30,8 +30,8 @@ pub struct Args {
 }
 
 /// Runs the exploration and prints the report.
-pub fn run(args: &Args) -> Exit {
-    imp::run(args)
+pub fn run(args: &Args, out: &mut dyn std::io::Write) -> Exit {
+    imp::run(args, out)
 }
 
 mod imp {
@@ -231,21 +231,22 @@ mod imp {
         z ^ (z >> 31)
     }
 
-    fn usage(format: Format, d: Diagnostic) -> Exit {
+    fn usage(out: &mut dyn std::io::Write, format: Format, d: Diagnostic) -> Exit {
         match format {
-            Format::Human => emit(&render_human(&[&d], color())),
+            Format::Human => emit(out, &render_human(&[&d], color())),
             Format::Json => {
                 let r = Report::invalid("<command line>", None, vec![d]);
                 let text = crate::cli::to_json(&RunReport::new(vec![r]));
-                emit(&format!("{text}\n"));
+                emit(out, &format!("{text}\n"));
             }
         }
         Exit::Invalid
     }
 
-    pub(super) fn run(args: &Args) -> Exit {
+    pub(super) fn run(args: &Args, out: &mut dyn std::io::Write) -> Exit {
         let Ok(as_of) = Date::parse(&args.as_of) else {
             return usage(
+                out,
                 args.format,
                 Diagnostic::bare(
                     Code::Usage,
@@ -269,12 +270,12 @@ mod imp {
                                 pactum::printable(&dir.display().to_string()),
                                 count(n as u64, "error")
                             ));
-                            emit(&text);
+                            emit(out, &text);
                         }
                         Format::Json => {
                             let r = Report::invalid(&dir.display().to_string(), None, errors);
                             let text = crate::cli::to_json(&RunReport::new(vec![r]));
-                            emit(&format!("{text}\n"));
+                            emit(out, &format!("{text}\n"));
                         }
                     }
                     return Exit::Invalid;
@@ -285,9 +286,9 @@ mod imp {
         match args.format {
             Format::Json => {
                 let text = crate::cli::to_json(&ex);
-                emit(&format!("{text}\n"));
+                emit(out, &format!("{text}\n"));
             }
-            Format::Human => emit(&human(&ex)),
+            Format::Human => emit(out, &human(&ex)),
         }
         if ex.invalid_cases > 0 {
             Exit::Invalid

@@ -93,7 +93,7 @@ fn finding(d: &Diagnostic) -> Finding {
 }
 
 /// Runs the lints and prints the findings.
-pub fn run(args: &Args) -> Exit {
+pub fn run(args: &Args, out: &mut dyn std::io::Write) -> Exit {
     if args.list {
         let mut text = String::new();
         for l in LINTS {
@@ -105,7 +105,7 @@ pub fn run(args: &Args) -> Exit {
                 l.summary
             ));
         }
-        emit(&text);
+        emit(out, &text);
         return Exit::Ok;
     }
     let mut opts = LintOptions::default();
@@ -122,7 +122,7 @@ pub fn run(args: &Args) -> Exit {
             );
             let d = Diagnostic::bare(pactum::Code::Usage, format!("unknown lint `{name}`"))
                 .with_help(hint);
-            emit(&render_human(&[&d], color()));
+            emit(out, &render_human(&[&d], color()));
             return Exit::Invalid;
         }
     }
@@ -173,7 +173,7 @@ pub fn run(args: &Args) -> Exit {
                 Err(errors) => findings.push_diagnostics(name, files, errors, false),
             }
         }
-        return formats::to_stdout(args.format, &findings);
+        return formats::to_writer(out, args.format, &findings);
     }
     let mut exit = Exit::Ok;
     let mut all: Vec<Diagnostic> = Vec::new();
@@ -256,13 +256,13 @@ pub fn run(args: &Args) -> Exit {
                 "libraries": results,
                 "summary": { "libraries": reports.len(), "errors": e, "warnings": w, "notes": n },
             });
-            emit(&format!("{}\n", crate::cli::to_json(&json)));
+            emit(out, &format!("{}\n", crate::cli::to_json(&json)));
         }
         _ => {
             let refs: Vec<&Diagnostic> = all.iter().collect();
             let mut text = render_human(&refs, color());
             text.push_str(&summary);
-            emit(&text);
+            emit(out, &text);
         }
     }
     exit

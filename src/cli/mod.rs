@@ -69,29 +69,39 @@ enum Command {
 
 /// Runs the command line.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    run(std::env::args_os(), &mut std::io::stdout().lock()).into()
+}
+
+/// Runs the command line `args` (the program's name first), writing the output to `out`:
+/// what `main` does with standard output, and what the `cli_walk` fuzz target does with a
+/// buffer. Usage errors and `--help` go to the terminal, as clap writes them.
+pub fn run(
+    args: impl IntoIterator<Item = std::ffi::OsString>,
+    out: &mut dyn std::io::Write,
+) -> Exit {
+    let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
             return match e.kind() {
                 clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
-                    ExitCode::SUCCESS
+                    Exit::Ok
                 }
-                _ => Exit::Invalid.into(),
+                _ => Exit::Invalid,
             };
         }
     };
     let exit = match cli.command {
-        Command::Check(args) => check::run(&args),
-        Command::Lint(args) => lint::run(&args),
-        Command::Test(args) => test::run(&args),
-        Command::Explore(args) => explore::run(&args),
+        Command::Check(args) => check::run(&args, out),
+        Command::Lint(args) => lint::run(&args, out),
+        Command::Test(args) => test::run(&args, out),
+        Command::Explore(args) => explore::run(&args, out),
     };
     if let Some(e) = WRITE_ERROR.get() {
         eprintln!("pactum: cannot write the output: {}", pactum::printable(e));
-        return Exit::Invalid.into();
+        return Exit::Invalid;
     }
-    exit.into()
+    exit
 }
 
 /// `n` and the noun, plural unless `n` is 1: `count(1, "error")` is `1 error`,
@@ -158,9 +168,8 @@ pub(crate) fn color() -> bool {
     std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
 }
 
-/// Writes to stdout, ignoring a closed pipe.
-pub(crate) fn emit(text: &str) {
-    let mut out = std::io::stdout().lock();
+/// Writes the output, ignoring a closed pipe.
+pub(crate) fn emit(out: &mut dyn Write, text: &str) {
     if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         write_failed(&e);
     }

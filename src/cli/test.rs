@@ -251,7 +251,7 @@ pub struct TestRun {
 }
 
 /// Runs the tests and prints the report.
-pub fn run(args: &Args) -> Exit {
+pub fn run(args: &Args, out: &mut dyn std::io::Write) -> Exit {
     let as_of = match &args.as_of {
         None => crate::cli::today(),
         Some(s) => match Date::parse(s) {
@@ -260,7 +260,7 @@ pub fn run(args: &Args) -> Exit {
                 let d = Diagnostic::bare(Code::Usage, format!("`--as-of {s}` is not a date"))
                     .with_help("write the date as YYYY-MM-DD, e.g. --as-of 2026-09-15");
                 match args.format {
-                    Format::Human => emit(&render_human(&[&d], color())),
+                    Format::Human => emit(out, &render_human(&[&d], color())),
                     Format::Json => {
                         let lib = LibraryResult {
                             library: "<command line>".into(),
@@ -270,7 +270,7 @@ pub fn run(args: &Args) -> Exit {
                             never_fired: Vec::new(),
                             never_taken: Vec::new(),
                         };
-                        print_json(&finish(vec![lib]));
+                        print_json(out, &finish(vec![lib]));
                     }
                 }
                 return Exit::Invalid;
@@ -285,8 +285,8 @@ pub fn run(args: &Args) -> Exit {
     let libraries: Vec<LibraryResult> = dirs.iter().map(|d| test_library(d, as_of)).collect();
     let run = finish(libraries);
     match args.format {
-        Format::Json => print_json(&run),
-        Format::Human => emit(&human(&run, color())),
+        Format::Json => print_json(out, &run),
+        Format::Human => emit(out, &human(&run, color())),
     }
     let s = &run.summary;
     if s.invalid > 0 {
@@ -328,9 +328,9 @@ fn finish(libraries: Vec<LibraryResult>) -> TestRun {
     }
 }
 
-fn print_json(run: &TestRun) {
+fn print_json(out: &mut dyn std::io::Write, run: &TestRun) {
     let text = crate::cli::to_json(run);
-    emit(&format!("{text}\n"));
+    emit(out, &format!("{text}\n"));
 }
 
 /// Runs every test of the library in `dir`.

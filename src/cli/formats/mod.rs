@@ -315,8 +315,8 @@ pub fn write(format: Format, source: &dyn Source, out: &mut dyn Write) -> io::Re
 /// Writes a source in a CI format to standard output (SARIF through
 /// [`crate::cli::JsonSafe`]). A failed write is recorded ([`crate::cli::write_failed`]) and
 /// the exit code still counts every finding.
-pub fn to_stdout(format: Format, source: &dyn Source) -> Exit {
-    let mut out = io::BufWriter::new(io::stdout().lock());
+pub fn to_writer(out: &mut dyn Write, format: Format, source: &dyn Source) -> Exit {
+    let mut out = io::BufWriter::new(out);
     let written = if format == Format::Sarif {
         write(format, source, &mut crate::cli::JsonSafe(&mut out))
     } else {
