@@ -91,3 +91,315 @@ pub fn check_render(engine: &Engine, data: &[u8]) {
         "the report serializes"
     );
 }
+
+// ------------------------------------------------------------------ cli_walk
+
+/// A folder tree for `pactum check`, decoded from a fuzz input by [`decode_tree`].
+#[derive(Debug)]
+pub struct Tree {
+    /// `--format`.
+    pub format: &'static str,
+    /// `--follow`.
+    pub follow: bool,
+    /// Whether the first file is also given as a PATH (read as the user asked).
+    pub first_file_as_path: bool,
+    /// What to create, in order; `dirs` indexes are into the root (0) and the folders.
+    pub entries: Vec<Entry>,
+}
+
+/// One thing to create in a [`Tree`].
+#[derive(Debug)]
+pub struct Entry {
+    /// Index of the folder it goes in: 0 is the root, n the n-th folder entry.
+    pub parent: usize,
+    /// The file name's bytes (no `/`, no NUL; not `.` or `..`).
+    pub name: Vec<u8>,
+    /// What it is.
+    pub kind: EntryKind,
+}
+
+/// What an [`Entry`] is.
+#[derive(Debug)]
+pub enum EntryKind {
+    /// A file whose content is this.
+    File(Vec<u8>),
+    /// A folder.
+    Dir,
+    /// A symbolic link to this (relative) target.
+    Link(Vec<u8>),
+}
+
+const FORMATS: [&str; 5] = ["human", "json", "sarif", "github", "junit"];
+
+/// A name from fuzz bytes: `/` becomes `_`, at most 40 bytes, never empty, `.` or `..`.
+fn file_name(bytes: &[u8]) -> Vec<u8> {
+    let mut name: Vec<u8> = bytes
+        .iter()
+        .take(40)
+        .map(|&b| if b == b'/' { b'_' } else { b })
+        .collect();
+    if name.is_empty() || name == b"." || name == b".." {
+        name = b"e".to_vec();
+    }
+    name
+}
+
+/// A string literal of the text form holding `s` with only `"`, `\` and line feeds escaped:
+/// every other character (ESC, BEL, bidi controls, ...) stays raw, for the parser to judge.
+fn text_literal(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A proposal about `name`: its id, a step id and an unknown participant all carry the
+/// name's characters, so that every message that quotes them quotes hostile text.
+fn proposal_about(name: &[u8], json: bool, shape: u8) -> Vec<u8> {
+    let id = String::from_utf8_lossy(name);
+    match (shape % 3, json) {
+        // The raw name as the whole file: mostly a syntax error quoting it.
+        (0, _) => name.to_vec(),
+        (1, false) => format!(
+            "proposal {id} {{ date: 2026-09-15 }}\nstep {id}: exercise {{ participants: [turkey, {id}], area: caspian_sea }}\n",
+            id = text_literal(&id)
+        )
+        .into_bytes(),
+        (1, true) => {
+            let q = serde_json::Value::String(id.into_owned()).to_string();
+            format!(
+                "{{\"id\": {q}, \"date\": \"2026-09-15\", \"steps\": [{{\"id\": {q}, \"kind\": \"exercise\", \"participants\": [\"turkey\", {q}], \"area\": \"caspian_sea\", {q}: 1}}]}}"
+            )
+            .into_bytes()
+        }
+        // A valid, violating proposal: the name reaches the report as the file name only.
+        _ => b"proposal p { date: 2026-09-15 }\nstep b1: base { host: uzbekistan, operators: [russia] }\n"
+            .to_vec(),
+    }
+}
+
+/// Decodes a fuzz input into a tree. Byte 0: the format (bits 0-2, modulo 5), `--follow`
+/// (bit 3), the first file also given as a PATH (bit 4). Then records separated by NUL, at
+/// most 24: a record's first byte gives the kind (bits 0-1: text proposal, JSON proposal,
+/// folder, link) and the folder it goes in (the rest, modulo the folders so far, the root
+/// first); for a file or link the second byte picks the content or target; the remaining
+/// bytes are the name (files and links get a `.proposal` or `.json` extension, in upper
+/// case when bit 2 of the second byte is set).
+pub fn decode_tree(data: &[u8]) -> Tree {
+    let head = data.first().copied().unwrap_or(0);
+    let mut tree = Tree {
+        format: FORMATS
+            .get(usize::from(head & 7) % FORMATS.len())
+            .copied()
+            .unwrap_or("human"),
+        follow: head & 8 != 0,
+        first_file_as_path: head & 16 != 0,
+        entries: Vec::new(),
+    };
+    let mut dirs = 1;
+    let mut taken: std::collections::BTreeSet<(usize, Vec<u8>)> = Default::default();
+    for record in data
+        .get(1..)
+        .unwrap_or_default()
+        .split(|&b| b == 0)
+        .take(24)
+    {
+        let Some((&op, rest)) = record.split_first() else {
+            continue;
+        };
+        let parent = usize::from(op >> 2) % dirs;
+        let (pick, rest) = rest.split_first().map_or((0, rest), |(&p, r)| (p, r));
+        let (name, kind) = match op & 3 {
+            3 => {
+                let target: &[u8] = match pick % 5 {
+                    0 => b".",
+                    1 => b"..",
+                    2 => b"../..",
+                    3 => b"missing.proposal",
+                    // the first file created in the root, if any
+                    _ => tree
+                        .entries
+                        .iter()
+                        .find(|e| e.parent == 0 && matches!(e.kind, EntryKind::File(_)))
+                        .map_or(b"none", |e| e.name.as_slice()),
+                };
+                let mut name = file_name(rest);
+                name.extend_from_slice(b".proposal");
+                (name, EntryKind::Link(target.to_vec()))
+            }
+            2 => {
+                dirs += 1;
+                // a folder takes its name from every byte after the op
+                (
+                    file_name(record.get(1..).unwrap_or_default()),
+                    EntryKind::Dir,
+                )
+            }
+            kind => {
+                let json = kind == 1;
+                let mut name = file_name(rest);
+                let content = proposal_about(&name, json, pick);
+                let ext: &[u8] = match (json, pick & 4 != 0) {
+                    (false, false) => b".proposal",
+                    (false, true) => b".PROPOSAL",
+                    (true, false) => b".json",
+                    (true, true) => b".JSON",
+                };
+                name.extend_from_slice(ext);
+                (name, EntryKind::File(content))
+            }
+        };
+        if !taken.insert((parent, name.clone())) {
+            if matches!(kind, EntryKind::Dir) {
+                dirs -= 1;
+            }
+            continue;
+        }
+        tree.entries.push(Entry { parent, name, kind });
+    }
+    tree
+}
+
+/// The library `cli_walk` checks with (`--policies`), kept small: compiling it is most of a
+/// run's cost (the standard library would take 4 ms). Its messages quote step ids and
+/// entities, as the standard library's do.
+const LIBRARY: &str = r#"entity State { name: string }
+entity Area { name: string }
+step exercise { participants: set<State> area: Area }
+step base { host: State operators: set<State> }
+fact russia: State { name: "Russia" }
+fact turkey: State { name: "Türkiye" }
+fact uzbekistan: State { name: "Uzbekistan" }
+fact caspian_sea: Area { name: "Caspian Sea" }
+rule caspian.exercise {
+  severity error on exercise as s forbid s.area == caspian_sea
+  message "exercise {s.id} in the Caspian Sea" help "hold it elsewhere"
+}
+rule foreign.bases {
+  severity warning on base as s forbid russia in s.operators
+  message "base {s.id} on {s.host} run by Russia" help "leave Russia out"
+}
+"#;
+
+/// The folder `tree` is built in, under the scratch folder `root`.
+fn tree_root(root: &std::path::Path) -> std::path::PathBuf {
+    root.join("in")
+}
+
+/// Creates the library and `tree` under `root`, an empty folder. Entries that cannot be
+/// made (a name the file system refuses) are left out.
+pub fn build_tree(tree: &Tree, root: &std::path::Path) {
+    use std::os::unix::ffi::OsStrExt as _;
+    let lib = root.join("lib");
+    let made = std::fs::create_dir_all(&lib)
+        .and_then(|()| std::fs::write(lib.join("fuzz.policy"), LIBRARY))
+        .and_then(|()| std::fs::create_dir_all(tree_root(root)));
+    assert!(made.is_ok(), "the scratch folder can be written: {made:?}");
+    let mut dirs = vec![tree_root(root)];
+    for e in &tree.entries {
+        let Some(parent) = dirs.get(e.parent) else {
+            continue;
+        };
+        let path = parent.join(std::ffi::OsStr::from_bytes(&e.name));
+        match &e.kind {
+            EntryKind::File(content) => {
+                let _ = std::fs::write(&path, content);
+            }
+            EntryKind::Dir => {
+                let _ = std::fs::create_dir(&path);
+                dirs.push(path);
+            }
+            EntryKind::Link(target) => {
+                let _ = std::os::unix::fs::symlink(std::ffi::OsStr::from_bytes(target), &path);
+            }
+        }
+    }
+}
+
+/// The command line that checks `tree` built under `root` with the library (the program's
+/// name first).
+pub fn cli_args(tree: &Tree, root: &std::path::Path) -> Vec<std::ffi::OsString> {
+    use std::os::unix::ffi::OsStrExt as _;
+    let mut args: Vec<std::ffi::OsString> = ["pactum", "check", "--as-of", "2026-11-29"]
+        .iter()
+        .map(Into::into)
+        .collect();
+    args.push("--policies".into());
+    args.push(root.join("lib").into());
+    let root = &tree_root(root);
+    args.push("--format".into());
+    args.push(tree.format.into());
+    if tree.follow {
+        args.push("--follow".into());
+    }
+    if tree.first_file_as_path {
+        if let Some(e) = tree
+            .entries
+            .iter()
+            .find(|e| e.parent == 0 && matches!(e.kind, EntryKind::File(_)))
+        {
+            args.push(root.join(std::ffi::OsStr::from_bytes(&e.name)).into());
+        }
+    }
+    args.push(root.into());
+    args
+}
+
+/// What may not appear in output: C0 controls but line feed (tab, too: a proposal's tab
+/// would show as one, and none of pactum's formats writes tabs), DEL, and, as UTF-8, the
+/// C1 controls, the bidirectional controls and the line and paragraph separators; and a
+/// line that a CI system would take for a workflow command but pactum's own annotations.
+pub fn hazards(out: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(out);
+    let mut found = Vec::new();
+    for (i, c) in text.char_indices() {
+        let bad = match c {
+            '\n' => false,
+            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}' => true,
+            c => c.is_control(),
+        };
+        if bad {
+            let before = text.get(..i).unwrap_or_default();
+            let from = before.char_indices().rev().nth(30).map_or(0, |(j, _)| j);
+            found.push(format!(
+                "{:?} after {:?}",
+                c,
+                before.get(from..).unwrap_or_default()
+            ));
+        }
+    }
+    for line in text.lines() {
+        if line.starts_with("::")
+            && !line.starts_with("::error file=")
+            && !line.starts_with("::warning file=")
+            && !line.starts_with("::notice file=")
+        {
+            found.push(format!("a line that reads as a workflow command: {line:?}"));
+        }
+    }
+    found
+}
+
+/// The output of checking a tree: an exit code of the contract, no hazard, and the format's
+/// syntax (JSON and SARIF parse; JUnit is an XML document).
+pub fn check_cli_output(tree: &Tree, stdout: &[u8], exit: i32) {
+    assert!((0..=2).contains(&exit), "exit code {exit}");
+    let found = hazards(stdout);
+    assert!(found.is_empty(), "{}: {found:#?}", tree.format);
+    assert!(std::str::from_utf8(stdout).is_ok(), "the output is UTF-8");
+    match tree.format {
+        "json" | "sarif" => {
+            let v: Result<serde_json::Value, _> = serde_json::from_slice(stdout);
+            assert!(v.is_ok(), "{} output parses: {v:?}", tree.format);
+        }
+        "junit" => assert!(stdout.starts_with(b"<?xml"), "a JUnit document"),
+        _ => {}
+    }
+}

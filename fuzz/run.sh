@@ -8,7 +8,8 @@
 #   -j JOBS     run up to JOBS targets at once (default 1: one after another)
 #   -x PATTERN  leave out the seeds whose file name matches PATTERN (a grep -E regex), e.g.
 #               a seed that leads straight to a known, still open bug
-#   TARGET      policy_parse, proposal_text, proposal_json, check_render (default: all)
+#   TARGET      policy_parse, proposal_text, proposal_json, check_render, cli_walk
+#               (default: all)
 #
 # Exits 0 when no target failed, 1 when one crashed, timed out or ran out of memory (the
 # input is saved under fuzz/artifacts/<target>/; see docs/fuzzing.md), 2 on a usage or
@@ -21,7 +22,7 @@
 # fuzz/corpus/<target>/ are only read.
 set -uo pipefail
 
-usage() { sed -n '4,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '4,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 jobs=1
 exclude=
@@ -38,19 +39,19 @@ secs="$1"; shift
 [[ "$secs" =~ ^[0-9]+$ ]] && [ "$secs" -gt 0 ] || usage
 [[ "$jobs" =~ ^[0-9]+$ ]] && [ "$jobs" -gt 0 ] || usage
 
-all=(policy_parse proposal_text proposal_json check_render)
+all=(policy_parse proposal_text proposal_json check_render cli_walk)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 for t in "${targets[@]}"; do
   case " ${all[*]} " in *" $t "*) ;; *) echo "unknown target: $t" >&2; usage ;; esac
 done
 
-dict_of() { case "$1" in policy_parse) echo policy.dict ;; *) echo proposal.dict ;; esac; }
+dict_of() { case "$1" in policy_parse) echo policy.dict ;; cli_walk) echo names.dict ;; *) echo proposal.dict ;; esac; }
 # The longest input libFuzzer makes. Policy files: 8 KiB, which holds any one file of the
 # standard library but the 16 KB instruments.policy (libFuzzer keeps the first 8 KiB of a
 # longer seed); without it, mutants of the 47 KB whole-library seed made every input 47 KB
 # and the target ran at about 300 inputs a second. Proposals: 64 KiB.
-max_len_of() { case "$1" in policy_parse) echo 8192 ;; *) echo 65536 ;; esac; }
+max_len_of() { case "$1" in policy_parse) echo 8192 ;; cli_walk) echo 2048 ;; *) echo 65536 ;; esac; }
 
 fuzz="$(cd "$(dirname "$0")" && pwd)"
 cd "$fuzz" || exit 2
@@ -66,7 +67,7 @@ echo "== building the fuzz targets (stable toolchain, RUSTC_BOOTSTRAP=1, sanitiz
 cargo --version
 # Release mode with debug assertions and overflow checks (cargo-fuzz's default). No
 # sanitizer by default: pactum forbids unsafe code, and AddressSanitizer halves the speed.
-if ! cargo fuzz build --sanitizer "$sanitizer" > "$fuzz/build.log" 2>&1; then
+if ! cargo fuzz build --features cli --sanitizer "$sanitizer" > "$fuzz/build.log" 2>&1; then
   tail -30 "$fuzz/build.log" >&2
   echo "build failed (full log: fuzz/build.log)" >&2
   exit 2

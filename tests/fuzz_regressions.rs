@@ -60,6 +60,53 @@ fn seed_corpus() {
     assert!(failed.is_empty(), "seeds that fail: {failed:#?}");
 }
 
+/// Every seed of `cli_walk` (fuzz/corpus/cli_walk/*), through the real binary: the fuzz
+/// target runs the command line in-process; here each decoded tree is built in a scratch
+/// folder and `pactum check` runs on it as a user would, its output held to the same checks.
+#[test]
+fn cli_walk_seeds() {
+    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/cli_walk");
+    let mut files: Vec<_> = std::fs::read_dir(&seeds)
+        .expect("the seed folder is readable")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 5, "cli_walk seeds: {files:?}");
+    let mut fired = false;
+    for file in files {
+        let data = std::fs::read(&file).expect("the seed is readable");
+        let tree = harness::decode_tree(&data);
+        let seed = file.file_name().map(|n| n.to_string_lossy().into_owned());
+        let root = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join("cli_walk")
+            .join(seed.unwrap_or_default());
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(&root).expect("the scratch folder can be made");
+        harness::build_tree(&tree, &root);
+        let args = harness::cli_args(&tree, &root);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_pactum"))
+            .args(args.iter().skip(1))
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("pactum runs");
+        let exit = out.status.code().unwrap_or(-1);
+        let shown = String::from_utf8_lossy(&out.stdout);
+        let checked =
+            std::panic::catch_unwind(|| harness::check_cli_output(&tree, &out.stdout, exit));
+        assert!(checked.is_ok(), "{}: {tree:#?}\n{shown}", file.display());
+        assert!(
+            harness::hazards(&out.stderr).is_empty(),
+            "{}: stderr",
+            file.display()
+        );
+        fired |= shown.contains("foreign.bases") || shown.contains("caspian.exercise");
+    }
+    assert!(
+        fired,
+        "the harness's library compiles and its rules fire on some seed"
+    );
+}
+
 // ---------------------------------------------------------------- crashes found by fuzzing
 //
 // One test per crash, with the minimised input (`cargo fuzz tmin`) inline; see

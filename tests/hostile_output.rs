@@ -12,37 +12,13 @@
 )]
 
 mod common;
+#[path = "../fuzz/harness.rs"]
+#[allow(dead_code, reason = "these tests use the harness's output checks only")]
+mod harness;
+
+use harness::hazards;
 
 use common::{AS_OF, code, pactum_in, stdout};
-
-/// What may not appear in output: C0 controls but line feed (tab, too: a proposal's tab
-/// would show as one, and none of pactum's formats writes tabs), DEL, and, as UTF-8, the
-/// C1 controls, the bidirectional controls and the line and paragraph separators.
-fn hazards(out: &[u8]) -> Vec<String> {
-    let text = String::from_utf8_lossy(out);
-    let mut found = Vec::new();
-    for (i, c) in text.char_indices() {
-        let bad = match c {
-            '\n' => false,
-            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}' => true,
-            c => c.is_control(),
-        };
-        if bad {
-            let from = text[..i].char_indices().rev().nth(30).map_or(0, |(j, _)| j);
-            found.push(format!("{:?} after {:?}", c, &text[from..i]));
-        }
-    }
-    for line in text.lines() {
-        if line.starts_with("::")
-            && !line.starts_with("::error file=")
-            && !line.starts_with("::warning file=")
-            && !line.starts_with("::notice file=")
-        {
-            found.push(format!("a line that reads as a workflow command: {line:?}"));
-        }
-    }
-    found
-}
 
 const EVIL: &str = "\u{1b}]0;PWNED\u{7}\u{1b}[2J\u{202e}\u{85}\u{7f}\u{b}\u{c}\u{0}";
 
