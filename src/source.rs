@@ -154,12 +154,15 @@ pub(crate) fn reorders_or_breaks(c: char) -> bool {
 }
 
 fn escape(s: &str, keep_newline: bool) -> std::borrow::Cow<'_, str> {
-    if !s.chars().any(|c| hazard(c, keep_newline)) {
+    // A tab is a hazard here (an id or a file name shows it as an escape), not in a source
+    // excerpt, where it is layout.
+    let bad = |c: char| c == '\t' || hazard(c, keep_newline);
+    if !s.chars().any(bad) {
         return std::borrow::Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
-        if hazard(c, keep_newline) {
+        if bad(c) {
             out.push_str(&c.escape_unicode().to_string());
         } else {
             out.push(c);
@@ -176,6 +179,7 @@ fn escape(s: &str, keep_newline: bool) -> std::borrow::Cow<'_, str> {
 /// assert_eq!(pactum::printable("a\u{1b}]0;x\u{7}b"), "a\\u{1b}]0;x\\u{7}b");
 /// assert_eq!(pactum::printable("ok\u{202e}"), "ok\\u{202e}");
 /// assert_eq!(pactum::printable("line\nbreak"), "line\\u{a}break");
+/// assert_eq!(pactum::printable("a\tb"), "a\\u{9}b");
 /// assert_eq!(pactum::printable("türkiye"), "türkiye");
 /// ```
 pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {

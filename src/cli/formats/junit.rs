@@ -126,19 +126,31 @@ pub fn write(source: &dyn Source, out: &mut dyn Write) -> io::Result<Exit> {
     Ok(run.exit())
 }
 
-/// A finding as text: `severity[id]: message`, where, then the details.
+/// A finding as text: `severity[id]: message`, where, then the details. Every line is made
+/// printable, as in human output: a tab or line break from the input is an escape, not a
+/// character XML would keep (or a line a CI log would read as a command).
 fn text(f: &Finding) -> String {
     let mut lines = vec![format!("{}[{}]: {}", f.severity.as_str(), f.id, f.message)];
     if let Some(p) = &f.location {
         lines.push(format!("  --> {}", p.display()));
     }
     lines.extend(f.details());
+    let lines: Vec<_> = lines.iter().map(|l| pactum::printable(l)).collect();
     lines.join("\n")
 }
 
-/// Escapes text for XML 1.0 content (`attr: false`) or a double-quoted attribute, replacing
-/// characters XML cannot hold (most control characters) with U+FFFD.
+/// Escapes text for XML 1.0 content (`attr: false`) or a double-quoted attribute. An
+/// attribute is one line from the input (a name, a message): it is made printable first, as
+/// human output is (`pactum::printable`: controls, tabs, line breaks, line separators and
+/// bidirectional controls as escapes). Content keeps its line breaks (callers make the input's
+/// text in it printable line by line); what XML cannot hold, or should not (DEL, the C1 and
+/// bidirectional controls, the line separators), becomes U+FFFD.
 pub fn xml(s: &str, attr: bool) -> String {
+    let s = if attr {
+        pactum::printable(s)
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    };
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -147,15 +159,12 @@ pub fn xml(s: &str, attr: bool) -> String {
             '>' => out.push_str("&gt;"),
             '"' if attr => out.push_str("&quot;"),
             '\'' if attr => out.push_str("&apos;"),
-            '\n' if attr => out.push_str("&#10;"),
-            '\t' if attr => out.push_str("&#9;"),
             '\r' => out.push_str("&#13;"),
-            // XML 1.0's characters, but DEL and the C1 controls (which it allows and
-            // discourages) and the bidirectional controls: nothing from the input acts
-            // on a terminal or reorders text.
-            '\u{7F}'..='\u{9F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => {
-                out.push('\u{FFFD}')
-            }
+            '\u{7F}'..='\u{9F}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2066}'..='\u{2069}' => out.push('\u{FFFD}'),
             '\t'
             | '\n'
             | '\u{20}'..='\u{D7FF}'
@@ -177,10 +186,11 @@ mod tests {
     fn escapes_xml() {
         assert_eq!(xml("a<b>&\"'", true), "a&lt;b&gt;&amp;&quot;&apos;");
         assert_eq!(xml("a\nb\u{1}", false), "a\nb\u{FFFD}");
-        assert_eq!(xml("a\nb", true), "a&#10;b");
+        assert_eq!(xml("a\nb\tc", true), "a\\u{a}b\\u{9}c");
         assert_eq!(
-            xml("\u{7f}\u{85}\u{202e}", false),
-            "\u{FFFD}\u{FFFD}\u{FFFD}"
+            xml("\u{7f}\u{85}\u{202e}\u{2028}", false),
+            "\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}"
         );
+        assert_eq!(xml("a\u{2028}b\u{202e}", true), "a\\u{2028}b\\u{202e}");
     }
 }
