@@ -43,7 +43,7 @@ fn hostile_dir(test: &str) -> std::path::PathBuf {
     std::fs::write(dir.join("data.json"), json).unwrap();
     // A file whose name carries an escape, a bidi override and a line break that would
     // start a workflow command.
-    let name = "evil\u{1b}]0;T\u{7}\u{202e}\n::error file=x::injected.proposal";
+    let name = "evil\u{1b}]0;T\u{7}\u{202e}\t\u{2028}\n::error file=x::injected.proposal";
     std::fs::write(
         dir.join(name),
         "proposal q { date: 2026-09-15 }\nstep b1: base { host: uzbekistan, operators: [russia] }\n",
