@@ -132,10 +132,12 @@ pub fn bind(lib: &Compiled, p: &Proposal) -> Result<Bound, Vec<Diagnostic>> {
         }
         if !missing.is_empty() {
             let names: Vec<String> = missing.iter().map(|f| format!("`{}`", f.name)).collect();
-            let example: Vec<String> = missing
-                .iter()
-                .map(|f| format!("{}: {}", f.name, example_of(lib, &f.ty)))
-                .collect();
+            let json = p
+                .source
+                .text()
+                .trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n'])
+                .starts_with('{');
+            let example: Vec<String> = missing.iter().map(|f| wanted(lib, f, json)).collect();
             b.errors.push(
                 Diagnostic::error(
                     Code::MissingAttribute,
@@ -150,7 +152,7 @@ pub fn bind(lib: &Compiled, p: &Proposal) -> Result<Bound, Vec<Diagnostic>> {
                     step.id.span,
                     format!("missing {}", names.join(", ")),
                 )
-                .with_help(format!("add {}", example.join(", "))),
+                .with_help(format!("add {}", example.join("; "))),
             );
         }
         steps.push(BoundStep {
@@ -210,6 +212,41 @@ impl Given {
             Given::Few(bits) => i < 128 && bits & (1 << i) != 0,
             Given::Many(v) => v.get(i).copied().unwrap_or(false),
         }
+    }
+}
+
+/// A missing attribute, as the help says to add it: in the syntax of the proposal's own
+/// form (`name: ...` in the text form, `"name": ...` in JSON), with what it takes and, when
+/// the library has a few, the values it can take: never one picked for the user.
+fn wanted(lib: &Compiled, f: &crate::ir::FieldInfo, json: bool) -> String {
+    let (elem, value) = match &f.ty {
+        Ty::Set(t) | Ty::List(t) => (t.as_ref(), "[...]"),
+        t => (t, "..."),
+    };
+    let key = if json {
+        format!("`\"{}\": {value}`", f.name)
+    } else {
+        format!("`{}: {value}`", f.name)
+    };
+    let values: Vec<&str> = match elem {
+        Ty::Entity(ts) => lib
+            .atoms
+            .iter()
+            .filter(|a| matches!(a.kind, AtomKind::Entity(t) if ts.contains(&t)))
+            .map(|a| a.name.as_str())
+            .collect(),
+        Ty::Enum(e) => lib
+            .enums
+            .get(*e as usize)
+            .map(|(_, v)| v.iter().map(|a| lib.atom_name(*a)).collect())
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    let takes = describe_ty(lib, &f.ty);
+    match values.as_slice() {
+        [] => format!("{key} ({takes})"),
+        few if few.len() <= 6 => format!("{key} ({takes}: {})", few.join(", ")),
+        many => format!("{key} ({takes}, from the {} the library knows)", many.len()),
     }
 }
 
@@ -413,16 +450,14 @@ impl<'a> Binder<'a> {
                 // type's description would be most of binding's cost.
                 let want = describe_ty(self.lib, ty);
                 let what = match kind {
-                    AtomKind::Entity(t) => self
-                        .lib
-                        .types
-                        .get(t as usize)
-                        .map_or("?".into(), |t| format!("a `{}`", t.name)),
-                    AtomKind::Variant(e) => self
-                        .lib
-                        .enums
-                        .get(e as usize)
-                        .map_or("?".into(), |e| format!("a `{}` value", e.0)),
+                    AtomKind::Entity(t) => self.lib.types.get(t as usize).map_or("?".into(), |t| {
+                        format!("{} `{}`", crate::diag::article(&t.name), t.name)
+                    }),
+                    AtomKind::Variant(e) => {
+                        self.lib.enums.get(e as usize).map_or("?".into(), |e| {
+                            format!("{} `{}` value", crate::diag::article(&e.0), e.0)
+                        })
+                    }
                 };
                 self.errors.push(
                     Diagnostic::error(
@@ -486,7 +521,10 @@ fn describe_ty(lib: &Compiled, ty: &Ty) -> String {
         Ty::Date => "a date (YYYY-MM-DD)".into(),
         Ty::Set(t) => format!("a list of {}", lib.ty_name(t)),
         Ty::List(t) => format!("an ordered list of {}", lib.ty_name(t)),
-        other => format!("a {}", lib.ty_name(other)),
+        other => {
+            let name = lib.ty_name(other);
+            format!("{} {name}", crate::diag::article(&name))
+        }
     }
 }
 

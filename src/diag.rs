@@ -629,6 +629,15 @@ impl miette::SourceCode for SourceFile {
     }
 }
 
+/// `a` or `an` before a type name: `an` when it starts with a vowel letter (`an Item`, `an
+/// int`, `a State`). Type names are identifiers, so the letter is a fair guide to the sound.
+pub(crate) fn article(word: &str) -> &'static str {
+    match word.trim_start_matches('`').chars().next() {
+        Some('a' | 'e' | 'i' | 'o' | 'u' | 'A' | 'E' | 'I' | 'O' | 'U') => "an",
+        _ => "a",
+    }
+}
+
 /// Did-you-mean: the closest candidate within a small edit distance, if any.
 pub fn did_you_mean<'a>(
     name: &str,

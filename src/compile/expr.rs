@@ -662,7 +662,10 @@ impl<'a> Cx<'a> {
                         format!("`{x}` and `{y}` can never be equal"),
                         "compares different types",
                     );
-                    self.help("compare values of the same type");
+                    self.help(
+                        date_hint(a, &ta, b, &tb)
+                            .unwrap_or_else(|| "compare values of the same type".to_string()),
+                    );
                     return bad;
                 }
                 let c = CExpr::Eq(Box::new(ca), Box::new(cb));
@@ -684,8 +687,16 @@ impl<'a> Cx<'a> {
                             "`{}` compares ints or dates, found `{x}` and `{y}`",
                             op.symbol()
                         ),
-                        "not ordered",
+                        format!(
+                            "{} `{x}` compared with {} `{y}`",
+                            crate::diag::article(&x),
+                            crate::diag::article(&y)
+                        ),
                     );
+                    self.help(date_hint(a, &ta, b, &tb).unwrap_or_else(|| {
+                        "compare two ints, or two dates (a date literal is written YYYY-MM-DD)"
+                            .to_string()
+                    }));
                     return bad;
                 }
                 let (ba, bb) = (Box::new(ca), Box::new(cb));
@@ -713,7 +724,11 @@ impl<'a> Cx<'a> {
                         Code::TypeMismatch,
                         file,
                         span,
-                        format!("a `{x}` can never be in a `{y}`"),
+                        format!(
+                            "{} `{x}` can never be in {} `{y}`",
+                            crate::diag::article(&x),
+                            crate::diag::article(&y)
+                        ),
                         "different types",
                     );
                     return bad;
@@ -791,4 +806,28 @@ impl<'a> Cx<'a> {
             }
         }
     }
+}
+
+/// For a date compared with an integer literal: the date literal it may stand for
+/// (`20260901` is `2026-09-01`), or how dates are written.
+fn date_hint(a: &Expr, ta: &Ty, b: &Expr, tb: &Ty) -> Option<String> {
+    let int = match (ta, tb) {
+        (Ty::Date, Ty::Int) => b,
+        (Ty::Int, Ty::Date) => a,
+        _ => return None,
+    };
+    let as_date = match &int.kind {
+        ExprKind::Int(n) if (10_000_101..=99_991_231).contains(n) => {
+            let (y, m, d) = (n / 10_000, n / 100 % 100, n % 100);
+            crate::date::Date::parse(&format!("{y:04}-{m:02}-{d:02}")).ok()
+        }
+        _ => None,
+    };
+    Some(match as_date {
+        Some(date) => format!("write the date as a date literal: `{date}`"),
+        None => {
+            "a date compares with a date: write a date literal as YYYY-MM-DD, e.g. `2026-09-01`"
+                .to_string()
+        }
+    })
 }

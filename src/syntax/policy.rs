@@ -189,6 +189,157 @@ fn rule_word(rule: &Rule) -> Option<&'static str> {
     })
 }
 
+/// The innermost `(`, `[` or `{` of `text` that is never closed, outside comments and
+/// strings: its byte offset and the character.
+fn unclosed_bracket(text: &str) -> Option<(usize, char)> {
+    let bytes = text.as_bytes();
+    let mut open: Vec<(usize, char)> = Vec::new();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                i = text
+                    .get(i..)
+                    .and_then(|t| t.find('\n'))
+                    .map_or(bytes.len(), |n| i + n);
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i = text
+                    .get(i + 2..)
+                    .and_then(|t| t.find("*/"))
+                    .map_or(bytes.len(), |n| i + 2 + n + 2);
+            }
+            b'"' => {
+                // to the closing quote, past escapes; a string ends at a line break too
+                i += 1;
+                while let Some(&c) = bytes.get(i) {
+                    match c {
+                        b'\\' => i += 2,
+                        b'"' | b'\n' => break,
+                        _ => i += 1,
+                    }
+                }
+                i += 1;
+            }
+            b'(' | b'[' | b'{' => {
+                open.push((i, char::from(b)));
+                i += 1;
+            }
+            b')' | b']' | b'}' => {
+                let want = match b {
+                    b')' => '(',
+                    b']' => '[',
+                    _ => '{',
+                };
+                // a stray or mismatched closer is pest's to report
+                if open.last().is_some_and(|&(_, c)| c == want) {
+                    open.pop();
+                }
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    open.pop()
+}
+
+/// What an opening bracket at `at` opens, from the text before it on its line: `rule
+/// caspian.x`, `step exercise`, `fact turkey: State` (at most 40 characters), if anything.
+fn opened_by(text: &str, at: usize) -> Option<&str> {
+    let before = text.get(..at)?;
+    let line = before
+        .get(before.rfind('\n').map_or(0, |n| n + 1)..)?
+        .trim();
+    let first = line.split_whitespace().next()?;
+    let decl = ["rule", "step", "entity", "fact", "enum", "match"].contains(&first);
+    (decl && line.len() <= 40).then_some(line)
+}
+
+/// A file that ends inside an unclosed bracket: the bracket, named by what it opens.
+fn unclosed_error(source: &SourceFile, at: usize, c: char) -> Diagnostic {
+    let close = match c {
+        '(' => ')',
+        '[' => ']',
+        _ => '}',
+    };
+    let opens = opened_by(source.text(), at);
+    let message = match opens {
+        Some(head) => format!("the `{c}` of `{head}` is never closed"),
+        None => format!("this `{c}` is never closed"),
+    };
+    let end = source.text().trim_end().len();
+    let d = Diagnostic::error(
+        Code::PolicySyntax,
+        message,
+        source,
+        Span::new(at, at + 1),
+        format!("this `{c}` is never closed"),
+    )
+    .with_help(match opens {
+        Some(head) => format!("add a `{close}` where `{head}` ends"),
+        None => format!("add a `{close}` where it ends"),
+    });
+    if end > at + 1 {
+        d.with_related(source, Span::new(end, end), "the file ends here")
+    } else {
+        d
+    }
+}
+
+/// `on KIND` with no `as NAME`: where the name should go, if the scope at `start` is one.
+fn scope_without_name(source: &SourceFile, start: usize) -> Option<Diagnostic> {
+    let text = source.text();
+    let rest = text.get(start..)?;
+    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    // `kind (, kind)*`, then anything but `as`
+    let mut end = 0;
+    let mut kinds = Vec::new();
+    let mut pos = 0;
+    loop {
+        let tail = rest.get(pos..)?;
+        let skipped = tail.len() - tail.trim_start().len();
+        let word_start = pos + skipped;
+        let word: String = rest
+            .get(word_start..)?
+            .chars()
+            .take_while(|&c| is_ident(c))
+            .collect();
+        if word.is_empty() || word == "as" || word == "proposal" {
+            break;
+        }
+        kinds.push(word.clone());
+        end = word_start + word.len();
+        pos = end;
+        let after = rest.get(pos..)?;
+        match after.trim_start().strip_prefix(',') {
+            Some(more) => pos = rest.len() - more.len(),
+            None => break,
+        }
+    }
+    let next = rest.get(end..)?.trim_start();
+    if kinds.is_empty()
+        || next
+            .strip_prefix("as")
+            .is_some_and(|t| !t.starts_with(is_ident))
+    {
+        return None;
+    }
+    let at = start + end;
+    Some(
+        Diagnostic::error(
+            Code::PolicySyntax,
+            "expected `as` and a name after the step kinds of `on`",
+            source,
+            Span::new(start, at),
+            "`as s` is missing after this",
+        )
+        .with_help(format!(
+            "name the step the rule judges: `on {} as s`; conditions and messages then refer to it as `s` (as in `s.id`)",
+            kinds.join(", ")
+        )),
+    )
+}
+
 fn syntax_error(source: &SourceFile, e: &pest::error::Error<Rule>) -> Diagnostic {
     let (start, end) = pest_span(e);
     if let pest::error::ErrorVariant::CustomError { message } = &e.variant {
@@ -197,6 +348,19 @@ fn syntax_error(source: &SourceFile, e: &pest::error::Error<Rule>) -> Diagnostic
         }
     }
     let text = source.text();
+    let at_end = text.get(start..).is_some_and(|t| t.trim().is_empty());
+    if at_end {
+        if let Some((at, c)) = unclosed_bracket(text) {
+            return unclosed_error(source, at, c);
+        }
+    }
+    if let pest::error::ErrorVariant::ParsingError { positives, .. } = &e.variant {
+        if positives.contains(&Rule::step_scope) {
+            if let Some(d) = scope_without_name(source, start) {
+                return d;
+            }
+        }
+    }
     let found: String = text
         .get(start..)
         .unwrap_or("")
@@ -218,10 +382,15 @@ fn syntax_error(source: &SourceFile, e: &pest::error::Error<Rule>) -> Diagnostic
         [one] => (*one).to_string(),
         many => many.join(" or "),
     };
-    let (label, end) = if found.is_empty() {
-        ("the file ends here".to_string(), end.max(start))
+    let (label, start, end) = if at_end {
+        // At the end of the text, where miette can draw the label (past a final line break
+        // it draws none).
+        let last = text.trim_end().len();
+        ("the file ends here".to_string(), last, last)
+    } else if found.is_empty() {
+        ("the file ends here".to_string(), start, end.max(start))
     } else {
-        (format!("unexpected `{found}`"), start + found.len())
+        (format!("unexpected `{found}`"), start, start + found.len())
     };
     let mut d = Diagnostic::error(
         Code::PolicySyntax,
