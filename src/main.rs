@@ -5,6 +5,9 @@ use std::process::ExitCode;
 
 mod cli;
 
+// The standard library's tests (`policies/tests/`), for `pactum test` without `--policies`.
+include!(concat!(env!("OUT_DIR"), "/stdtests.rs"));
+
 fn main() -> ExitCode {
     cli::main()
 }

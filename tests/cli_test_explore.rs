@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 mod common;
 
-use common::{code, json, pactum, stdout};
+use common::{AS_OF, code, json, pactum, stdout};
 
 /// A fresh folder holding a copy of the standard library's `.policy` files and the given
 /// test files (relative path, text).
@@ -68,11 +68,44 @@ fn the_standard_library_passes_its_tests_with_full_coverage() {
     );
 }
 
+/// Without `--policies`, `pactum test` and `pactum lint` work on the standard library built
+/// in, from any folder (here one with no `policies/`): the same tests as the repository's
+/// `policies/` give, and `--policies DIR` is the same as `DIR`.
 #[test]
-fn the_default_folder_is_policies() {
-    let o = pactum(&["test"]);
+fn the_default_library_is_the_standard_library_built_in() {
+    let elsewhere = common::scratch("cli_test_explore", "elsewhere");
+    let o = common::pactum_in(&elsewhere, &["test", "--as-of", AS_OF, "--format", "json"]);
     assert_eq!(code(&o), 0, "{}", stdout(&o));
-    assert!(stdout(&o).contains("coverage of `policies/`"));
+    let built_in = json(&o);
+    assert_eq!(built_in["libraries"][0]["library"], "<std>");
+    let o = pactum(&[
+        "test",
+        "--as-of",
+        AS_OF,
+        "--format",
+        "json",
+        "--policies",
+        "policies",
+    ]);
+    let from_disk = json(&o);
+    assert_eq!(built_in["summary"], from_disk["summary"]);
+    assert!(built_in["summary"]["tests"].as_u64().unwrap() >= 8);
+    let human = common::pactum_in(&elsewhere, &["test", "--as-of", AS_OF]);
+    assert!(
+        stdout(&human).contains("coverage of `<std>`"),
+        "{}",
+        stdout(&human)
+    );
+
+    let lint = common::pactum_in(&elsewhere, &["lint"]);
+    assert_eq!(code(&lint), 0, "{}", stdout(&lint));
+    assert!(
+        stdout(&lint).starts_with("<std>: 0 errors"),
+        "{}",
+        stdout(&lint)
+    );
+    let lint = pactum(&["lint", "--policies", "policies", "--format", "json"]);
+    assert_eq!(code(&lint), 0, "{}", stdout(&lint));
 }
 
 #[test]

@@ -13,6 +13,10 @@ mod harness;
 #[allow(dead_code, reason = "the target runs `check` only")]
 mod cli;
 
+/// The standard library's tests, which the binary embeds (src/main.rs) for `pactum test`;
+/// this target runs `check` only.
+pub static STANDARD_TESTS: &[(&str, &str)] = &[];
+
 use std::path::PathBuf;
 use std::sync::OnceLock;
 

@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::cli::formats::{self, Findings, Format, RuleMeta, Tool};
 use crate::cli::{Exit, color, count, emit, tally};
 use pactum::lint::{LINTS, LintOptions, LintReport, lint, lint_info};
-use pactum::{Diagnostic, Engine, Location, Severity, printable, render_human};
+use pactum::{Diagnostic, Location, Severity, printable, render_human};
 
 /// Arguments of `pactum lint`.
 #[derive(Debug, clap::Args)]
@@ -24,7 +24,11 @@ pub struct Args {
     /// Print the lints and exit.
     #[arg(long)]
     list: bool,
-    /// Policy library folders (default: `policies/`).
+    /// A policy library folder to lint (repeatable; default: the standard library built
+    /// in).
+    #[arg(long, value_name = "DIR")]
+    policies: Vec<PathBuf>,
+    /// More library folders, as with `--policies`.
     #[arg(value_name = "DIR")]
     dirs: Vec<PathBuf>,
 }
@@ -134,16 +138,11 @@ pub fn run(args: &Args, out: &mut dyn std::io::Write) -> Exit {
         .cloned()
         .collect();
     opts.deny_warnings = args.deny.iter().any(|d| d == "warnings");
-    let dirs = if args.dirs.is_empty() {
-        vec![PathBuf::from("policies")]
-    } else {
-        args.dirs.clone()
-    };
     let mut results = Vec::new();
     let mut reports: Vec<LibraryRun> = Vec::new();
-    for dir in &dirs {
-        let name = dir.display().to_string();
-        match Engine::load(dir) {
+    for library in crate::cli::libraries(&args.policies, &args.dirs) {
+        let name = library.name();
+        match library.load() {
             Ok(engine) => {
                 let files = engine
                     .sources()

@@ -104,6 +104,44 @@ pub fn run(
     exit
 }
 
+/// A policy library a subcommand works on: a folder, or the standard library built in.
+#[derive(Debug, Clone)]
+pub(crate) enum Library {
+    /// The standard library embedded in the binary (named `<std>`).
+    Standard,
+    /// The `.policy` files under a folder.
+    Dir(std::path::PathBuf),
+}
+
+impl Library {
+    /// How reports name it: the folder as given, or `<std>`.
+    pub(crate) fn name(&self) -> String {
+        match self {
+            Library::Standard => "<std>".to_string(),
+            Library::Dir(d) => d.display().to_string(),
+        }
+    }
+
+    /// Loads and compiles it.
+    pub(crate) fn load(&self) -> Result<pactum::Engine, pactum::Errors> {
+        match self {
+            Library::Standard => Ok(pactum::Engine::standard()),
+            Library::Dir(d) => pactum::Engine::load(d),
+        }
+    }
+}
+
+/// The libraries of a subcommand: each `--policies DIR`, then each DIR argument; with none,
+/// the standard library built in. Every subcommand finds its library this way.
+pub(crate) fn libraries(flag: &[std::path::PathBuf], dirs: &[std::path::PathBuf]) -> Vec<Library> {
+    let all: Vec<Library> = flag.iter().chain(dirs).cloned().map(Library::Dir).collect();
+    if all.is_empty() {
+        vec![Library::Standard]
+    } else {
+        all
+    }
+}
+
 /// `n` and the noun, plural unless `n` is 1: `count(1, "error")` is `1 error`,
 /// `count(0, "note")` is `0 notes`. Every count the command line prints goes through it.
 pub(crate) fn count(n: impl Into<u64>, noun: &str) -> String {

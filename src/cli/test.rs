@@ -40,7 +40,11 @@ pub struct Args {
     /// Fail (exit 1) when a rule never fired or an `unless` exception was never taken.
     #[arg(long)]
     require_coverage: bool,
-    /// Policy library folders; their tests are under DIR/tests/ (default: policies/).
+    /// A policy library folder whose tests (under DIR/tests/) to run (repeatable; default:
+    /// the standard library built in, with its tests).
+    #[arg(long, value_name = "DIR")]
+    policies: Vec<PathBuf>,
+    /// More library folders, as with `--policies`.
     #[arg(value_name = "DIR")]
     dirs: Vec<PathBuf>,
 }
@@ -277,12 +281,10 @@ pub fn run(args: &Args, out: &mut dyn std::io::Write) -> Exit {
             }
         },
     };
-    let dirs = if args.dirs.is_empty() {
-        vec![PathBuf::from("policies/")]
-    } else {
-        args.dirs.clone()
-    };
-    let libraries: Vec<LibraryResult> = dirs.iter().map(|d| test_library(d, as_of)).collect();
+    let libraries: Vec<LibraryResult> = crate::cli::libraries(&args.policies, &args.dirs)
+        .iter()
+        .map(|l| test_library(l, as_of))
+        .collect();
     let run = finish(libraries);
     match args.format {
         Format::Json => print_json(out, &run),
@@ -334,8 +336,45 @@ fn print_json(out: &mut dyn std::io::Write, run: &TestRun) {
 }
 
 /// Runs every test of the library in `dir`.
-pub fn test_library(dir: &Path, as_of: Date) -> LibraryResult {
-    let name = dir.display().to_string();
+/// Where a library's test files are read from.
+enum TestFiles {
+    /// Under the library's folder, whose canonical path is `root`: nothing outside it is read.
+    Disk { root: PathBuf },
+    /// The standard library's, built into the binary.
+    Embedded,
+}
+
+impl TestFiles {
+    /// The embedded tests, each under its name in reports (`<std>/tests/caspian.proposal`).
+    fn embedded() -> impl Iterator<Item = (PathBuf, &'static str)> {
+        crate::STANDARD_TESTS.iter().map(|(name, text)| {
+            let name = name.strip_prefix("policies/").unwrap_or(name);
+            (Path::new("<std>").join(name), *text)
+        })
+    }
+
+    /// The text of a test file (or of its `.expect` file).
+    fn read(&self, path: &Path) -> Result<String, Diagnostic> {
+        match self {
+            TestFiles::Disk { root } => read_text(path, root),
+            TestFiles::Embedded => TestFiles::embedded()
+                .find(|(p, _)| p == path)
+                .map(|(_, text)| text.to_string())
+                .ok_or_else(|| Diagnostic::bare(Code::Io, format!("no file `{}`", path.display()))),
+        }
+    }
+
+    /// Whether a file is there (to tell a missing `.expect` from an unreadable one).
+    fn exists(&self, path: &Path) -> bool {
+        match self {
+            TestFiles::Disk { .. } => path.exists(),
+            TestFiles::Embedded => TestFiles::embedded().any(|(p, _)| p == path),
+        }
+    }
+}
+
+pub fn test_library(library: &crate::cli::Library, as_of: Date) -> LibraryResult {
+    let name = library.name();
     let mut result = LibraryResult {
         library: name.clone(),
         errors: Vec::new(),
@@ -344,7 +383,7 @@ pub fn test_library(dir: &Path, as_of: Date) -> LibraryResult {
         never_fired: Vec::new(),
         never_taken: Vec::new(),
     };
-    let engine = match Engine::load(dir) {
+    let engine = match library.load() {
         Ok(e) => e,
         Err(errors) => {
             result.errors = errors
@@ -354,10 +393,21 @@ pub fn test_library(dir: &Path, as_of: Date) -> LibraryResult {
             return result;
         }
     };
-    let tests_dir = dir.join("tests");
-    let mut files = Vec::new();
-    let root = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-    collect(&tests_dir, &root, &mut files, 0);
+    let (tests_dir, source, mut files) = match library {
+        crate::cli::Library::Dir(dir) => {
+            let mut files = Vec::new();
+            let root = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone());
+            collect(&dir.join("tests"), &root, &mut files, 0);
+            (dir.join("tests"), TestFiles::Disk { root }, files)
+        }
+        crate::cli::Library::Standard => {
+            let files = TestFiles::embedded()
+                .map(|(p, _)| p)
+                .filter(|p| crate::cli::is_proposal(p))
+                .collect();
+            (PathBuf::from("<std>/tests"), TestFiles::Embedded, files)
+        }
+    };
     files.sort();
     if files.is_empty() {
         result.errors.push(ErrorEntry::from_diagnostic(
@@ -372,7 +422,7 @@ pub fn test_library(dir: &Path, as_of: Date) -> LibraryResult {
     for f in &files {
         result
             .tests
-            .push(run_test(&engine, f, &root, as_of, &mut cov));
+            .push(run_test(&engine, f, &source, as_of, &mut cov));
     }
     result.coverage = coverage_rows(&engine, &cov);
     for r in &result.coverage {
@@ -561,12 +611,12 @@ fn invalid(
 fn run_test(
     engine: &Engine,
     path: &Path,
-    root: &Path,
+    files: &TestFiles,
     as_of: Date,
     cov: &mut Coverage,
 ) -> TestResult {
     let name = path.display().to_string();
-    let text = match read_text(path, root) {
+    let text = match files.read(path) {
         Ok(t) => t,
         Err(d) => return invalid(&name, None, Vec::new(), vec![d]),
     };
@@ -574,9 +624,9 @@ fn run_test(
     let mut errors = Vec::new();
     let exp = if is_json {
         let side = path.with_extension("expect");
-        match read_text(&side, root) {
+        match files.read(&side) {
             Ok(t) => expectations(&SourceFile::new(side.display().to_string(), t), &mut errors),
-            Err(d) if side.exists() || d.code == Code::LibraryPath => {
+            Err(d) if files.exists(&side) || d.code == Code::LibraryPath => {
                 errors.push(d);
                 Expectations::default()
             }
