@@ -138,22 +138,39 @@ pub fn bind(lib: &Compiled, p: &Proposal) -> Result<Bound, Vec<Diagnostic>> {
                 .trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n'])
                 .starts_with('{');
             let example: Vec<String> = missing.iter().map(|f| wanted(lib, f, json)).collect();
-            b.errors.push(
-                Diagnostic::error(
-                    Code::MissingAttribute,
-                    format!(
-                        "step `{}` ({}) is missing required attribute{} {}",
-                        step.id.node,
-                        info.name,
-                        if missing.len() > 1 { "s" } else { "" },
-                        names.join(", ")
-                    ),
-                    b.source,
-                    step.id.span,
-                    format!("missing {}", names.join(", ")),
-                )
-                .with_help(format!("add {}", example.join("; "))),
-            );
+            let mut d = Diagnostic::error(
+                Code::MissingAttribute,
+                format!(
+                    "step `{}` ({}) is missing required attribute{} {}",
+                    step.id.node,
+                    info.name,
+                    if missing.len() > 1 { "s" } else { "" },
+                    names.join(", ")
+                ),
+                b.source,
+                step.id.span,
+                format!("missing {}", names.join(", ")),
+            )
+            .with_help(format!("add {}", example.join("; ")));
+            // A JSON step that gives one of them as `null`: null is the key left out.
+            let given_null = json
+                && missing.iter().any(|f| {
+                    let key = format!("\"{}\"", f.name);
+                    let text = p.source.slice(step.span);
+                    text.split(key.as_str()).skip(1).any(|after| {
+                        after
+                            .trim_start()
+                            .strip_prefix(':')
+                            .is_some_and(|v| v.trim_start().starts_with("null"))
+                    })
+                });
+            if given_null {
+                d.notes.push(
+                    "in JSON, `null` is the key left out: a required attribute needs a value"
+                        .to_string(),
+                );
+            }
+            b.errors.push(d);
         }
         steps.push(BoundStep {
             kind,

@@ -267,7 +267,8 @@ mod json_against_serde {
             return false;
         }
         let Ok(p) = result else { return false };
-        // serde_json reads `-0` as a float; pactum, like its text form, as the integer 0.
+        // serde_json reads `-0` as a float; pactum, like its text form, as the integer 0. A
+        // member given as `null` is, for pactum, the member left out.
         fn zero(v: serde_json::Value) -> serde_json::Value {
             use serde_json::Value;
             match v {
@@ -275,9 +276,12 @@ mod json_against_serde {
                     Value::from(0)
                 }
                 Value::Array(a) => Value::Array(a.into_iter().map(zero).collect()),
-                Value::Object(o) => {
-                    Value::Object(o.into_iter().map(|(k, v)| (k, zero(v))).collect())
-                }
+                Value::Object(o) => Value::Object(
+                    o.into_iter()
+                        .filter(|(_, v)| !v.is_null())
+                        .map(|(k, v)| (k, zero(v)))
+                        .collect(),
+                ),
                 other => other,
             }
         }

@@ -305,6 +305,9 @@ impl<'a> Parser<'a> {
                         p.v.id("proposal", id);
                     }
                 }
+                // `null` for an optional member is the member left out (what serde writes for
+                // an absent `Option`).
+                keys::TITLE | keys::DATE if p.null()? => {}
                 keys::TITLE => header.title = p.string_member(keys::TITLE)?,
                 keys::DATE => header.date = p.date_member()?,
                 keys::STEPS => {
@@ -399,8 +402,13 @@ impl<'a> Parser<'a> {
                     kind_given = true;
                     kind = p.string_member(keys::KIND)?;
                 }
+                keys::DATE | keys::NOTE if p.null()? => {}
                 keys::DATE => date = p.date_member()?,
                 keys::NOTE => note = p.string_member(keys::NOTE)?,
+                // an attribute given as `null` is absent: the schema's default applies, and
+                // a required one is reported missing (a misspelt key given `null` is absent
+                // either way, so nothing is lost by not checking its name)
+                _ if p.null()? => {}
                 _ => {
                     let text = key.text.or_else(|| key.reserved.map(str::to_string));
                     let name = Spanned::new(text.unwrap_or_default(), key.span);
@@ -638,6 +646,15 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Skips a `null` at the cursor: true if there was one.
+    fn null(&mut self) -> JResult<bool> {
+        if self.peek() != Some(b'n') {
+            return Ok(false);
+        }
+        self.literal(b"null")?;
+        Ok(true)
+    }
+
     fn literal(&mut self, word: &[u8]) -> JResult<()> {
         if self.b.get(self.i..self.i + word.len()) == Some(word) {
             self.i += word.len();
@@ -739,11 +756,12 @@ impl<'a> Parser<'a> {
             b'n' => {
                 self.literal(b"null")?;
                 let span = self.span(start);
+                // (an attribute given as `null` never gets here: it is absent)
                 self.v.shape(
-                    "null is not a value",
+                    "null is not a list item",
                     span,
                     "null here",
-                    "omit the key to use the default",
+                    "leave it out of the list",
                 );
                 return Ok(None);
             }
