@@ -129,6 +129,13 @@ fn each_gives_one_violation_per_offending_binding() {
     let r = "rule r { severity error on ex as s forbid each p in s.who message \"{p}\" }";
     let (v, _) = run(r, EX);
     assert_eq!(v, ["r s1 a", "r s1 c"]);
+    // a list that names a value twice: one violation per distinct value, in list order
+    let r = "rule r { severity error on flight as s forbid each p in s.route where p not in s.permits message \"{p}\" }";
+    let (v, _) = run(
+        r,
+        "step f1: flight { operator: a, route: [c, a, sea, c, b, a], cargo: [] }\n",
+    );
+    assert_eq!(v, ["r f1 c", "r f1 a", "r f1 sea", "r f1 b"]);
 }
 
 #[test]

@@ -232,8 +232,14 @@ fn run_rule<'a, Rec: Recorder, C: Counter>(
         Coll::Items(v) => {
             let v = m.fv(v)?;
             let items = Elements::of(v).map_err(|e| m.fail_with(e))?;
+            // A list may name a value twice (`route: [georgia, azerbaijan, georgia]`): one
+            // violation per distinct value, which evaluating it again would only repeat.
+            let mut seen = Seen::default();
             for item in items {
                 m.burn(1)?;
+                if !seen.first(&item) {
+                    continue;
+                }
                 m.set_local(each.local, item.clone())?;
                 if fires(p, m, cov)? {
                     let at = match (&item, p.each_is_step) {
@@ -246,6 +252,37 @@ fn run_rule<'a, Rec: Recorder, C: Counter>(
         }
     }
     Ok(())
+}
+
+/// The scalar values an `each` over a list has bound so far: a few kept inline, more in a
+/// hash set, so that a list of a hundred thousand items is still walked in linear time.
+#[derive(Default)]
+struct Seen {
+    few: Vec<(u8, i64)>,
+    many: std::collections::HashSet<(u8, i64)>,
+}
+
+impl Seen {
+    /// Whether `v` is bound for the first time (values that are not scalars always are).
+    fn first(&mut self, v: &Value) -> bool {
+        let key = match v {
+            Value::Bool(b) => (0, i64::from(*b)),
+            Value::Int(i) => (1, *i),
+            Value::Date(d) => (2, i64::from(d.days())),
+            Value::Str(s) => (3, i64::from(*s)),
+            Value::Atom(a) => (4, i64::from(*a)),
+            Value::Step(s) => (5, i64::from(*s)),
+            Value::Set(_) | Value::List(_) => return true,
+        };
+        if self.few.len() < 16 {
+            if self.few.contains(&key) {
+                return false;
+            }
+            self.few.push(key);
+            return true;
+        }
+        !self.few.contains(&key) && self.many.insert(key)
+    }
 }
 
 /// Whether the current binding is a violation: the condition says so and no `unless`
