@@ -132,11 +132,7 @@ pub fn bind(lib: &Compiled, p: &Proposal) -> Result<Bound, Vec<Diagnostic>> {
         }
         if !missing.is_empty() {
             let names: Vec<String> = missing.iter().map(|f| format!("`{}`", f.name)).collect();
-            let json = p
-                .source
-                .text()
-                .trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n'])
-                .starts_with('{');
+            let json = is_json(&p.source);
             let example: Vec<String> = missing.iter().map(|f| wanted(lib, f, json)).collect();
             let mut d = Diagnostic::error(
                 Code::MissingAttribute,
@@ -267,6 +263,34 @@ fn wanted(lib: &Compiled, f: &crate::ir::FieldInfo, json: bool) -> String {
     }
 }
 
+/// Whether a proposal is in the JSON form (for help texts in its own syntax): JSON starts
+/// with `{`, the text form with `proposal` or a comment.
+fn is_json(source: &SourceFile) -> bool {
+    source
+        .text()
+        .trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n'])
+        .starts_with('{')
+}
+
+/// `attr: example` in the proposal's own syntax: the text form's, or JSON's (`"attr":
+/// example`, with ids and dates quoted).
+fn example_entry(lib: &Compiled, attr: &str, ty: &Ty, json: bool) -> String {
+    let example = example_of(lib, ty);
+    if !json {
+        return format!("{attr}: {example}");
+    }
+    let quote = |v: &str| match v {
+        "true" | "false" => v.to_string(),
+        v if v.starts_with('"') || v.parse::<i64>().is_ok() => v.to_string(),
+        v => format!("\"{v}\""),
+    };
+    let value = match example.strip_prefix('[').and_then(|e| e.strip_suffix(']')) {
+        Some(inner) => format!("[{}]", quote(inner)),
+        None => quote(&example),
+    };
+    format!("\"{attr}\": {value}")
+}
+
 fn example_of(lib: &Compiled, ty: &Ty) -> String {
     match ty {
         Ty::Bool => "true".into(),
@@ -348,8 +372,8 @@ impl<'a> Binder<'a> {
         self.errors.push(match help {
             Some(h) => d.with_help(h),
             None => d.with_help(format!(
-                "write {want}, e.g. `{attr}: {}`",
-                example_of(self.lib, ty)
+                "write {want}, e.g. `{}`",
+                example_entry(self.lib, attr, ty, is_json(self.source))
             )),
         });
     }
@@ -422,7 +446,17 @@ impl<'a> Binder<'a> {
                     RawValue::Ident(s) | RawValue::Str(s) => s.clone(),
                     _ => "...".into(),
                 };
-                let h = format!("write a list, even of one element: `{attr}: [{shown}]`");
+                let h = if is_json(self.source) {
+                    let shown = match &v.node {
+                        RawValue::Ident(_) | RawValue::Str(_) => {
+                            serde_json::Value::String(shown).to_string()
+                        }
+                        _ => shown,
+                    };
+                    format!("write an array, even of one element: `\"{attr}\": [{shown}]`")
+                } else {
+                    format!("write a list, even of one element: `{attr}: [{shown}]`")
+                };
                 self.wrong(v, ty, attr, Some(h));
                 None
             }
