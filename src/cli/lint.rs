@@ -24,6 +24,10 @@ pub struct Args {
     /// Print the lints and exit.
     #[arg(long)]
     list: bool,
+    /// Solver budget per semantic question, in conflicts (default: `Limits::lint_budget`);
+    /// a question not decided within it is reported as `undecided`.
+    #[arg(long, value_name = "N")]
+    budget: Option<u64>,
     /// Policy library folders (default: `policies/`).
     #[arg(value_name = "DIR")]
     dirs: Vec<PathBuf>,
@@ -109,6 +113,9 @@ pub fn run(args: &Args) -> Exit {
         return Exit::Ok;
     }
     let mut opts = LintOptions::default();
+    if let Some(b) = args.budget {
+        opts.budget = b;
+    }
     for name in args
         .allow
         .iter()
@@ -211,8 +218,16 @@ pub fn run(args: &Args) -> Exit {
                 summary.push_str(&format!("{}: {}", printable(name), tally(e, w, n)));
                 summary.push_str(&format!(
                     " ({} rules; {} questions decided exactly, {} candidate pairs)",
-                    report.rules, report.solver_calls, report.candidate_pairs
+                    report.rules,
+                    report.solver_calls.saturating_sub(report.undecided),
+                    report.candidate_pairs
                 ));
+                if report.undecided > 0 {
+                    summary.push_str(&format!(
+                        "; {} not decided within the budget",
+                        report.undecided
+                    ));
+                }
                 if !report.not_analysed.is_empty() {
                     let list: Vec<String> = report
                         .not_analysed

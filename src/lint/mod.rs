@@ -32,7 +32,7 @@ use crate::ir::*;
 use crate::source::SourceFile;
 
 /// Severity overrides from the command line.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct LintOptions {
     /// Lints turned off.
     pub allow: BTreeSet<String>,
@@ -40,6 +40,19 @@ pub struct LintOptions {
     pub deny: BTreeSet<String>,
     /// Warnings count as errors for the exit code.
     pub deny_warnings: bool,
+    /// Budget per semantic question (see [`crate::Limits::lint_budget`]).
+    pub budget: u64,
+}
+
+impl std::default::Default for LintOptions {
+    fn default() -> Self {
+        LintOptions {
+            allow: BTreeSet::new(),
+            deny: BTreeSet::new(),
+            deny_warnings: false,
+            budget: crate::Limits::default().lint_budget,
+        }
+    }
 }
 
 /// What `lint` found.
@@ -51,6 +64,8 @@ pub struct LintReport {
     pub not_analysed: Vec<(String, String)>,
     /// Satisfiability questions decided by the solver.
     pub solver_calls: usize,
+    /// Questions not decided within the budget.
+    pub undecided: usize,
     /// Candidate pairs left after signature filtering.
     pub candidate_pairs: usize,
     /// Rules in the library.
@@ -59,6 +74,8 @@ pub struct LintReport {
 
 pub(crate) struct Finder<'a> {
     pub(crate) lib: &'a Compiled,
+    /// The engine, to check witnesses before they are printed.
+    pub(crate) engine: &'a Engine,
     out: Vec<Diagnostic>,
     /// rule index -> lints it allows
     allowed: Vec<BTreeSet<String>>,
@@ -96,6 +113,7 @@ pub fn lint(engine: &Engine, opts: &LintOptions) -> LintReport {
     let lib = engine.compiled();
     let mut f = Finder {
         lib,
+        engine,
         out: Vec::new(),
         allowed: lib
             .rules
@@ -108,7 +126,7 @@ pub fn lint(engine: &Engine, opts: &LintOptions) -> LintReport {
         ..LintReport::default()
     };
     hygiene::lints(&mut f);
-    semantic::lints(&mut f, &mut report);
+    semantic::lints(&mut f, &mut report, opts.budget);
     let mut out = Vec::new();
     for mut d in f.out {
         let name = d.rule.clone().unwrap_or_default();
@@ -153,7 +171,7 @@ mod tests {
         let reps = sym::Reps::of(lib);
         let mut seed = 0x1234_5678_9ABC_DEF1u64;
         for k in 0..lib.kinds.len() {
-            let mut space = Space::new(lib, k as KindId, reps.clone()).unwrap();
+            let mut space = Space::new(lib, k as KindId, reps.clone(), u64::MAX / 64).unwrap();
             let rules: Vec<usize> = lib.rules_by_kind[k].iter().map(|&r| r as usize).collect();
             let syms: Vec<(usize, RuleSym)> = rules
                 .iter()
@@ -202,7 +220,7 @@ mod tests {
         let lib = engine.compiled();
         let reps = sym::Reps::of(lib);
         for k in 0..lib.kinds.len() {
-            let mut space = Space::new(lib, k as KindId, reps.clone()).unwrap();
+            let mut space = Space::new(lib, k as KindId, reps.clone(), u64::MAX / 64).unwrap();
             for &r in &lib.rules_by_kind[k] {
                 let rule = &lib.rules[r as usize];
                 let Ok(s) = rule_sym(&mut space, rule) else {

@@ -101,6 +101,26 @@ pub(super) fn random_words(space: &Space<'_>, seed: &mut u64) -> Vec<u64> {
                 set(words, v, c);
             }
         };
+    // A ladder: a random representative in each present sample, `ge[j]` on up to it.
+    let ladder = |words: &mut Vec<u64>, l: usize, present: u64, next: &mut dyn FnMut() -> u64| {
+        let Some(lad) = space.ladders.get(l) else {
+            return;
+        };
+        let n = lad.vals.len().max(1) as u64;
+        let mut on = vec![0u64; lad.ge.len()];
+        for bit in 0..64 {
+            if present & (1 << bit) == 0 {
+                continue;
+            }
+            let m = (next() % n) as usize;
+            for slot in on.iter_mut().take(m + 1).skip(1) {
+                *slot |= 1 << bit;
+            }
+        }
+        for (&g, &w) in lad.ge.iter().zip(&on).skip(1) {
+            set(words, g, w);
+        }
+    };
     for (present, slot) in &space.slots {
         let p = if space.fm.var_index(*present).is_some() {
             let w = next();
@@ -126,12 +146,11 @@ pub(super) fn random_words(space: &Space<'_>, seed: &mut u64) -> Vec<u64> {
                 let vars: Vec<F> = xs.iter().map(|x| x.1).collect();
                 one_hot(&mut words, &vars, p, &mut next);
             }
+            Slot::Ordered(_, l) => ladder(&mut words, *l, p, &mut next),
         }
     }
-    let dates: Vec<F> = space.date.iter().map(|x| x.1).collect();
-    one_hot(&mut words, &dates, u64::MAX, &mut next);
-    let as_of: Vec<F> = space.as_of.iter().map(|x| x.1).collect();
-    one_hot(&mut words, &as_of, u64::MAX, &mut next);
+    ladder(&mut words, space.date, u64::MAX, &mut next);
+    ladder(&mut words, space.as_of, u64::MAX, &mut next);
     words
 }
 
