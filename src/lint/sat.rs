@@ -9,6 +9,7 @@
 //! parts clash.
 
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 
 /// A formula: an index into [`Fm`].
 pub type F = u32;
@@ -27,7 +28,7 @@ enum Node {
 #[derive(Debug)]
 pub struct Fm {
     nodes: Vec<Node>,
-    memo: HashMap<Node, F>,
+    memo: HashMap<Node, F, BuildHasherDefault<crate::ir::NameHasher>>,
     vars: u32,
 }
 
@@ -42,7 +43,7 @@ impl Fm {
     pub fn new() -> Self {
         let mut fm = Fm {
             nodes: Vec::new(),
-            memo: HashMap::new(),
+            memo: HashMap::default(),
             vars: 0,
         };
         fm.intern(Node::False);
@@ -198,7 +199,8 @@ impl Fm {
     /// The input variables a formula depends on.
     pub fn support(&self, f: F) -> std::collections::BTreeSet<u32> {
         let mut out = std::collections::BTreeSet::new();
-        let mut seen = std::collections::HashSet::new();
+        let mut seen: std::collections::HashSet<F, BuildHasherDefault<crate::ir::NameHasher>> =
+            std::collections::HashSet::default();
         let mut stack = vec![f];
         while let Some(g) = stack.pop() {
             if !seen.insert(g) {
@@ -303,11 +305,13 @@ pub fn decide(fm: &Fm, parts: &[F], budget: u64) -> Answer {
         },
     );
     // Solver variable of each reached node (input variables and `&&`/`||` nodes).
-    let mut var_of: HashMap<F, batsat::Var> = HashMap::new();
+    let mut var_of: HashMap<F, batsat::Var, BuildHasherDefault<crate::ir::NameHasher>> =
+        HashMap::default();
     let mut inputs: Vec<(u32, batsat::Var)> = Vec::new();
     // Nodes in an order where children come first (node indices already are).
     let mut reached: Vec<F> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
+    let mut seen: std::collections::HashSet<F, BuildHasherDefault<crate::ir::NameHasher>> =
+        std::collections::HashSet::default();
     let mut stack: Vec<F> = live.iter().map(|p| p.1).collect();
     while let Some(f) = stack.pop() {
         if !seen.insert(f) {

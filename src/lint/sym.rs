@@ -10,7 +10,7 @@
 //! every construct except those that [`Unsupported`] names; a rule that uses one is left out
 //! of the semantic lints (and the lint report says so).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::eval::BoundStep;
 use crate::ir::*;
@@ -242,6 +242,8 @@ pub struct Space<'a> {
     pub parts: Vec<F>,
     /// Input variable -> its part.
     part_of_var: Vec<Option<usize>>,
+    /// Ladder step variable -> (ladder, step).
+    ladder_var: std::collections::HashMap<u32, (usize, usize)>,
     /// Ladder by its `eqs[0]` formula.
     ladder_of: std::collections::HashMap<F, usize>,
     /// Quantifiers already evaluated, by expression and the values of the locals they read.
@@ -290,11 +292,15 @@ impl<'a> Space<'a> {
             vars
         };
         let mut ladders: Vec<Ladder> = Vec::new();
+        // The ladders' chains (in `valid`, not in the slots' parts).
+        let mut chains: Vec<F> = Vec::new();
         let ladder = |fm: &mut Fm, vals: Vec<i64>, valid: &mut Vec<F>, present: F| -> Ladder {
             let mut ge = vec![present];
             for _ in 1..vals.len() {
                 ge.push(fm.var().0);
             }
+            // The whole chain goes into `valid` (for samples); a question gets only the links
+            // between the steps it mentions (`query`).
             for w in ge.windows(2) {
                 if let [lo, hi] = *w {
                     let nh = fm.not(hi);
@@ -344,7 +350,7 @@ impl<'a> Space<'a> {
                     } else {
                         Scalar::Date
                     };
-                    let l = ladder(&mut fm, reps.of_kind(s).to_vec(), &mut valid, present);
+                    let l = ladder(&mut fm, reps.of_kind(s).to_vec(), &mut chains, present);
                     ladders.push(l);
                     Slot::Ordered(s, ladders.len() - 1)
                 }
@@ -359,13 +365,9 @@ impl<'a> Space<'a> {
             slots.push((present, slot));
             parts.push(valid);
         }
-        let mut valid = Vec::new();
-        ladders.push(ladder(&mut fm, reps.dates.clone(), &mut valid, Fm::TRUE));
-        parts.push(valid);
+        ladders.push(ladder(&mut fm, reps.dates.clone(), &mut chains, Fm::TRUE));
         let date = ladders.len() - 1;
-        let mut valid = Vec::new();
-        ladders.push(ladder(&mut fm, reps.dates.clone(), &mut valid, Fm::TRUE));
-        parts.push(valid);
+        ladders.push(ladder(&mut fm, reps.dates.clone(), &mut chains, Fm::TRUE));
         let as_of = ladders.len() - 1;
         let parts: Vec<F> = parts.into_iter().map(|p| fm.and_all(p)).collect();
         let mut part_of_var = vec![None; fm.vars() as usize];
@@ -394,7 +396,16 @@ impl<'a> Space<'a> {
                 }
             }
         }
-        let valid = fm.and_all(parts.iter().copied());
+        let all: Vec<F> = parts.iter().copied().chain(chains).collect();
+        let valid = fm.and_all(all);
+        let mut ladder_var = std::collections::HashMap::new();
+        for (l, lad) in ladders.iter().enumerate() {
+            for (j, &g) in lad.ge.iter().enumerate().skip(1) {
+                if let Some(v) = fm.var_index(g) {
+                    ladder_var.insert(v, (l, j));
+                }
+            }
+        }
         let ladder_of = ladders
             .iter()
             .enumerate()
@@ -413,6 +424,7 @@ impl<'a> Space<'a> {
             valid,
             parts,
             part_of_var,
+            ladder_var,
             ladder_of,
             memo: std::collections::HashMap::new(),
             node_limit,
@@ -483,16 +495,17 @@ impl<'a> Space<'a> {
                 _ => {}
             }
         }
-        // Ladders: each step up needs the one below (a no-op on the ladders a question
-        // mentioned, whose constraints it carried).
+        // Ladders: the steps a question mentioned are ordered (it carried their links); a
+        // step it did not mention takes the value of the next step above it, which keeps
+        // the mentioned ones and makes the whole ladder ordered.
         for l in &self.ladders {
-            let mut below = get(model, l.ge.first().copied().unwrap_or(Fm::FALSE));
-            for &g in l.ge.iter().skip(1) {
-                let on = below && get(model, g);
+            let mut above = false;
+            for &g in l.ge.iter().skip(1).rev() {
+                let on = above || get(model, g);
                 if let Some(slot) = idx(g).and_then(|i| model.get_mut(i)) {
                     *slot = on;
                 }
-                below = on;
+                above = on;
             }
         }
     }
@@ -506,10 +519,30 @@ impl<'a> Space<'a> {
             .iter()
             .filter_map(|&v| self.part_of_var.get(v as usize).copied().flatten())
             .collect();
-        let relevant: Vec<F> = wanted
+        let mut relevant: Vec<F> = wanted
             .into_iter()
             .filter_map(|i| self.parts.get(i).copied())
             .collect();
+        // Ladders: "at least vals[j]" implies "at least vals[i]" for the steps i < j the
+        // question mentions (and presence); the steps in between can always be filled in.
+        let mut steps: BTreeMap<usize, BTreeSet<usize>> = BTreeMap::new();
+        for v in &support {
+            if let Some(&(l, j)) = self.ladder_var.get(v) {
+                steps.entry(l).or_default().insert(j);
+            }
+        }
+        for (l, js) in steps {
+            let Some(lad) = self.ladders.get(l) else {
+                continue;
+            };
+            let mut below = lad.ge.first().copied().unwrap_or(Fm::TRUE);
+            let ge: Vec<F> = js.iter().filter_map(|&j| lad.ge.get(j).copied()).collect();
+            for g in ge {
+                let ng = self.fm.not(g);
+                relevant.push(self.fm.or(ng, below));
+                below = g;
+            }
+        }
         let c = self.fm.and_all(relevant);
         self.fm.and(f, c)
     }
@@ -711,18 +744,25 @@ impl<'a> Space<'a> {
                 let (Sv::Atom(is), Sv::Scalar(_, ds)) = (vi, vd) else {
                     return Err(Unsupported("in_force"));
                 };
+                // The evaluator's `in_force`: entry into force on or before the date, and no
+                // termination on or before it; with a ladder, two literals per instrument.
+                let day = |v: Option<&Value>| match v {
+                    Some(Value::Date(d)) => Some(i64::from(d.days())),
+                    _ => None,
+                };
                 let mut terms = Vec::new();
                 for (a, fa) in is {
-                    for &(d, fd) in &ds {
-                        // The evaluator's own `in_force`, on each representative date.
-                        let Ok(days) = i32::try_from(d) else {
-                            return Err(Unsupported("in_force date out of range"));
-                        };
-                        let date = crate::date::Date::from_days(days);
-                        if crate::eval::in_force(self.lib, a, date, *eif, *terminated).1 {
-                            terms.push(self.fm.and(fa, fd));
-                        }
-                    }
+                    let Some(since) = day(crate::eval::fact(self.lib, a, *eif)) else {
+                        continue;
+                    };
+                    let ended = terminated.and_then(|t| day(crate::eval::fact(self.lib, a, t)));
+                    let before = self.less(&ds, &[(since, Fm::TRUE)]);
+                    let started = self.fm.not(before);
+                    let running = match ended {
+                        Some(t) => self.less(&ds, &[(t, Fm::TRUE)]),
+                        None => Fm::TRUE,
+                    };
+                    terms.push(self.fm.and_all([fa, started, running]));
                 }
                 let err = self.fm.or(ei, ed);
                 (Sv::Bool(self.fm.or_all(terms)), err)
@@ -1079,9 +1119,7 @@ impl<'a> Space<'a> {
 
     /// The step that a model of this space's variables describes.
     pub fn step_of(&self, model: &[bool]) -> BoundStep {
-        let inputs: Vec<u64> = model.iter().map(|&b| u64::from(b)).collect();
-        let values = self.fm.eval64(&inputs);
-        let on = |f: F| values.get(f as usize).is_some_and(|w| w & 1 == 1);
+        let on = |f: F| self.var_on(model, f);
         let slots = self
             .slots
             .iter()
@@ -1126,6 +1164,15 @@ impl<'a> Space<'a> {
         }
     }
 
+    /// The value in a model of a slot's formula: an input variable or a constant (slots
+    /// are made of nothing else), read without evaluating the whole formula graph.
+    fn var_on(&self, model: &[bool], f: F) -> bool {
+        match self.fm.var_index(f) {
+            Some(v) => model.get(v as usize).copied().unwrap_or(false),
+            None => f == Fm::TRUE,
+        }
+    }
+
     /// The value of a ladder in a model (its highest step reached).
     fn ladder_value(&self, l: usize, on: &dyn Fn(F) -> bool) -> i64 {
         let Some(lad) = self.ladders.get(l) else {
@@ -1143,9 +1190,7 @@ impl<'a> Space<'a> {
 
     /// The evaluation date of a model.
     pub fn as_of_of(&self, model: &[bool]) -> Option<crate::date::Date> {
-        let inputs: Vec<u64> = model.iter().map(|&b| u64::from(b)).collect();
-        let values = self.fm.eval64(&inputs);
-        let on = |f: F| values.get(f as usize).is_some_and(|w| w & 1 == 1);
+        let on = |f: F| self.var_on(model, f);
         Some(crate::date::Date::from_days(
             i32::try_from(self.ladder_value(self.as_of, &on)).unwrap_or(0),
         ))
