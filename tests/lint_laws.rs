@@ -27,15 +27,15 @@ use pactum::{CheckOptions, Date, Engine, Proposal, SourceFile};
 use proptest::prelude::*;
 
 const SCHEMA: &str = r#"
-entity State {}
+entity State { rank: int? }
 entity Org { members: set<State> = [] }
 entity Instrument { title: string, entry_into_force: date? }
-fact a: State {}
+fact a: State { rank: 2 }
 fact b: State {}
-fact c: State {}
+fact c: State { rank: 0 }
 fact o: Org { members: [a, b] }
 fact t: Instrument { title: "T", entry_into_force: 2020-01-01 }
-step ex { who: set<State>, host: State?, armed: bool = false, n: int = 0, m: int = 0, due: date? }
+step ex { who: set<State>, host: State?, armed: bool = false, n: int = 0, m: int = 0, due: date?, stops: list<State> = [] }
 "#;
 
 const STATES: &[&str] = &["a", "b", "c"];
@@ -70,7 +70,10 @@ fn atom(r: &mut Rng, binder: bool) -> String {
     let x = r.pick(STATES);
     let k = r.below(4);
     let d = r.pick(CONST_DATES);
-    match r.below(if binder { 17 } else { 15 }) {
+    match r.below(if binder { 20 } else { 18 }) {
+        15 => "any q in s.stops: q.rank > 1".into(),
+        16 => "all q in s.stops: q.rank < 3".into(),
+        17 => format!("{x} in s.stops"),
         0 => "s.armed".into(),
         1 => "!s.armed".into(),
         2 => format!("s.host == {x}"),
@@ -86,7 +89,7 @@ fn atom(r: &mut Rng, binder: bool) -> String {
         12 => format!("as_of < {d}"),
         13 => "any q in s.who: q in o.members".into(),
         14 => "in_force(t, s.date)".into(),
-        15 => format!("p == {x}"),
+        18 => format!("p == {x}"),
         _ => "p in o.members".into(),
     }
 }
@@ -184,9 +187,12 @@ fn steps(seed: u64, n: usize) -> Vec<(Date, String)> {
             _ => format!("  due: {}\n", r.pick(DATES)),
         };
         let ints = [-1, 0, 1, 2, 3, 4];
+        // A list in a random order, duplicates allowed.
+        let stops: Vec<&str> = (0..r.below(4)).map(|_| r.pick(STATES)).collect();
         let step = format!(
-            "step s{i}: ex {{\n  who: [{}]\n{host}  armed: {}\n  n: {}\n  m: {}\n{due}  date: {}\n}}\n",
+            "step s{i}: ex {{\n  who: [{}]\n  stops: [{}]\n{host}  armed: {}\n  n: {}\n  m: {}\n{due}  date: {}\n}}\n",
             who.join(", "),
+            stops.join(", "),
             r.below(2) == 0,
             ints[r.below(6)],
             ints[r.below(6)],

@@ -271,17 +271,18 @@ mod tests {
 
     fn lib(rules: &str) -> Engine {
         let schema = r#"
-            entity State {}
+            entity State { rank: int? }
             entity Region {}
             entity Instrument { title: string, entry_into_force: date? }
             type Area = State | Region
             enum Cargo { arms, food }
             fact a: State {}
-            fact b: State {}
+            fact b: State { rank: 3 }
             fact sea: Region {}
             fact t: Instrument { title: "T", entry_into_force: 2020-01-01 }
             step ex { who: set<State>, area: Area, armed: bool = true, host: State?, cargo: set<Cargo> = [], size: int = 0, floor: int = 0, offer: int = 0, cap: int = 0, signed: date?, delivered: date? }
             step fl { route: list<Area>, operator: State }
+            step tr { stops: list<State> }
         "#;
         Engine::from_sources(vec![
             SourceFile::new("s.policy", schema),
@@ -515,6 +516,18 @@ mod tests {
         let n = names(&lib(&many));
         assert_eq!(n.len(), 11, "{n:?}");
         assert!(n.iter().all(|x| x == "redundant-rule"));
+    }
+
+    /// Lists are walked in the order the proposal writes them: `b` (ranked) before `a`
+    /// (unranked, an error to read) fires; the other order fails on `a` first.
+    #[test]
+    fn lists_are_walked_in_proposal_order() {
+        let r = "rule r { severity error cite t \"art. 1\" on tr as s forbid (any q in s.stops: q.rank > 2) && a in s.stops message \"m\" help \"h\" }\n";
+        assert!(names(&lib(r)).is_empty(), "it fires on stops: [b, a]");
+        let r = "rule r { severity error cite t \"art. 1\" on tr as s forbid (all q in s.stops: q.rank > 2) && a in s.stops message \"m\" help \"h\" }\n";
+        assert_eq!(names(&lib(r)), ["rule-never-fires"], "`all` reads a's rank");
+        let r = "rule r { severity error cite t \"art. 1\" on tr as s forbid each q in s.stops where q == a || q.rank > 2 unless q == b message \"m\" help \"h\" }\n";
+        assert!(names(&lib(r)).is_empty());
     }
 
     #[test]

@@ -52,11 +52,8 @@ pub(super) fn rule_sym(space: &mut Space<'_>, r: &CRule) -> Result<RuleSym, sym:
         Some((local, coll)) => {
             let (v, e) = space.eval(coll, &mut locals)?;
             coll_err = e;
-            let Sv::Set(ms, _) = v else {
-                return Err(sym::Unsupported("each over non-atoms"));
-            };
-            for (a, m) in ms {
-                bindings.push((m, Some((*local, Sv::Atom(vec![(a, Fm::TRUE)])))));
+            for (m, item) in space.walk(v)? {
+                bindings.push((m, Some((*local, item))));
             }
         }
         None => bindings.push((Fm::TRUE, None)),

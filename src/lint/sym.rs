@@ -186,6 +186,11 @@ pub enum Sv {
     Scalar(Scalar, Vec<(i64, F)>),
     /// The step under analysis.
     Step,
+    /// A step's list, in the order the proposal writes it: per position, "the item here is
+    /// this candidate" (at most one; positions filled from the first, no candidate twice).
+    Seq(Vec<Vec<(AtomId, F)>>),
+    /// A step's list of too many candidates to model its order: membership only.
+    Bag(Vec<(AtomId, F)>),
 }
 
 /// One attribute's variables.
@@ -195,8 +200,10 @@ pub enum Slot {
     Bool(F),
     /// One atom among candidates.
     Atom(Vec<(AtomId, F)>),
-    /// A set (or list) of candidates.
+    /// A set (or a list of too many candidates to model its order) of candidates.
     Set(Vec<(AtomId, F)>, bool),
+    /// A list, by position (see [`Sv::Seq`]).
+    List(Vec<Vec<(AtomId, F)>>),
     /// A string among representatives (one-hot).
     Scalar(Scalar, Vec<(i64, F)>),
     /// An int or date: a ladder (`Space::ladders`).
@@ -215,6 +222,10 @@ pub struct Ladder {
     /// `value == vals[j]`.
     pub eqs: Vec<(i64, F)>,
 }
+
+/// The most candidates of a list whose order is modelled (a list of more is modelled as a
+/// set, and a rule that walks it is not analysed).
+pub const MAX_ORDERED: usize = 24;
 
 /// The error message of a rule whose formulas grow past the budget.
 pub const TOO_LARGE: &str = "formulas larger than the budget";
@@ -330,6 +341,42 @@ impl<'a> Space<'a> {
                     let vars = one_hot(&mut fm, cands.len(), &mut valid, present);
                     Slot::Atom(cands.into_iter().zip(vars).collect())
                 }
+                Ty::List(t)
+                    if t.is_atom()
+                        && candidates(lib, t).is_some_and(|c| c.len() <= MAX_ORDERED) =>
+                {
+                    // Duplicates never change whether a rule fires (a repeated item decides
+                    // as its first occurrence did), so a list is a sequence of distinct
+                    // candidates, as long as there are candidates.
+                    let cands = candidates(lib, t).ok_or(Unsupported("type"))?;
+                    let pos: Vec<Vec<(AtomId, F)>> = cands
+                        .iter()
+                        .map(|_| cands.iter().map(|&a| (a, fm.var().0)).collect())
+                        .collect();
+                    let at_most_one = |fm: &mut Fm, vars: &[F], valid: &mut Vec<F>| {
+                        let mut seen = Fm::FALSE;
+                        for &x in vars {
+                            let both = fm.and(seen, x);
+                            valid.push(fm.not(both));
+                            seen = fm.or(seen, x);
+                        }
+                    };
+                    let mut prev = present;
+                    for p in &pos {
+                        let vars: Vec<F> = p.iter().map(|x| x.1).collect();
+                        at_most_one(&mut fm, &vars, &mut valid);
+                        let here = fm.or_all(vars);
+                        let nh = fm.not(here);
+                        valid.push(fm.or(nh, prev));
+                        prev = here;
+                    }
+                    for k in 0..cands.len() {
+                        let vars: Vec<F> =
+                            pos.iter().filter_map(|p| p.get(k).map(|x| x.1)).collect();
+                        at_most_one(&mut fm, &vars, &mut valid);
+                    }
+                    Slot::List(pos)
+                }
                 Ty::Set(t) | Ty::List(t) if t.is_atom() => {
                     let cands = candidates(lib, t).ok_or(Unsupported("type"))?;
                     let vars: Vec<F> = cands.iter().map(|_| fm.var().0).collect();
@@ -384,6 +431,7 @@ impl<'a> Space<'a> {
             match slot {
                 Slot::Bool(f) => vars.push(*f),
                 Slot::Atom(xs) | Slot::Set(xs, _) => vars.extend(xs.iter().map(|x| x.1)),
+                Slot::List(pos) => vars.extend(pos.iter().flatten().map(|x| x.1)),
                 Slot::Scalar(_, xs) => vars.extend(xs.iter().map(|x| x.1)),
                 Slot::Ordered(..) => {}
             }
@@ -481,6 +529,13 @@ impl<'a> Space<'a> {
                     let vars: Vec<F> = xs.iter().map(|x| x.1).collect();
                     fix_one_hot(model, &vars, p);
                 }
+                Slot::List(pos) if !p => {
+                    for x in pos.iter().flatten() {
+                        if let Some(slot) = idx(x.1).and_then(|i| model.get_mut(i)) {
+                            *slot = false;
+                        }
+                    }
+                }
                 Slot::Set(xs, _) if !p => {
                     for x in xs {
                         if let Some(slot) = idx(x.1).and_then(|i| model.get_mut(i)) {
@@ -575,7 +630,9 @@ impl<'a> Space<'a> {
                 let v = match s {
                     Slot::Bool(f) => Sv::Bool(f),
                     Slot::Atom(xs) => Sv::Atom(xs),
-                    Slot::Set(xs, ordered) => Sv::Set(xs, ordered),
+                    Slot::Set(xs, false) => Sv::Set(xs, false),
+                    Slot::Set(xs, true) => Sv::Bag(xs),
+                    Slot::List(pos) => Sv::Seq(pos),
                     Slot::Scalar(k, xs) => Sv::Scalar(k, xs),
                     Slot::Ordered(k, l) => Sv::Scalar(k, self.ladder_eqs(l)),
                 };
@@ -657,6 +714,7 @@ impl<'a> Space<'a> {
             CExpr::In(x, coll) => {
                 let (vx, ex) = self.eval(x, locals)?;
                 let (vc, ec) = self.eval(coll, locals)?;
+                let vc = self.members(vc);
                 let (Sv::Atom(xs), Sv::Set(ms, _)) = (vx, vc) else {
                     return Err(Unsupported("membership"));
                 };
@@ -673,6 +731,7 @@ impl<'a> Space<'a> {
             CExpr::Union(a, b) | CExpr::Inter(a, b) | CExpr::Diff(a, b) => {
                 let (va, ea) = self.eval(a, locals)?;
                 let (vb, eb) = self.eval(b, locals)?;
+                let (va, vb) = (self.members(va), self.members(vb));
                 let (Sv::Set(xs, _), Sv::Set(ys, _)) = (va, vb) else {
                     return Err(Unsupported("set operation"));
                 };
@@ -824,14 +883,12 @@ impl<'a> Space<'a> {
         locals: &mut Vec<Option<Sv>>,
     ) -> R<(Sv, F)> {
         let (vc, ec) = self.eval(coll, locals)?;
-        let Sv::Set(ms, _) = vc else {
-            return Err(Unsupported("quantifier over non-atoms"));
-        };
+        let items = self.walk(vc)?;
         let mut reached = self.fm.not(ec);
         let mut result = Fm::constant(q == Quant::All);
         let mut errs = vec![ec];
-        for (a, member) in ms {
-            self.bind(locals, local, Sv::Atom(vec![(a, Fm::TRUE)]))?;
+        for (member, item) in items {
+            self.bind(locals, local, item)?;
             let (vb, eb) = self.eval_bool(body, locals)?;
             let here = self.fm.and(reached, member);
             let e_here = self.fm.and(here, eb);
@@ -881,6 +938,51 @@ impl<'a> Space<'a> {
             });
         }
         Some((e as *const CExpr as usize, key))
+    }
+
+    /// A collection's items in the order the engine walks them: (the item is there, its
+    /// value).
+    pub fn walk(&mut self, v: Sv) -> R<Vec<(F, Sv)>> {
+        match v {
+            Sv::Set(ms, _) => Ok(ms
+                .into_iter()
+                .map(|(a, m)| (m, Sv::Atom(vec![(a, Fm::TRUE)])))
+                .collect()),
+            Sv::Seq(pos) => Ok(pos
+                .into_iter()
+                .map(|p| {
+                    let here = self.fm.or_all(p.iter().map(|x| x.1));
+                    (here, Sv::Atom(p))
+                })
+                .collect()),
+            Sv::Bag(_) => Err(Unsupported(
+                "a list of more than 24 candidates walked in order",
+            )),
+            _ => Err(Unsupported("a walk over non-atoms")),
+        }
+    }
+
+    /// A collection as a set: its members, whatever their order.
+    pub fn members(&mut self, v: Sv) -> Sv {
+        match v {
+            Sv::Seq(pos) => {
+                let mut by: Vec<(AtomId, Vec<F>)> = Vec::new();
+                for (a, f) in pos.into_iter().flatten() {
+                    match by.iter_mut().find(|x| x.0 == a) {
+                        Some(x) => x.1.push(f),
+                        None => by.push((a, vec![f])),
+                    }
+                }
+                Sv::Set(
+                    by.into_iter()
+                        .map(|(a, fs)| (a, self.fm.or_all(fs)))
+                        .collect(),
+                    true,
+                )
+            }
+            Sv::Bag(xs) => Sv::Set(xs, true),
+            other => other,
+        }
     }
 
     fn ladder_eqs(&self, l: usize) -> Vec<(i64, F)> {
@@ -1113,7 +1215,7 @@ impl<'a> Space<'a> {
                     _ => return Err(Unsupported("mixed")),
                 }
             }
-            Sv::Step => return Err(Unsupported("step value")),
+            Sv::Step | Sv::Seq(_) | Sv::Bag(_) => return Err(Unsupported("step value or list")),
         })
     }
 
@@ -1134,6 +1236,14 @@ impl<'a> Space<'a> {
                         let chosen = xs.iter().find(|(_, f)| on(*f)).or(xs.first());
                         Value::Atom(chosen.map_or(0, |p| p.0))
                     }
+                    Slot::List(pos) => Value::List(
+                        pos.iter()
+                            .filter_map(|p| {
+                                p.iter().find(|(_, f)| on(*f)).map(|x| Value::Atom(x.0))
+                            })
+                            .collect::<Vec<_>>()
+                            .into(),
+                    ),
                     Slot::Set(xs, ordered) => {
                         let ids = xs.iter().filter(|(_, f)| on(*f)).map(|p| p.0);
                         if *ordered {

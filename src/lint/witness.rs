@@ -147,6 +147,36 @@ pub(super) fn random_words(space: &Space<'_>, seed: &mut u64) -> Vec<u64> {
                 one_hot(&mut words, &vars, p, &mut next);
             }
             Slot::Ordered(_, l) => ladder(&mut words, *l, p, &mut next),
+            Slot::List(pos) => {
+                // A random length and distinct random items, in a random order.
+                let n = pos.len();
+                let mut on = vec![vec![0u64; n]; n];
+                for bit in 0..64 {
+                    if p & (1 << bit) == 0 || n == 0 {
+                        continue;
+                    }
+                    let len = (next() % (n as u64 + 1)) as usize;
+                    let len = len.min((next() % 4) as usize);
+                    let mut used = vec![false; n];
+                    for row in on.iter_mut().take(len) {
+                        let mut k = (next() % n as u64) as usize;
+                        while used.get(k).copied().unwrap_or(false) {
+                            k = (k + 1) % n;
+                        }
+                        if let Some(u) = used.get_mut(k) {
+                            *u = true;
+                        }
+                        if let Some(w) = row.get_mut(k) {
+                            *w |= 1 << bit;
+                        }
+                    }
+                }
+                for (p, row) in pos.iter().zip(&on) {
+                    for (x, &w) in p.iter().zip(row) {
+                        set(&mut words, x.1, w);
+                    }
+                }
+            }
         }
     }
     ladder(&mut words, space.date, u64::MAX, &mut next);
