@@ -157,6 +157,10 @@ codes! {
     LintUnlessAlways => "pactum::lint::unless_always_applies",
     /// Lint: an `allow` naming no lint.
     LintUnknown => "pactum::lint::unknown_lint",
+    /// Lint: a quantifier or `each` binder that nothing reads.
+    LintUnusedBinder => "pactum::lint::unused_binder",
+    /// Lint: a semantic question the solver did not decide within its budget.
+    LintUndecided => "pactum::lint::undecided",
     /// A command-line usage error.
     Usage => "pactum::usage",
 }

@@ -403,6 +403,8 @@ pub struct CRule {
     pub file: FileId,
     /// The rule's span (its id).
     pub span: Span,
+    /// The whole rule, `rule` to `}`.
+    pub extent: Span,
 }
 
 /// A compiled library.
@@ -446,6 +448,8 @@ pub struct Compiled {
     pub used_attrs: BTreeSet<AttrId>,
     /// Entity attributes that some fact gives explicitly.
     pub set_attrs: BTreeSet<AttrId>,
+    /// Quantifier binders that their body never reads: file, the binder's span, its name.
+    pub unused_binders: BTreeSet<(FileId, Span, String)>,
 }
 
 impl Compiled {

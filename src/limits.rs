@@ -19,6 +19,10 @@ pub struct Limits {
     pub max_string_bytes: usize,
     /// Evaluation budget per proposal: quantifier iterations and `each` bindings.
     pub eval_budget: u64,
+    /// `pactum lint`'s budget per semantic question: solver conflicts (and, for building the
+    /// question, a thousand formula nodes per unit). A question not decided within it is
+    /// reported as `undecided`, never taken as an answer.
+    pub lint_budget: u64,
 }
 
 impl Default for Limits {
@@ -31,6 +35,7 @@ impl Default for Limits {
             max_steps: 1_000_000,
             max_string_bytes: 64 * 1024,
             eval_budget: 50_000_000,
+            lint_budget: 100_000,
         }
     }
 }

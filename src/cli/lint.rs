@@ -24,6 +24,10 @@ pub struct Args {
     /// Print the lints and exit.
     #[arg(long)]
     list: bool,
+    /// Solver budget per semantic question, in conflicts (default: `Limits::lint_budget`);
+    /// a question not decided within it is reported as `undecided`.
+    #[arg(long, value_name = "N")]
+    budget: Option<u64>,
     /// A policy library folder to lint (repeatable; default: the standard library built
     /// in).
     #[arg(long, value_name = "DIR")]
@@ -113,6 +117,9 @@ pub fn run(args: &Args, out: &mut dyn std::io::Write) -> Exit {
         return Exit::Ok;
     }
     let mut opts = LintOptions::default();
+    if let Some(b) = args.budget {
+        opts.budget = b;
+    }
     for name in args
         .allow
         .iter()
@@ -210,8 +217,16 @@ pub fn run(args: &Args, out: &mut dyn std::io::Write) -> Exit {
                 summary.push_str(&format!("{}: {}", printable(name), tally(e, w, n)));
                 summary.push_str(&format!(
                     " ({} rules; {} questions decided exactly, {} candidate pairs)",
-                    report.rules, report.solver_calls, report.candidate_pairs
+                    report.rules,
+                    report.solver_calls.saturating_sub(report.undecided),
+                    report.candidate_pairs
                 ));
+                if report.undecided > 0 {
+                    summary.push_str(&format!(
+                        "; {} not decided within the budget",
+                        report.undecided
+                    ));
+                }
                 if !report.not_analysed.is_empty() {
                     let list: Vec<String> = report
                         .not_analysed

@@ -286,6 +286,20 @@ impl<'a> Cx<'a> {
             sc.steps_depth -= 1;
         }
         sc.vars.pop();
+        let mut stack = vec![&cb];
+        let mut read = false;
+        while let Some(x) = stack.pop() {
+            if !matches!(x, CExpr::Quant(..)) && own_local(x) == Some(local) {
+                read = true;
+                break;
+            }
+            children(x, &mut stack);
+        }
+        if !read {
+            self.out
+                .unused_binders
+                .insert((file, binder.span, binder.node.to_string()));
+        }
         (
             CExpr::Quant(*q, local, Box::new(cc), Box::new(cb)),
             Ty::Bool,

@@ -116,6 +116,7 @@ pub fn compile(
         used_atoms: BTreeSet::new(),
         used_attrs: BTreeSet::new(),
         set_attrs: BTreeSet::new(),
+        unused_binders: BTreeSet::new(),
     };
     let mut cx = Cx {
         sources: &sources,

@@ -251,6 +251,7 @@ impl<'a> Cx<'a> {
             locals: sc.next_local,
             file,
             span: r.id.span,
+            extent: r.span,
         })
     }
 

@@ -11,6 +11,23 @@ use crate::ir::*;
 /// The lints that read declarations and uses.
 pub(super) fn lints(f: &mut Finder<'_>) {
     let lib = f.lib;
+    for (file, span, name) in &lib.unused_binders {
+        // The rule it is in, for `allow unused-binder`.
+        let rule = lib.rules.iter().position(|r| {
+            r.file == *file && r.extent.start <= span.start && span.start < r.extent.end
+        });
+        let d = Diagnostic::error(
+            Code::LintUnusedBinder,
+            format!("the binder `{name}` is never used"),
+            &f.src(*file),
+            *span,
+            "its quantifier's body never reads it",
+        )
+        .with_help(format!(
+            "use `{name}` in the body, or test the collection directly (`count(...) > 0`)"
+        ));
+        f.emit(Lint::UnusedBinder, rule, d);
+    }
     for (i, r) in lib.rules.iter().enumerate() {
         for (name, span, _) in &r.allows {
             if lint_info(name).is_none() {

@@ -32,7 +32,7 @@ use crate::ir::*;
 use crate::source::SourceFile;
 
 /// Severity overrides from the command line.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct LintOptions {
     /// Lints turned off.
     pub allow: BTreeSet<String>,
@@ -40,6 +40,19 @@ pub struct LintOptions {
     pub deny: BTreeSet<String>,
     /// Warnings count as errors for the exit code.
     pub deny_warnings: bool,
+    /// Budget per semantic question (see [`crate::Limits::lint_budget`]).
+    pub budget: u64,
+}
+
+impl std::default::Default for LintOptions {
+    fn default() -> Self {
+        LintOptions {
+            allow: BTreeSet::new(),
+            deny: BTreeSet::new(),
+            deny_warnings: false,
+            budget: crate::Limits::default().lint_budget,
+        }
+    }
 }
 
 /// What `lint` found.
@@ -51,6 +64,8 @@ pub struct LintReport {
     pub not_analysed: Vec<(String, String)>,
     /// Satisfiability questions decided by the solver.
     pub solver_calls: usize,
+    /// Questions not decided within the budget.
+    pub undecided: usize,
     /// Candidate pairs left after signature filtering.
     pub candidate_pairs: usize,
     /// Rules in the library.
@@ -59,6 +74,8 @@ pub struct LintReport {
 
 pub(crate) struct Finder<'a> {
     pub(crate) lib: &'a Compiled,
+    /// The engine, to check witnesses before they are printed.
+    pub(crate) engine: &'a Engine,
     out: Vec<Diagnostic>,
     /// rule index -> lints it allows
     allowed: Vec<BTreeSet<String>>,
@@ -96,6 +113,7 @@ pub fn lint(engine: &Engine, opts: &LintOptions) -> LintReport {
     let lib = engine.compiled();
     let mut f = Finder {
         lib,
+        engine,
         out: Vec::new(),
         allowed: lib
             .rules
@@ -108,7 +126,7 @@ pub fn lint(engine: &Engine, opts: &LintOptions) -> LintReport {
         ..LintReport::default()
     };
     hygiene::lints(&mut f);
-    semantic::lints(&mut f, &mut report);
+    semantic::lints(&mut f, &mut report, opts.budget);
     let mut out = Vec::new();
     for mut d in f.out {
         let name = d.rule.clone().unwrap_or_default();
@@ -153,7 +171,7 @@ mod tests {
         let reps = sym::Reps::of(lib);
         let mut seed = 0x1234_5678_9ABC_DEF1u64;
         for k in 0..lib.kinds.len() {
-            let mut space = Space::new(lib, k as KindId, reps.clone()).unwrap();
+            let mut space = Space::new(lib, k as KindId, reps.clone(), u64::MAX / 64).unwrap();
             let rules: Vec<usize> = lib.rules_by_kind[k].iter().map(|&r| r as usize).collect();
             let syms: Vec<(usize, RuleSym)> = rules
                 .iter()
@@ -202,7 +220,7 @@ mod tests {
         let lib = engine.compiled();
         let reps = sym::Reps::of(lib);
         for k in 0..lib.kinds.len() {
-            let mut space = Space::new(lib, k as KindId, reps.clone()).unwrap();
+            let mut space = Space::new(lib, k as KindId, reps.clone(), u64::MAX / 64).unwrap();
             for &r in &lib.rules_by_kind[k] {
                 let rule = &lib.rules[r as usize];
                 let Ok(s) = rule_sym(&mut space, rule) else {
@@ -253,17 +271,18 @@ mod tests {
 
     fn lib(rules: &str) -> Engine {
         let schema = r#"
-            entity State {}
+            entity State { rank: int? }
             entity Region {}
             entity Instrument { title: string, entry_into_force: date? }
             type Area = State | Region
             enum Cargo { arms, food }
             fact a: State {}
-            fact b: State {}
+            fact b: State { rank: 3 }
             fact sea: Region {}
             fact t: Instrument { title: "T", entry_into_force: 2020-01-01 }
-            step ex { who: set<State>, area: Area, armed: bool = true, host: State?, cargo: set<Cargo> = [], size: int = 0 }
+            step ex { who: set<State>, area: Area, armed: bool = true, host: State?, cargo: set<Cargo> = [], size: int = 0, floor: int = 0, offer: int = 0, cap: int = 0, signed: date?, delivered: date? }
             step fl { route: list<Area>, operator: State }
+            step tr { stops: list<State> }
         "#;
         Engine::from_sources(vec![
             SourceFile::new("s.policy", schema),
@@ -351,6 +370,206 @@ mod tests {
             "forbid each p in s.who where p == a unless s.size > 3",
         )));
         assert!(sometimes.is_empty());
+    }
+
+    /// The cases of issue 12: each must be decided, and decided right.
+    #[test]
+    fn ints_and_dates_are_decided_exactly() {
+        // Three ordered values below or above a constant: they exist.
+        assert!(
+            names(&lib(&rule(
+                "r",
+                "error",
+                "forbid s.floor > 100 && s.offer > s.floor && s.cap > s.offer"
+            )))
+            .is_empty()
+        );
+        assert!(names(&lib(&rule("r", "error", "when s has signed && s has delivered forbid s.signed < s.delivered && s.delivered < s.date && s.date < 2020-01-01"))).is_empty());
+        // A window that is empty, and one that is not.
+        assert_eq!(
+            names(&lib(&rule(
+                "r",
+                "error",
+                "forbid as_of < 2021-01-01 && as_of > 2022-06-01"
+            ))),
+            ["rule-never-fires"]
+        );
+        assert!(
+            names(&lib(&rule(
+                "r",
+                "error",
+                "forbid as_of > 2021-01-01 && as_of < 2021-01-03"
+            )))
+            .is_empty()
+        );
+        // Adjacent days: nothing between them.
+        assert_eq!(
+            names(&lib(&rule(
+                "r",
+                "error",
+                "forbid as_of > 2021-01-01 && as_of < 2021-01-02"
+            ))),
+            ["rule-never-fires"]
+        );
+        // The domains' ends.
+        assert_eq!(
+            names(&lib(&rule("r", "error", "forbid s.date > 9999-12-31"))),
+            ["rule-never-fires"]
+        );
+        assert!(names(&lib(&rule("r", "error", "forbid s.date >= 9999-12-31"))).is_empty());
+        assert_eq!(
+            names(&lib(&rule("r", "error", "forbid s.date < 0001-01-01"))),
+            ["rule-never-fires"]
+        );
+        assert_eq!(
+            names(&lib(&rule(
+                "r",
+                "error",
+                "forbid s.size > 9223372036854775807"
+            ))),
+            ["rule-never-fires"]
+        );
+        assert!(
+            names(&lib(&rule(
+                "r",
+                "error",
+                "forbid s.size > 9223372036854775806"
+            )))
+            .is_empty()
+        );
+        // Four terms in one gap between two constants.
+        assert!(names(&lib(&rule("r", "error", "forbid s.size > 1 && s.floor > s.size && s.offer > s.floor && s.cap > s.offer && s.cap < 6"))).is_empty());
+        assert_eq!(
+            names(&lib(&rule(
+                "r",
+                "error",
+                "forbid s.size > 1 && s.floor > s.size && s.offer > s.floor && s.cap > s.offer && s.cap < 5"
+            ))),
+            ["rule-never-fires"]
+        );
+    }
+
+    #[test]
+    fn the_misses_of_issue_12_are_found() {
+        // Always fires, relative to its `when`.
+        assert_eq!(
+            names(&lib(&rule(
+                "r",
+                "error",
+                "when s.size > 5 forbid s.size > 3"
+            ))),
+            ["rule-always-fires"]
+        );
+        assert!(
+            names(&lib(&rule(
+                "r",
+                "error",
+                "when s.size > 2 forbid s.size > 3"
+            )))
+            .is_empty()
+        );
+        // An exception shadowed by an earlier one.
+        let e = lib(&rule(
+            "r",
+            "error",
+            "forbid each p in s.who where p != b || !s.armed unless p == a || s.armed unless p == a",
+        ));
+        let d = lint(&e, &LintOptions::default()).diagnostics;
+        assert_eq!(d.len(), 1, "{d:#?}");
+        assert_eq!(d[0].rule.as_deref(), Some("unless-never-applies"));
+        assert!(
+            d[0].message.contains("exceptions before it"),
+            "{}",
+            d[0].message
+        );
+        assert!(
+            names(&lib(&rule(
+                "r",
+                "error",
+                "forbid each p in s.who where p != b || !s.armed unless p == a unless s.size > 3"
+            )))
+            .is_empty()
+        );
+        // A binder never read.
+        assert_eq!(
+            names(&lib(&rule("r", "error", "forbid any p in s.who: s.armed"))),
+            ["unused-binder"]
+        );
+        assert!(
+            names(&lib(&rule(
+                "r",
+                "error",
+                "forbid any p in s.who: p == a && s.armed"
+            )))
+            .is_empty()
+        );
+        // Redundancy however many rules cover: twelve nested thresholds, each covered.
+        let many: String = (0..12)
+            .map(|i| {
+                rule(
+                    &format!("t{i:02}"),
+                    "error",
+                    &format!("forbid s.size > {i}"),
+                )
+            })
+            .collect();
+        let n = names(&lib(&many));
+        assert_eq!(n.len(), 11, "{n:?}");
+        assert!(n.iter().all(|x| x == "redundant-rule"));
+    }
+
+    /// Lists are walked in the order the proposal writes them: `b` (ranked) before `a`
+    /// (unranked, an error to read) fires; the other order fails on `a` first.
+    #[test]
+    fn lists_are_walked_in_proposal_order() {
+        let r = "rule r { severity error cite t \"art. 1\" on tr as s forbid (any q in s.stops: q.rank > 2) && a in s.stops message \"m\" help \"h\" }\n";
+        assert!(names(&lib(r)).is_empty(), "it fires on stops: [b, a]");
+        let r = "rule r { severity error cite t \"art. 1\" on tr as s forbid (all q in s.stops: q.rank > 2) && a in s.stops message \"m\" help \"h\" }\n";
+        assert_eq!(names(&lib(r)), ["rule-never-fires"], "`all` reads a's rank");
+        let r = "rule r { severity error cite t \"art. 1\" on tr as s forbid each q in s.stops where q == a || q.rank > 2 unless q == b message \"m\" help \"h\" }\n";
+        assert!(names(&lib(r)).is_empty());
+    }
+
+    #[test]
+    fn what_is_not_decided_within_the_budget_is_said() {
+        // Ten seats, nine values: the pigeonhole principle, hard for resolution.
+        let schema = "entity S {}\nfact i: Instrument { title: \"T\" }\nentity Instrument { title: string }\n".to_string()
+            + &(0..9).map(|i| format!("fact v{i}: S {{}}\n")).collect::<String>()
+            + "step seating { " + &(0..10).map(|i| format!("s{i}: S")).collect::<Vec<_>>().join(", ") + " }\n";
+        let pairs: Vec<String> = (0..10)
+            .flat_map(|i| (i + 1..10).map(move |j| format!("s.s{i} != s.s{j}")))
+            .collect();
+        let rules = format!(
+            "rule p {{ severity error cite i \"art. 1\" on seating as s forbid {} message \"m\" help \"h\" }}\n",
+            pairs.join(" && ")
+        );
+        let e = Engine::from_sources(vec![
+            SourceFile::new("s.policy", schema.as_str()),
+            SourceFile::new("r.policy", rules.as_str()),
+        ])
+        .unwrap_or_else(|e| panic!("{e:#?}"));
+        let opts = LintOptions {
+            budget: 100,
+            ..LintOptions::default()
+        };
+        let report = lint(&e, &opts);
+        let n: Vec<_> = report
+            .diagnostics
+            .iter()
+            .filter_map(|d| d.rule.clone())
+            .collect();
+        assert_eq!(n, ["undecided"], "never a silent pass");
+        assert!(report.undecided >= 1);
+        // Twenty nested quantifiers are decided.
+        let mut body = "p19 == b".to_string();
+        for i in (0..20).rev() {
+            body = format!("any p{i} in s.who: (p{i} == a || {body})");
+        }
+        let body = body.replacen("p19 == b", "p18 == b", 1);
+        let r = rule("nested", "error", &format!("forbid {body}"));
+        let report = lint(&lib(&r), &LintOptions::default());
+        assert_eq!(report.undecided, 0);
+        assert!(report.not_analysed.is_empty());
     }
 
     #[test]

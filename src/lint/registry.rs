@@ -98,6 +98,18 @@ pub const LINTS: &[LintInfo] = &[
         default: Severity::Warning,
         summary: "an `allow` clause naming a lint that does not exist",
     },
+    LintInfo {
+        name: "unused-binder",
+        code: Code::LintUnusedBinder,
+        default: Severity::Warning,
+        summary: "an `any`/`all` quantifier whose binder its body never reads",
+    },
+    LintInfo {
+        name: "undecided",
+        code: Code::LintUndecided,
+        default: Severity::Warning,
+        summary: "a semantic question (can this rule fire? does that rule cover it?) not decided within the solver's budget",
+    },
 ];
 
 /// A lint, by id: what the lints emit. Its entry in [`LINTS`] is `LINTS[lint as usize]`.
@@ -129,6 +141,10 @@ pub(crate) enum Lint {
     UnlessAlwaysApplies,
     /// `unknown-lint`
     Unknown,
+    /// `unused-binder`
+    UnusedBinder,
+    /// `undecided`
+    Undecided,
 }
 
 impl Lint {
@@ -156,7 +172,7 @@ pub fn lint_info(name: &str) -> Option<&'static LintInfo> {
 mod tests {
     use super::*;
 
-    const ALL: [Lint; 13] = [
+    const ALL: [Lint; 15] = [
         Lint::MissingCite,
         Lint::MissingHelp,
         Lint::UnusedDefinition,
@@ -170,6 +186,8 @@ mod tests {
         Lint::UnlessNeverApplies,
         Lint::UnlessAlwaysApplies,
         Lint::Unknown,
+        Lint::UnusedBinder,
+        Lint::Undecided,
     ];
 
     #[test]

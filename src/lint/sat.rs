@@ -1,12 +1,15 @@
 //! Boolean formulas and a small SAT solver, for the exact semantic lints.
 //!
 //! Formulas are hash-consed DAGs over input variables, simplified as they are built
-//! (constants, double negation, `x && x`, `x && !x`). [`solve`] turns the part reachable from
-//! a root into clauses (Tseitin: one variable per `&&`/`||` node) and decides them with
-//! DPLL: two watched literals for unit propagation, chronological backtracking. The lints'
-//! formulas are small (one step's attributes, one or two rules), so this is exact and fast.
+//! (constants, double negation, `x && x`, `x && !x`). [`decide`] turns the part reachable from
+//! a question's parts into clauses (Tseitin: one variable per input and per `&&`/`||` node
+//! reached, nothing else) and decides them with batsat, a CDCL solver (MiniSat's algorithm:
+//! conflict-driven learning, non-chronological backjumping, VSIDS, restarts), within a
+//! budget of conflicts; the parts are assumptions, so an unsatisfiable answer says which
+//! parts clash.
 
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 
 /// A formula: an index into [`Fm`].
 pub type F = u32;
@@ -25,7 +28,7 @@ enum Node {
 #[derive(Debug)]
 pub struct Fm {
     nodes: Vec<Node>,
-    memo: HashMap<Node, F>,
+    memo: HashMap<Node, F, BuildHasherDefault<crate::ir::NameHasher>>,
     vars: u32,
 }
 
@@ -40,7 +43,7 @@ impl Fm {
     pub fn new() -> Self {
         let mut fm = Fm {
             nodes: Vec::new(),
-            memo: HashMap::new(),
+            memo: HashMap::default(),
             vars: 0,
         };
         fm.intern(Node::False);
@@ -77,6 +80,11 @@ impl Fm {
         let v = self.vars;
         self.vars += 1;
         (self.intern(Node::Var(v)), v)
+    }
+
+    /// Number of nodes built so far.
+    pub fn size(&self) -> usize {
+        self.nodes.len()
     }
 
     /// Number of input variables.
@@ -191,7 +199,8 @@ impl Fm {
     /// The input variables a formula depends on.
     pub fn support(&self, f: F) -> std::collections::BTreeSet<u32> {
         let mut out = std::collections::BTreeSet::new();
-        let mut seen = std::collections::HashSet::new();
+        let mut seen: std::collections::HashSet<F, BuildHasherDefault<crate::ir::NameHasher>> =
+            std::collections::HashSet::default();
         let mut stack = vec![f];
         while let Some(g) = stack.pop() {
             if !seen.insert(g) {
@@ -230,30 +239,85 @@ impl Fm {
     }
 }
 
-/// Decides a formula: a satisfying assignment of the input variables, or `None`.
-pub fn solve(fm: &Fm, root: F) -> Option<Vec<bool>> {
-    match fm.as_const(root) {
-        Some(false) => return None,
-        Some(true) => return Some(vec![false; fm.vars as usize]),
-        None => {}
+/// What the solver says of a question.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// Satisfiable: a value for every input variable of the [`Fm`] (the ones the question
+    /// does not mention are `false`).
+    Sat(Vec<bool>),
+    /// Unsatisfiable: the indices of the parts (see [`decide`]) that clash, an unsatisfiable
+    /// subset of them (not necessarily minimal).
+    Unsat(Vec<usize>),
+    /// Not decided within the budget.
+    Unknown,
+}
+
+impl Answer {
+    /// The model, if satisfiable.
+    #[cfg(test)]
+    pub fn model(self) -> Option<Vec<bool>> {
+        match self {
+            Answer::Sat(m) => Some(m),
+            _ => None,
+        }
     }
-    // Tseitin: CNF variable per input variable (same index) and per And/Or node.
-    let mut cnf_var: HashMap<F, u32> = HashMap::new();
-    let mut next = fm.vars;
-    let mut clauses: Vec<Vec<i32>> = Vec::new();
-    let lit = |v: u32, pos: bool| -> i32 {
-        let l = i32::try_from(v).unwrap_or(i32::MAX - 1) + 1;
-        if pos { l } else { -l }
-    };
-    // literal of a node, creating clauses for And/Or nodes (iteratively).
-    let mut order = Vec::new();
-    let mut stack = vec![root];
-    let mut seen = std::collections::HashSet::new();
+}
+
+/// Counts conflicts and stops the search when they reach the budget.
+struct Budget {
+    conflicts: std::cell::Cell<u64>,
+    limit: u64,
+}
+
+impl batsat::Callbacks for Budget {
+    fn on_new_clause(&mut self, _c: &[batsat::Lit], k: batsat::ClauseKind) {
+        if k == batsat::ClauseKind::Learnt {
+            self.conflicts.set(self.conflicts.get().saturating_add(1));
+        }
+    }
+
+    fn stop(&self) -> bool {
+        self.conflicts.get() >= self.limit
+    }
+}
+
+/// Decides the conjunction of `parts` with a CDCL solver (batsat, a MiniSat), giving up
+/// after `budget` conflicts. Only the nodes reachable from the parts enter the question
+/// (Tseitin: one solver variable per input variable and per `&&`/`||` node reached); each
+/// part is an assumption, so an unsatisfiable answer names the parts that clash.
+pub fn decide(fm: &Fm, parts: &[F], budget: u64) -> Answer {
+    use batsat::{SolverInterface, lbool};
+    // Constant parts decide at once.
+    if let Some(i) = parts.iter().position(|&p| fm.as_const(p) == Some(false)) {
+        return Answer::Unsat(vec![i]);
+    }
+    let live: Vec<(usize, F)> = parts
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|&(_, p)| fm.as_const(p) != Some(true))
+        .collect();
+    let mut solver = batsat::Solver::new(
+        batsat::SolverOpts::default(),
+        Budget {
+            conflicts: std::cell::Cell::new(0),
+            limit: budget.max(1),
+        },
+    );
+    // Solver variable of each reached node (input variables and `&&`/`||` nodes).
+    let mut var_of: HashMap<F, batsat::Var, BuildHasherDefault<crate::ir::NameHasher>> =
+        HashMap::default();
+    let mut inputs: Vec<(u32, batsat::Var)> = Vec::new();
+    // Nodes in an order where children come first (node indices already are).
+    let mut reached: Vec<F> = Vec::new();
+    let mut seen: std::collections::HashSet<F, BuildHasherDefault<crate::ir::NameHasher>> =
+        std::collections::HashSet::default();
+    let mut stack: Vec<F> = live.iter().map(|p| p.1).collect();
     while let Some(f) = stack.pop() {
         if !seen.insert(f) {
             continue;
         }
-        order.push(f);
+        reached.push(f);
         match fm.node(f) {
             Node::Not(x) => stack.push(x),
             Node::And(x, y) | Node::Or(x, y) => {
@@ -263,18 +327,22 @@ pub fn solve(fm: &Fm, root: F) -> Option<Vec<bool>> {
             _ => {}
         }
     }
-    for &f in &order {
-        if matches!(fm.node(f), Node::And(..) | Node::Or(..)) {
-            cnf_var.insert(f, next);
-            next += 1;
+    reached.sort_unstable();
+    for &f in &reached {
+        match fm.node(f) {
+            Node::Var(v) => {
+                let sv = solver.new_var_default();
+                var_of.insert(f, sv);
+                inputs.push((v, sv));
+            }
+            Node::And(..) | Node::Or(..) => {
+                var_of.insert(f, solver.new_var_default());
+            }
+            _ => {}
         }
     }
-    fn node_lit(
-        fm: &Fm,
-        f: F,
-        cnf_var: &HashMap<F, u32>,
-        lit: &dyn Fn(u32, bool) -> i32,
-    ) -> Option<i32> {
+    // The literal of a node (constants are simplified away below a non-constant root).
+    let lit_of = |f: F| -> Option<batsat::Lit> {
         let mut f = f;
         let mut pos = true;
         loop {
@@ -283,172 +351,65 @@ pub fn solve(fm: &Fm, root: F) -> Option<Vec<bool>> {
                     pos = !pos;
                     f = x;
                 }
-                Node::Var(v) => return Some(lit(v, pos)),
-                Node::And(..) | Node::Or(..) => return cnf_var.get(&f).map(|&v| lit(v, pos)),
-                // Constants are simplified away below the root.
+                Node::Var(_) | Node::And(..) | Node::Or(..) => {
+                    return var_of.get(&f).map(|&v| batsat::Lit::new(v, pos));
+                }
                 Node::True | Node::False => return None,
             }
         }
-    }
-    for &f in &order {
+    };
+    for &f in &reached {
         let (is_and, x, y) = match fm.node(f) {
             Node::And(x, y) => (true, x, y),
             Node::Or(x, y) => (false, x, y),
             _ => continue,
         };
-        let z = lit(*cnf_var.get(&f)?, true);
-        let (a, b) = (
-            node_lit(fm, x, &cnf_var, &lit)?,
-            node_lit(fm, y, &cnf_var, &lit)?,
-        );
-        if is_and {
-            clauses.push(vec![-z, a]);
-            clauses.push(vec![-z, b]);
-            clauses.push(vec![z, -a, -b]);
+        let (Some(z), Some(a), Some(b)) = (lit_of(f), lit_of(x), lit_of(y)) else {
+            return Answer::Unknown;
+        };
+        let clauses = if is_and {
+            [vec![!z, a], vec![!z, b], vec![z, !a, !b]]
         } else {
-            clauses.push(vec![z, -a]);
-            clauses.push(vec![z, -b]);
-            clauses.push(vec![-z, a, b]);
+            [vec![z, !a], vec![z, !b], vec![!z, a, b]]
+        };
+        for mut c in clauses {
+            solver.add_clause_reuse(&mut c);
         }
     }
-    clauses.push(vec![node_lit(fm, root, &cnf_var, &lit)?]);
-    let model = dpll(next as usize, clauses)?;
-    Some(model.into_iter().take(fm.vars as usize).collect())
+    let mut assumptions = Vec::with_capacity(live.len());
+    for &(_, p) in &live {
+        let Some(l) = lit_of(p) else {
+            return Answer::Unknown;
+        };
+        assumptions.push(l);
+    }
+    let result = solver.solve_limited(&assumptions);
+    if result == lbool::TRUE {
+        let mut model = vec![false; fm.vars as usize];
+        for (v, sv) in inputs {
+            if let Some(slot) = model.get_mut(v as usize) {
+                *slot = solver.value_var(sv) == lbool::TRUE;
+            }
+        }
+        Answer::Sat(model)
+    } else if result == lbool::FALSE {
+        let core: Vec<usize> = live
+            .iter()
+            .zip(&assumptions)
+            .filter(|(_, l)| solver.unsat_core_contains_var(l.var()))
+            .map(|((i, _), _)| *i)
+            .collect();
+        Answer::Unsat(core)
+    } else {
+        Answer::Unknown
+    }
 }
 
-fn idx(l: i32) -> usize {
-    let v = (l.unsigned_abs() - 1) as usize;
-    2 * v + usize::from(l < 0)
-}
-
-/// DPLL with two watched literals and chronological backtracking.
-fn dpll(nvars: usize, mut clauses: Vec<Vec<i32>>) -> Option<Vec<bool>> {
-    let mut value: Vec<i8> = vec![0; nvars];
-    let val = |value: &[i8], l: i32| -> i8 {
-        let v = value
-            .get((l.unsigned_abs() - 1) as usize)
-            .copied()
-            .unwrap_or(0);
-        if l > 0 { v } else { -v }
-    };
-    let mut watches: Vec<Vec<usize>> = vec![Vec::new(); 2 * nvars];
-    let mut trail: Vec<i32> = Vec::new();
-    // Unit clauses are assigned up front; others watch their first two literals.
-    let mut units = Vec::new();
-    for (ci, c) in clauses.iter_mut().enumerate() {
-        c.sort_unstable();
-        c.dedup();
-        if c.windows(2).any(|w| matches!(w, [a, b] if *a == -*b)) {
-            continue; // tautology
-        }
-        match c.as_slice() {
-            [] => return None,
-            [l] => units.push(*l),
-            [a, b, ..] => {
-                watches.get_mut(idx(*a))?.push(ci);
-                watches.get_mut(idx(*b))?.push(ci);
-            }
-        }
-    }
-    let assign = |value: &mut Vec<i8>, trail: &mut Vec<i32>, l: i32| {
-        if let Some(slot) = value.get_mut((l.unsigned_abs() - 1) as usize) {
-            *slot = if l > 0 { 1 } else { -1 };
-        }
-        trail.push(l);
-    };
-    for l in units {
-        match val(&value, l) {
-            1 => {}
-            -1 => return None,
-            _ => assign(&mut value, &mut trail, l),
-        }
-    }
-    // Decisions: (trail length before, literal, flipped already).
-    let mut decisions: Vec<(usize, i32, bool)> = Vec::new();
-    let mut head = 0;
-    loop {
-        // Propagate.
-        let mut conflict = false;
-        while head < trail.len() {
-            let l = trail.get(head).copied().unwrap_or(0);
-            head += 1;
-            let false_lit = -l;
-            let ws = std::mem::take(watches.get_mut(idx(false_lit))?);
-            let mut keep = Vec::with_capacity(ws.len());
-            let mut i = 0;
-            while i < ws.len() {
-                let ci = ws.get(i).copied().unwrap_or(0);
-                i += 1;
-                if conflict {
-                    keep.push(ci);
-                    continue;
-                }
-                let c = clauses.get_mut(ci)?;
-                // Keep the false literal in position 1.
-                if c.first() == Some(&false_lit) {
-                    c.swap(0, 1);
-                }
-                let first = c.first().copied().unwrap_or(0);
-                if val(&value, first) == 1 {
-                    keep.push(ci);
-                    continue;
-                }
-                // Find a new literal to watch.
-                let mut moved = false;
-                for k in 2..c.len() {
-                    let lk = c.get(k).copied().unwrap_or(0);
-                    if val(&value, lk) != -1 {
-                        c.swap(1, k);
-                        let nl = c.get(1).copied().unwrap_or(0);
-                        watches.get_mut(idx(nl))?.push(ci);
-                        moved = true;
-                        break;
-                    }
-                }
-                if moved {
-                    continue;
-                }
-                keep.push(ci);
-                match val(&value, first) {
-                    -1 => conflict = true,
-                    0 => assign(&mut value, &mut trail, first),
-                    _ => {}
-                }
-            }
-            *watches.get_mut(idx(false_lit))? = keep;
-            if conflict {
-                break;
-            }
-        }
-        if conflict {
-            // Backtrack to the last decision not yet flipped.
-            loop {
-                let (len, l, flipped) = decisions.pop()?;
-                for &t in trail.get(len..).unwrap_or(&[]) {
-                    if let Some(slot) = value.get_mut((t.unsigned_abs() - 1) as usize) {
-                        *slot = 0;
-                    }
-                }
-                trail.truncate(len);
-                head = len;
-                if !flipped {
-                    decisions.push((len, -l, true));
-                    assign(&mut value, &mut trail, -l);
-                    break;
-                }
-            }
-            continue;
-        }
-        // Decide.
-        match value.iter().position(|&v| v == 0) {
-            None => return Some(value.iter().map(|&v| v == 1).collect()),
-            Some(v) => {
-                let l = -(i32::try_from(v).unwrap_or(i32::MAX - 1) + 1);
-                decisions.push((trail.len(), l, false));
-                assign(&mut value, &mut trail, l);
-            }
-        }
-    }
+/// Decides a formula without a budget: a satisfying assignment of the input variables, or
+/// `None`. For tests and small questions.
+#[cfg(test)]
+pub fn solve(fm: &Fm, root: F) -> Option<Vec<bool>> {
+    decide(fm, &[root], u64::MAX).model()
 }
 
 #[cfg(test)]

@@ -1,23 +1,39 @@
 //! The semantic lints (a rule that never fires or always fires, a redundant rule, a
 //! conflicting pair, an `unless` that never or always applies): each question is a Boolean
-//! formula over one step's possible attribute values (`sym.rs`), decided by the SAT solver
-//! (`sat.rs`).
+//! formula over one step's possible attribute values (`sym.rs`), decided by a CDCL SAT
+//! solver within a budget (`sat.rs`). A question the solver does not decide within the
+//! budget is reported as `undecided`, never taken as an answer.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::sat::{F, Fm, solve};
+use super::sat::{Answer, F, Fm, decide};
 use super::sym::{self, Space, Sv};
 use super::witness::{put_model, random_words, witness};
 use super::{Finder, Lint, LintReport};
 use crate::diag::{Code, Diagnostic};
 use crate::ir::*;
 
+/// One `unless` clause of a rule applied to one step of a kind.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct UnlessSym {
+    /// The clause is evaluated (the rule would fire here but for it, and no earlier
+    /// exception held) and holds.
+    pub(super) holds: F,
+    /// The rule would fire here but for the exceptions, and the clause holds (whatever the
+    /// earlier exceptions say).
+    pub(super) raw: F,
+    /// The clause is evaluated and does not hold.
+    pub(super) fails: F,
+}
+
 /// One rule applied to one step of a kind, as formulas.
 pub(super) struct RuleSym {
+    /// The rule applies: its `when` holds (or it has none) without an evaluation error.
+    pub(super) applies: F,
     /// Some binding fires (a violation), before any evaluation error.
     pub(super) fires: F,
-    /// Per `unless` clause: (the rule would fire here but for the exceptions, the clause holds).
-    pub(super) unless: Vec<(F, F)>,
+    /// Per `unless` clause.
+    pub(super) unless: Vec<UnlessSym>,
 }
 
 pub(super) fn rule_sym(space: &mut Space<'_>, r: &CRule) -> Result<RuleSym, sym::Unsupported> {
@@ -36,11 +52,8 @@ pub(super) fn rule_sym(space: &mut Space<'_>, r: &CRule) -> Result<RuleSym, sym:
         Some((local, coll)) => {
             let (v, e) = space.eval(coll, &mut locals)?;
             coll_err = e;
-            let Sv::Set(ms, _) = v else {
-                return Err(sym::Unsupported("each over non-atoms"));
-            };
-            for (a, m) in ms {
-                bindings.push((m, Some((*local, Sv::Atom(vec![(a, Fm::TRUE)])))));
+            for (m, item) in space.walk(v)? {
+                bindings.push((m, Some((*local, item))));
             }
         }
         None => bindings.push((Fm::TRUE, None)),
@@ -48,9 +61,12 @@ pub(super) fn rule_sym(space: &mut Space<'_>, r: &CRule) -> Result<RuleSym, sym:
     let nce = space.fm.not(coll_err);
     let mut reached = space.fm.and(base, nce);
     let mut fires = Vec::new();
-    let mut unless: Vec<(Vec<F>, Vec<F>)> = vec![(Vec::new(), Vec::new()); r.unless.len()];
-    let mut unless_pairs: Vec<Vec<(F, F)>> = vec![Vec::new(); r.unless.len()];
+    let n = r.unless.len();
+    let mut holds: Vec<Vec<F>> = vec![Vec::new(); n];
+    let mut raw: Vec<Vec<F>> = vec![Vec::new(); n];
+    let mut fails: Vec<Vec<F>> = vec![Vec::new(); n];
     for (member, bind) in bindings {
+        space.check_size()?;
         if let Some((l, v)) = bind {
             space.bind(&mut locals, l, v)?;
         }
@@ -69,15 +85,23 @@ pub(super) fn rule_sym(space: &mut Space<'_>, r: &CRule) -> Result<RuleSym, sym:
         let mut uerrs = Vec::new();
         for (i, u) in r.unless.iter().enumerate() {
             let (uv, ue) = space.eval_bool(u, &mut locals)?;
-            if let Some(p) = unless_pairs.get_mut(i) {
-                p.push((hit_ok, uv));
+            let nue = space.fm.not(ue);
+            let nuv = space.fm.not(uv);
+            let ctx = space.fm.and(hit_ok, none_yet);
+            let ok_holds = space.fm.and(uv, nue);
+            let ok_fails = space.fm.and(nuv, nue);
+            if let Some(v) = holds.get_mut(i) {
+                v.push(space.fm.and(ctx, ok_holds));
+            }
+            if let Some(v) = raw.get_mut(i) {
+                v.push(space.fm.and(hit_ok, ok_holds));
+            }
+            if let Some(v) = fails.get_mut(i) {
+                v.push(space.fm.and(ctx, ok_fails));
             }
             let reach_u = space.fm.and(none_yet, ue);
             uerrs.push(reach_u);
-            let nue = space.fm.not(ue);
-            let nuv = space.fm.not(uv);
-            let cont = space.fm.and(nue, nuv);
-            none_yet = space.fm.and(none_yet, cont);
+            none_yet = space.fm.and(none_yet, ok_fails);
         }
         let f = space.fm.and(hit_ok, none_yet);
         fires.push(f);
@@ -89,49 +113,148 @@ pub(super) fn rule_sym(space: &mut Space<'_>, r: &CRule) -> Result<RuleSym, sym:
         let nstop = space.fm.not(stop);
         reached = space.fm.and(reached, nstop);
     }
-    let _ = &mut unless;
+    space.check_size()?;
     let fires = space.fm.or_all(fires);
-    let unless = unless_pairs
-        .into_iter()
-        .map(|pairs| {
-            let ctx: Vec<F> = pairs.iter().map(|p| p.0).collect();
-            let holds: Vec<F> = pairs.iter().map(|&(c, u)| space.fm.and(c, u)).collect();
-            let fails: Vec<F> = pairs
-                .iter()
-                .map(|&(c, u)| {
-                    let nu = space.fm.not(u);
-                    space.fm.and(c, nu)
-                })
-                .collect();
-            let _ = ctx;
-            (space.fm.or_all(holds), space.fm.or_all(fails))
-        })
-        .collect();
-    Ok(RuleSym { fires, unless })
+    let mut unless = Vec::with_capacity(n);
+    for ((h, r), f) in holds.into_iter().zip(raw).zip(fails) {
+        unless.push(UnlessSym {
+            holds: space.fm.or_all(h),
+            raw: space.fm.or_all(r),
+            fails: space.fm.or_all(f),
+        });
+    }
+    Ok(RuleSym {
+        applies: base,
+        fires,
+        unless,
+    })
 }
 
+/// A property that must hold on every kind a rule applies to ("unsatisfiable on each").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+enum Every {
+    /// Unsatisfiable on every kind decided so far.
+    #[default]
+    Holds,
+    /// Satisfiable on some kind: the property fails.
+    Fails,
+    /// Not decided on some kind, and not failed on any.
+    Unknown,
+}
+
+impl Every {
+    fn meet(&mut self, a: &Answer) {
+        *self = match (*self, a) {
+            (Every::Fails, _) | (_, Answer::Sat(_)) => Every::Fails,
+            (Every::Unknown, _) | (_, Answer::Unknown) => Every::Unknown,
+            (Every::Holds, Answer::Unsat(_)) => Every::Holds,
+        }
+    }
+}
+
+/// The solver, with its budget and its counts.
+struct Asker {
+    budget: u64,
+    calls: usize,
+    undecided: usize,
+}
+
+impl Asker {
+    /// Is `f` satisfiable by a well-formed step of this space?
+    fn ask(&mut self, space: &mut Space<'_>, f: F) -> Answer {
+        let q = space.query(f);
+        self.calls += 1;
+        let a = decide(&space.fm, &[q], self.budget);
+        if a == Answer::Unknown {
+            self.undecided += 1;
+        }
+        a
+    }
+}
+
+/// What one kind's analysis keeps for the pairwise lints.
+struct KindData<'a> {
+    space: Space<'a>,
+    /// The rules analysed on this kind and their formulas.
+    syms: Vec<(usize, RuleSym)>,
+    /// Rule -> position in `syms`.
+    pos: BTreeMap<usize, usize>,
+    /// Per position: whether the rule can fire here.
+    can_fire: Vec<Every>,
+    /// Per position: the samples it fires on, 64 to a word.
+    sig: Vec<Vec<u64>>,
+    /// The valid samples.
+    valid_mask: Vec<u64>,
+    /// Per sample bit: the positions that fire there.
+    firing: Vec<Vec<usize>>,
+}
+
+fn subset(a: &[u64], b: &[u64]) -> bool {
+    a.iter().zip(b).all(|(x, y)| x & !y == 0)
+}
+
+fn bits(v: &[u64]) -> impl Iterator<Item = usize> + '_ {
+    v.iter().enumerate().flat_map(|(w, word)| {
+        (0..64)
+            .filter(move |b| word & (1u64 << b) != 0)
+            .map(move |b| w * 64 + b)
+    })
+}
+
+impl KindData<'_> {
+    /// Positions whose signature includes `mask` (the least-firing sample bit of `mask` is
+    /// the index used).
+    fn supersets(&self, mask: &[u64]) -> Vec<usize> {
+        let Some(bit) = bits(mask).min_by_key(|&b| self.firing.get(b).map_or(0, Vec::len)) else {
+            // No sample at all: every position is a candidate.
+            return (0..self.syms.len()).collect();
+        };
+        self.firing
+            .get(bit)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+            .iter()
+            .copied()
+            .filter(|&p| self.sig.get(p).is_some_and(|s| subset(mask, s)))
+            .collect()
+    }
+
+    fn fires(&self, rule: usize) -> Option<F> {
+        self.pos
+            .get(&rule)
+            .and_then(|&p| self.syms.get(p))
+            .map(|s| s.1.fires)
+    }
+}
+
+/// Undecided questions, per rule: what was asked.
+type Undecided = BTreeMap<usize, BTreeSet<String>>;
+
 /// The exact lints: each question a formula, decided by the SAT solver.
-pub(super) fn lints(f: &mut Finder<'_>, report: &mut LintReport) {
+pub(super) fn lints(f: &mut Finder<'_>, report: &mut LintReport, budget: u64) {
     let lib = f.lib;
     let reps = sym::Reps::of(lib);
-    // Per kind: the rules that apply and their formulas.
-    let mut never: BTreeMap<usize, bool> = BTreeMap::new(); // rule -> never fires (so far)
-    let mut always: BTreeMap<usize, bool> = BTreeMap::new();
-    let mut unless_never: BTreeMap<(usize, usize), bool> = BTreeMap::new();
-    let mut unless_always: BTreeMap<(usize, usize), bool> = BTreeMap::new();
+    let mut asker = Asker {
+        budget,
+        calls: 0,
+        undecided: 0,
+    };
+    let mut never: BTreeMap<usize, Every> = BTreeMap::new();
+    let mut always: BTreeMap<usize, Every> = BTreeMap::new();
+    let mut unless_never: BTreeMap<(usize, usize), Every> = BTreeMap::new();
+    let mut unless_shadowed: BTreeMap<(usize, usize), Every> = BTreeMap::new();
+    let mut unless_always: BTreeMap<(usize, usize), Every> = BTreeMap::new();
     let mut fire_witness: BTreeMap<usize, String> = BTreeMap::new();
     let mut skipped: BTreeMap<usize, String> = BTreeMap::new();
-    // Pair relations, intersected over kinds: (a, b) -> holds on every kind seen so far.
-    // Redundancy: per rule, the rules proven to cover it on every kind where it can fire so
-    // far (`None`: not seen yet). Conflicts: (kind, a, b) proven.
-    let mut covered_by: BTreeMap<usize, Option<BTreeSet<usize>>> = BTreeMap::new();
-    let mut conflicts_on: BTreeSet<(usize, usize, usize)> = BTreeSet::new();
+    let mut undecided: Undecided = BTreeMap::new();
     for (i, r) in lib.rules.iter().enumerate() {
         if r.proposal_scope {
             skipped.insert(i, "it is an `on proposal` rule".into());
         }
     }
+    let mut kinds: Vec<Option<KindData<'_>>> = Vec::new();
     for k in 0..lib.kinds.len() {
+        kinds.push(None);
         let rules: Vec<usize> = lib
             .rules_by_kind
             .get(k)
@@ -140,83 +263,104 @@ pub(super) fn lints(f: &mut Finder<'_>, report: &mut LintReport) {
         if rules.is_empty() {
             continue;
         }
-        let Ok(mut space) = Space::new(lib, k as KindId, reps.clone()) else {
+        let Ok(mut space) = Space::new(lib, k as KindId, reps.clone(), budget) else {
             continue;
         };
+        let kind_name = lib.kinds.get(k).map_or("?", |k| k.name.as_str());
         let mut syms: Vec<(usize, RuleSym)> = Vec::new();
         for &ri in &rules {
             if skipped.contains_key(&ri) {
                 continue;
             }
             let Some(r) = lib.rules.get(ri) else { continue };
+            space.start_rule();
             match rule_sym(&mut space, r) {
                 Ok(s) => syms.push((ri, s)),
+                Err(sym::Unsupported(what)) if what == sym::TOO_LARGE => {
+                    undecided.entry(ri).or_default().insert(format!(
+                        "what it does on a `{kind_name}` step (its formulas grew past the budget)"
+                    ));
+                    asker.undecided += 1;
+                    never.insert(ri, Every::Unknown);
+                }
                 Err(sym::Unsupported(what)) => {
                     skipped.insert(ri, format!("it uses {what}"));
                 }
             }
         }
-        let valid = space.valid;
         // Single-rule questions; their models become samples.
         let mut samples: Vec<Vec<bool>> = Vec::new();
-        let mut never_here: BTreeSet<usize> = BTreeSet::new();
+        let mut can_fire = Vec::with_capacity(syms.len());
         for (ri, s) in &syms {
-            let q = space.query(s.fires);
-            report.solver_calls += 1;
-            match solve(&space.fm, q) {
-                Some(mut m) => {
+            let a = asker.ask(&mut space, s.fires);
+            let mut e = Every::Holds;
+            e.meet(&a);
+            can_fire.push(e);
+            never.entry(*ri).or_default().meet(&a);
+            match a {
+                Answer::Sat(mut m) => {
                     space.repair(&mut m);
-                    never.insert(*ri, false);
-                    fire_witness
+                    if !fire_witness.contains_key(ri) {
+                        if let Some(w) = checked_witness(f, &space, &m, &[*ri], &[]) {
+                            fire_witness.insert(*ri, w);
+                        }
+                    }
+                    samples.push(m);
+                }
+                Answer::Unsat(_) => {}
+                Answer::Unknown => {
+                    undecided
                         .entry(*ri)
-                        .or_insert_with(|| witness(&space, &m));
-                    samples.push(m);
-                }
-                None => {
-                    never.entry(*ri).or_insert(true);
-                    never_here.insert(*ri);
+                        .or_default()
+                        .insert(format!("whether it can fire on a `{kind_name}` step"));
                 }
             }
+            // Always fires: no step it applies to (its `when` holds) on which it does not.
             let nf = space.fm.not(s.fires);
-            let q = space.query(nf);
-            report.solver_calls += 1;
-            match solve(&space.fm, q) {
-                Some(mut m) => {
+            let q = space.fm.and(s.applies, nf);
+            let a = asker.ask(&mut space, q);
+            always.entry(*ri).or_default().meet(&a);
+            match a {
+                Answer::Sat(mut m) => {
                     space.repair(&mut m);
-                    always.insert(*ri, false);
                     samples.push(m);
                 }
-                None => {
-                    always.entry(*ri).or_insert(true);
+                Answer::Unsat(_) => {}
+                Answer::Unknown => {
+                    undecided.entry(*ri).or_default().insert(format!(
+                        "whether it fires on every `{kind_name}` step it applies to"
+                    ));
                 }
             }
-            for (ui, (holds, fails)) in s.unless.iter().enumerate() {
-                report.solver_calls += 2;
-                let q = space.query(*holds);
-                if solve(&space.fm, q).is_some() {
-                    unless_never.insert((*ri, ui), false);
-                } else {
-                    unless_never.entry((*ri, ui)).or_insert(true);
+            for (ui, u) in s.unless.iter().enumerate() {
+                let a = asker.ask(&mut space, u.holds);
+                unless_never.entry((*ri, ui)).or_default().meet(&a);
+                if a == Answer::Unknown {
+                    undecided.entry(*ri).or_default().insert(format!(
+                        "whether its exception {} can apply on a `{kind_name}` step",
+                        ui + 1
+                    ));
                 }
-                let q = space.query(*fails);
-                if solve(&space.fm, q).is_some() {
-                    unless_always.insert((*ri, ui), false);
-                } else {
-                    unless_always.entry((*ri, ui)).or_insert(true);
+                if ui > 0 && !matches!(a, Answer::Sat(_)) {
+                    let a = asker.ask(&mut space, u.raw);
+                    // "Shadowed" is "holds" failing while "raw" holds somewhere.
+                    let mut e = Every::Holds;
+                    e.meet(&a);
+                    let shadow = unless_shadowed.entry((*ri, ui)).or_default();
+                    *shadow = match (*shadow, e) {
+                        (Every::Unknown, _) | (_, Every::Unknown) => Every::Unknown,
+                        (Every::Fails, _) | (_, Every::Fails) => Every::Fails,
+                        _ => Every::Holds,
+                    };
                 }
-            }
-        }
-        // Rules with the same formula (hash-consing makes equal conditions one node) are
-        // decided once, as a group.
-        let mut group_of: std::collections::HashMap<F, usize> = std::collections::HashMap::new();
-        let mut groups: Vec<(F, Vec<usize>)> = Vec::new();
-        for (j, (_, s)) in syms.iter().enumerate() {
-            let g = *group_of.entry(s.fires).or_insert_with(|| {
-                groups.push((s.fires, Vec::new()));
-                groups.len() - 1
-            });
-            if let Some(grp) = groups.get_mut(g) {
-                grp.1.push(j);
+                let a = asker.ask(&mut space, u.fails);
+                unless_always.entry((*ri, ui)).or_default().meet(&a);
+                if a == Answer::Unknown {
+                    undecided.entry(*ri).or_default().insert(format!(
+                        "whether its exception {} always applies on a `{kind_name}` step",
+                        ui + 1
+                    ));
+                }
             }
         }
         // Signatures over samples: 4 words of random samples, then the solver's models.
@@ -229,157 +373,338 @@ pub(super) fn lints(f: &mut Finder<'_>, report: &mut LintReport) {
             }
             blocks.push(words);
         }
-        let mut sig: Vec<Vec<u64>> = vec![Vec::with_capacity(blocks.len()); groups.len()];
+        let mut sig: Vec<Vec<u64>> = vec![Vec::with_capacity(blocks.len()); syms.len()];
         let mut valid_mask: Vec<u64> = Vec::with_capacity(blocks.len());
         for words in &blocks {
             let vals = space.fm.eval64(words);
-            let ok = vals.get(valid as usize).copied().unwrap_or(0);
+            let ok = vals.get(space.valid as usize).copied().unwrap_or(0);
             valid_mask.push(ok);
-            for (g, (f, _)) in groups.iter().enumerate() {
-                if let Some(v) = sig.get_mut(g) {
-                    v.push(vals.get(*f as usize).copied().unwrap_or(0) & ok);
+            for (p, (_, s)) in syms.iter().enumerate() {
+                if let Some(v) = sig.get_mut(p) {
+                    v.push(vals.get(s.fires as usize).copied().unwrap_or(0) & ok);
                 }
             }
         }
-        // Index: per sample bit, the groups that fire there.
         let mut firing: Vec<Vec<usize>> = vec![Vec::new(); blocks.len() * 64];
-        for (g, s) in sig.iter().enumerate() {
-            for (w, word) in s.iter().enumerate() {
-                let mut x = *word;
-                while x != 0 {
-                    let b = x.trailing_zeros() as usize;
-                    x &= x - 1;
-                    if let Some(v) = firing.get_mut(w * 64 + b) {
-                        v.push(g);
+        for (p, s) in sig.iter().enumerate() {
+            for b in bits(s) {
+                if let Some(v) = firing.get_mut(b) {
+                    v.push(p);
+                }
+            }
+        }
+        let pos = syms.iter().enumerate().map(|(p, s)| (s.0, p)).collect();
+        if let Some(slot) = kinds.last_mut() {
+            *slot = Some(KindData {
+                space,
+                syms,
+                pos,
+                can_fire,
+                sig,
+                valid_mask,
+                firing,
+            });
+        }
+    }
+    let analysed = |ri: usize| !skipped.contains_key(&ri);
+    // The kinds on which a rule can fire (`None`: some kind undecided).
+    let firing_kinds = |ri: usize, kinds: &[Option<KindData<'_>>]| -> Option<Vec<usize>> {
+        let mut out = Vec::new();
+        for (k, kd) in kinds.iter().enumerate() {
+            let Some(kd) = kd else { continue };
+            let Some(&p) = kd.pos.get(&ri) else { continue };
+            match kd.can_fire.get(p) {
+                Some(Every::Fails) => out.push(k),
+                Some(Every::Unknown) => return None,
+                _ => {}
+            }
+        }
+        Some(out)
+    };
+    // Pair questions, cached by kind and formulas (rules with equal formulas share them).
+    let mut cache: HashMap<(usize, F, F), Answer> = HashMap::new();
+    let mut ask_pair = |kinds: &mut [Option<KindData<'_>>], k: usize, q: (F, F)| -> Answer {
+        if let Some(a) = cache.get(&(k, q.0, q.1)) {
+            return a.clone();
+        }
+        let Some(Some(kd)) = kinds.get_mut(k) else {
+            return Answer::Unknown;
+        };
+        let (x, y) = q;
+        let f = kd.space.fm.and(x, y);
+        let a = asker.ask(&mut kd.space, f);
+        cache.insert((k, q.0, q.1), a.clone());
+        a
+    };
+    // Does `b` fire wherever `a` does, on the kinds `ks`? (`None`: undecided.)
+    let mut covers = |kinds: &mut [Option<KindData<'_>>], a: usize, b: usize, ks: &[usize]| {
+        let mut out = Some(true);
+        for &k in ks {
+            let Some(Some(kd)) = kinds.get_mut(k) else {
+                return Some(false);
+            };
+            let (Some(fa), Some(fb)) = (kd.fires(a), kd.fires(b)) else {
+                return Some(false);
+            };
+            let nb = kd.space.fm.not(fb);
+            match ask_pair(kinds, k, (fa, nb)) {
+                Answer::Sat(_) => return Some(false),
+                Answer::Unknown => out = None,
+                Answer::Unsat(_) => {}
+            }
+        }
+        out
+    };
+    // Redundancy: per rule, the first rule (in id order) that covers it on every kind where
+    // it can fire, with at least its severity. Rules that cover each other with equal
+    // severity: only the later one is reported.
+    let mut redundant: BTreeMap<usize, usize> = BTreeMap::new();
+    for (a, ra) in lib.rules.iter().enumerate() {
+        if !analysed(a) || never.get(&a) != Some(&Every::Fails) {
+            continue;
+        }
+        let Some(ka) = firing_kinds(a, &kinds) else {
+            continue;
+        };
+        let Some(&k0) = ka.first() else { continue };
+        let mut cands: BTreeSet<usize> = BTreeSet::new();
+        if let Some(Some(kd)) = kinds.get(k0) {
+            if let Some(sa) = kd.pos.get(&a).and_then(|&p| kd.sig.get(p)) {
+                cands = kd
+                    .supersets(sa)
+                    .into_iter()
+                    .filter_map(|p| kd.syms.get(p).map(|s| s.0))
+                    .collect();
+            }
+        }
+        let cands: Vec<usize> = cands
+            .into_iter()
+            .filter(|&b| {
+                b != a
+                    && analysed(b)
+                    && lib
+                        .rules
+                        .get(b)
+                        .is_some_and(|rb| rb.severity >= ra.severity)
+                    && ka.iter().all(|&k| {
+                        kinds.get(k).and_then(Option::as_ref).is_some_and(|kd| {
+                            match (kd.pos.get(&a), kd.pos.get(&b)) {
+                                (Some(&pa), Some(&pb)) => match (kd.sig.get(pa), kd.sig.get(pb)) {
+                                    (Some(x), Some(y)) => subset(x, y),
+                                    _ => false,
+                                },
+                                _ => false,
+                            }
+                        })
+                    })
+            })
+            .collect();
+        report.candidate_pairs += cands.len();
+        for b in cands {
+            match covers(&mut kinds, a, b, &ka) {
+                Some(true) => {}
+                Some(false) => continue,
+                None => {
+                    let rb = lib.rules.get(b).map_or("?", |r| r.id.as_str());
+                    undecided
+                        .entry(a)
+                        .or_default()
+                        .insert(format!("whether `{rb}` fires wherever it does"));
+                    continue;
+                }
+            }
+            let same = lib
+                .rules
+                .get(b)
+                .is_some_and(|rb| rb.severity == ra.severity);
+            if same && b > a {
+                // Mutual? Then `b` is the one reported, not `a`.
+                if let Some(kb) = firing_kinds(b, &kinds) {
+                    if kb.iter().all(|k| ka.contains(k))
+                        && covers(&mut kinds, b, a, &kb) == Some(true)
+                    {
+                        continue;
+                    }
+                }
+            }
+            redundant.insert(a, b);
+            break;
+        }
+    }
+    // Conflicts: pairs that no step of a shared kind satisfies both of (neither fires).
+    let mut conflicts: BTreeSet<(usize, usize)> = BTreeSet::new();
+    {
+        let mut cand: BTreeMap<(usize, usize), usize> = BTreeMap::new();
+        for kd in kinds.iter().flatten() {
+            for (pa, (a, _)) in kd.syms.iter().enumerate() {
+                let Some(sa) = kd.sig.get(pa) else { continue };
+                let not_a: Vec<u64> = sa.iter().zip(&kd.valid_mask).map(|(s, v)| !s & v).collect();
+                for pb in kd.supersets(&not_a) {
+                    let Some(&(b, _)) = kd.syms.get(pb) else {
+                        continue;
+                    };
+                    if b > *a {
+                        *cand.entry((*a, b)).or_default() += 1;
                     }
                 }
             }
         }
-        let subset = |a: &[u64], b: &[u64]| a.iter().zip(b).all(|(x, y)| x & !y == 0);
-        let bits = |v: &[u64]| -> Vec<usize> {
-            v.iter()
-                .enumerate()
-                .flat_map(|(w, word)| {
-                    (0..64)
-                        .filter(move |b| word & (1u64 << b) != 0)
-                        .map(move |b| w * 64 + b)
-                })
-                .collect()
-        };
-        let mut covering: Vec<Vec<usize>> = vec![Vec::new(); groups.len()];
-        let mut conflicting: Vec<Vec<usize>> = vec![Vec::new(); groups.len()];
-        for (ga, siga) in sig.iter().enumerate() {
-            let Some(&(fa, _)) = groups.get(ga) else {
+        for ((a, b), n) in cand {
+            let (Some(ra), Some(rb)) = (lib.rules.get(a), lib.rules.get(b)) else {
                 continue;
             };
-            // Redundancy: groups that fire on every sample where this one fires.
-            let rarest = bits(siga)
-                .into_iter()
-                .min_by_key(|&bit| firing.get(bit).map_or(0, Vec::len));
-            if let Some(bit) = rarest {
-                for &gb in firing.get(bit).map(Vec::as_slice).unwrap_or(&[]) {
-                    let Some(&(fb, _)) = groups.get(gb) else {
-                        continue;
-                    };
-                    if gb == ga || !sig.get(gb).is_some_and(|s| subset(siga, s)) {
-                        continue;
-                    }
-                    report.candidate_pairs += 1;
-                    report.solver_calls += 1;
-                    let nb = space.fm.not(fb);
-                    let q = space.fm.and(fa, nb);
-                    let q = space.query(q);
-                    if solve(&space.fm, q).is_none() {
-                        if let Some(c) = covering.get_mut(ga) {
-                            c.push(gb);
-                        }
-                    }
-                }
+            if !analysed(a) || !analysed(b) {
+                continue;
             }
-            // Conflict: groups that fire on every valid sample where this one does not.
-            let not_a: Vec<u64> = siga.iter().zip(&valid_mask).map(|(s, v)| !s & v).collect();
-            let rarest = bits(&not_a)
-                .into_iter()
-                .min_by_key(|&bit| firing.get(bit).map_or(0, Vec::len));
-            if let Some(bit) = rarest {
-                for &gb in firing.get(bit).map(Vec::as_slice).unwrap_or(&[]) {
-                    let Some(&(fb, _)) = groups.get(gb) else {
-                        continue;
-                    };
-                    if gb <= ga || !sig.get(gb).is_some_and(|s| subset(&not_a, s)) {
-                        continue;
-                    }
-                    report.candidate_pairs += 1;
-                    report.solver_calls += 1;
-                    let (na, nb) = (space.fm.not(fa), space.fm.not(fb));
-                    let q = space.fm.and(na, nb);
-                    let q = space.query(q);
-                    if solve(&space.fm, q).is_none() {
-                        if let Some(c) = conflicting.get_mut(ga) {
-                            c.push(gb);
-                        }
-                    }
-                }
+            let shared: Vec<usize> = ra
+                .kinds
+                .iter()
+                .filter(|k| rb.kinds.contains(k))
+                .map(|&k| k as usize)
+                .filter(|&k| kinds.get(k).is_some_and(Option::is_some))
+                .collect();
+            if shared.is_empty() || n < shared.len() {
+                continue;
             }
-        }
-        // Back to rules: a few covering rules per rule (lowest ids first), per kind.
-        const KEEP: usize = 8;
-        let rule_of = |j: usize| syms.get(j).map_or(usize::MAX, |s| s.0);
-        for (ga, (_, members)) in groups.iter().enumerate() {
-            let mut others: Vec<usize> = covering
-                .get(ga)
-                .map(|c| {
-                    c.iter()
-                        .flat_map(|&gb| groups.get(gb).map(|g| g.1.clone()).unwrap_or_default())
-                        .collect()
-                })
-                .unwrap_or_default();
-            others.extend(members.iter().copied());
-            let mut others: Vec<usize> = others.into_iter().map(rule_of).collect();
-            others.sort_unstable();
-            others.dedup();
-            for &ja in members {
-                let a = rule_of(ja);
-                let Some(rule_a) = lib.rules.get(a) else {
-                    continue;
+            report.candidate_pairs += 1;
+            let mut all = Some(true);
+            for &k in &shared {
+                let Some(Some(kd)) = kinds.get_mut(k) else {
+                    all = Some(false);
+                    break;
                 };
-                if never_here.contains(&a) {
-                    continue;
-                }
-                let chosen: BTreeSet<usize> = others
-                    .iter()
-                    .copied()
-                    .filter(|&b| {
-                        b != a
-                            && lib
-                                .rules
-                                .get(b)
-                                .is_some_and(|rb| rb.severity >= rule_a.severity)
-                    })
-                    .take(KEEP)
-                    .collect();
-                let entry = covered_by.entry(a).or_insert_with(|| Some(chosen.clone()));
-                if let Some(set) = entry {
-                    *set = set.intersection(&chosen).copied().collect();
+                let (Some(fa), Some(fb)) = (kd.fires(a), kd.fires(b)) else {
+                    all = Some(false);
+                    break;
+                };
+                let (na, nb) = (kd.space.fm.not(fa), kd.space.fm.not(fb));
+                match ask_pair(&mut kinds, k, (na, nb)) {
+                    Answer::Sat(_) => {
+                        all = Some(false);
+                        break;
+                    }
+                    Answer::Unknown => all = None,
+                    Answer::Unsat(_) => {}
                 }
             }
-            for &gb in conflicting.get(ga).map(Vec::as_slice).unwrap_or(&[]) {
-                let Some((_, bm)) = groups.get(gb) else {
-                    continue;
-                };
-                for &ja in members.iter().take(KEEP) {
-                    for &jb in bm.iter().take(KEEP) {
-                        let (a, b) = (rule_of(ja), rule_of(jb));
-                        conflicts_on.insert((k, a.min(b), a.max(b)));
-                    }
+            match all {
+                Some(true) => {
+                    conflicts.insert((a, b));
+                }
+                Some(false) => {}
+                None => {
+                    undecided
+                        .entry(a)
+                        .or_default()
+                        .insert(format!("whether it conflicts with `{}`", rb.id));
                 }
             }
         }
     }
-    // Report.
-    for (&ri, &n) in &never {
+    // The converse of each redundancy: a step on which the covering rule fires and the
+    // redundant one does not, if there is one.
+    let mut converse: BTreeMap<usize, String> = BTreeMap::new();
+    for (&a, &b) in &redundant {
+        let Some(kb) = firing_kinds(b, &kinds) else {
+            continue;
+        };
+        for k in kb {
+            let Some(Some(kd)) = kinds.get_mut(k) else {
+                continue;
+            };
+            let Some(fb) = kd.fires(b) else { continue };
+            let na = match kd.fires(a) {
+                Some(fa) => kd.space.fm.not(fa),
+                None => Fm::TRUE,
+            };
+            let q = kd.space.fm.and(fb, na);
+            if let Answer::Sat(mut m) = asker.ask(&mut kd.space, q) {
+                kd.space.repair(&mut m);
+                if let Some(w) = checked_witness(f, &kd.space, &m, &[b], &[a]) {
+                    converse.insert(a, w);
+                    break;
+                }
+            }
+        }
+    }
+    report.solver_calls += asker.calls;
+    report.undecided += asker.undecided;
+    emit(
+        f,
+        &Found {
+            never,
+            always,
+            unless_never,
+            unless_shadowed,
+            unless_always,
+            fire_witness,
+            redundant,
+            converse,
+            conflicts,
+            undecided,
+            skipped: &skipped,
+        },
+    );
+    report.not_analysed = skipped
+        .into_iter()
+        .filter_map(|(i, why)| lib.rules.get(i).map(|r| (r.id.clone(), why)))
+        .collect();
+}
+
+/// A witness step for a model, if the engine agrees: the rules `fire` fire on it and the
+/// rules `quiet` do not.
+fn checked_witness(
+    f: &Finder<'_>,
+    space: &Space<'_>,
+    model: &[bool],
+    fire: &[usize],
+    quiet: &[usize],
+) -> Option<String> {
+    let text = witness(space, model).trim_end().to_string();
+    let step = space.step_of(model);
+    let src = format!(
+        "proposal witness {{}}\n{}",
+        super::witness::step_text(f.lib, &step, "w1")
+    );
+    let p = crate::proposal::Proposal::parse(&src).ok()?;
+    let opts = crate::engine::CheckOptions {
+        as_of: space.as_of_of(model),
+        ..crate::engine::CheckOptions::default()
+    };
+    let report = f.engine.check_with(&p, &opts);
+    let fired = |ri: usize| {
+        f.lib
+            .rules
+            .get(ri)
+            .is_some_and(|r| report.violations.iter().any(|v| v.rule == r.id))
+    };
+    if report.errors.iter().any(|e| e.rule.is_none()) {
+        return None;
+    }
+    (fire.iter().all(|&r| fired(r)) && !quiet.iter().any(|&r| fired(r))).then_some(text)
+}
+
+/// What the questions found, to report.
+struct Found<'s> {
+    never: BTreeMap<usize, Every>,
+    always: BTreeMap<usize, Every>,
+    unless_never: BTreeMap<(usize, usize), Every>,
+    unless_shadowed: BTreeMap<(usize, usize), Every>,
+    unless_always: BTreeMap<(usize, usize), Every>,
+    fire_witness: BTreeMap<usize, String>,
+    redundant: BTreeMap<usize, usize>,
+    converse: BTreeMap<usize, String>,
+    conflicts: BTreeSet<(usize, usize)>,
+    undecided: Undecided,
+    skipped: &'s BTreeMap<usize, String>,
+}
+
+fn emit(f: &mut Finder<'_>, x: &Found<'_>) {
+    let lib = f.lib;
+    let is = |m: &BTreeMap<usize, Every>, r: usize, e: Every| m.get(&r) == Some(&e);
+    for (&ri, &n) in &x.never {
         let Some(r) = lib.rules.get(ri) else { continue };
-        if n {
+        if n == Every::Holds && !x.skipped.contains_key(&ri) {
             let src = f.src(r.file);
             let d = Diagnostic::error(Code::LintNeverFires, format!("rule `{}` can never fire", r.id), &src, r.span, "no valid step triggers it")
                 .with_related(&src, r.verdict_span, "this condition cannot hold together with the rule's scope, `when` and exceptions")
@@ -387,37 +712,65 @@ pub(super) fn lints(f: &mut Finder<'_>, report: &mut LintReport) {
             f.emit(Lint::RuleNeverFires, Some(ri), d);
         }
     }
-    for (&ri, &a) in &always {
+    for (&ri, &a) in &x.always {
         let Some(r) = lib.rules.get(ri) else { continue };
-        if a && never.get(&ri) != Some(&true) {
+        if a == Every::Holds && is(&x.never, ri, Every::Fails) && !x.skipped.contains_key(&ri) {
+            let label = if r.when.is_some() {
+                "its condition always holds where its `when` does"
+            } else {
+                "its condition always holds"
+            };
             let d = f
-                .at_rule(r, format!("rule `{}` fires on every step it applies to", r.id), "its condition always holds")
+                .at_rule(r, format!("rule `{}` fires on every step it applies to", r.id), label)
                 .with_help("a rule that no proposal can satisfy is likely missing a condition; narrow its scope or its `when`");
-            let d = match fire_witness.get(&ri) {
+            let d = match x.fire_witness.get(&ri) {
                 Some(w) => d.with_note(format!("for example, it fires on:\n{w}")),
                 None => d,
             };
             f.emit(Lint::RuleAlwaysFires, Some(ri), d);
         }
     }
-    for (&(ri, ui), &n) in &unless_never {
+    for (&(ri, ui), &n) in &x.unless_never {
         let Some(r) = lib.rules.get(ri) else { continue };
-        if n && never.get(&ri) != Some(&true) {
-            let span = r.unless_spans.get(ui).copied().unwrap_or(r.span);
-            let d = Diagnostic::error(
+        if n != Every::Holds || !is(&x.never, ri, Every::Fails) || x.skipped.contains_key(&ri) {
+            continue;
+        }
+        let span = r.unless_spans.get(ui).copied().unwrap_or(r.span);
+        let src = f.src(r.file);
+        let shadowed = x.unless_shadowed.get(&(ri, ui)) == Some(&Every::Fails);
+        let d = if shadowed {
+            let mut d = Diagnostic::error(
+                Code::LintUnlessNever,
+                format!(
+                    "this exception of rule `{}` can never apply: the exceptions before it already cover every step where it holds",
+                    r.id
+                ),
+                &src,
+                span,
+                "shadowed by the exceptions above",
+            );
+            for s in r.unless_spans.iter().take(ui) {
+                d = d.with_related(&src, *s, "this exception is tried first");
+            }
+            d.with_help("remove the exception, or move it above the exceptions that cover it")
+        } else {
+            Diagnostic::error(
                 Code::LintUnlessNever,
                 format!("this exception of rule `{}` can never apply", r.id),
-                &f.src(r.file),
+                &src,
                 span,
                 "never holds where the rule would fire",
             )
-            .with_help("remove the exception, or fix its condition");
-            f.emit(Lint::UnlessNeverApplies, Some(ri), d);
-        }
+            .with_help("remove the exception, or fix its condition")
+        };
+        f.emit(Lint::UnlessNeverApplies, Some(ri), d);
     }
-    for (&(ri, ui), &a) in &unless_always {
+    for (&(ri, ui), &a) in &x.unless_always {
         let Some(r) = lib.rules.get(ri) else { continue };
-        if a && unless_never.get(&(ri, ui)) == Some(&false) {
+        if a == Every::Holds
+            && x.unless_never.get(&(ri, ui)) == Some(&Every::Fails)
+            && !x.skipped.contains_key(&ri)
+        {
             let span = r.unless_spans.get(ui).copied().unwrap_or(r.span);
             let d = Diagnostic::error(
                 Code::LintUnlessAlways,
@@ -433,25 +786,10 @@ pub(super) fn lints(f: &mut Finder<'_>, report: &mut LintReport) {
             f.emit(Lint::UnlessAlwaysApplies, Some(ri), d);
         }
     }
-    for (&a, cover) in &covered_by {
-        let (Some(ra), Some(b)) = (
-            lib.rules.get(a),
-            cover.as_ref().and_then(|c| c.iter().next().copied()),
-        ) else {
+    for (&a, &b) in &x.redundant {
+        let (Some(ra), Some(rb)) = (lib.rules.get(a), lib.rules.get(b)) else {
             continue;
         };
-        let Some(rb) = lib.rules.get(b) else { continue };
-        if never.get(&a) == Some(&true) {
-            continue;
-        }
-        // Two rules that cover each other with equal severity: report only the later id.
-        let mutual = covered_by
-            .get(&b)
-            .and_then(|c| c.as_ref())
-            .is_some_and(|c| c.contains(&a));
-        if mutual && ra.severity == rb.severity && a < b {
-            continue;
-        }
         let src = f.src(ra.file);
         let d = Diagnostic::error(
             Code::LintRedundant,
@@ -477,25 +815,25 @@ pub(super) fn lints(f: &mut Finder<'_>, report: &mut LintReport) {
             "remove `{}`, or narrow `{}` so the two say different things",
             ra.id, rb.id
         ));
+        let d = match x.converse.get(&a) {
+            Some(w) => d.with_note(format!(
+                "`{}` is the broader rule: it fires and `{}` does not on\n{w}",
+                rb.id, ra.id
+            )),
+            None => d.with_note(format!(
+                "the two rules fire on exactly the same steps; `{}` is the later id",
+                ra.id
+            )),
+        };
         f.emit(Lint::RedundantRule, Some(a), d);
     }
     let mut reported: BTreeSet<usize> = BTreeSet::new();
-    let pairs: BTreeSet<(usize, usize)> = conflicts_on.iter().map(|&(_, a, b)| (a, b)).collect();
-    for (a, b) in pairs {
+    for &(a, b) in &x.conflicts {
         let (Some(ra), Some(rb)) = (lib.rules.get(a), lib.rules.get(b)) else {
             continue;
         };
-        if always.get(&a) == Some(&true) || always.get(&b) == Some(&true) || reported.contains(&a) {
-            continue;
-        }
-        // Proven on every kind the two share.
-        let shared: Vec<usize> = ra
-            .kinds
-            .iter()
-            .filter(|k| rb.kinds.contains(k))
-            .map(|&k| k as usize)
-            .collect();
-        if !shared.iter().all(|&k| conflicts_on.contains(&(k, a, b))) {
+        if is(&x.always, a, Every::Holds) || is(&x.always, b, Every::Holds) || reported.contains(&a)
+        {
             continue;
         }
         reported.insert(a);
@@ -518,8 +856,23 @@ pub(super) fn lints(f: &mut Finder<'_>, report: &mut LintReport) {
         .with_help("one of them must give way: add an exception, or narrow one of their scopes");
         f.emit(Lint::ConflictingRules, Some(a), d);
     }
-    report.not_analysed = skipped
-        .into_iter()
-        .filter_map(|(i, why)| lib.rules.get(i).map(|r| (r.id.clone(), why)))
-        .collect();
+    for (&ri, what) in &x.undecided {
+        let Some(r) = lib.rules.get(ri) else { continue };
+        if x.skipped.contains_key(&ri) {
+            continue;
+        }
+        let list: Vec<&str> = what.iter().map(String::as_str).collect();
+        let d = f
+            .at_rule(
+                r,
+                format!(
+                    "rule `{}`: not decided within the budget {}",
+                    r.id,
+                    list.join("; ")
+                ),
+                "not decided within the budget",
+            )
+            .with_help("nothing is claimed about these questions; simplify the rule's conditions, or raise the budget (`pactum lint --budget N`, or `Limits::lint_budget` if you embed pactum)");
+        f.emit(Lint::Undecided, Some(ri), d);
+    }
 }

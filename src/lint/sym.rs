@@ -10,7 +10,7 @@
 //! every construct except those that [`Unsupported`] names; a rule that uses one is left out
 //! of the semantic lints (and the lint report says so).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::eval::BoundStep;
 use crate::ir::*;
@@ -45,21 +45,32 @@ pub struct Reps {
 /// The symbol standing for a string that no policy mentions.
 pub const OTHER_STRING: i64 = u32::MAX as i64;
 
+/// The first day of the date domain (0001-01-01), in days since 1970-01-01.
+pub fn first_day() -> i64 {
+    crate::date::Date::from_ymd(1, 1, 1).map_or(-719_162, |d| i64::from(d.days()))
+}
+
+/// The last day of the date domain (9999-12-31).
+pub fn last_day() -> i64 {
+    crate::date::Date::from_ymd(9999, 12, 31).map_or(2_932_896, |d| i64::from(d.days()))
+}
+
 impl Reps {
-    /// Representatives from the library's constants.
+    /// Representatives from the library's constants. Integers and dates are only compared
+    /// (`==`, `<`) with each other and with constants, so a step's values matter only by
+    /// their order among themselves and the constants. With at most `k` int (or date) terms
+    /// in one step, the constants plus up to `k` values in each gap between two constants
+    /// (and below the least, above the greatest, within the domain's bounds) realise every
+    /// such order: the answer is the same as over all values.
     pub fn of(lib: &Compiled) -> Reps {
-        let mut ints = BTreeSet::from([-2, -1, 0, 1, 2]);
+        let mut ints = BTreeSet::new();
         let mut dates = BTreeSet::new();
         let collect = |v: &Value, ints: &mut BTreeSet<i64>, dates: &mut BTreeSet<i64>| match v {
             Value::Int(i) => {
-                for d in -2..=2 {
-                    ints.insert(i.saturating_add(d));
-                }
+                ints.insert(*i);
             }
             Value::Date(d) => {
-                for k in -2..=2 {
-                    dates.insert(i64::from(d.days()) + k);
-                }
+                dates.insert(i64::from(d.days()));
             }
             _ => {}
         };
@@ -70,7 +81,10 @@ impl Reps {
             stack.extend(r.unless.iter());
             stack.extend(r.each.iter().map(|(_, c)| c));
             while let Some(e) = stack.pop() {
-                if let CExpr::Const(v) | CExpr::Fact { value: v, .. } = e {
+                if let CExpr::Const(v)
+                | CExpr::Fact { value: v, .. }
+                | CExpr::Folded { value: v, .. } = e
+                {
                     collect(v, &mut ints, &mut dates);
                 }
                 children(e, &mut stack);
@@ -81,14 +95,25 @@ impl Reps {
                 collect(v, &mut ints, &mut dates);
             }
         }
+        // Terms per step: its int (date) attributes; for dates also the step's date and as_of.
+        let count = |pred: fn(&Ty) -> bool| {
+            lib.kinds
+                .iter()
+                .map(|k| k.fields.iter().filter(|f| pred(&f.ty)).count())
+                .max()
+                .unwrap_or(0)
+        };
+        let k_int = count(|t| *t == Ty::Int).max(1);
+        let k_date = count(|t| *t == Ty::Date) + 2;
         if dates.is_empty() {
-            dates.extend([20_000, 20_001, 20_002]);
+            // No date constant: any date will do; one the witnesses print plainly.
+            dates.insert(20_454); // 2026-01-01
         }
         let mut strs: Vec<i64> = (0..lib.strings.len() as i64).collect();
         strs.push(OTHER_STRING);
         Reps {
-            ints: ints.into_iter().collect(),
-            dates: dates.into_iter().collect(),
+            ints: spread(&ints, k_int, i64::MIN, i64::MAX, 0),
+            dates: spread(&dates, k_date, first_day(), last_day(), 20_454),
             strs,
         }
     }
@@ -100,6 +125,49 @@ impl Reps {
             Scalar::Str => &self.strs,
         }
     }
+}
+
+/// The constants, and up to `k` values in each gap around them within `lo..=hi` (around
+/// `origin` when there is no constant).
+fn spread(consts: &BTreeSet<i64>, k: usize, lo: i64, hi: i64, origin: i64) -> Vec<i64> {
+    let mut out: BTreeSet<i64> = BTreeSet::new();
+    let k = k as i64;
+    if consts.is_empty() {
+        out.insert(origin);
+    }
+    let mut prev: Option<i64> = None;
+    let cs: Vec<i64> = if consts.is_empty() {
+        vec![origin]
+    } else {
+        consts.iter().copied().collect()
+    };
+    for &c in &cs {
+        out.insert(c);
+        // The gap below c (above the previous constant, or the domain's start).
+        let from = match prev {
+            Some(p) => p.saturating_add(1),
+            None => c.saturating_sub(k).max(lo),
+        };
+        let mut v = from;
+        let mut n = 0;
+        while v < c && n < k {
+            out.insert(v);
+            v = v.saturating_add(1);
+            n += 1;
+        }
+        prev = Some(c);
+    }
+    if let Some(&last) = cs.last() {
+        let mut v = last;
+        for _ in 0..k {
+            if v >= hi {
+                break;
+            }
+            v += 1;
+            out.insert(v);
+        }
+    }
+    out.into_iter().filter(|v| (lo..=hi).contains(v)).collect()
 }
 
 pub use crate::ir::children;
@@ -118,6 +186,11 @@ pub enum Sv {
     Scalar(Scalar, Vec<(i64, F)>),
     /// The step under analysis.
     Step,
+    /// A step's list, in the order the proposal writes it: per position, "the item here is
+    /// this candidate" (at most one; positions filled from the first, no candidate twice).
+    Seq(Vec<Vec<(AtomId, F)>>),
+    /// A step's list of too many candidates to model its order: membership only.
+    Bag(Vec<(AtomId, F)>),
 }
 
 /// One attribute's variables.
@@ -127,11 +200,35 @@ pub enum Slot {
     Bool(F),
     /// One atom among candidates.
     Atom(Vec<(AtomId, F)>),
-    /// A set (or list) of candidates.
+    /// A set (or a list of too many candidates to model its order) of candidates.
     Set(Vec<(AtomId, F)>, bool),
-    /// A scalar among representatives.
+    /// A list, by position (see [`Sv::Seq`]).
+    List(Vec<Vec<(AtomId, F)>>),
+    /// A string among representatives (one-hot).
     Scalar(Scalar, Vec<(i64, F)>),
+    /// An int or date: a ladder (`Space::ladders`).
+    Ordered(Scalar, usize),
 }
+
+/// An int or date term in the order encoding: `ge[j]` is "the value is at least
+/// `vals[j]`" (`ge[0]` is its presence), implied by `ge[j + 1]`; `eqs[j]` is "the value is
+/// `vals[j]`". A comparison with a constant is one literal.
+#[derive(Clone, Debug)]
+pub struct Ladder {
+    /// The representatives, ascending.
+    pub vals: Vec<i64>,
+    /// `value >= vals[j]`.
+    pub ge: Vec<F>,
+    /// `value == vals[j]`.
+    pub eqs: Vec<(i64, F)>,
+}
+
+/// The most candidates of a list whose order is modelled (a list of more is modelled as a
+/// set, and a rule that walks it is not analysed).
+pub const MAX_ORDERED: usize = 24;
+
+/// The error message of a rule whose formulas grow past the budget.
+pub const TOO_LARGE: &str = "formulas larger than the budget";
 
 /// The variables of one step of one kind.
 #[derive(Debug)]
@@ -144,14 +241,28 @@ pub struct Space<'a> {
     pub fm: Fm,
     /// Presence and value of each attribute slot.
     pub slots: Vec<(F, Slot)>,
-    /// The step's date.
-    pub date: Vec<(i64, F)>,
-    /// The evaluation date.
-    pub as_of: Vec<(i64, F)>,
-    /// Well-formedness: exactly one choice for each one-hot variable group.
+    /// The int and date terms.
+    pub ladders: Vec<Ladder>,
+    /// The step's date (a ladder).
+    pub date: usize,
+    /// The evaluation date (a ladder).
+    pub as_of: usize,
+    /// Well-formedness: exactly one choice for each one-hot variable group, ordered ladders.
     pub valid: F,
-    /// The same, constraint by constraint, with the variables each constrains.
-    pub parts: Vec<(BTreeSet<u32>, F)>,
+    /// The same, slot by slot.
+    pub parts: Vec<F>,
+    /// Input variable -> its part.
+    part_of_var: Vec<Option<usize>>,
+    /// Ladder step variable -> (ladder, step).
+    ladder_var: std::collections::HashMap<u32, (usize, usize)>,
+    /// Ladder by its `eqs[0]` formula.
+    ladder_of: std::collections::HashMap<F, usize>,
+    /// Quantifiers already evaluated, by expression and the values of the locals they read.
+    memo: std::collections::HashMap<(usize, Vec<u64>), (Sv, F)>,
+    /// Formula nodes a rule may add.
+    node_limit: usize,
+    /// Formula nodes when the current rule started.
+    rule_start: usize,
 }
 
 fn candidates(lib: &Compiled, ty: &Ty) -> Option<Vec<AtomId>> {
@@ -169,10 +280,12 @@ fn candidates(lib: &Compiled, ty: &Ty) -> Option<Vec<AtomId>> {
 }
 
 impl<'a> Space<'a> {
-    /// The variables for a step of `kind`.
-    pub fn new(lib: &'a Compiled, kind: KindId, reps: Reps) -> R<Space<'a>> {
+    /// The variables for a step of `kind`; each rule may add up to 20 formula nodes per
+    /// unit of `budget` (at least 200,000).
+    pub fn new(lib: &'a Compiled, kind: KindId, reps: Reps, budget: u64) -> R<Space<'a>> {
         let mut fm = Fm::new();
-        let mut valid = Vec::new();
+        // Per slot: its constraints.
+        let mut parts: Vec<Vec<F>> = Vec::new();
         let info = lib.kinds.get(kind as usize).ok_or(Unsupported("kind"))?;
         let one_hot = |fm: &mut Fm, n: usize, valid: &mut Vec<F>, present: F| -> Vec<F> {
             let vars: Vec<F> = (0..n).map(|_| fm.var().0).collect();
@@ -189,8 +302,34 @@ impl<'a> Space<'a> {
             }
             vars
         };
+        let mut ladders: Vec<Ladder> = Vec::new();
+        // The ladders' chains (in `valid`, not in the slots' parts).
+        let mut chains: Vec<F> = Vec::new();
+        let ladder = |fm: &mut Fm, vals: Vec<i64>, valid: &mut Vec<F>, present: F| -> Ladder {
+            let mut ge = vec![present];
+            for _ in 1..vals.len() {
+                ge.push(fm.var().0);
+            }
+            // The whole chain goes into `valid` (for samples); a question gets only the links
+            // between the steps it mentions (`query`).
+            for w in ge.windows(2) {
+                if let [lo, hi] = *w {
+                    let nh = fm.not(hi);
+                    valid.push(fm.or(nh, lo));
+                }
+            }
+            let mut eqs = Vec::with_capacity(vals.len());
+            for (j, &v) in vals.iter().enumerate() {
+                let here = ge.get(j).copied().unwrap_or(Fm::FALSE);
+                let above = ge.get(j + 1).copied().unwrap_or(Fm::FALSE);
+                let na = fm.not(above);
+                eqs.push((v, fm.and(here, na)));
+            }
+            Ladder { vals, ge, eqs }
+        };
         let mut slots = Vec::new();
         for f in &info.fields {
+            let mut valid = Vec::new();
             let present = if f.optional { fm.var().0 } else { Fm::TRUE };
             let slot = match &f.ty {
                 Ty::Bool => {
@@ -201,6 +340,42 @@ impl<'a> Space<'a> {
                     let cands = candidates(lib, &f.ty).ok_or(Unsupported("type"))?;
                     let vars = one_hot(&mut fm, cands.len(), &mut valid, present);
                     Slot::Atom(cands.into_iter().zip(vars).collect())
+                }
+                Ty::List(t)
+                    if t.is_atom()
+                        && candidates(lib, t).is_some_and(|c| c.len() <= MAX_ORDERED) =>
+                {
+                    // Duplicates never change whether a rule fires (a repeated item decides
+                    // as its first occurrence did), so a list is a sequence of distinct
+                    // candidates, as long as there are candidates.
+                    let cands = candidates(lib, t).ok_or(Unsupported("type"))?;
+                    let pos: Vec<Vec<(AtomId, F)>> = cands
+                        .iter()
+                        .map(|_| cands.iter().map(|&a| (a, fm.var().0)).collect())
+                        .collect();
+                    let at_most_one = |fm: &mut Fm, vars: &[F], valid: &mut Vec<F>| {
+                        let mut seen = Fm::FALSE;
+                        for &x in vars {
+                            let both = fm.and(seen, x);
+                            valid.push(fm.not(both));
+                            seen = fm.or(seen, x);
+                        }
+                    };
+                    let mut prev = present;
+                    for p in &pos {
+                        let vars: Vec<F> = p.iter().map(|x| x.1).collect();
+                        at_most_one(&mut fm, &vars, &mut valid);
+                        let here = fm.or_all(vars);
+                        let nh = fm.not(here);
+                        valid.push(fm.or(nh, prev));
+                        prev = here;
+                    }
+                    for k in 0..cands.len() {
+                        let vars: Vec<F> =
+                            pos.iter().filter_map(|p| p.get(k).map(|x| x.1)).collect();
+                        at_most_one(&mut fm, &vars, &mut valid);
+                    }
+                    Slot::List(pos)
                 }
                 Ty::Set(t) | Ty::List(t) if t.is_atom() => {
                     let cands = candidates(lib, t).ok_or(Unsupported("type"))?;
@@ -216,36 +391,107 @@ impl<'a> Space<'a> {
                         matches!(f.ty, Ty::List(_)),
                     )
                 }
-                Ty::Int | Ty::Date | Ty::Str => {
-                    let s = match f.ty {
-                        Ty::Int => Scalar::Int,
-                        Ty::Date => Scalar::Date,
-                        _ => Scalar::Str,
+                Ty::Int | Ty::Date => {
+                    let s = if f.ty == Ty::Int {
+                        Scalar::Int
+                    } else {
+                        Scalar::Date
                     };
-                    let r = reps.of_kind(s).to_vec();
+                    let l = ladder(&mut fm, reps.of_kind(s).to_vec(), &mut chains, present);
+                    ladders.push(l);
+                    Slot::Ordered(s, ladders.len() - 1)
+                }
+                Ty::Str => {
+                    let r = reps.of_kind(Scalar::Str).to_vec();
                     let vars = one_hot(&mut fm, r.len(), &mut valid, present);
-                    Slot::Scalar(s, r.into_iter().zip(vars).collect())
+                    Slot::Scalar(Scalar::Str, r.into_iter().zip(vars).collect())
                 }
                 // Sets of scalars and other shapes: modelled only if never read (checked on use).
                 _ => Slot::Bool(Fm::FALSE),
             };
             slots.push((present, slot));
+            parts.push(valid);
         }
-        let dr = reps.dates.clone();
-        let date_vars = one_hot(&mut fm, dr.len(), &mut valid, Fm::TRUE);
-        let as_of_vars = one_hot(&mut fm, dr.len(), &mut valid, Fm::TRUE);
-        let parts: Vec<(BTreeSet<u32>, F)> = valid.iter().map(|&c| (fm.support(c), c)).collect();
-        let valid = fm.and_all(valid);
+        ladders.push(ladder(&mut fm, reps.dates.clone(), &mut chains, Fm::TRUE));
+        let date = ladders.len() - 1;
+        ladders.push(ladder(&mut fm, reps.dates.clone(), &mut chains, Fm::TRUE));
+        let as_of = ladders.len() - 1;
+        let parts: Vec<F> = parts.into_iter().map(|p| fm.and_all(p)).collect();
+        let mut part_of_var = vec![None; fm.vars() as usize];
+        for (i, &p) in parts.iter().enumerate() {
+            for v in fm.support(p) {
+                if let Some(slot) = part_of_var.get_mut(v as usize) {
+                    *slot = Some(i);
+                }
+            }
+        }
+        // A slot's variables with no constraint (a bool, a set's members) still belong to it.
+        for (i, (present, slot)) in slots.iter().enumerate() {
+            let mut vars = vec![*present];
+            match slot {
+                Slot::Bool(f) => vars.push(*f),
+                Slot::Atom(xs) | Slot::Set(xs, _) => vars.extend(xs.iter().map(|x| x.1)),
+                Slot::List(pos) => vars.extend(pos.iter().flatten().map(|x| x.1)),
+                Slot::Scalar(_, xs) => vars.extend(xs.iter().map(|x| x.1)),
+                Slot::Ordered(..) => {}
+            }
+            for v in vars {
+                if let Some(slot) = fm
+                    .var_index(v)
+                    .and_then(|v| part_of_var.get_mut(v as usize))
+                {
+                    *slot = Some(i);
+                }
+            }
+        }
+        let all: Vec<F> = parts.iter().copied().chain(chains).collect();
+        let valid = fm.and_all(all);
+        let mut ladder_var = std::collections::HashMap::new();
+        for (l, lad) in ladders.iter().enumerate() {
+            for (j, &g) in lad.ge.iter().enumerate().skip(1) {
+                if let Some(v) = fm.var_index(g) {
+                    ladder_var.insert(v, (l, j));
+                }
+            }
+        }
+        let ladder_of = ladders
+            .iter()
+            .enumerate()
+            .filter_map(|(i, l)| l.eqs.first().map(|e| (e.1, i)))
+            .collect();
+        let node_limit =
+            usize::try_from(budget.max(10_000).saturating_mul(20)).unwrap_or(usize::MAX);
         Ok(Space {
             lib,
             kind,
             fm,
             slots,
-            date: dr.iter().copied().zip(date_vars).collect(),
-            as_of: dr.into_iter().zip(as_of_vars).collect(),
+            ladders,
+            date,
+            as_of,
             valid,
             parts,
+            part_of_var,
+            ladder_var,
+            ladder_of,
+            memo: std::collections::HashMap::new(),
+            node_limit,
+            rule_start: 0,
         })
+    }
+
+    /// A new rule starts: its formulas are counted from here.
+    pub fn start_rule(&mut self) {
+        self.rule_start = self.fm.size();
+    }
+
+    /// Fails once the current rule's formulas have grown past the budget.
+    pub fn check_size(&self) -> R<()> {
+        if self.fm.size().saturating_sub(self.rule_start) > self.node_limit {
+            Err(Unsupported(TOO_LARGE))
+        } else {
+            Ok(())
+        }
     }
 
     /// Makes a model of a restricted question a well-formed step: every one-hot group that
@@ -283,6 +529,13 @@ impl<'a> Space<'a> {
                     let vars: Vec<F> = xs.iter().map(|x| x.1).collect();
                     fix_one_hot(model, &vars, p);
                 }
+                Slot::List(pos) if !p => {
+                    for x in pos.iter().flatten() {
+                        if let Some(slot) = idx(x.1).and_then(|i| model.get_mut(i)) {
+                            *slot = false;
+                        }
+                    }
+                }
                 Slot::Set(xs, _) if !p => {
                     for x in xs {
                         if let Some(slot) = idx(x.1).and_then(|i| model.get_mut(i)) {
@@ -297,10 +550,19 @@ impl<'a> Space<'a> {
                 _ => {}
             }
         }
-        let dates: Vec<F> = self.date.iter().map(|x| x.1).collect();
-        fix_one_hot(model, &dates, true);
-        let as_of: Vec<F> = self.as_of.iter().map(|x| x.1).collect();
-        fix_one_hot(model, &as_of, true);
+        // Ladders: the steps a question mentioned are ordered (it carried their links); a
+        // step it did not mention takes the value of the next step above it, which keeps
+        // the mentioned ones and makes the whole ladder ordered.
+        for l in &self.ladders {
+            let mut above = false;
+            for &g in l.ge.iter().skip(1).rev() {
+                let on = above || get(model, g);
+                if let Some(slot) = idx(g).and_then(|i| model.get_mut(i)) {
+                    *slot = on;
+                }
+                above = on;
+            }
+        }
     }
 
     /// A question restricted to well-formed steps. Only the constraints on variables the
@@ -308,18 +570,41 @@ impl<'a> Space<'a> {
     /// answer is the same and the formula much smaller.
     pub fn query(&mut self, f: F) -> F {
         let support = self.fm.support(f);
-        let relevant: Vec<F> = self
-            .parts
+        let wanted: BTreeSet<usize> = support
             .iter()
-            .filter(|(vars, _)| !vars.is_disjoint(&support))
-            .map(|p| p.1)
+            .filter_map(|&v| self.part_of_var.get(v as usize).copied().flatten())
             .collect();
+        let mut relevant: Vec<F> = wanted
+            .into_iter()
+            .filter_map(|i| self.parts.get(i).copied())
+            .collect();
+        // Ladders: "at least vals[j]" implies "at least vals[i]" for the steps i < j the
+        // question mentions (and presence); the steps in between can always be filled in.
+        let mut steps: BTreeMap<usize, BTreeSet<usize>> = BTreeMap::new();
+        for v in &support {
+            if let Some(&(l, j)) = self.ladder_var.get(v) {
+                steps.entry(l).or_default().insert(j);
+            }
+        }
+        for (l, js) in steps {
+            let Some(lad) = self.ladders.get(l) else {
+                continue;
+            };
+            let mut below = lad.ge.first().copied().unwrap_or(Fm::TRUE);
+            let ge: Vec<F> = js.iter().filter_map(|&j| lad.ge.get(j).copied()).collect();
+            for g in ge {
+                let ng = self.fm.not(g);
+                relevant.push(self.fm.or(ng, below));
+                below = g;
+            }
+        }
         let c = self.fm.and_all(relevant);
         self.fm.and(f, c)
     }
 
     /// Evaluates an expression: its value and when it fails (an absent attribute).
     pub fn eval(&mut self, e: &CExpr, locals: &mut Vec<Option<Sv>>) -> R<(Sv, F)> {
+        self.check_size()?;
         let ok = Fm::FALSE;
         Ok(match e {
             CExpr::Const(v) | CExpr::Fact { value: v, .. } | CExpr::Folded { value: v, .. } => {
@@ -345,8 +630,11 @@ impl<'a> Space<'a> {
                 let v = match s {
                     Slot::Bool(f) => Sv::Bool(f),
                     Slot::Atom(xs) => Sv::Atom(xs),
-                    Slot::Set(xs, ordered) => Sv::Set(xs, ordered),
+                    Slot::Set(xs, false) => Sv::Set(xs, false),
+                    Slot::Set(xs, true) => Sv::Bag(xs),
+                    Slot::List(pos) => Sv::Seq(pos),
                     Slot::Scalar(k, xs) => Sv::Scalar(k, xs),
+                    Slot::Ordered(k, l) => Sv::Scalar(k, self.ladder_eqs(l)),
                 };
                 (v, err)
             }
@@ -359,9 +647,9 @@ impl<'a> Space<'a> {
             CExpr::StepId(_) => return Err(Unsupported("the step id")),
             CExpr::StepDate(local, _) => {
                 self.expect_step(locals, *local)?;
-                (Sv::Scalar(Scalar::Date, self.date.clone()), ok)
+                (Sv::Scalar(Scalar::Date, self.ladder_eqs(self.date)), ok)
             }
-            CExpr::AsOf(_) => (Sv::Scalar(Scalar::Date, self.as_of.clone()), ok),
+            CExpr::AsOf(_) => (Sv::Scalar(Scalar::Date, self.ladder_eqs(self.as_of)), ok),
             CExpr::EntityAttr { obj, attr, .. } | CExpr::EntityHas(obj, attr) => {
                 let has = matches!(e, CExpr::EntityHas(..));
                 let (o, eo) = self.eval(obj, locals)?;
@@ -419,21 +707,14 @@ impl<'a> Space<'a> {
                 let (Sv::Scalar(_, xs), Sv::Scalar(_, ys)) = (va, vb) else {
                     return Err(Unsupported("comparison"));
                 };
-                let mut terms = Vec::new();
-                for &(x, fx) in &xs {
-                    for &(y, fy) in &ys {
-                        if x < y {
-                            terms.push(self.fm.and(fx, fy));
-                        }
-                    }
-                }
-                let v = self.fm.or_all(terms);
+                let v = self.less(&xs, &ys);
                 let err = self.fm.or(ea, eb);
                 (Sv::Bool(v), err)
             }
             CExpr::In(x, coll) => {
                 let (vx, ex) = self.eval(x, locals)?;
                 let (vc, ec) = self.eval(coll, locals)?;
+                let vc = self.members(vc);
                 let (Sv::Atom(xs), Sv::Set(ms, _)) = (vx, vc) else {
                     return Err(Unsupported("membership"));
                 };
@@ -450,6 +731,7 @@ impl<'a> Space<'a> {
             CExpr::Union(a, b) | CExpr::Inter(a, b) | CExpr::Diff(a, b) => {
                 let (va, ea) = self.eval(a, locals)?;
                 let (vb, eb) = self.eval(b, locals)?;
+                let (va, vb) = (self.members(va), self.members(vb));
                 let (Sv::Set(xs, _), Sv::Set(ys, _)) = (va, vb) else {
                     return Err(Unsupported("set operation"));
                 };
@@ -474,39 +756,17 @@ impl<'a> Space<'a> {
                 (Sv::Set(out, false), err)
             }
             CExpr::Quant(q, local, coll, body) => {
-                let (vc, ec) = self.eval(coll, locals)?;
-                let Sv::Set(ms, _) = vc else {
-                    return Err(Unsupported("quantifier over non-atoms"));
-                };
-                let mut reached = self.fm.not(ec);
-                let mut result = Fm::constant(*q == Quant::All);
-                let mut errs = vec![ec];
-                for (a, member) in ms {
-                    self.bind(locals, *local, Sv::Atom(vec![(a, Fm::TRUE)]))?;
-                    let (vb, eb) = self.eval_bool(body, locals)?;
-                    let here = self.fm.and(reached, member);
-                    let e_here = self.fm.and(here, eb);
-                    errs.push(e_here);
-                    // Iteration stops when the answer is known.
-                    let decides = if *q == Quant::Any {
-                        vb
-                    } else {
-                        self.fm.not(vb)
-                    };
-                    let member_decides = self.fm.and(member, decides);
-                    result = if *q == Quant::Any {
-                        self.fm.or(result, member_decides)
-                    } else {
-                        let n = self.fm.not(member_decides);
-                        self.fm.and(result, n)
-                    };
-                    let stop = self.fm.and(here, decides);
-                    let nstop = self.fm.not(stop);
-                    let neb = self.fm.not(e_here);
-                    let cont = self.fm.and(nstop, neb);
-                    reached = self.fm.and(reached, cont);
+                // A quantifier depends only on the locals it reads: evaluated once for each
+                // of their values (nested quantifiers stay linear in their nesting).
+                let key = self.memo_key(e, locals);
+                if let Some(hit) = key.as_ref().and_then(|k| self.memo.get(k)) {
+                    return Ok(hit.clone());
                 }
-                (Sv::Bool(result), self.fm.or_all(errs))
+                let out = self.quant(*q, *local, coll, body, locals)?;
+                if let Some(k) = key {
+                    self.memo.insert(k, out.clone());
+                }
+                out
             }
             CExpr::Match {
                 arms_by_kind, arms, ..
@@ -543,18 +803,25 @@ impl<'a> Space<'a> {
                 let (Sv::Atom(is), Sv::Scalar(_, ds)) = (vi, vd) else {
                     return Err(Unsupported("in_force"));
                 };
+                // The evaluator's `in_force`: entry into force on or before the date, and no
+                // termination on or before it; with a ladder, two literals per instrument.
+                let day = |v: Option<&Value>| match v {
+                    Some(Value::Date(d)) => Some(i64::from(d.days())),
+                    _ => None,
+                };
                 let mut terms = Vec::new();
                 for (a, fa) in is {
-                    for &(d, fd) in &ds {
-                        // The evaluator's own `in_force`, on each representative date.
-                        let Ok(days) = i32::try_from(d) else {
-                            return Err(Unsupported("in_force date out of range"));
-                        };
-                        let date = crate::date::Date::from_days(days);
-                        if crate::eval::in_force(self.lib, a, date, *eif, *terminated).1 {
-                            terms.push(self.fm.and(fa, fd));
-                        }
-                    }
+                    let Some(since) = day(crate::eval::fact(self.lib, a, *eif)) else {
+                        continue;
+                    };
+                    let ended = terminated.and_then(|t| day(crate::eval::fact(self.lib, a, t)));
+                    let before = self.less(&ds, &[(since, Fm::TRUE)]);
+                    let started = self.fm.not(before);
+                    let running = match ended {
+                        Some(t) => self.less(&ds, &[(t, Fm::TRUE)]),
+                        None => Fm::TRUE,
+                    };
+                    terms.push(self.fm.and_all([fa, started, running]));
                 }
                 let err = self.fm.or(ei, ed);
                 (Sv::Bool(self.fm.or_all(terms)), err)
@@ -605,6 +872,200 @@ impl<'a> Space<'a> {
                 )
             }
         })
+    }
+
+    fn quant(
+        &mut self,
+        q: Quant,
+        local: Local,
+        coll: &CExpr,
+        body: &CExpr,
+        locals: &mut Vec<Option<Sv>>,
+    ) -> R<(Sv, F)> {
+        let (vc, ec) = self.eval(coll, locals)?;
+        let items = self.walk(vc)?;
+        let mut reached = self.fm.not(ec);
+        let mut result = Fm::constant(q == Quant::All);
+        let mut errs = vec![ec];
+        for (member, item) in items {
+            self.bind(locals, local, item)?;
+            let (vb, eb) = self.eval_bool(body, locals)?;
+            let here = self.fm.and(reached, member);
+            let e_here = self.fm.and(here, eb);
+            errs.push(e_here);
+            // Iteration stops when the answer is known.
+            let decides = if q == Quant::Any { vb } else { self.fm.not(vb) };
+            let member_decides = self.fm.and(member, decides);
+            result = if q == Quant::Any {
+                self.fm.or(result, member_decides)
+            } else {
+                let n = self.fm.not(member_decides);
+                self.fm.and(result, n)
+            };
+            let stop = self.fm.and(here, decides);
+            let nstop = self.fm.not(stop);
+            let neb = self.fm.not(e_here);
+            let cont = self.fm.and(nstop, neb);
+            reached = self.fm.and(reached, cont);
+        }
+        Ok((Sv::Bool(result), self.fm.or_all(errs)))
+    }
+
+    /// The memo key of a quantifier: its address and the values of the locals it reads
+    /// (`None` when one of them is not a single known value).
+    fn memo_key(&self, e: &CExpr, locals: &[Option<Sv>]) -> Option<(usize, Vec<u64>)> {
+        let mut read: BTreeSet<Local> = BTreeSet::new();
+        let mut bound: BTreeSet<Local> = BTreeSet::new();
+        let mut stack = vec![e];
+        while let Some(x) = stack.pop() {
+            if let CExpr::Quant(_, l, _, _) = x {
+                bound.insert(*l);
+            } else if let Some(l) = own_local(x) {
+                read.insert(l);
+            }
+            children(x, &mut stack);
+        }
+        let mut key = Vec::new();
+        for l in read.difference(&bound) {
+            key.push(u64::from(*l));
+            key.push(match locals.get(*l as usize) {
+                Some(Some(Sv::Step)) => u64::MAX,
+                Some(Some(Sv::Atom(xs))) => match xs.as_slice() {
+                    [(a, f)] if *f == Fm::TRUE => u64::from(*a),
+                    _ => return None,
+                },
+                _ => return None,
+            });
+        }
+        Some((e as *const CExpr as usize, key))
+    }
+
+    /// A collection's items in the order the engine walks them: (the item is there, its
+    /// value).
+    pub fn walk(&mut self, v: Sv) -> R<Vec<(F, Sv)>> {
+        match v {
+            Sv::Set(ms, _) => Ok(ms
+                .into_iter()
+                .map(|(a, m)| (m, Sv::Atom(vec![(a, Fm::TRUE)])))
+                .collect()),
+            Sv::Seq(pos) => Ok(pos
+                .into_iter()
+                .map(|p| {
+                    let here = self.fm.or_all(p.iter().map(|x| x.1));
+                    (here, Sv::Atom(p))
+                })
+                .collect()),
+            Sv::Bag(_) => Err(Unsupported(
+                "a list of more than 24 candidates walked in order",
+            )),
+            _ => Err(Unsupported("a walk over non-atoms")),
+        }
+    }
+
+    /// A collection as a set: its members, whatever their order.
+    pub fn members(&mut self, v: Sv) -> Sv {
+        match v {
+            Sv::Seq(pos) => {
+                let mut by: Vec<(AtomId, Vec<F>)> = Vec::new();
+                for (a, f) in pos.into_iter().flatten() {
+                    match by.iter_mut().find(|x| x.0 == a) {
+                        Some(x) => x.1.push(f),
+                        None => by.push((a, vec![f])),
+                    }
+                }
+                Sv::Set(
+                    by.into_iter()
+                        .map(|(a, fs)| (a, self.fm.or_all(fs)))
+                        .collect(),
+                    true,
+                )
+            }
+            Sv::Bag(xs) => Sv::Set(xs, true),
+            other => other,
+        }
+    }
+
+    fn ladder_eqs(&self, l: usize) -> Vec<(i64, F)> {
+        self.ladders
+            .get(l)
+            .map(|l| l.eqs.clone())
+            .unwrap_or_default()
+    }
+
+    /// The ladder a scalar's value formulas come from, if any.
+    fn ladder_for(&self, xs: &[(i64, F)]) -> Option<usize> {
+        let first = xs.first()?;
+        let l = *self.ladder_of.get(&first.1)?;
+        let lad = self.ladders.get(l)?;
+        (lad.vals.len() >= 2 && lad.vals.len() == xs.len() && lad.vals.first() == Some(&first.0))
+            .then_some(l)
+    }
+
+    fn ge(&self, l: usize, j: usize) -> F {
+        self.ladders
+            .get(l)
+            .and_then(|l| l.ge.get(j))
+            .copied()
+            .unwrap_or(Fm::FALSE)
+    }
+
+    /// `x < y` for scalars given by their value formulas; one literal per constant when
+    /// one side is a ladder.
+    fn less(&mut self, xs: &[(i64, F)], ys: &[(i64, F)]) -> F {
+        let (lx, ly) = (self.ladder_for(xs), self.ladder_for(ys));
+        let vals =
+            |s: &Self, l: usize| s.ladders.get(l).map(|l| l.vals.clone()).unwrap_or_default();
+        let mut terms = Vec::new();
+        match (lx, ly) {
+            (Some(_), Some(b)) => {
+                // x == vals[j] and y >= vals[j + 1], for some j.
+                for (j, &(_, eq)) in xs.iter().enumerate() {
+                    let up = self.ge(b, j + 1);
+                    terms.push(self.fm.and(eq, up));
+                }
+            }
+            (Some(a), None) => {
+                let v = vals(self, a);
+                for &(c, g) in ys {
+                    // x < c: not (x >= the least representative >= c).
+                    let m = v.partition_point(|&r| r < c);
+                    let lt = if m >= v.len() {
+                        Fm::TRUE
+                    } else if m == 0 {
+                        Fm::FALSE
+                    } else {
+                        let g_m = self.ge(a, m);
+                        self.fm.not(g_m)
+                    };
+                    terms.push(self.fm.and(g, lt));
+                }
+            }
+            (None, Some(b)) => {
+                let v = vals(self, b);
+                for &(c, g) in xs {
+                    // c < y: y >= the least representative > c.
+                    let m = v.partition_point(|&r| r <= c);
+                    let gt = if m >= v.len() {
+                        Fm::FALSE
+                    } else if m == 0 {
+                        Fm::TRUE
+                    } else {
+                        self.ge(b, m)
+                    };
+                    terms.push(self.fm.and(g, gt));
+                }
+            }
+            (None, None) => {
+                for &(x, fx) in xs {
+                    for &(y, fy) in ys {
+                        if x < y {
+                            terms.push(self.fm.and(fx, fy));
+                        }
+                    }
+                }
+            }
+        }
+        self.fm.or_all(terms)
     }
 
     fn expect_step(&self, locals: &[Option<Sv>], l: Local) -> R<()> {
@@ -754,15 +1215,13 @@ impl<'a> Space<'a> {
                     _ => return Err(Unsupported("mixed")),
                 }
             }
-            Sv::Step => return Err(Unsupported("step value")),
+            Sv::Step | Sv::Seq(_) | Sv::Bag(_) => return Err(Unsupported("step value or list")),
         })
     }
 
     /// The step that a model of this space's variables describes.
     pub fn step_of(&self, model: &[bool]) -> BoundStep {
-        let inputs: Vec<u64> = model.iter().map(|&b| u64::from(b)).collect();
-        let values = self.fm.eval64(&inputs);
-        let on = |f: F| values.get(f as usize).is_some_and(|w| w & 1 == 1);
+        let on = |f: F| self.var_on(model, f);
         let slots = self
             .slots
             .iter()
@@ -777,6 +1236,14 @@ impl<'a> Space<'a> {
                         let chosen = xs.iter().find(|(_, f)| on(*f)).or(xs.first());
                         Value::Atom(chosen.map_or(0, |p| p.0))
                     }
+                    Slot::List(pos) => Value::List(
+                        pos.iter()
+                            .filter_map(|p| {
+                                p.iter().find(|(_, f)| on(*f)).map(|x| Value::Atom(x.0))
+                            })
+                            .collect::<Vec<_>>()
+                            .into(),
+                    ),
                     Slot::Set(xs, ordered) => {
                         let ids = xs.iter().filter(|(_, f)| on(*f)).map(|p| p.0);
                         if *ordered {
@@ -791,23 +1258,15 @@ impl<'a> Space<'a> {
                             .find(|(_, f)| on(*f))
                             .or(xs.first())
                             .map_or(0, |p| p.0);
-                        match s {
-                            Scalar::Int => Value::Int(x),
-                            Scalar::Date => Value::Date(crate::date::Date::from_days(
-                                i32::try_from(x).unwrap_or(0),
-                            )),
-                            Scalar::Str => Value::Str(u32::try_from(x).unwrap_or(u32::MAX)),
-                        }
+                        scalar_value(*s, x)
                     }
+                    Slot::Ordered(s, l) => scalar_value(*s, self.ladder_value(*l, &on)),
                 })
             })
             .collect();
-        let date = self
-            .date
-            .iter()
-            .find(|(_, f)| on(*f))
-            .or(self.date.first())
-            .map(|p| crate::date::Date::from_days(i32::try_from(p.0).unwrap_or(0)));
+        let date = Some(crate::date::Date::from_days(
+            i32::try_from(self.ladder_value(self.date, &on)).unwrap_or(0),
+        ));
         BoundStep {
             kind: self.kind,
             slots,
@@ -815,13 +1274,43 @@ impl<'a> Space<'a> {
         }
     }
 
+    /// The value in a model of a slot's formula: an input variable or a constant (slots
+    /// are made of nothing else), read without evaluating the whole formula graph.
+    fn var_on(&self, model: &[bool], f: F) -> bool {
+        match self.fm.var_index(f) {
+            Some(v) => model.get(v as usize).copied().unwrap_or(false),
+            None => f == Fm::TRUE,
+        }
+    }
+
+    /// The value of a ladder in a model (its highest step reached).
+    fn ladder_value(&self, l: usize, on: &dyn Fn(F) -> bool) -> i64 {
+        let Some(lad) = self.ladders.get(l) else {
+            return 0;
+        };
+        let mut x = lad.vals.first().copied().unwrap_or(0);
+        for (&v, &g) in lad.vals.iter().zip(&lad.ge).skip(1) {
+            if !on(g) {
+                break;
+            }
+            x = v;
+        }
+        x
+    }
+
     /// The evaluation date of a model.
     pub fn as_of_of(&self, model: &[bool]) -> Option<crate::date::Date> {
-        let inputs: Vec<u64> = model.iter().map(|&b| u64::from(b)).collect();
-        let values = self.fm.eval64(&inputs);
-        self.as_of
-            .iter()
-            .find(|(_, f)| values.get(*f as usize).is_some_and(|w| w & 1 == 1))
-            .map(|p| crate::date::Date::from_days(i32::try_from(p.0).unwrap_or(0)))
+        let on = |f: F| self.var_on(model, f);
+        Some(crate::date::Date::from_days(
+            i32::try_from(self.ladder_value(self.as_of, &on)).unwrap_or(0),
+        ))
+    }
+}
+
+fn scalar_value(s: Scalar, x: i64) -> Value {
+    match s {
+        Scalar::Int => Value::Int(x),
+        Scalar::Date => Value::Date(crate::date::Date::from_days(i32::try_from(x).unwrap_or(0))),
+        Scalar::Str => Value::Str(u32::try_from(x).unwrap_or(u32::MAX)),
     }
 }

@@ -101,6 +101,26 @@ pub(super) fn random_words(space: &Space<'_>, seed: &mut u64) -> Vec<u64> {
                 set(words, v, c);
             }
         };
+    // A ladder: a random representative in each present sample, `ge[j]` on up to it.
+    let ladder = |words: &mut Vec<u64>, l: usize, present: u64, next: &mut dyn FnMut() -> u64| {
+        let Some(lad) = space.ladders.get(l) else {
+            return;
+        };
+        let n = lad.vals.len().max(1) as u64;
+        let mut on = vec![0u64; lad.ge.len()];
+        for bit in 0..64 {
+            if present & (1 << bit) == 0 {
+                continue;
+            }
+            let m = (next() % n) as usize;
+            for slot in on.iter_mut().take(m + 1).skip(1) {
+                *slot |= 1 << bit;
+            }
+        }
+        for (&g, &w) in lad.ge.iter().zip(&on).skip(1) {
+            set(words, g, w);
+        }
+    };
     for (present, slot) in &space.slots {
         let p = if space.fm.var_index(*present).is_some() {
             let w = next();
@@ -126,12 +146,41 @@ pub(super) fn random_words(space: &Space<'_>, seed: &mut u64) -> Vec<u64> {
                 let vars: Vec<F> = xs.iter().map(|x| x.1).collect();
                 one_hot(&mut words, &vars, p, &mut next);
             }
+            Slot::Ordered(_, l) => ladder(&mut words, *l, p, &mut next),
+            Slot::List(pos) => {
+                // A random length and distinct random items, in a random order.
+                let n = pos.len();
+                let mut on = vec![vec![0u64; n]; n];
+                for bit in 0..64 {
+                    if p & (1 << bit) == 0 || n == 0 {
+                        continue;
+                    }
+                    let len = (next() % (n as u64 + 1)) as usize;
+                    let len = len.min((next() % 4) as usize);
+                    let mut used = vec![false; n];
+                    for row in on.iter_mut().take(len) {
+                        let mut k = (next() % n as u64) as usize;
+                        while used.get(k).copied().unwrap_or(false) {
+                            k = (k + 1) % n;
+                        }
+                        if let Some(u) = used.get_mut(k) {
+                            *u = true;
+                        }
+                        if let Some(w) = row.get_mut(k) {
+                            *w |= 1 << bit;
+                        }
+                    }
+                }
+                for (p, row) in pos.iter().zip(&on) {
+                    for (x, &w) in p.iter().zip(row) {
+                        set(&mut words, x.1, w);
+                    }
+                }
+            }
         }
     }
-    let dates: Vec<F> = space.date.iter().map(|x| x.1).collect();
-    one_hot(&mut words, &dates, u64::MAX, &mut next);
-    let as_of: Vec<F> = space.as_of.iter().map(|x| x.1).collect();
-    one_hot(&mut words, &as_of, u64::MAX, &mut next);
+    ladder(&mut words, space.date, u64::MAX, &mut next);
+    ladder(&mut words, space.as_of, u64::MAX, &mut next);
     words
 }
 
