@@ -7,7 +7,8 @@
 pub struct Limits {
     /// Largest file (policy or proposal) in bytes.
     pub max_input_bytes: usize,
-    /// Deepest nesting of `(`, `[` and `{` in a policy file.
+    /// Deepest nesting of `(`, `[` and `{` in a policy file (outside comments and strings),
+    /// checked before parsing.
     pub max_policy_nesting: u32,
     /// Deepest expression tree in a policy file (after `&&`/`||` chains are balanced).
     pub max_expr_depth: u32,
@@ -29,7 +30,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_input_bytes: 64 * 1024 * 1024,
-            max_policy_nesting: 32,
+            max_policy_nesting: 256,
             max_expr_depth: 128,
             max_compiled_nodes: 1_000_000,
             max_steps: 1_000_000,

@@ -108,6 +108,49 @@ fn deeply_nested_policy_text_gets_a_diagnostic_not_a_stack_overflow() {
     }
 }
 
+/// `Limits::max_policy_nesting` is checked before pest parses: the first bracket past it is
+/// the diagnostic, brackets in comments and strings do not count, and an embedder can
+/// raise or lower it.
+#[test]
+fn brackets_deeper_than_the_limit_are_refused_before_parsing() {
+    let limit = Limits::default().max_policy_nesting as usize;
+    let nested = |d: usize| format!("def x = {}true{}", "(".repeat(d), ")".repeat(d));
+    let load = |text: &str, limits: &Limits| {
+        Engine::from_sources_with(vec![SourceFile::new("x.policy", text)], limits)
+            .map(|_| ())
+            .err()
+            .map(pactum::Errors::into_vec)
+            .unwrap_or_default()
+    };
+    let e = load(&nested(limit + 1), &Limits::default());
+    assert_eq!(codes(&e), [Code::LimitNesting]);
+    let at = "def x = ".len() + limit;
+    assert_eq!(
+        (e[0].span.start as usize, e[0].span.end as usize),
+        (at, at + 1),
+        "{e:#?}"
+    );
+    assert!(
+        e[0].message.contains("brackets nest more than 256 deep"),
+        "{}",
+        e[0].message
+    );
+    // in a comment or a string, brackets are text
+    let quiet = format!(
+        "// {}\nrule r {{ message \"{}\" }}",
+        "(".repeat(1000),
+        "[".repeat(1000)
+    );
+    assert!(!codes(&load(&quiet, &Limits::default())).contains(&Code::LimitNesting));
+    // a lower limit refuses what the default accepts
+    let low = Limits {
+        max_policy_nesting: 3,
+        ..Limits::default()
+    };
+    assert!(load(&nested(3), &low).is_empty());
+    assert_eq!(codes(&load(&nested(4), &low)), [Code::LimitNesting]);
+}
+
 #[test]
 fn long_chains_are_accepted_and_dropped_without_recursion() {
     // 100,000 operands: balanced into a tree 17 levels deep, so compiling, evaluating and

@@ -35,6 +35,22 @@ pub fn parse_policy_with(
     if !hidden.is_empty() {
         return Err(hidden);
     }
+    // Brackets deeper than the limit are refused before pest recurses into them.
+    if let Some(at) = brackets(source.text(), limits.max_policy_nesting).too_deep {
+        return Err(vec![
+            Diagnostic::error(
+                Code::LimitNesting,
+                format!(
+                    "brackets nest more than {} deep",
+                    limits.max_policy_nesting
+                ),
+                source,
+                Span::new(at, at + 1),
+                "this one is too deep",
+            )
+            .with_help("reduce the nesting of `(`, `[` and `{` (a definition can name a part), or raise `Limits::max_policy_nesting` if you embed pactum"),
+        ]);
+    }
     let pairs = PolicyParser::parse(Rule::file, source.text())
         .map_err(|e| vec![syntax_error(source, &e)])?;
     let mut lower = Lower::new(source, limits);
@@ -189,11 +205,19 @@ fn rule_word(rule: &Rule) -> Option<&'static str> {
     })
 }
 
-/// The innermost `(`, `[` or `{` of `text` that is never closed, outside comments and
-/// strings: its byte offset and the character.
-fn unclosed_bracket(text: &str) -> Option<(usize, char)> {
+/// The brackets of a policy file, outside comments and strings.
+struct Brackets {
+    /// Where the first bracket deeper than the limit opens.
+    too_deep: Option<usize>,
+    /// The innermost bracket never closed: its byte offset and the character.
+    unclosed: Option<(usize, char)>,
+}
+
+/// One pass over `text`'s brackets (`(`, `[`, `{`), skipping comments and strings.
+fn brackets(text: &str, max_depth: u32) -> Brackets {
     let bytes = text.as_bytes();
     let mut open: Vec<(usize, char)> = Vec::new();
+    let mut too_deep = None;
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
         match b {
@@ -223,6 +247,9 @@ fn unclosed_bracket(text: &str) -> Option<(usize, char)> {
             }
             b'(' | b'[' | b'{' => {
                 open.push((i, char::from(b)));
+                if too_deep.is_none() && open.len() > max_depth as usize {
+                    too_deep = Some(i);
+                }
                 i += 1;
             }
             b')' | b']' | b'}' => {
@@ -240,7 +267,10 @@ fn unclosed_bracket(text: &str) -> Option<(usize, char)> {
             _ => i += 1,
         }
     }
-    open.pop()
+    Brackets {
+        too_deep,
+        unclosed: open.pop(),
+    }
 }
 
 /// What an opening bracket at `at` opens, from the text before it on its line: `rule
@@ -350,7 +380,7 @@ fn syntax_error(source: &SourceFile, e: &pest::error::Error<Rule>) -> Diagnostic
     let text = source.text();
     let at_end = text.get(start..).is_some_and(|t| t.trim().is_empty());
     if at_end {
-        if let Some((at, c)) = unclosed_bracket(text) {
+        if let Some((at, c)) = brackets(text, u32::MAX).unclosed {
             return unclosed_error(source, at, c);
         }
     }

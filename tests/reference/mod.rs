@@ -419,7 +419,13 @@ impl Eval<'_> {
             };
             match &v.each {
                 Some((x, coll)) => {
+                    // A value a list names twice is one binding.
+                    let mut seen: Vec<V> = Vec::new();
                     for item in self.elements(&self.eval(coll, env)?)? {
+                        if seen.contains(&item) {
+                            continue;
+                        }
+                        seen.push(item.clone());
                         let env = with(env, &x.node, Bind::Val(item.clone()));
                         if fires(&env)? {
                             let at = match item {
