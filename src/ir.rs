@@ -289,6 +289,9 @@ pub enum CExpr {
     Diff(Box<CExpr>, Box<CExpr>),
     /// `any`/`all` binder in collection: body
     Quant(Quant, Local, Box<CExpr>, Box<CExpr>),
+    /// `[binder in collection where cond]`: a set of atoms, or a list in the collection's
+    /// order.
+    Filter(Local, Box<CExpr>, Box<CExpr>),
     /// Branch on the kind of the step in a local: arm index by kind id.
     Match {
         /// The step's local.
@@ -507,7 +510,8 @@ pub fn children<'a>(e: &'a CExpr, out: &mut Vec<&'a CExpr>) {
         | CExpr::Union(a, b)
         | CExpr::Inter(a, b)
         | CExpr::Diff(a, b)
-        | CExpr::Quant(_, _, a, b) => {
+        | CExpr::Quant(_, _, a, b)
+        | CExpr::Filter(_, a, b) => {
             out.push(a);
             out.push(b);
         }
@@ -535,7 +539,8 @@ pub fn own_local(e: &CExpr) -> Option<Local> {
         | CExpr::StepId(l)
         | CExpr::StepDate(l, _)
         | CExpr::Match { local: l, .. }
-        | CExpr::Quant(_, l, _, _) => Some(*l),
+        | CExpr::Quant(_, l, _, _)
+        | CExpr::Filter(l, _, _) => Some(*l),
         _ => None,
     }
 }

@@ -467,3 +467,25 @@ mod explore {
         assert_eq!(code(&pactum(&["explore", "--cases", "many"])), 2);
     }
 }
+
+/// A library of another domain (export control), written without touching Rust, with the
+/// filters and grouping of the language: its tests pass and it lints clean.
+#[test]
+fn the_export_control_library_passes_its_tests() {
+    let lib = "tests/corpus/export-control";
+    let o = pactum(&[
+        "test",
+        "--as-of",
+        AS_OF,
+        "--format",
+        "json",
+        "--policies",
+        lib,
+    ]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    let v = json(&o);
+    assert_eq!(v["summary"]["passed"], 2, "{v:#}");
+    assert_eq!(v["summary"]["rules_fired"], 2, "{v:#}");
+    let lint = pactum(&["lint", "--deny", "warnings", lib]);
+    assert_eq!(code(&lint), 0, "{}", stdout(&lint));
+}

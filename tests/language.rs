@@ -168,6 +168,56 @@ fn quantifiers() {
     assert!(run(&any, e).0.is_empty());
 }
 
+/// `[x in S where c]` keeps the items for which `c` holds: a set of a set, a list (in its
+/// order) of a list; `entities(T)` is every fact of a type. Together they group: one
+/// violation per state that more than one step names.
+#[test]
+fn filters_and_entities() {
+    // a set filtered: the participants outside the sea's littoral
+    let r = "rule r { severity error on ex as s forbid count([p in s.who where p not in sea.littoral]) > 1 message \"{[p in s.who where p not in sea.littoral]}\" }";
+    let (v, _) = run(r, "step s1: ex { who: [a, b, c], area: sea }\n");
+    assert!(v.is_empty(), "{v:?}");
+    let (v, _) = run(
+        r,
+        "step s1: ex { who: [c, a], area: sea }\nstep s2: ex { who: [a, b], area: sea }\n",
+    );
+    assert!(v.is_empty(), "{v:?}");
+    // a list filtered keeps its order
+    let r = "rule r { severity error on flight as s forbid count([x in s.route where x != a]) >= 2 message \"{[x in s.route where x != a]}\" }";
+    let (v, _) = run(
+        r,
+        "step f1: flight { operator: a, route: [c, a, sea], cargo: [] }\n",
+    );
+    assert_eq!(v, ["r f1 c, sea"]);
+    // steps filtered, grouped by entity: one violation per state named by two steps or more
+    let r = "rule r { severity warning on proposal forbid each x in entities(State) where count([e in steps(ex) where x in e.who]) >= 2 message \"{x}: {count([e in steps(ex) where x in e.who])}\" }";
+    let (v, _) = run(
+        r,
+        "step s1: ex { who: [a, c], area: sea }\nstep s2: ex { who: [a], area: sea }\nstep s3: ex { who: [c, b], area: sea }\n",
+    );
+    assert_eq!(v, ["r - a: 2", "r - c: 2"]);
+    // entities of a union alias and of an enum
+    let r = "rule r { severity error on ex as s forbid count(entities(Area)) == 4 && count(entities(Cargo)) == 3 message \"m\" }";
+    assert_eq!(run(r, EX).0.len(), 1);
+    // type errors
+    let bad = |body: &str| lib_errors(&rule("ex as s", body));
+    assert_eq!(
+        bad("forbid count([p in s.armed where true]) > 0"),
+        [Code::TypeMismatch]
+    );
+    assert_eq!(
+        bad("forbid count([p in s.who where 1]) > 0"),
+        [Code::TypeMismatch]
+    );
+    assert_eq!(bad("forbid count(entities(int)) > 0"), [Code::TypeMismatch]);
+    assert_eq!(bad("forbid count(entities(Nope)) > 0"), [Code::UnknownName]);
+    // in a step-scoped rule, `steps(...)` stays out of reach, in a filter too
+    assert_eq!(
+        bad("forbid count([e in steps(ex) where true]) > 0"),
+        [Code::Complexity]
+    );
+}
+
 #[test]
 fn set_operations_and_membership() {
     let r = "rule r { severity error on ex as s forbid count(s.who & sea.littoral) == 1 && count(s.who | [b]) == 3 && c in s.who - [a] && a not in s.who - [a] message \"{s.who - sea.littoral}\" }";

@@ -96,6 +96,46 @@ impl<'a> Cx<'a> {
                     Ty::Bool,
                 )
             }
+            "entities" => {
+                // Every fact of an entity type (or every value of an enum): a constant set,
+                // bounded by the library, not the proposal.
+                if !arity(self, 1) {
+                    return bad;
+                }
+                let Some(a) = args.first() else { return bad };
+                let ExprKind::Name(n) = &a.kind else {
+                    self.err(
+                        Code::TypeMismatch,
+                        file,
+                        a.span,
+                        "expected an entity type or an enum",
+                        "not a type name",
+                    );
+                    self.help("write the type's name, as in `entities(State)`");
+                    return bad;
+                };
+                let named = TypeExpr::Named(ast::Ident::new(n.clone(), a.span));
+                let ty = self.resolve_ty(&named, file);
+                let of = |k: AtomKind| match (&ty, k) {
+                    (Ty::Entity(ts), AtomKind::Entity(t)) => ts.contains(&t),
+                    (Ty::Enum(e), AtomKind::Variant(x)) => *e == x,
+                    _ => false,
+                };
+                match &ty {
+                    Ty::Entity(_) | Ty::Enum(_) => {
+                        let ids = (0..self.out.atoms.len() as AtomId).filter(|&i| {
+                            self.out.atoms.get(i as usize).is_some_and(|at| of(at.kind))
+                        });
+                        let set = AtomSet::from_ids(ids);
+                        (CExpr::Const(Value::Set(set)), Ty::Set(Box::new(ty)))
+                    }
+                    Ty::Error => bad,
+                    other => {
+                        self.mismatch(file, a.span, "an entity type or an enum", other);
+                        bad
+                    }
+                }
+            }
             "steps" => {
                 if !sc.proposal_rule {
                     self.err(
@@ -153,7 +193,7 @@ impl<'a> Cx<'a> {
             }
             name => {
                 let Some(&(def, dfile)) = self.defs.get(name) else {
-                    let mut candidates: Vec<&str> = vec!["count", "in_force", "steps"];
+                    let mut candidates: Vec<&str> = vec!["count", "entities", "in_force", "steps"];
                     candidates.extend(self.defs.keys().map(String::as_str));
                     let h = did_you_mean(name, candidates).map(str::to_string);
                     self.err(
@@ -165,7 +205,7 @@ impl<'a> Cx<'a> {
                     );
                     match h {
                         Some(h) => self.help(format!("did you mean `{h}`?")),
-                        None => self.help("the built-ins are `count`, `in_force` and `steps`; declare others with `def name(x) = ...`"),
+                        None => self.help("the built-ins are `count`, `entities`, `in_force` and `steps`; declare others with `def name(x) = ...`"),
                     }
                     return bad;
                 };

@@ -74,7 +74,7 @@ impl<'a> Cx<'a> {
                 (not(c), Ty::Bool)
             }
             ExprKind::Binary(op, a, b) => self.binary(*op, a, b, e.span, file, sc),
-            ExprKind::Quant(..) => self.compile_quant(e, file, sc, hint),
+            ExprKind::Quant(..) | ExprKind::Filter(..) => self.compile_quant(e, file, sc, hint),
             ExprKind::Match(x, arms) => self.match_expr(x, arms, file, sc, hint),
             ExprKind::If(..) => self.compile_if(e, file, sc, hint),
             ExprKind::Call(f, args) => self.call(f, args, e.span, file, sc, hint),
@@ -259,8 +259,12 @@ impl<'a> Cx<'a> {
         _hint: Option<&Ty>,
     ) -> (CExpr, Ty) {
         let bad = (CExpr::Const(Value::Bool(false)), Ty::Error);
-        let ExprKind::Quant(q, binder, coll, body) = &e.kind else {
-            return bad;
+        // A quantifier, or a filter (`[x in S where c]`): the same binder, collection and
+        // condition; a filter is the collection's type.
+        let (q, binder, coll, body) = match &e.kind {
+            ExprKind::Quant(q, binder, coll, body) => (Some(*q), binder, coll, body),
+            ExprKind::Filter(binder, coll, body) => (None, binder, coll, body),
+            _ => return bad,
         };
         let is_steps = matches!(&coll.kind, ExprKind::Call(f, _) if f.node == "steps");
         let (cc, ct) = self.expr(coll, file, sc, None);
@@ -289,7 +293,7 @@ impl<'a> Cx<'a> {
         let mut stack = vec![&cb];
         let mut read = false;
         while let Some(x) = stack.pop() {
-            if !matches!(x, CExpr::Quant(..)) && own_local(x) == Some(local) {
+            if !matches!(x, CExpr::Quant(..) | CExpr::Filter(..)) && own_local(x) == Some(local) {
                 read = true;
                 break;
             }
@@ -300,10 +304,10 @@ impl<'a> Cx<'a> {
                 .unused_binders
                 .insert((file, binder.span, binder.node.to_string()));
         }
-        (
-            CExpr::Quant(*q, local, Box::new(cc), Box::new(cb)),
-            Ty::Bool,
-        )
+        match q {
+            Some(q) => (CExpr::Quant(q, local, Box::new(cc), Box::new(cb)), Ty::Bool),
+            None => (CExpr::Filter(local, Box::new(cc), Box::new(cb)), ct),
+        }
     }
 
     pub(super) fn compile_if(

@@ -80,6 +80,17 @@ pub enum B {
     Value(V),
 }
 
+/// A filter `[x in S where c]`: the items of the collection for which the body holds.
+#[derive(Clone, Debug)]
+pub struct Filtered {
+    /// The binder.
+    pub local: Local,
+    /// The collection.
+    pub coll: Coll,
+    /// The condition.
+    pub body: B,
+}
+
 /// A quantifier.
 #[derive(Clone, Debug)]
 pub struct Quantifier {
@@ -225,6 +236,8 @@ pub enum V {
     Bool(Box<B>),
     /// A set of atoms.
     Set(Box<S>),
+    /// `[x in S where c]`: a set of atoms, or a list in the collection's order.
+    Filter(Box<Filtered>),
     /// A construct that cannot be evaluated for this step kind (an engine bug if reached).
     Internal(&'static str),
 }
@@ -618,6 +631,11 @@ impl<'l> Lower<'l> {
                 None => same(arms.iter().map(|a| self.shape(a))),
             },
             CExpr::If(_, a, b) => same([self.shape(a), self.shape(b)]),
+            CExpr::Filter(_, coll, _) => match self.shape(coll) {
+                Shape::AtomSet => Shape::AtomSet,
+                Shape::AtomList => Shape::AtomList,
+                _ => Shape::Other,
+            },
             _ => Shape::Other,
         }
     }
@@ -849,6 +867,21 @@ impl<'l> Lower<'l> {
     fn v(&mut self, e: &CExpr) -> V {
         let bx = |v: V| Box::new(v);
         match e {
+            CExpr::Filter(local, coll, body) => {
+                let (coll, atoms) = self.coll(coll);
+                if atoms {
+                    self.atom_locals.push(*local);
+                }
+                let body = self.b(body);
+                if atoms {
+                    self.atom_locals.pop();
+                }
+                V::Filter(Box::new(Filtered {
+                    local: *local,
+                    coll,
+                    body,
+                }))
+            }
             CExpr::Const(v) => V::Const(v.clone(), Src::None),
             CExpr::Fact {
                 value,
@@ -1102,7 +1135,7 @@ fn mentions(e: &CExpr, l: Local) -> bool {
 fn burns(e: &CExpr) -> bool {
     let mut stack = vec![e];
     while let Some(e) = stack.pop() {
-        if matches!(e, CExpr::Quant(..)) {
+        if matches!(e, CExpr::Quant(..) | CExpr::Filter(..)) {
             return true;
         }
         children(e, &mut stack);

@@ -15,7 +15,7 @@
 use std::borrow::Cow;
 
 use super::evidence::{Evidence, Recorder};
-use super::program::{A, B, Coll, Quantifier, Read, S, Src, V};
+use super::program::{A, B, Coll, Filtered, Quantifier, Read, S, Src, V};
 use super::{Bound, BoundStep, Elements, EvalError, Owner, atom_set, contains, in_force};
 use crate::bitset::AtomSet;
 use crate::date::Date;
@@ -351,6 +351,37 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
         }
     }
 
+    /// `[x in S where c]`: one unit of budget per item, as a quantifier walks them.
+    #[inline(never)]
+    fn filter(&mut self, f: &'a Filtered) -> R<Value> {
+        match &f.coll {
+            Coll::Set(s) => {
+                let c = self.fs(s)?;
+                let mut keep = Vec::new();
+                for x in c.iter() {
+                    self.burn(1)?;
+                    self.set_local(f.local, Value::Atom(x))?;
+                    if self.fb(&f.body)? {
+                        keep.push(x);
+                    }
+                }
+                Ok(Value::Set(AtomSet::from_ids(keep)))
+            }
+            Coll::Items(v) => {
+                let c = self.fv(v)?;
+                let mut keep = Vec::new();
+                for item in Elements::of(c).map_err(|e| self.fail(e))? {
+                    self.burn(1)?;
+                    self.set_local(f.local, item.clone())?;
+                    if self.fb(&f.body)? {
+                        keep.push(item);
+                    }
+                }
+                Ok(Value::List(keep.into()))
+            }
+        }
+    }
+
     /// Evaluates an atom.
     #[inline]
     pub fn fa(&mut self, a: &'a A) -> R<AtomId> {
@@ -634,6 +665,7 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
             }
             V::Bool(b) => Value::Bool(self.fb(b)?),
             V::Set(s) => Value::Set(self.fs(s)?.into_owned()),
+            V::Filter(f) => self.filter(f)?,
             V::Internal(what) => return Err(self.fail(EvalError::Internal(what))),
         })
     }

@@ -607,6 +607,7 @@ impl<'a> Space<'a> {
         self.check_size()?;
         let ok = Fm::FALSE;
         Ok(match e {
+            CExpr::Filter(..) => return Err(Unsupported("a filter `[x in S where c]`")),
             CExpr::Const(v) | CExpr::Fact { value: v, .. } | CExpr::Folded { value: v, .. } => {
                 (self.constant(v)?, ok)
             }

@@ -322,6 +322,8 @@ pub enum ExprKind {
     Binary(BinOp, Box<Expr>, Box<Expr>),
     /// `any x in S: body`
     Quant(Quant, Ident, Box<Expr>, Box<Expr>),
+    /// `[x in S where cond]`
+    Filter(Ident, Box<Expr>, Box<Expr>),
     /// `match x { arms }`
     Match(Ident, Vec<Arm>),
     /// `if c then a else b`

@@ -120,7 +120,7 @@ fn shift(e: &mut Expr, by: usize) {
                 stack.push(x);
             }
             ExprKind::Is(x, _) | ExprKind::Not(x) => stack.push(x),
-            ExprKind::Binary(_, a, b) | ExprKind::Quant(_, _, a, b) => {
+            ExprKind::Binary(_, a, b) | ExprKind::Quant(_, _, a, b) | ExprKind::Filter(_, a, b) => {
                 stack.push(a);
                 stack.push(b);
             }
@@ -171,6 +171,7 @@ fn rule_word(rule: &Rule) -> Option<&'static str> {
         | Rule::int
         | Rule::string
         | Rule::list_lit
+        | Rule::comprehension
         | Rule::quantifier
         | Rule::match_expr
         | Rule::if_expr
@@ -939,6 +940,7 @@ impl Lower<'_> {
             Rule::list_lit => self.lower_list(p, sp),
             Rule::call => self.lower_call(p, sp),
             Rule::quantifier => self.lower_quantifier(p, sp),
+            Rule::comprehension => self.lower_filter(p, sp),
             Rule::match_expr => self.lower_match(p, sp),
             Rule::if_expr => self.lower_if(p, sp),
             Rule::ident => self.lower_name(p, sp),
@@ -1142,6 +1144,18 @@ impl Lower<'_> {
         let set = self.try_expr(inner.next()?)?;
         let body = self.try_expr(inner.next()?)?;
         mk(ExprKind::Quant(q, b, Box::new(set), Box::new(body)))
+    }
+
+    #[inline(never)]
+    fn lower_filter(&mut self, p: Pair<'_, Rule>, sp: Span) -> Option<Expr> {
+        let mut inner = p.into_inner();
+        let b = ident(inner.next()?);
+        let set = self.try_expr(inner.next()?)?;
+        let cond = self.try_expr(inner.next()?)?;
+        Some(Expr {
+            kind: ExprKind::Filter(b, Box::new(set), Box::new(cond)),
+            span: sp,
+        })
     }
 
     #[inline(never)]

@@ -396,11 +396,23 @@ impl Gen {
         let e = d - 1;
         match t {
             T::Bool => self.boolean(cx, d),
-            T::Int => match self.pick(6) {
+            T::Int => match self.pick(7) {
                 0 => None,
                 1 => {
                     let (c, _) = self.collection(cx, e);
                     Some(format!("count({c})"))
+                }
+                6 => {
+                    // a filter: `count([x in C where cond])`
+                    let x = self.var();
+                    let (coll, elem) = self.collection(cx, e);
+                    let mut inner = cx.clone();
+                    if matches!(elem, T::Step(_)) {
+                        inner.in_steps = true;
+                    }
+                    inner.vars.push((x.clone(), elem));
+                    let cond = self.expr(&inner, &T::Bool, e);
+                    Some(format!("count([{x} in {coll} where {cond}])"))
                 }
                 2 => Some(format!("({}).size", self.expr(cx, &T::State, e))),
                 3 => self.step_attr(cx, t, e),

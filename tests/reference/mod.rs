@@ -587,6 +587,29 @@ impl Eval<'_> {
                 }
                 V::Bool(result)
             }
+            ExprKind::Filter(x, coll, cond) => {
+                // The items for which the condition holds: a set stays a set, a list keeps
+                // its order.
+                let all = self.eval(coll, env)?;
+                let items = self.elements(&all)?;
+                let mut keep = Vec::new();
+                for item in items {
+                    if self.truth(cond, &with(env, &x.node, Bind::Val(item.clone())))? {
+                        keep.push(item);
+                    }
+                }
+                match all {
+                    V::Set(_) => V::Set(
+                        keep.into_iter()
+                            .filter_map(|v| match v {
+                                V::Atom(a) => Some(a),
+                                _ => None,
+                            })
+                            .collect(),
+                    ),
+                    _ => V::List(keep),
+                }
+            }
             ExprKind::Match(x, arms) => {
                 let V::Step(i) = self.eval(
                     &Expr {
