@@ -530,6 +530,58 @@ pub fn children<'a>(e: &'a CExpr, out: &mut Vec<&'a CExpr>) {
     }
 }
 
+/// Whether `e` reads `local` anywhere.
+pub fn reads_local(e: &CExpr, local: Local) -> bool {
+    let mut stack = vec![e];
+    while let Some(x) = stack.pop() {
+        if own_local(x) == Some(local) {
+            return true;
+        }
+        children(x, &mut stack);
+    }
+    false
+}
+
+/// A join: the condition of an `any`, a filter or a `forbid each` over `steps(...)` bound to
+/// `local` whose first conjunct (the first evaluated) is `e.attr == key`, or `key ==
+/// e.attr`, with a key that does not read `local`. Then only the steps whose `attr` equals
+/// the key can make the condition hold, and the evaluator looks them up in an index instead
+/// of walking every step: the slots of `attr` by kind, and the key.
+pub fn join_key(cond: &CExpr, local: Local) -> Option<(&[u16], &CExpr)> {
+    let mut first = cond;
+    while let CExpr::And(a, _) = first {
+        first = a;
+    }
+    let CExpr::Eq(a, b) = first else {
+        return None;
+    };
+    for (x, key) in [(a, b), (b, a)] {
+        if let CExpr::StepAttr {
+            local: l, slots, ..
+        } = &**x
+        {
+            if *l == local && !reads_local(key, local) {
+                return Some((slots, key));
+            }
+        }
+    }
+    None
+}
+
+/// A scalar value as a hashable key (booleans, integers, dates, strings, atoms, steps);
+/// `None` for sets and lists.
+pub fn scalar_key(v: &Value) -> Option<(u8, i64)> {
+    Some(match v {
+        Value::Bool(b) => (0, i64::from(*b)),
+        Value::Int(i) => (1, *i),
+        Value::Date(d) => (2, i64::from(d.days())),
+        Value::Str(s) => (3, i64::from(*s)),
+        Value::Atom(a) => (4, i64::from(*a)),
+        Value::Step(s) => (5, i64::from(*s)),
+        Value::Set(_) | Value::List(_) => return None,
+    })
+}
+
 /// The local a node reads directly (not through its children), if any.
 pub fn own_local(e: &CExpr) -> Option<Local> {
     match e {

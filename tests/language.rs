@@ -218,6 +218,40 @@ fn filters_and_entities() {
     );
 }
 
+/// A step related to other steps through an attribute (a join): `any` and filters and
+/// `forbid each` over `steps(...)` in a step-scoped rule, looked up by the attribute's value,
+/// give what walking every step gives, absent attributes included (fail closed, at the
+/// first step the walk would read).
+#[test]
+fn joins_relate_steps_through_an_attribute() {
+    let steps = "step f1: flight { operator: a, route: [sea], cargo: [] }\n\
+                 step x1: ex { who: [b], area: sea, host: b }\n\
+                 step x2: ex { who: [a], area: a, host: a }\n\
+                 step f2: flight { operator: c, route: [sea], cargo: [] }\n";
+    let any = "rule r { severity error on flight as f forbid any e in steps(ex): e.host == f.operator message \"{f.id}\" }";
+    assert_eq!(run(any, steps).0, ["r f1 f1"]);
+    let each = "rule r { severity error on flight as f forbid each e in steps(ex) where e.area == sea message \"{f.id} {e.id}\" }";
+    // each over steps reports at the step bound, as in an `on proposal` rule
+    assert_eq!(run(each, steps).0, ["r x1 f1 x1", "r x1 f2 x1"]);
+    let filter = "rule r { severity error on flight as f forbid count([e in steps(ex) where e.host == f.operator]) == 0 message \"{f.id}\" }";
+    assert_eq!(run(filter, steps).0, ["r f2 f2"]);
+    // an ex without `host`: reading it fails, as the walk would fail, and the proposal is not
+    // compliant (the error names the rule)
+    let absent = format!("{steps}step x3: ex {{ who: [c], area: sea }}\n");
+    let (_, codes) = run(any, &absent);
+    assert!(
+        codes.contains(&"pactum::eval::absent_attribute"),
+        "{codes:?}"
+    );
+    // not a join: refused, with what to write instead
+    let walk = "rule r { severity error on flight as f forbid any e in steps(ex): e.size > 1 message \"m\" }";
+    assert_eq!(lib_errors(walk), [Code::Complexity]);
+    let walk = "rule r { severity error on flight as f forbid all e in steps(ex): e.host == f.operator message \"m\" }";
+    assert_eq!(lib_errors(walk), [Code::Complexity]);
+    let walk = "rule r { severity error on flight as f require each e in steps(ex) where e.host == f.operator message \"m\" }";
+    assert_eq!(lib_errors(walk), [Code::Complexity]);
+}
+
 #[test]
 fn set_operations_and_membership() {
     let r = "rule r { severity error on ex as s forbid count(s.who & sea.littoral) == 1 && count(s.who | [b]) == 3 && c in s.who - [a] && a not in s.who - [a] message \"{s.who - sea.littoral}\" }";

@@ -137,7 +137,7 @@ impl<'a> Cx<'a> {
                 }
             }
             "steps" => {
-                if !sc.proposal_rule {
+                if !sc.proposal_rule && !sc.join_allowed {
                     self.err(
                         Code::Complexity,
                         file,
@@ -145,10 +145,10 @@ impl<'a> Cx<'a> {
                         "`steps(...)` is only available in `on proposal` rules",
                         "not allowed here",
                     );
-                    self.help("a step-scoped rule sees one step; write an `on proposal` rule to relate steps");
+                    self.help("relate the step to others through an attribute, which is looked up rather than walked: `any e in steps(export): e.item == s.item && ...`; or write an `on proposal` rule");
                     return bad;
                 }
-                if sc.steps_depth > 0 {
+                if sc.steps_depth > 0 && !sc.join_allowed {
                     self.err(
                         Code::Complexity,
                         file,
@@ -156,7 +156,7 @@ impl<'a> Cx<'a> {
                         "`steps(...)` nested inside another `steps(...)` quantifier",
                         "quadratic in the number of steps",
                     );
-                    self.help("evaluation must stay linear in the size of the proposal: relate steps through their attributes instead");
+                    self.help("relate the steps through an attribute, which is looked up rather than walked: `any e in steps(export): e.item == t.item && ...` (an `any` or a filter whose condition starts with that equality)");
                     return bad;
                 }
                 let mut kinds = BTreeSet::new();

@@ -267,7 +267,15 @@ impl<'a> Cx<'a> {
             _ => return bad,
         };
         let is_steps = matches!(&coll.kind, ExprKind::Call(f, _) if f.node == "steps");
+        // `steps(...)` where a walk would make checking quadratic (in a step-scoped rule, or
+        // inside another walk over steps) is allowed for an `any` or a filter whose condition
+        // is a join: checked once the condition is compiled.
+        let may_join = q != Some(crate::syntax::Quant::All);
+        let needs_join = is_steps && (!sc.proposal_rule || sc.steps_depth > 0);
+        let saved = sc.join_allowed;
+        sc.join_allowed = is_steps && may_join;
         let (cc, ct) = self.expr(coll, file, sc, None);
+        sc.join_allowed = saved;
         let elem = match &ct {
             Ty::Set(t) | Ty::List(t) => (**t).clone(),
             Ty::Error => return bad,
@@ -290,6 +298,20 @@ impl<'a> Cx<'a> {
             sc.steps_depth -= 1;
         }
         sc.vars.pop();
+        if needs_join && may_join && ct != Ty::Error && crate::ir::join_key(&cb, local).is_none() {
+            self.err(
+                Code::Complexity,
+                file,
+                coll.span,
+                "`steps(...)` here is walked for every step: checking would be quadratic",
+                "not related to the step through an attribute",
+            );
+            self.help(format!(
+                "start the condition with an equality that relates `{}` to the step it is compared with, e.g. `{}.item == s.item && ...`: the matching steps are then looked up, not walked",
+                binder.node, binder.node
+            ));
+            return bad;
+        }
         let mut stack = vec![&cb];
         let mut read = false;
         while let Some(x) = stack.pop() {

@@ -57,6 +57,9 @@ struct Scope {
     next_local: u16,
     proposal_rule: bool,
     steps_depth: u32,
+    /// Set while compiling the collection of an `any` or a filter: `steps(...)` is allowed
+    /// anywhere there, provided the condition turns out to be a join (`ir::join_key`).
+    join_allowed: bool,
     in_const: bool,
 }
 

@@ -126,9 +126,19 @@ impl<'a> Cx<'a> {
         };
         let mut each = None;
         let mut each_is_step = false;
+        // `forbid each e in steps(...) where e.attr == ... && ...` in a step-scoped rule (or
+        // inside a walk over steps) is a join, like an `any`: checked once the condition is
+        // compiled.
+        let mut join = None;
         if let Some((b, coll)) = &v.each {
             let is_steps = matches!(&coll.kind, ExprKind::Call(f, _) if f.node == "steps");
+            let may_join = v.kind == VerdictKind::Forbid;
+            if is_steps && may_join && (!sc.proposal_rule || sc.steps_depth > 0) {
+                join = Some((b, coll.span));
+            }
+            sc.join_allowed = is_steps && may_join;
             let (cc, ct) = self.expr(coll, file, &mut sc, None);
+            sc.join_allowed = false;
             let elem = match &ct {
                 Ty::Set(t) | Ty::List(t) => (**t).clone(),
                 Ty::Error => Ty::Error,
@@ -150,7 +160,25 @@ impl<'a> Cx<'a> {
             each = Some((l, cc));
         }
         let cond = match &v.cond {
-            Some(c) => Some(self.expect_bool(c, file, &mut sc)),
+            Some(c) => {
+                let cc = self.expect_bool(c, file, &mut sc);
+                if let (Some((b, span)), Some((l, _))) = (join, &each) {
+                    if crate::ir::join_key(&cc, *l).is_none() {
+                        self.err(
+                            Code::Complexity,
+                            file,
+                            span,
+                            "`steps(...)` here is walked for every step: checking would be quadratic",
+                            "not related to the step through an attribute",
+                        );
+                        self.help(format!(
+                            "start the `where` condition with an equality that relates `{}` to the step it is compared with, e.g. `{}.item == s.item && ...`: the matching steps are then looked up, not walked",
+                            b.node, b.node
+                        ));
+                    }
+                }
+                Some(cc)
+            }
             None => {
                 if v.kind == VerdictKind::Require {
                     self.err(
@@ -174,6 +202,16 @@ impl<'a> Cx<'a> {
                 None
             }
         };
+        if let (Some((_, span)), None) = (join, &cond) {
+            self.err(
+                Code::Complexity,
+                file,
+                span,
+                "`steps(...)` here is walked for every step: checking would be quadratic",
+                "not related to the step through an attribute",
+            );
+            self.help("add `where e.item == s.item && ...`, an equality that relates the steps: the matching ones are then looked up, not walked");
+        }
         let unless = r
             .unless
             .iter()

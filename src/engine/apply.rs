@@ -265,14 +265,8 @@ struct Seen {
 impl Seen {
     /// Whether `v` is bound for the first time (values that are not scalars always are).
     fn first(&mut self, v: &Value) -> bool {
-        let key = match v {
-            Value::Bool(b) => (0, i64::from(*b)),
-            Value::Int(i) => (1, *i),
-            Value::Date(d) => (2, i64::from(d.days())),
-            Value::Str(s) => (3, i64::from(*s)),
-            Value::Atom(a) => (4, i64::from(*a)),
-            Value::Step(s) => (5, i64::from(*s)),
-            Value::Set(_) | Value::List(_) => return true,
+        let Some(key) = crate::ir::scalar_key(v) else {
+            return true;
         };
         if self.few.len() < 16 {
             if self.few.contains(&key) {

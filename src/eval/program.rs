@@ -80,6 +80,21 @@ pub enum B {
     Value(V),
 }
 
+/// A join's lookup: the steps of the kinds in `mask` whose attribute (slot by kind) equals
+/// `key`, and those for which it is absent (reading it fails, as the walk would) or not a
+/// scalar.
+#[derive(Clone, Debug)]
+pub struct Join {
+    /// The index's number in the evaluation (one index per join of the program).
+    pub id: u32,
+    /// The kinds of `steps(...)`.
+    pub mask: Box<[bool]>,
+    /// The attribute's slot by kind (`u16::MAX`: the kind has none).
+    pub slots: Box<[u16]>,
+    /// The value looked up.
+    pub key: V,
+}
+
 /// A filter `[x in S where c]`: the items of the collection for which the body holds.
 #[derive(Clone, Debug)]
 pub struct Filtered {
@@ -238,6 +253,9 @@ pub enum V {
     Set(Box<S>),
     /// `[x in S where c]`: a set of atoms, or a list in the collection's order.
     Filter(Box<Filtered>),
+    /// The steps of some kinds whose attribute equals a key (`ir::join_key`), in proposal
+    /// order, looked up in an index built once per evaluation: the candidates of a join.
+    Join(Box<Join>),
     /// A construct that cannot be evaluated for this step kind (an engine bug if reached).
     Internal(&'static str),
 }
@@ -451,6 +469,8 @@ struct Lower<'l> {
     universe: AtomSet,
     /// The kind of the step in local 0 (the rule's `as s`), when lowering for one kind.
     kind: Option<KindId>,
+    /// Joins lowered so far (their index numbers).
+    joins: u32,
 }
 
 impl<'l> Lower<'l> {
@@ -460,6 +480,7 @@ impl<'l> Lower<'l> {
             atom_locals: Vec::new(),
             universe: AtomSet::from_ids(0..u32::try_from(lib.atoms.len()).unwrap_or(u32::MAX)),
             kind: None,
+            joins: 0,
         }
     }
 
@@ -471,7 +492,12 @@ impl<'l> Lower<'l> {
             w => w,
         };
         let each = rule.each.as_ref().map(|(local, coll)| {
-            let (coll, atoms) = self.coll(coll);
+            let cond = if rule.forbid {
+                rule.cond.as_ref()
+            } else {
+                None
+            };
+            let (coll, atoms) = self.coll_of(coll, *local, cond);
             if atoms {
                 self.atom_locals.push(*local);
             }
@@ -533,6 +559,30 @@ impl<'l> Lower<'l> {
             }
         }
         out
+    }
+
+    /// The collection of an `any`, a filter or a `forbid each` bound to `local` with
+    /// condition `cond`: a join's lookup when `e` is `steps(...)` and the condition a join
+    /// (only the steps it looks up can make the condition hold, and they come in the order a
+    /// walk would meet them), else [`Lower::coll`].
+    fn coll_of(&mut self, e: &CExpr, local: Local, cond: Option<&CExpr>) -> (Coll, bool) {
+        if let (CExpr::Steps(mask), Some(c)) = (e, cond) {
+            if let Some((slots, key)) = crate::ir::join_key(c, local) {
+                let id = self.joins;
+                self.joins += 1;
+                let key = self.v(key);
+                return (
+                    Coll::Items(V::Join(Box::new(Join {
+                        id,
+                        mask: mask.clone(),
+                        slots: slots.into(),
+                        key,
+                    }))),
+                    false,
+                );
+            }
+        }
+        self.coll(e)
     }
 
     /// A collection to iterate, and whether its items are atoms.
@@ -734,7 +784,8 @@ impl<'l> Lower<'l> {
                 }
             }
             CExpr::Quant(q, local, coll, body) => {
-                let (coll, atoms) = self.coll(coll);
+                let cond = (*q == Quant::Any).then_some(&**body);
+                let (coll, atoms) = self.coll_of(coll, *local, cond);
                 if atoms {
                     self.atom_locals.push(*local);
                 }
@@ -868,7 +919,7 @@ impl<'l> Lower<'l> {
         let bx = |v: V| Box::new(v);
         match e {
             CExpr::Filter(local, coll, body) => {
-                let (coll, atoms) = self.coll(coll);
+                let (coll, atoms) = self.coll_of(coll, *local, Some(body));
                 if atoms {
                     self.atom_locals.push(*local);
                 }

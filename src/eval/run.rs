@@ -15,7 +15,7 @@
 use std::borrow::Cow;
 
 use super::evidence::{Evidence, Recorder};
-use super::program::{A, B, Coll, Filtered, Quantifier, Read, S, Src, V};
+use super::program::{A, B, Coll, Filtered, Join, Quantifier, Read, S, Src, V};
 use super::{Bound, BoundStep, Elements, EvalError, Owner, atom_set, contains, in_force};
 use crate::bitset::AtomSet;
 use crate::date::Date;
@@ -98,6 +98,16 @@ pub struct Machine<'a, Rec> {
     pub rec: Rec,
     /// Why the evaluation stopped, when it did.
     error: std::cell::Cell<Option<EvalError>>,
+    /// The joins' indexes, by join number, built at the first lookup.
+    joins: Vec<Option<JoinIndex>>,
+}
+
+/// A join's index over the proposal's steps of its kinds: by the attribute's value, and the
+/// steps where it is absent or not a scalar (always candidates: the walk reads them too).
+#[derive(Debug, Default)]
+struct JoinIndex {
+    by_key: std::collections::HashMap<(u8, i64), Vec<u32>>,
+    rest: Vec<u32>,
 }
 
 impl<'a, Rec: Recorder> Machine<'a, Rec> {
@@ -119,6 +129,7 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
             cur: None,
             rec,
             error: std::cell::Cell::new(None),
+            joins: Vec::new(),
         }
     }
 
@@ -349,6 +360,65 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
                 Ok(!any)
             }
         }
+    }
+
+    /// A join's candidates for `key`, in proposal order: the steps whose attribute equals it,
+    /// and those where it is absent or not a scalar. The index is built at the first lookup
+    /// (one pass over the steps) and kept for the rest of the evaluation.
+    fn join(&mut self, j: &Join, key: &Value) -> Value {
+        let bound = self.bound;
+        let of_kind = |s: &BoundStep| j.mask.get(s.kind as usize).copied().unwrap_or(false);
+        let all = || {
+            let steps = bound.steps.iter().enumerate().filter(|(_, s)| of_kind(s));
+            Value::List(
+                steps
+                    .map(|(i, _)| Value::Step(u32::try_from(i).unwrap_or(u32::MAX)))
+                    .collect(),
+            )
+        };
+        let Some(k) = crate::ir::scalar_key(key) else {
+            return all();
+        };
+        let id = j.id as usize;
+        if self.joins.len() <= id {
+            self.joins.resize_with(id + 1, || None);
+        }
+        let Some(slot) = self.joins.get_mut(id) else {
+            return all();
+        };
+        let index = slot.get_or_insert_with(|| {
+            let mut index = JoinIndex::default();
+            for (i, s) in bound.steps.iter().enumerate().filter(|(_, s)| of_kind(s)) {
+                let i = u32::try_from(i).unwrap_or(u32::MAX);
+                let value = j
+                    .slots
+                    .get(s.kind as usize)
+                    .and_then(|&slot| s.slots.get(slot as usize))
+                    .and_then(Option::as_ref);
+                match value.and_then(crate::ir::scalar_key) {
+                    Some(k) => index.by_key.entry(k).or_default().push(i),
+                    None => index.rest.push(i),
+                }
+            }
+            index
+        });
+        let hits = index.by_key.get(&k).map_or(&[][..], Vec::as_slice);
+        // both in proposal order: merged, they are the walk's order
+        let (mut a, mut b) = (hits.iter().peekable(), index.rest.iter().peekable());
+        let mut out = Vec::with_capacity(hits.len() + index.rest.len());
+        loop {
+            let next = match (a.peek(), b.peek()) {
+                (Some(&&x), Some(&&y)) if x <= y => a.next(),
+                (Some(_), Some(_)) => b.next(),
+                (Some(_), None) => a.next(),
+                (None, Some(_)) => b.next(),
+                (None, None) => break,
+            };
+            if let Some(&i) = next {
+                out.push(Value::Step(i));
+            }
+        }
+        Value::List(out.into())
     }
 
     /// `[x in S where c]`: one unit of budget per item, as a quantifier walks them.
@@ -666,6 +736,10 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
             V::Bool(b) => Value::Bool(self.fb(b)?),
             V::Set(s) => Value::Set(self.fs(s)?.into_owned()),
             V::Filter(f) => self.filter(f)?,
+            V::Join(j) => {
+                let key = self.fv(&j.key)?;
+                self.join(j, &key)
+            }
             V::Internal(what) => return Err(self.fail(EvalError::Internal(what))),
         })
     }
