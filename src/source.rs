@@ -105,6 +105,8 @@ pub struct SourceFile {
     /// `checkpoints[i]` is the number of characters in the first `i * CHECKPOINT` bytes
     /// (empty unless the text is non-ASCII and has a line longer than `CHECKPOINT` bytes).
     checkpoints: Arc<[u32]>,
+    /// Some byte of the text may start a character a terminal acts on ([`SourceFile::may_hide`]).
+    suspect: bool,
     /// The text as snippets show it, when it holds characters a terminal would act on
     /// ([`printable`]): each replaced by as many bytes of a visible one, so spans still fit.
     shown: Option<Arc<str>>,
@@ -243,6 +245,12 @@ fn shown_text(text: &str) -> Option<Arc<str>> {
     Some(Arc::from(out))
 }
 
+/// The line index of a text of one line, shared.
+fn one_line() -> Arc<[u32]> {
+    static ONE: std::sync::LazyLock<Arc<[u32]>> = std::sync::LazyLock::new(|| Arc::from([0u32]));
+    Arc::clone(&ONE)
+}
+
 /// The spacing in bytes of the character-count checkpoints of a non-ASCII text.
 const CHECKPOINT: usize = 4096;
 
@@ -293,10 +301,17 @@ impl SourceFile {
     pub fn new(name: impl Into<Arc<str>>, text: impl Into<Arc<str>>) -> Self {
         let text: Arc<str> = text.into();
         let bytes = text.as_bytes();
-        // `match_indices` of a one-byte pattern searches with memchr.
-        let lines: Arc<[u32]> = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| to_u32(i + 1)))
-            .collect();
+        // `match_indices` of a one-byte pattern searches with memchr. A text of one line (a
+        // compact JSON request) shares one index instead of allocating its own.
+        let mut breaks = text
+            .match_indices('\n')
+            .map(|(i, _)| to_u32(i + 1))
+            .peekable();
+        let lines: Arc<[u32]> = if breaks.peek().is_none() {
+            one_line()
+        } else {
+            std::iter::once(0).chain(breaks).collect()
+        };
         let ascii = bytes.is_ascii();
         let longest_line = lines
             .iter()
@@ -310,7 +325,8 @@ impl SourceFile {
             .max()
             .unwrap_or(0);
         let checkpoints: Arc<[u32]> = if ascii || longest_line <= CHECKPOINT {
-            Arc::from([])
+            // `Arc::default()` of a slice does not allocate.
+            Arc::default()
         } else {
             std::iter::once(0)
                 .chain(bytes.chunks(CHECKPOINT).scan(0usize, |count, chunk| {
@@ -322,19 +338,34 @@ impl SourceFile {
         // Snippets show a copy without the characters a terminal acts on (lone CRs
         // included, so miette counts lines as `lines` does), made only when there are any.
         // Every hazard starts with a control byte, DEL, or 0xC2 (C1 controls) or 0xE2
-        // (bidi controls, line separators): a test that vectorizes, then a close look.
-        let needs_shown = bytes.iter().any(|&b| {
-            (b < 0x20 && b != b'\n' && b != b'\t') || b == 0x7F || b == 0xC2 || b == 0xE2
+        // (bidi controls, line separators): a test that vectorizes (a fold over blocks,
+        // without a branch per byte), then a close look.
+        let suspect = bytes.chunks(64).any(|block| {
+            block.iter().fold(false, |any, &b| {
+                any | ((b < 0x20 && b != b'\n' && b != b'\t')
+                    | (b == 0x7F)
+                    | (b == 0xC2)
+                    | (b == 0xE2))
+            })
         });
-        let shown = if needs_shown { shown_text(&text) } else { None };
+        let shown = if suspect { shown_text(&text) } else { None };
         SourceFile {
             name: name.into(),
             text,
             lines,
             ascii,
             checkpoints,
+            suspect,
             shown,
         }
+    }
+
+    /// Whether the text may hold a character that a terminal or an editor acts on (a
+    /// control other than LF and tab, DEL, or a byte that starts a C1 control, a bidi
+    /// control or a line separator). `false` proves there is none, so the hidden-text scan
+    /// ([`crate::syntax::hidden_text`]) has nothing to look at.
+    pub(crate) fn may_hide(&self) -> bool {
+        self.suspect
     }
 
     /// Reads a file for pactum: only a regular file (a FIFO, device, socket or folder is a

@@ -81,7 +81,8 @@ impl<'s> Validator<'s> {
             source,
             form,
             errors: Vec::new(),
-            keys: Vec::new(),
+            // A proposal's keys and one step's: one allocation for most.
+            keys: Vec::with_capacity(16),
             step_ids: Vec::new(),
             attrs: Vec::new(),
         }
