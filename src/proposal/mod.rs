@@ -366,7 +366,7 @@ impl Proposal {
                     out,
                     ", {}: {}",
                     json_str(&attr.name.node),
-                    value_to_json(&attr.value.node)
+                    crate::source::printable_json(&value_to_json(&attr.value.node).to_string())
                 );
             }
             out.push_str(" }");
