@@ -37,6 +37,10 @@ const MAX_SAMPLES: usize = 100;
 const MIN_SAMPLE: Duration = Duration::from_millis(2);
 /// A call slower than this is timed once (its warm-up is the measurement), and flagged.
 const SLOW: Duration = Duration::from_secs(10);
+/// The JSON load and serde_json's typed load are timed in this many rounds, alternately (the
+/// order swapped each round), so that both see the same machine and heap state; the figures
+/// are the medians over the rounds.
+const JSON_ROUNDS: usize = 5;
 
 // ------------------------------------------------------------------------ generator
 
@@ -549,6 +553,8 @@ struct Row {
     text: Timing,
     json: Timing,
     typed: Timing,
+    /// `from_json` ÷ typed load: the median of the rounds, and the lowest and highest.
+    json_ratio: (f64, f64, f64),
     bind: Timing,
     check: Timing,
     violations: usize,
@@ -653,8 +659,7 @@ fn run(engine: &Engine, n: usize) -> Row {
     drop((rt, rj));
 
     let text_t = measure(|| parse_text(black_box(&text)));
-    let json_t = measure(|| parse_json(black_box(&json)));
-    let typed_t = measure(|| parse_typed(black_box(&json)));
+    let (json_t, typed_t, json_ratio) = json_against_typed(&json);
     let bind_t = measure(|| engine.prepare(black_box(&model)).is_ok());
     let check_t = measure_after(first_check, || engine.check(black_box(&model)));
 
@@ -665,6 +670,7 @@ fn run(engine: &Engine, n: usize) -> Row {
         text: text_t,
         json: json_t,
         typed: typed_t,
+        json_ratio,
         bind: bind_t,
         check: check_t,
         violations,
@@ -673,6 +679,41 @@ fn run(engine: &Engine, n: usize) -> Row {
         firing_steps,
         by_rule,
     }
+}
+
+/// `Proposal::from_json` and serde_json into typed structs, timed alternately for
+/// [`JSON_ROUNDS`] rounds: the median time of each, and the ratio's median, lowest and
+/// highest over the rounds (each round's ratio compares two runs made back to back).
+fn json_against_typed(json: &str) -> (Timing, Timing, (f64, f64, f64)) {
+    let mut ours = Vec::new();
+    let mut theirs = Vec::new();
+    let mut ratios = Vec::new();
+    for round in 0..JSON_ROUNDS {
+        let (a, b) = if round % 2 == 0 {
+            let a = measure(|| parse_json(black_box(json)));
+            (a, measure(|| parse_typed(black_box(json))))
+        } else {
+            let b = measure(|| parse_typed(black_box(json)));
+            (measure(|| parse_json(black_box(json))), b)
+        };
+        ratios.push(a.median.as_secs_f64() / b.median.as_secs_f64());
+        ours.push(a);
+        theirs.push(b);
+    }
+    let median = |mut v: Vec<Timing>| {
+        v.sort_by_key(|t| t.median);
+        Timing {
+            median: v[v.len() / 2].median,
+            samples: v.iter().map(|t| t.samples).sum(),
+        }
+    };
+    ratios.sort_by(f64::total_cmp);
+    let ratio = (
+        ratios[ratios.len() / 2],
+        ratios[0],
+        ratios[ratios.len() - 1],
+    );
+    (median(ours), median(theirs), ratio)
 }
 
 fn main() {
@@ -743,18 +784,22 @@ fn main() {
     }
     println!("\n### JSON load against serde_json into typed structs\n");
     println!(
+        "{JSON_ROUNDS} rounds, the two loads timed alternately; times are medians over the rounds, \
+         the ratio is the median of the rounds' ratios (lowest-highest).\n"
+    );
+    println!(
         "| steps | `Proposal::from_json` | serde_json → typed structs | ratio | `Proposal::parse` (text) |"
     );
     println!("| ---: | ---: | ---: | ---: | ---: |");
     for r in &rows {
+        let (ratio, low, high) = r.json_ratio;
         println!(
-            "| {} | {} ({:.0} MB/s) | {} ({:.0} MB/s) | {:.2}× | {} ({:.0} MB/s) |",
+            "| {} | {} ({:.0} MB/s) | {} ({:.0} MB/s) | {ratio:.2}× ({low:.2}-{high:.2}) | {} ({:.0} MB/s) |",
             grouped(r.steps as f64),
             ms(r.json),
             mb_per_sec(r.json_bytes, r.json),
             ms(r.typed),
             mb_per_sec(r.json_bytes, r.typed),
-            r.json.median.as_secs_f64() / r.typed.median.as_secs_f64(),
             ms(r.text),
             mb_per_sec(r.text_bytes, r.text),
         );
