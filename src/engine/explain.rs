@@ -378,6 +378,7 @@ impl Engine {
         }
         d.help = help.clone();
         if let Some(src) = self.lib.source(rule.file) {
+            d.related.reserve_exact(1);
             d = d.with_related(
                 src,
                 rule.span,
