@@ -571,6 +571,9 @@ mod json_against_serde {
 
         #[test]
         fn valid_proposals_are_read_exactly(text in proposal(true)) {
+            // `\PC` strings may hold U+2028/9, which serde_json writes raw: such a file is
+            // not valid (hidden text, checked by `check` on the other properties).
+            prop_assume!(!text.contains(['\u{2028}', '\u{2029}']));
             prop_assert!(check(&text), "rejected {:?}", text);
         }
 
