@@ -37,10 +37,10 @@ const MAX_SAMPLES: usize = 100;
 const MIN_SAMPLE: Duration = Duration::from_millis(2);
 /// A call slower than this is timed once (its warm-up is the measurement), and flagged.
 const SLOW: Duration = Duration::from_secs(10);
-/// The JSON load and serde_json's typed load are timed in this many rounds, alternately (the
-/// order swapped each round), so that both see the same machine and heap state; the figures
-/// are the medians over the rounds.
-const JSON_ROUNDS: usize = 5;
+/// The JSON load and serde_json's typed load are timed in pairs of samples taken back to
+/// back (the order swapped from pair to pair), at least this many pairs, so that both see
+/// the same machine and heap state.
+const JSON_PAIRS: usize = 9;
 
 // ------------------------------------------------------------------------ generator
 
@@ -553,7 +553,7 @@ struct Row {
     text: Timing,
     json: Timing,
     typed: Timing,
-    /// `from_json` ÷ typed load: the median of the rounds, and the lowest and highest.
+    /// `from_json` ÷ typed load: the median of the pairs' ratios, and the lowest and highest.
     json_ratio: (f64, f64, f64),
     bind: Timing,
     check: Timing,
@@ -681,30 +681,55 @@ fn run(engine: &Engine, n: usize) -> Row {
     }
 }
 
-/// `Proposal::from_json` and serde_json into typed structs, timed alternately for
-/// [`JSON_ROUNDS`] rounds: the median time of each, and the ratio's median, lowest and
-/// highest over the rounds (each round's ratio compares two runs made back to back).
+/// `Proposal::from_json` and serde_json into typed structs, timed in pairs: one sample of
+/// each, back to back, the order swapped from pair to pair, at least [`JSON_PAIRS`] pairs and
+/// about 2 s in all. The median time of each, and the median, lowest and highest of the
+/// pairs' ratios: each ratio compares two samples taken a few milliseconds apart, so a
+/// change of the machine's load or of the heap's state moves both.
 fn json_against_typed(json: &str) -> (Timing, Timing, (f64, f64, f64)) {
-    let mut ours = Vec::new();
-    let mut theirs = Vec::new();
-    let mut ratios = Vec::new();
-    for round in 0..JSON_ROUNDS {
-        let (a, b) = if round % 2 == 0 {
-            let a = measure(|| parse_json(black_box(json)));
-            (a, measure(|| parse_typed(black_box(json))))
+    let ours = || {
+        black_box(parse_json(black_box(json)));
+    };
+    let theirs = || {
+        black_box(parse_typed(black_box(json)));
+    };
+    // Warm-up, and the batch that makes a sample at least MIN_SAMPLE long.
+    let t = Instant::now();
+    ours();
+    let once = t.elapsed();
+    theirs();
+    let batch = if once >= MIN_SAMPLE {
+        1
+    } else {
+        (MIN_SAMPLE.as_nanos() / once.as_nanos().max(1)).max(1) as u32 + 1
+    };
+    let sample = |f: &dyn Fn()| {
+        let t = Instant::now();
+        for _ in 0..batch {
+            f();
+        }
+        t.elapsed() / batch
+    };
+    let (mut a, mut b, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    let mut spent = Duration::ZERO;
+    while a.len() < JSON_PAIRS || (spent < 2 * TARGET && a.len() < MAX_SAMPLES) {
+        let (x, y) = if a.len() % 2 == 0 {
+            let x = sample(&ours);
+            (x, sample(&theirs))
         } else {
-            let b = measure(|| parse_typed(black_box(json)));
-            (measure(|| parse_json(black_box(json))), b)
+            let y = sample(&theirs);
+            (sample(&ours), y)
         };
-        ratios.push(a.median.as_secs_f64() / b.median.as_secs_f64());
-        ours.push(a);
-        theirs.push(b);
+        spent += (x + y) * batch;
+        ratios.push(x.as_secs_f64() / y.as_secs_f64().max(1e-12));
+        a.push(x);
+        b.push(y);
     }
-    let median = |mut v: Vec<Timing>| {
-        v.sort_by_key(|t| t.median);
+    let median = |mut v: Vec<Duration>| {
+        v.sort();
         Timing {
-            median: v[v.len() / 2].median,
-            samples: v.iter().map(|t| t.samples).sum(),
+            median: v[v.len() / 2],
+            samples: v.len() * batch as usize,
         }
     };
     ratios.sort_by(f64::total_cmp);
@@ -713,7 +738,7 @@ fn json_against_typed(json: &str) -> (Timing, Timing, (f64, f64, f64)) {
         ratios[0],
         ratios[ratios.len() - 1],
     );
-    (median(ours), median(theirs), ratio)
+    (median(a), median(b), ratio)
 }
 
 fn main() {
@@ -784,8 +809,8 @@ fn main() {
     }
     println!("\n### JSON load against serde_json into typed structs\n");
     println!(
-        "{JSON_ROUNDS} rounds, the two loads timed alternately; times are medians over the rounds, \
-         the ratio is the median of the rounds' ratios (lowest-highest).\n"
+        "The two loads timed in pairs of samples back to back (order swapped from pair to pair); \
+         times are medians, the ratio is the median of the pairs' ratios (lowest-highest).\n"
     );
     println!(
         "| steps | `Proposal::from_json` | serde_json → typed structs | ratio | `Proposal::parse` (text) |"
