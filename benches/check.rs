@@ -37,6 +37,10 @@ const MAX_SAMPLES: usize = 100;
 const MIN_SAMPLE: Duration = Duration::from_millis(2);
 /// A call slower than this is timed once (its warm-up is the measurement), and flagged.
 const SLOW: Duration = Duration::from_secs(10);
+/// The JSON load and serde_json's typed load are timed in pairs of samples taken back to
+/// back (the order swapped from pair to pair), at least this many pairs, so that both see
+/// the same machine and heap state.
+const JSON_PAIRS: usize = 9;
 
 // ------------------------------------------------------------------------ generator
 
@@ -549,6 +553,8 @@ struct Row {
     text: Timing,
     json: Timing,
     typed: Timing,
+    /// `from_json` ÷ typed load: the median of the pairs' ratios, and the lowest and highest.
+    json_ratio: (f64, f64, f64),
     bind: Timing,
     check: Timing,
     violations: usize,
@@ -653,8 +659,7 @@ fn run(engine: &Engine, n: usize) -> Row {
     drop((rt, rj));
 
     let text_t = measure(|| parse_text(black_box(&text)));
-    let json_t = measure(|| parse_json(black_box(&json)));
-    let typed_t = measure(|| parse_typed(black_box(&json)));
+    let (json_t, typed_t, json_ratio) = json_against_typed(&json);
     let bind_t = measure(|| engine.prepare(black_box(&model)).is_ok());
     let check_t = measure_after(first_check, || engine.check(black_box(&model)));
 
@@ -665,6 +670,7 @@ fn run(engine: &Engine, n: usize) -> Row {
         text: text_t,
         json: json_t,
         typed: typed_t,
+        json_ratio,
         bind: bind_t,
         check: check_t,
         violations,
@@ -673,6 +679,66 @@ fn run(engine: &Engine, n: usize) -> Row {
         firing_steps,
         by_rule,
     }
+}
+
+/// `Proposal::from_json` and serde_json into typed structs, timed in pairs: one sample of
+/// each, back to back, the order swapped from pair to pair, at least [`JSON_PAIRS`] pairs and
+/// about 2 s in all. The median time of each, and the median, lowest and highest of the
+/// pairs' ratios: each ratio compares two samples taken a few milliseconds apart, so a
+/// change of the machine's load or of the heap's state moves both.
+fn json_against_typed(json: &str) -> (Timing, Timing, (f64, f64, f64)) {
+    let ours = || {
+        black_box(parse_json(black_box(json)));
+    };
+    let theirs = || {
+        black_box(parse_typed(black_box(json)));
+    };
+    // Warm-up, and the batch that makes a sample at least MIN_SAMPLE long.
+    let t = Instant::now();
+    ours();
+    let once = t.elapsed();
+    theirs();
+    let batch = if once >= MIN_SAMPLE {
+        1
+    } else {
+        (MIN_SAMPLE.as_nanos() / once.as_nanos().max(1)).max(1) as u32 + 1
+    };
+    let sample = |f: &dyn Fn()| {
+        let t = Instant::now();
+        for _ in 0..batch {
+            f();
+        }
+        t.elapsed() / batch
+    };
+    let (mut a, mut b, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    let mut spent = Duration::ZERO;
+    while a.len() < JSON_PAIRS || (spent < 2 * TARGET && a.len() < MAX_SAMPLES) {
+        let (x, y) = if a.len() % 2 == 0 {
+            let x = sample(&ours);
+            (x, sample(&theirs))
+        } else {
+            let y = sample(&theirs);
+            (sample(&ours), y)
+        };
+        spent += (x + y) * batch;
+        ratios.push(x.as_secs_f64() / y.as_secs_f64().max(1e-12));
+        a.push(x);
+        b.push(y);
+    }
+    let median = |mut v: Vec<Duration>| {
+        v.sort();
+        Timing {
+            median: v[v.len() / 2],
+            samples: v.len() * batch as usize,
+        }
+    };
+    ratios.sort_by(f64::total_cmp);
+    let ratio = (
+        ratios[ratios.len() / 2],
+        ratios[0],
+        ratios[ratios.len() - 1],
+    );
+    (median(a), median(b), ratio)
 }
 
 fn main() {
@@ -743,18 +809,22 @@ fn main() {
     }
     println!("\n### JSON load against serde_json into typed structs\n");
     println!(
+        "The two loads timed in pairs of samples back to back (order swapped from pair to pair); \
+         times are medians, the ratio is the median of the pairs' ratios (lowest-highest).\n"
+    );
+    println!(
         "| steps | `Proposal::from_json` | serde_json → typed structs | ratio | `Proposal::parse` (text) |"
     );
     println!("| ---: | ---: | ---: | ---: | ---: |");
     for r in &rows {
+        let (ratio, low, high) = r.json_ratio;
         println!(
-            "| {} | {} ({:.0} MB/s) | {} ({:.0} MB/s) | {:.2}× | {} ({:.0} MB/s) |",
+            "| {} | {} ({:.0} MB/s) | {} ({:.0} MB/s) | {ratio:.2}× ({low:.2}-{high:.2}) | {} ({:.0} MB/s) |",
             grouped(r.steps as f64),
             ms(r.json),
             mb_per_sec(r.json_bytes, r.json),
             ms(r.typed),
             mb_per_sec(r.json_bytes, r.typed),
-            r.json.median.as_secs_f64() / r.typed.median.as_secs_f64(),
             ms(r.text),
             mb_per_sec(r.text_bytes, r.text),
         );

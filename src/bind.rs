@@ -69,7 +69,8 @@ pub fn bind(lib: &Compiled, p: &Proposal) -> Result<Bound, Vec<Diagnostic>> {
         let Some(info) = lib.kinds.get(kind as usize) else {
             continue;
         };
-        let mut slots: Vec<Option<Value>> = vec![None; info.fields.len()];
+        let mut slots: Vec<Option<Value>> = Vec::with_capacity(info.fields.len());
+        slots.resize_with(info.fields.len(), || None);
         let mut given = Given::new(info.fields.len());
         for attr in &step.attrs {
             let Some(&slot) = info.index.get(&attr.name.node) else {

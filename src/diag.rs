@@ -195,7 +195,8 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// Further locations.
     pub related: Vec<Related>,
-    /// Extra lines of context (evidence, citation), shown before the help.
+    /// Extra context, shown after the help, each note on its own lines (a violation's
+    /// citation, then its evidence as one note: `evidence:` and a line per fact).
     pub notes: Vec<String>,
     /// For a rule violation: the rule id, shown in place of the code.
     pub rule: Option<String>,

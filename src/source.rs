@@ -94,8 +94,16 @@ impl<T: Eq> Eq for Spanned<T> {}
 /// non-ASCII text with a line longer than 4 KiB, the number of characters before every
 /// multiple of 4 KiB, so a column count scans at most two 4 KiB windows. The other fields are
 /// functions of the text, so equality is still equality of name and text.
-#[derive(Clone, PartialEq, Eq)]
+///
+/// One shared allocation: a clone (every diagnostic and proposal holds one) is one reference
+/// count, not one per index.
+#[derive(Clone)]
 pub struct SourceFile {
+    d: Arc<SourceData>,
+}
+
+/// What a [`SourceFile`] shares.
+struct SourceData {
     name: Arc<str>,
     text: Arc<str>,
     /// Byte offset of the start of each line, for O(log n) line lookups.
@@ -105,10 +113,21 @@ pub struct SourceFile {
     /// `checkpoints[i]` is the number of characters in the first `i * CHECKPOINT` bytes
     /// (empty unless the text is non-ASCII and has a line longer than `CHECKPOINT` bytes).
     checkpoints: Arc<[u32]>,
+    /// Some byte of the text may start a character a terminal acts on ([`SourceFile::may_hide`]).
+    suspect: bool,
     /// The text as snippets show it, when it holds characters a terminal would act on
     /// ([`printable`]): each replaced by as many bytes of a visible one, so spans still fit.
     shown: Option<Arc<str>>,
 }
+
+impl PartialEq for SourceFile {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.d, &other.d)
+            || (self.d.name == other.d.name && self.d.text == other.d.text)
+    }
+}
+
+impl Eq for SourceFile {}
 
 /// What kind of special file this is, for a diagnostic.
 fn special_kind(meta: &std::fs::Metadata) -> &'static str {
@@ -247,6 +266,12 @@ fn shown_text(text: &str) -> Option<Arc<str>> {
     Some(Arc::from(out))
 }
 
+/// The line index of a text of one line, shared.
+fn one_line() -> Arc<[u32]> {
+    static ONE: std::sync::LazyLock<Arc<[u32]>> = std::sync::LazyLock::new(|| Arc::from([0u32]));
+    Arc::clone(&ONE)
+}
+
 /// The spacing in bytes of the character-count checkpoints of a non-ASCII text.
 const CHECKPOINT: usize = 4096;
 
@@ -279,7 +304,12 @@ pub(crate) struct SpanContext {
 
 impl fmt::Debug for SourceFile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SourceFile({:?}, {} bytes)", self.name, self.text.len())
+        write!(
+            f,
+            "SourceFile({:?}, {} bytes)",
+            self.d.name,
+            self.d.text.len()
+        )
     }
 }
 
@@ -297,10 +327,20 @@ impl SourceFile {
     pub fn new(name: impl Into<Arc<str>>, text: impl Into<Arc<str>>) -> Self {
         let text: Arc<str> = text.into();
         let bytes = text.as_bytes();
-        // `match_indices` of a one-byte pattern searches with memchr.
-        let lines: Arc<[u32]> = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| to_u32(i + 1)))
-            .collect();
+        // A text of one line (a compact JSON request) shares one index instead of
+        // allocating its own: whether there is a line break is a test that vectorizes (a
+        // fold over blocks, without a branch per byte); `match_indices` of a one-byte
+        // pattern then finds them with memchr.
+        let one = !bytes
+            .chunks(64)
+            .any(|block| block.iter().fold(false, |any, &b| any | (b == b'\n')));
+        let lines: Arc<[u32]> = if one {
+            one_line()
+        } else {
+            std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| to_u32(i + 1)))
+                .collect()
+        };
         let ascii = bytes.is_ascii();
         let longest_line = lines
             .iter()
@@ -314,7 +354,8 @@ impl SourceFile {
             .max()
             .unwrap_or(0);
         let checkpoints: Arc<[u32]> = if ascii || longest_line <= CHECKPOINT {
-            Arc::from([])
+            // `Arc::default()` of a slice does not allocate.
+            Arc::default()
         } else {
             std::iter::once(0)
                 .chain(bytes.chunks(CHECKPOINT).scan(0usize, |count, chunk| {
@@ -326,19 +367,36 @@ impl SourceFile {
         // Snippets show a copy without the characters a terminal acts on (lone CRs
         // included, so miette counts lines as `lines` does), made only when there are any.
         // Every hazard starts with a control byte, DEL, or 0xC2 (C1 controls) or 0xE2
-        // (bidi controls, line separators): a test that vectorizes, then a close look.
-        let needs_shown = bytes.iter().any(|&b| {
-            (b < 0x20 && b != b'\n' && b != b'\t') || b == 0x7F || b == 0xC2 || b == 0xE2
+        // (bidi controls, line separators): a test that vectorizes (a fold over blocks,
+        // without a branch per byte), then a close look.
+        let suspect = bytes.chunks(64).any(|block| {
+            block.iter().fold(false, |any, &b| {
+                any | ((b < 0x20 && b != b'\n' && b != b'\t')
+                    | (b == 0x7F)
+                    | (b == 0xC2)
+                    | (b == 0xE2))
+            })
         });
-        let shown = if needs_shown { shown_text(&text) } else { None };
+        let shown = if suspect { shown_text(&text) } else { None };
         SourceFile {
-            name: name.into(),
-            text,
-            lines,
-            ascii,
-            checkpoints,
-            shown,
+            d: Arc::new(SourceData {
+                name: name.into(),
+                text,
+                lines,
+                ascii,
+                checkpoints,
+                suspect,
+                shown,
+            }),
         }
+    }
+
+    /// Whether the text may hold a character that a terminal or an editor acts on (a
+    /// control other than LF and tab, DEL, or a byte that starts a C1 control, a bidi
+    /// control or a line separator). `false` proves there is none, so the hidden-text scan
+    /// ([`crate::syntax::hidden_text`]) has nothing to look at.
+    pub(crate) fn may_hide(&self) -> bool {
+        self.d.suspect
     }
 
     /// Reads a file for pactum: only a regular file (a FIFO, device, socket or folder is a
@@ -424,22 +482,23 @@ impl SourceFile {
     /// The text as snippets show it: [`SourceFile::text`] with every control and
     /// bidirectional character replaced by a visible one of the same length in bytes.
     pub(crate) fn shown(&self) -> &str {
-        self.shown.as_deref().unwrap_or(&self.text)
+        self.d.shown.as_deref().unwrap_or(&self.d.text)
     }
 
     /// The file's name as given.
     pub fn name(&self) -> &str {
-        &self.name
+        &self.d.name
     }
 
     /// The file's text.
     pub fn text(&self) -> &str {
-        &self.text
+        &self.d.text
     }
 
     /// The text under a span, or `""` when the span is out of range or splits a character.
     pub fn slice(&self, span: Span) -> &str {
-        self.text
+        self.d
+            .text
             .get(span.start as usize..span.end as usize)
             .unwrap_or("")
     }
@@ -453,11 +512,12 @@ impl SourceFile {
         let off = to_u32(offset);
         // The last line start at or before the offset.
         let idx = self
+            .d
             .lines
             .partition_point(|&start| start <= off)
             .saturating_sub(1);
         let line = idx + 1;
-        let line_start = self.lines.get(idx).copied().unwrap_or(0) as usize;
+        let line_start = self.d.lines.get(idx).copied().unwrap_or(0) as usize;
         let column = self.chars_between(line_start, offset) + 1;
         LineCol {
             line: u32::try_from(line).unwrap_or(u32::MAX),
@@ -468,10 +528,10 @@ impl SourceFile {
     /// The number of characters between two character boundaries `from <= to`.
     fn chars_between(&self, from: usize, to: usize) -> usize {
         let width = to.saturating_sub(from);
-        if self.ascii {
+        if self.d.ascii {
             return width;
         }
-        let bytes = self.text.as_bytes();
+        let bytes = self.d.text.as_bytes();
         if width > CHECKPOINT {
             if let (Some(a), Some(b)) = (self.chars_before(from), self.chars_before(to)) {
                 return b.saturating_sub(a);
@@ -484,14 +544,14 @@ impl SourceFile {
     /// (`None` when there are none).
     fn chars_before(&self, offset: usize) -> Option<usize> {
         let chunk = offset / CHECKPOINT;
-        let base = *self.checkpoints.get(chunk)? as usize;
-        let window = self.text.as_bytes().get(chunk * CHECKPOINT..offset)?;
+        let base = *self.d.checkpoints.get(chunk)? as usize;
+        let window = self.d.text.as_bytes().get(chunk * CHECKPOINT..offset)?;
         Some(base + count_chars(window))
     }
 
     /// A byte offset clamped to the file and back to a character boundary.
     fn clamp_offset(&self, offset: usize) -> usize {
-        let text: &str = &self.text;
+        let text: &str = &self.d.text;
         let mut o = offset.min(text.len());
         while o > 0 && !text.is_char_boundary(o) {
             o -= 1;
@@ -503,25 +563,27 @@ impl SourceFile {
     /// covers and one line of context on each side.
     pub(crate) fn snippet_width(&self, span: Span) -> usize {
         let line_of = |offset: u32| {
-            self.lines
+            self.d
+                .lines
                 .partition_point(|&start| start <= offset)
                 .saturating_sub(1)
         };
         let first = line_of(span.start).saturating_sub(1);
         let last = line_of(span.end)
             .saturating_add(1)
-            .min(self.lines.len().saturating_sub(1));
+            .min(self.d.lines.len().saturating_sub(1));
         (first..=last).map(|i| self.line_len(i)).max().unwrap_or(0)
     }
 
     /// The length in bytes of line `idx` (0-based), without its line break.
     fn line_len(&self, idx: usize) -> usize {
-        let start = self.lines.get(idx).map_or(0, |&s| s as usize);
+        let start = self.d.lines.get(idx).map_or(0, |&s| s as usize);
         let end = self
+            .d
             .lines
             .get(idx + 1)
-            .map_or(self.text.len(), |&s| s as usize);
-        let line = self.text.as_bytes().get(start..end).unwrap_or(&[]);
+            .map_or(self.d.text.len(), |&s| s as usize);
+        let line = self.d.text.as_bytes().get(start..end).unwrap_or(&[]);
         let trimmed = line.strip_suffix(b"\n").unwrap_or(line);
         trimmed.strip_suffix(b"\r").unwrap_or(trimmed).len()
     }
@@ -553,12 +615,12 @@ impl SourceFile {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> SpanContext {
-        let bytes = self.text.as_bytes();
+        let bytes = self.d.text.as_bytes();
         let n = bytes.len();
         let s = self.clamp_offset(offset);
         let e = self.clamp_offset(offset.saturating_add(len)).max(s);
         let l = e - s;
-        let starts: &[u32] = &self.lines;
+        let starts: &[u32] = &self.d.lines;
         let start_of = |i: usize| starts.get(i).map_or(n, |&x| (x as usize).min(n));
         // miette's two thresholds: a line end at or past `line_end_after` is after the
         // span; a byte at or past `post` ends the span.
@@ -734,8 +796,8 @@ mod tests {
         let line: String = (0..200).map(|_| format!("{}é", "x".repeat(98))).collect();
         let text = format!("a\n{line}\nb");
         let f = SourceFile::new("t", text.as_str());
-        assert!(!f.ascii);
-        assert_eq!(f.checkpoints.len(), text.len().div_ceil(CHECKPOINT) + 1);
+        assert!(!f.d.ascii);
+        assert_eq!(f.d.checkpoints.len(), text.len().div_ceil(CHECKPOINT) + 1);
         for offset in [
             0, 1, 2, 3, 100, 101, 4096, 4097, 10_000, 20_000, 20_002, 20_003, 99_999,
         ] {
@@ -748,11 +810,12 @@ mod tests {
         // short lines or an ASCII text need no checkpoints
         assert!(
             SourceFile::new("t", "é\n".repeat(10_000))
+                .d
                 .checkpoints
                 .is_empty()
         );
         let ascii = SourceFile::new("t", "x".repeat(10_000));
-        assert!(ascii.ascii && ascii.checkpoints.is_empty());
+        assert!(ascii.d.ascii && ascii.d.checkpoints.is_empty());
         assert_eq!(
             ascii.line_col(9_000),
             LineCol {

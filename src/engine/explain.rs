@@ -21,6 +21,15 @@ use crate::source::Span;
 
 type Explaining<'a> = Machine<'a, Trace>;
 
+/// The reads of one rule application: those of its `when` and `each` collection first
+/// (`prefix` of them, once traced), then those of the binding being explained, which the
+/// next binding's replace. One buffer, reused from application to application.
+#[derive(Default)]
+struct Reads {
+    reads: Vec<Evidence>,
+    prefix: Option<usize>,
+}
+
 /// The violations of an evaluation, explained one at a time in report order
 /// ([`Engine::explain_findings`]).
 ///
@@ -38,13 +47,11 @@ pub struct Explained<'a> {
     entered: Option<u32>,
     /// The traced evidence of `when` and of the `each` collection of the current step
     /// application (its bindings are consecutive in report order).
-    prefix: (Option<u32>, Option<Vec<Evidence>>),
+    prefix: (Option<u32>, Reads),
     /// The same for proposal-wide applications, whose bindings (steps) interleave with the
     /// step rules' violations.
-    proposal_prefixes: HashMap<u32, Option<Vec<Evidence>>>,
+    proposal_prefixes: HashMap<u32, Reads>,
     failed: HashSet<u32>,
-    /// The buffer the condition's reads are recorded into, kept across violations.
-    spare: Vec<Evidence>,
     errors: Vec<(Option<u32>, u32, Diagnostic)>,
     decided: bool,
 }
@@ -108,10 +115,9 @@ impl<'a> Explained<'a> {
             ),
             hits: findings.hits.into_iter(),
             entered: None,
-            prefix: (None, None),
+            prefix: (None, Reads::default()),
             proposal_prefixes: HashMap::new(),
             failed: HashSet::new(),
-            spare: Vec::new(),
             errors,
             decided,
         }
@@ -138,7 +144,10 @@ impl<'a> Explained<'a> {
 
     /// The rest of the report: the violations not yet taken, explained, and the errors.
     pub fn into_report(mut self) -> Report {
-        let violations: Vec<Violation> = self.by_ref().collect();
+        // At most one violation per finding left: allocated once, at that size (a
+        // `Violation` is large; growing from four would ask the allocator for a large block).
+        let mut violations: Vec<Violation> = Vec::with_capacity(self.hits.len());
+        violations.extend(self.by_ref());
         let (file, proposal) = (self.file().to_string(), self.proposal_id().to_string());
         let decided = self.decided;
         let errors = self.into_errors();
@@ -200,7 +209,9 @@ impl Iterator for Explained<'_> {
                 self.proposal_prefixes.entry(h.app).or_default()
             } else {
                 if self.prefix.0 != Some(h.app) {
-                    self.prefix = (Some(h.app), None);
+                    self.prefix.0 = Some(h.app);
+                    self.prefix.1.reads.clear();
+                    self.prefix.1.prefix = None;
                 }
                 &mut self.prefix.1
             };
@@ -219,7 +230,6 @@ impl Iterator for Explained<'_> {
                 self.proposal,
                 &mut self.m,
                 prefix,
-                &mut self.spare,
             ) {
                 Ok(violation) => return Some(violation),
                 Err(e) => {
@@ -247,15 +257,16 @@ impl Engine {
         binding: Option<&Value>,
         p: &Proposal,
         m: &mut Explaining<'a>,
-        prefix: &mut Option<Vec<Evidence>>,
-        spare: &mut Vec<Evidence>,
+        buf: &mut Reads,
     ) -> Result<Violation, EvalError> {
         // The evidence of `when` and of the `each` collection is the same for every binding
         // of one application: record it once (a proposal-wide rule would otherwise rebuild
         // `steps(...)` for each violation, quadratic in the proposal).
-        if prefix.is_none() {
+        if buf.prefix.is_none() {
+            buf.reads.clear();
+            buf.reads.reserve(8);
             m.rec = Trace {
-                reads: Vec::with_capacity(8),
+                reads: std::mem::take(&mut buf.reads),
                 on: true,
             };
             let traced = (|| -> Result<(), Stop> {
@@ -268,14 +279,15 @@ impl Engine {
                 Ok(())
             })();
             m.rec.on = false;
-            *prefix = Some(std::mem::take(&mut m.rec.reads));
+            buf.reads = std::mem::take(&mut m.rec.reads);
+            buf.prefix = Some(buf.reads.len());
             traced.map_err(|_| m.take_error())?;
         }
         // The condition's reads follow the prefix's (messages read only the rule's step and
-        // its `each` binder, which the condition does not rebind). They go into a buffer
-        // kept across violations.
-        std::mem::swap(&mut m.rec.reads, spare);
-        m.rec.reads.clear();
+        // its `each` binder, which the condition does not rebind), in the same buffer.
+        let plen = buf.prefix.unwrap_or(0);
+        buf.reads.truncate(plen);
+        m.rec.reads = std::mem::take(&mut buf.reads);
         m.rec.on = true;
         let traced = (|| -> Result<(), Stop> {
             if let (Some(each), Some(b)) = (&prog.each, binding) {
@@ -287,10 +299,9 @@ impl Engine {
             Ok(())
         })();
         m.rec.on = false;
-        std::mem::swap(&mut m.rec.reads, spare);
+        buf.reads = std::mem::take(&mut m.rec.reads);
         traced.map_err(|_| m.take_error())?;
-        let prefix: &[Evidence] = prefix.as_deref().unwrap_or_default();
-        let cond_reads: &[Evidence] = spare;
+        let (prefix, cond_reads) = buf.reads.split_at(plen.min(buf.reads.len()));
         // Each fact once, in the order first read (equal reads give equal lines).
         let all = || prefix.iter().chain(cond_reads);
         let first_read = |i: usize, e: &Evidence| {
@@ -346,18 +357,28 @@ impl Engine {
         let mut d = Diagnostic::error(Code::Violation, message.clone(), source, primary, label);
         d.severity = rule.severity;
         d.rule = Some(rule.id.clone());
-        d.notes.reserve_exact(
-            usize::from(rule.cite.is_some()) + usize::from(!evidence.is_empty()) + evidence.len(),
-        );
+        d.notes
+            .reserve_exact(usize::from(rule.cite.is_some()) + usize::from(!evidence.is_empty()));
         if let Some(c) = &rule.cite {
             d.notes.push(cat(&["cite: ", c]));
         }
         if !evidence.is_empty() {
-            d.notes.push("evidence:".to_string());
-            d.notes.extend(evidence.iter().map(|e| cat(&["  - ", e])));
+            // One note: `evidence:` and a line per fact (the help text joins notes with line
+            // breaks, so it reads as one note a line), in one allocation.
+            const HEAD: &str = "evidence:";
+            const ITEM: &str = "\n  - ";
+            let len = HEAD.len() + evidence.iter().map(|e| ITEM.len() + e.len()).sum::<usize>();
+            let mut note = String::with_capacity(len);
+            note.push_str(HEAD);
+            for e in &evidence {
+                note.push_str(ITEM);
+                note.push_str(e);
+            }
+            d.notes.push(note);
         }
         d.help = help.clone();
         if let Some(src) = self.lib.source(rule.file) {
+            d.related.reserve_exact(1);
             d = d.with_related(
                 src,
                 rule.span,

@@ -53,35 +53,62 @@ pub struct Bound {
 }
 
 /// Strings stored end to end in one buffer: one allocation for all of a proposal's step
-/// ids and string values, not one each (a 100,000-step proposal has 100,000 ids).
+/// ids and string values, not one each (a 100,000-step proposal has 100,000 ids). The ends
+/// of the first few are kept in place, so that a small proposal (one request, one step)
+/// allocates only the text.
 #[derive(Clone, Debug, Default)]
 pub struct StringTable {
     text: String,
-    /// The end of each string in `text`; string `i` starts where `i - 1` ends.
-    ends: Vec<u32>,
+    /// The end of each of the first [`StringTable::FEW`] strings in `text`; string `i`
+    /// starts where `i - 1` ends.
+    few: [u32; StringTable::FEW],
+    /// The ends of the others.
+    more: Vec<u32>,
+    len: usize,
 }
 
 impl StringTable {
+    /// Strings whose ends are kept in place.
+    const FEW: usize = 4;
+
     /// An empty table with room for `strings` strings of `bytes` bytes in all.
     pub fn with_capacity(strings: usize, bytes: usize) -> StringTable {
         StringTable {
             text: String::with_capacity(bytes),
-            ends: Vec::with_capacity(strings),
+            few: [0; StringTable::FEW],
+            more: Vec::with_capacity(strings.saturating_sub(StringTable::FEW)),
+            len: 0,
         }
     }
 
     /// Appends a string; its index is the previous [`StringTable::len`].
     pub fn push(&mut self, s: &str) {
         self.text.push_str(s);
-        self.ends
-            .push(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
+        let end = u32::try_from(self.text.len()).unwrap_or(u32::MAX);
+        match self.few.get_mut(self.len) {
+            Some(slot) => *slot = end,
+            None => self.more.push(end),
+        }
+        self.len += 1;
+    }
+
+    /// Where string `i` ends.
+    fn end(&self, i: usize) -> Option<usize> {
+        if i >= self.len {
+            return None;
+        }
+        let end = match i.checked_sub(StringTable::FEW) {
+            None => self.few.get(i),
+            Some(j) => self.more.get(j),
+        };
+        end.map(|&e| e as usize)
     }
 
     /// String `i`.
     pub fn get(&self, i: usize) -> Option<&str> {
-        let end = *self.ends.get(i)? as usize;
+        let end = self.end(i)?;
         let start = match i.checked_sub(1) {
-            Some(j) => *self.ends.get(j)? as usize,
+            Some(j) => self.end(j)?,
             None => 0,
         };
         self.text.get(start..end)
@@ -89,7 +116,7 @@ impl StringTable {
 
     /// The number of strings.
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.len
     }
 
     /// Frees the spare capacity, when there is more than a few KiB of it (shrinking a small
@@ -98,8 +125,8 @@ impl StringTable {
         if self.text.capacity() - self.text.len() > 4096 {
             self.text.shrink_to_fit();
         }
-        if self.ends.capacity() - self.ends.len() > 1024 {
-            self.ends.shrink_to_fit();
+        if self.more.capacity() - self.more.len() > 1024 {
+            self.more.shrink_to_fit();
         }
     }
 }
@@ -226,7 +253,7 @@ mod tests {
         let mut t = StringTable::default();
         assert_eq!(t.len(), 0);
         assert_eq!(t.get(0), None);
-        let strings = ["s1", "", "Türkiye", "ex-2.a", ""];
+        let strings = ["s1", "", "Türkiye", "ex-2.a", "", "sixth", "7"];
         for s in strings {
             t.push(s);
         }

@@ -347,7 +347,7 @@ impl<'a> Parser<'a> {
         }
         self.i += 1;
         self.ws();
-        let mut steps = Vec::new();
+        let mut steps: Vec<Step> = Vec::new();
         if self.peek() == Some(b']') {
             self.i += 1;
             return Ok(Some(steps));
@@ -355,6 +355,11 @@ impl<'a> Parser<'a> {
         let first = self.i;
         loop {
             if let Some(step) = self.step()? {
+                if steps.capacity() == 0 {
+                    // Room for one: a proposal of one step (one request) keeps no spare
+                    // room; the second step grows it as usual.
+                    steps.reserve_exact(1);
+                }
                 steps.push(step);
                 if steps.len() == ESTIMATE_AFTER {
                     // reserve for the rest at the average size so far, so that a large
@@ -471,6 +476,14 @@ impl<'a> Parser<'a> {
     }
 
     fn date_member(&mut self) -> JResult<Option<Spanned<Date>>> {
+        // The common case, a string without escapes: read in place, not copied.
+        if let Some((run, end)) = self.plain_string_at(self.i) {
+            let start = self.i;
+            self.i = end + 1;
+            let span = self.span(start);
+            let text = self.s.get(run..end).ok_or(Invalid)?;
+            return Ok(self.v.date(text, span).map(|d| Spanned::new(d, span)));
+        }
         Ok(self
             .string_member(keys::DATE)?
             .and_then(|s| Some(Spanned::new(self.v.date(&s.node, s.span)?, s.span))))
@@ -502,6 +515,20 @@ impl<'a> Parser<'a> {
             span: self.span(start),
             bad: Span::default(),
         })
+    }
+
+    /// The text of the string at `at` (its opening quote) when it has no escape and no
+    /// control character, as (first byte, closing quote); `None` otherwise.
+    fn plain_string_at(&self, at: usize) -> Option<(usize, usize)> {
+        if self.b.get(at) != Some(&b'"') {
+            return None;
+        }
+        let run = at + 1;
+        let rest = self.b.get(run..)?;
+        let n = rest
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        (rest.get(n) == Some(&b'"')).then_some((run, run + n))
     }
 
     /// A JSON string (the cursor on its opening quote), decoded.
@@ -805,7 +832,8 @@ impl<'a> Parser<'a> {
                         }
                     }
                 }
-                let items = self.items.split_off(mark);
+                // Exactly as long as the list; the stack keeps its room for the next one.
+                let items: Vec<_> = self.items.drain(mark..).collect();
                 if failed {
                     return Ok(None);
                 }

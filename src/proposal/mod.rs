@@ -29,6 +29,14 @@ pub const MAX_LIST_DEPTH: usize = 32;
 /// The name given to sources parsed without one.
 pub const DEFAULT_SOURCE_NAME: &str = "<input>";
 
+/// [`DEFAULT_SOURCE_NAME`], shared by every source parsed without a name (one request per
+/// proposal would otherwise allocate it each time).
+fn default_name() -> std::sync::Arc<str> {
+    static NAME: std::sync::LazyLock<std::sync::Arc<str>> =
+        std::sync::LazyLock::new(|| std::sync::Arc::from(DEFAULT_SOURCE_NAME));
+    std::sync::Arc::clone(&NAME)
+}
+
 /// A proposal: an id, an optional title and date, and its steps.
 ///
 /// Equality compares `id`, `title`, `date` and `steps`, not the source or spans.
@@ -154,7 +162,7 @@ impl RawValue {
 impl Proposal {
     /// Parses the text form; the source is named `<input>`.
     pub fn parse(text: &str) -> Result<Proposal, Errors> {
-        Self::parse_named(DEFAULT_SOURCE_NAME, text)
+        text::parse(SourceFile::new(default_name(), text)).map_err(Errors::from)
     }
 
     /// Parses the text form of a file with the given name.
@@ -164,7 +172,7 @@ impl Proposal {
 
     /// Parses the JSON form; the source is named `<input>`.
     pub fn from_json(text: &str) -> Result<Proposal, Errors> {
-        Self::from_json_named(DEFAULT_SOURCE_NAME, text)
+        json::parse(SourceFile::new(default_name(), text)).map_err(Errors::from)
     }
 
     /// Parses the JSON form of a file with the given name.

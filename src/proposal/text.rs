@@ -507,7 +507,7 @@ impl<'a> Parser<'a> {
         }
         let end = self.pos + 1;
         self.punct(b']', Tok::RBracket)?;
-        let items = self.items.split_off(mark);
+        let items: Vec<_> = self.items.drain(mark..).collect();
         Ok(Spanned::new(RawValue::List(items), Span::new(start, end)))
     }
 }

@@ -69,7 +69,9 @@ pub(super) struct Validator<'s> {
     pub(super) errors: Vec<Diagnostic>,
     /// The keys of the blocks being read (hash of the name, span), innermost last.
     keys: Vec<(u64, Span)>,
-    /// A hash of each step id, to find duplicates without a map of strings.
+    /// A hash of each step id, to find duplicates without a map of strings: the first
+    /// step's alone (a proposal of one step needs no list), then every one.
+    first_step_id: Option<u64>,
     step_ids: Vec<u64>,
     /// Scratch space for the attributes of a step, which is then allocated at its exact size.
     attrs: Vec<Attr>,
@@ -81,7 +83,9 @@ impl<'s> Validator<'s> {
             source,
             form,
             errors: Vec::new(),
-            keys: Vec::new(),
+            // A proposal's keys and one step's: one allocation for most.
+            keys: Vec::with_capacity(16),
+            first_step_id: None,
             step_ids: Vec::new(),
             attrs: Vec::new(),
         }
@@ -499,7 +503,16 @@ impl<'s> Validator<'s> {
         let mut exact = Vec::with_capacity(step.attrs.len());
         exact.append(&mut step.attrs);
         self.attrs = std::mem::replace(&mut step.attrs, exact);
-        self.step_ids.push(fx_hash(step.id.node.as_bytes()));
+        let hash = fx_hash(step.id.node.as_bytes());
+        match self.first_step_id {
+            None => self.first_step_id = Some(hash),
+            Some(first) => {
+                if self.step_ids.is_empty() {
+                    self.step_ids.push(first);
+                }
+                self.step_ids.push(hash);
+            }
+        }
         step
     }
 

@@ -36,14 +36,12 @@ fn hidden(c: char, next: Option<char>) -> Option<(&'static str, bool)> {
 /// is one pass over the bytes, and only looks closer at CR and at bytes that start the
 /// multi-byte characters above).
 pub(crate) fn hidden_text(source: &SourceFile) -> Vec<Diagnostic> {
-    let text = source.text();
-    let bytes = text.as_bytes();
-    if !bytes
-        .iter()
-        .any(|&b| matches!(b, b'\r' | 0x0B | 0x0C | 0xC2 | 0xE2))
-    {
+    // The source's own scan has found no byte that could start one (nearly every file).
+    if !source.may_hide() {
         return Vec::new();
     }
+    let text = source.text();
+    let bytes = text.as_bytes();
     let mut out = Vec::new();
     let mut more = 0usize;
     // Only the bytes that can start a hidden character are decoded.
