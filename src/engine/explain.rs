@@ -302,22 +302,32 @@ impl Engine {
         buf.reads = std::mem::take(&mut m.rec.reads);
         traced.map_err(|_| m.take_error())?;
         let (prefix, cond_reads) = buf.reads.split_at(plen.min(buf.reads.len()));
-        // Each fact once, in the order first read (equal reads give equal lines).
-        let all = || prefix.iter().chain(cond_reads);
-        let first_read = |i: usize, e: &Evidence| {
-            let earlier = prefix.get(..i).unwrap_or(prefix);
-            let earlier_cond = cond_reads
-                .get(..i.saturating_sub(prefix.len()))
-                .unwrap_or_default();
-            !earlier.contains(e) && !earlier_cond.contains(e)
-        };
-        let mut evidence: Vec<String> = Vec::with_capacity(prefix.len() + cond_reads.len());
-        for (i, e) in all().enumerate() {
-            if first_read(i, e) {
-                let mut line = String::with_capacity(96);
-                self.evidence_into(&mut line, e, m.bound);
-                evidence.push(line);
+        // Each fact once, in the order first read (equal reads give equal lines), at most
+        // MAX_EVIDENCE of them: a rule that reads every step of a large proposal (a filter
+        // over `steps(...)`) would otherwise list them all, and finding the repeats costs
+        // the square of the reads.
+        const MAX_EVIDENCE: usize = 32;
+        let mut kept: Vec<&Evidence> = Vec::new();
+        let mut evidence: Vec<String> = Vec::new();
+        let mut more = 0usize;
+        for e in prefix.iter().chain(cond_reads) {
+            if kept.contains(&e) {
+                continue;
             }
+            if kept.len() == MAX_EVIDENCE {
+                more += 1;
+                continue;
+            }
+            kept.push(e);
+            let mut line = String::with_capacity(96);
+            self.evidence_into(&mut line, e, m.bound);
+            evidence.push(line);
+        }
+        if more > 0 {
+            evidence.push(format!(
+                "... and {more} more read{} not shown",
+                if more == 1 { "" } else { "s" }
+            ));
         }
         let message = self.render(&prog.message, m)?;
         let help = if prog.help.is_empty() {
@@ -338,7 +348,7 @@ impl Engine {
         let source = &p.source;
         let (location_span, primary, label) = match pstep {
             Some(s) => {
-                let (span, label) = self.primary(rule, s, binding, all());
+                let (span, label) = self.primary(rule, s, binding, prefix.iter().chain(cond_reads));
                 (s.span, span, label)
             }
             None => (

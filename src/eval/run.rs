@@ -104,10 +104,47 @@ pub struct Machine<'a, Rec> {
 
 /// A join's index over the proposal's steps of its kinds: by the attribute's value, and the
 /// steps where it is absent or not a scalar (always candidates: the walk reads them too).
+/// Each key's candidates are merged once, at its first lookup, and shared after (a list
+/// is a reference-counted slice): a proposal whose steps share one value costs one merge,
+/// not one per lookup.
 #[derive(Debug, Default)]
 struct JoinIndex {
     by_key: std::collections::HashMap<(u8, i64), Vec<u32>>,
     rest: Vec<u32>,
+    merged: std::collections::HashMap<(u8, i64), Value>,
+    rest_only: Option<Value>,
+}
+
+impl JoinIndex {
+    /// The candidates for `key`, in proposal order.
+    fn candidates(&mut self, key: (u8, i64)) -> Value {
+        let steps =
+            |ids: &mut dyn Iterator<Item = u32>| Value::List(ids.map(Value::Step).collect());
+        let Some(hits) = self.by_key.get(&key) else {
+            let rest = &self.rest;
+            return self
+                .rest_only
+                .get_or_insert_with(|| steps(&mut rest.iter().copied()))
+                .clone();
+        };
+        if let Some(v) = self.merged.get(&key) {
+            return v.clone();
+        }
+        // both in proposal order: merged, they are the walk's order
+        let (mut a, mut b) = (
+            hits.iter().copied().peekable(),
+            self.rest.iter().copied().peekable(),
+        );
+        let mut merged = std::iter::from_fn(|| match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) if x <= y => a.next(),
+            (Some(_), Some(_)) | (None, Some(_)) => b.next(),
+            (Some(_), None) => a.next(),
+            (None, None) => None,
+        });
+        let v = steps(&mut merged);
+        self.merged.insert(key, v.clone());
+        v
+    }
 }
 
 impl<'a, Rec: Recorder> Machine<'a, Rec> {
@@ -402,23 +439,7 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
             }
             index
         });
-        let hits = index.by_key.get(&k).map_or(&[][..], Vec::as_slice);
-        // both in proposal order: merged, they are the walk's order
-        let (mut a, mut b) = (hits.iter().peekable(), index.rest.iter().peekable());
-        let mut out = Vec::with_capacity(hits.len() + index.rest.len());
-        loop {
-            let next = match (a.peek(), b.peek()) {
-                (Some(&&x), Some(&&y)) if x <= y => a.next(),
-                (Some(_), Some(_)) => b.next(),
-                (Some(_), None) => a.next(),
-                (None, Some(_)) => b.next(),
-                (None, None) => break,
-            };
-            if let Some(&i) = next {
-                out.push(Value::Step(i));
-            }
-        }
-        Value::List(out.into())
+        index.candidates(k)
     }
 
     /// `[x in S where c]`: one unit of budget per item, as a quantifier walks them.
