@@ -305,6 +305,8 @@ pub enum CExpr {
     If(Box<CExpr>, Box<CExpr>, Box<CExpr>),
     /// `count(S)`
     Count(Box<CExpr>),
+    /// `days(a, b)`: the days from date `a` to date `b` (negative when `b` is earlier).
+    Days(Box<CExpr>, Box<CExpr>),
     /// `in_force(i, d)`
     InForce {
         /// The instrument.
@@ -511,7 +513,8 @@ pub fn children<'a>(e: &'a CExpr, out: &mut Vec<&'a CExpr>) {
         | CExpr::Inter(a, b)
         | CExpr::Diff(a, b)
         | CExpr::Quant(_, _, a, b)
-        | CExpr::Filter(_, a, b) => {
+        | CExpr::Filter(_, a, b)
+        | CExpr::Days(a, b) => {
             out.push(a);
             out.push(b);
         }

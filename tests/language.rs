@@ -252,6 +252,22 @@ fn joins_relate_steps_through_an_attribute() {
     assert_eq!(lib_errors(walk), [Code::Complexity]);
 }
 
+/// `days(a, b)`: the days from `a` to `b`, for "within a period after": a flight by the host
+/// within 30 days before an exercise it hosts.
+#[test]
+fn days_between_dates() {
+    let r = "rule r { severity error on ex as s forbid any f in steps(flight): f.operator == s.host && days(f.date, s.date) >= 0 && days(f.date, s.date) < 30 message \"{s.id} {days(2026-01-01, s.date)}\" }";
+    let steps = "step f1: flight { operator: a, route: [sea], cargo: [], date: 2026-03-01 }\n\
+                 step x1: ex { who: [a], area: sea, host: a, date: 2026-03-20 }\n\
+                 step x2: ex { who: [a], area: sea, host: a, date: 2026-04-15 }\n\
+                 step x3: ex { who: [a], area: sea, host: b, date: 2026-03-20 }\n";
+    assert_eq!(run(r, steps).0, ["r x1 x1 78"]);
+    assert_eq!(
+        lib_errors(&rule("ex as s", "forbid days(s.size, s.date) > 0")),
+        [Code::TypeMismatch]
+    );
+}
+
 #[test]
 fn set_operations_and_membership() {
     let r = "rule r { severity error on ex as s forbid count(s.who & sea.littoral) == 1 && count(s.who | [b]) == 3 && c in s.who - [a] && a not in s.who - [a] message \"{s.who - sea.littoral}\" }";

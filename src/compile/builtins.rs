@@ -96,6 +96,27 @@ impl<'a> Cx<'a> {
                     Ty::Bool,
                 )
             }
+            "days" => {
+                // The days from one date to another: what `within a period after` needs.
+                if !arity(self, 2) {
+                    return bad;
+                }
+                let (Some(a), Some(b)) = (args.first(), args.get(1)) else {
+                    return bad;
+                };
+                let (ca, ta) = self.expr(a, file, sc, Some(&Ty::Date));
+                let (cb, tb) = self.expr(b, file, sc, Some(&Ty::Date));
+                for (t, e) in [(&ta, a), (&tb, b)] {
+                    if *t != Ty::Date && *t != Ty::Error {
+                        self.mismatch(file, e.span, "a `date`", t);
+                        return bad;
+                    }
+                }
+                if ta == Ty::Error || tb == Ty::Error {
+                    return bad;
+                }
+                (CExpr::Days(Box::new(ca), Box::new(cb)), Ty::Int)
+            }
             "entities" => {
                 // Every fact of an entity type (or every value of an enum): a constant set,
                 // bounded by the library, not the proposal.
@@ -193,7 +214,8 @@ impl<'a> Cx<'a> {
             }
             name => {
                 let Some(&(def, dfile)) = self.defs.get(name) else {
-                    let mut candidates: Vec<&str> = vec!["count", "entities", "in_force", "steps"];
+                    let mut candidates: Vec<&str> =
+                        vec!["count", "days", "entities", "in_force", "steps"];
                     candidates.extend(self.defs.keys().map(String::as_str));
                     let h = did_you_mean(name, candidates).map(str::to_string);
                     self.err(
@@ -205,7 +227,7 @@ impl<'a> Cx<'a> {
                     );
                     match h {
                         Some(h) => self.help(format!("did you mean `{h}`?")),
-                        None => self.help("the built-ins are `count`, `entities`, `in_force` and `steps`; declare others with `def name(x) = ...`"),
+                        None => self.help("the built-ins are `count`, `days`, `entities`, `in_force` and `steps`; declare others with `def name(x) = ...`"),
                     }
                     return bad;
                 };

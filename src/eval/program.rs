@@ -230,6 +230,8 @@ pub enum V {
     If(Box<B>, Box<V>, Box<V>),
     /// `count(C)`
     Count(Box<V>),
+    /// `days(a, b)`.
+    Days(Box<V>, Box<V>),
     /// `in_force(i, d)`
     InForce {
         /// The instrument.
@@ -1021,6 +1023,7 @@ impl<'l> Lower<'l> {
             },
             CExpr::If(c, x, y) => V::If(Box::new(self.b(c)), bx(self.v(x)), bx(self.v(y))),
             CExpr::Count(x) => V::Count(bx(self.v(x))),
+            CExpr::Days(a, b) => V::Days(bx(self.v(a)), bx(self.v(b))),
             CExpr::InForce {
                 inst,
                 date,

@@ -700,6 +700,12 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
                     self.fv(b)?
                 }
             }
+            V::Days(a, b) => match (self.fv(a)?, self.fv(b)?) {
+                (Value::Date(a), Value::Date(b)) => {
+                    Value::Int(i64::from(b.days()) - i64::from(a.days()))
+                }
+                _ => return Err(self.fail(EvalError::Internal("days"))),
+            },
             V::Count(x) => {
                 let n = match &self.fv(x)? {
                     Value::Set(s) => s.len(),

@@ -793,6 +793,7 @@ impl<'a> Space<'a> {
                 (v, self.fm.or(ecnd, e2))
             }
             CExpr::Count(_) => return Err(Unsupported("count")),
+            CExpr::Days(..) => return Err(Unsupported("days")),
             CExpr::InForce {
                 inst,
                 date,

@@ -645,6 +645,17 @@ impl Eval<'_> {
                 let v = self.eval(args.first().ok_or(Fail::Bug("count".into()))?, env)?;
                 Ok(V::Int(self.elements(&v)?.len() as i64))
             }
+            "days" => {
+                let (Some(a), Some(b)) = (args.first(), args.get(1)) else {
+                    return Err(Fail::Bug("days".into()));
+                };
+                match (self.eval(a, env)?, self.eval(b, env)?) {
+                    (V::Date(a), V::Date(b)) => {
+                        Ok(V::Int(i64::from(b.days()) - i64::from(a.days())))
+                    }
+                    _ => Err(Fail::Bug("days".into())),
+                }
+            }
             "in_force" => {
                 let (Some(i), Some(d)) = (args.first(), args.get(1)) else {
                     return Err(Fail::Bug("in_force".into()));
