@@ -54,7 +54,7 @@ fn the_standard_library_passes_its_tests_with_full_coverage() {
     let out = stdout(&o);
     assert_eq!(code(&o), 0, "{out}");
     assert!(
-        out.contains("18/18 rules fired, 1/1 unless exceptions taken"),
+        out.contains("19/19 rules fired, 1/1 unless exceptions taken"),
         "{out}"
     );
     assert!(out.contains("test result: ok."), "{out}");
@@ -118,8 +118,8 @@ fn json_report_of_the_standard_library() {
     assert_eq!(s["failed"], 0);
     assert_eq!(s["invalid"], 0);
     assert_eq!(s["passed"], s["tests"]);
-    assert_eq!(s["rules"], 18);
-    assert_eq!(s["rules_fired"], 18);
+    assert_eq!(s["rules"], 19);
+    assert_eq!(s["rules_fired"], 19);
     assert_eq!(s["unless_taken"], 1);
     let lib = &v["libraries"][0];
     assert_eq!(lib["never_fired"].as_array().unwrap().len(), 0);
@@ -226,7 +226,7 @@ fn coverage_lists_what_the_tests_never_exercised() {
     let out = stdout(&o);
     assert_eq!(code(&o), 0, "{out}");
     assert!(
-        out.contains("1/18 rules fired, 0/1 unless exceptions taken"),
+        out.contains("1/19 rules fired, 0/1 unless exceptions taken"),
         "{out}"
     );
     assert!(
@@ -338,17 +338,19 @@ mod explore {
 
     #[test]
     fn explore_reports_interactions_with_minimal_witnesses() {
+        // (500 cases: with 13 step kinds, 300 cases of seed 1 happen to hold no armed
+        // non-littoral exercise in the Caspian)
         let o = pactum(&[
-            "explore", "--cases", "300", "--seed", "1", "--format", "json",
+            "explore", "--cases", "500", "--seed", "1", "--format", "json",
         ]);
         assert_eq!(code(&o), 0, "{}", stdout(&o));
         let v = json(&o);
         assert_eq!(v["invalid_cases"], 0);
-        assert_eq!(v["rules"], 18);
+        assert_eq!(v["rules"], 19);
         let fired = v["fired"].as_array().unwrap();
         assert!(fired.len() >= 12, "{fired:?}");
         let never = v["never_fired"].as_array().unwrap();
-        assert_eq!(fired.len() + never.len(), 18);
+        assert_eq!(fired.len() + never.len(), 19);
         for f in fired {
             let w = f["witness"]["proposal"].as_str().unwrap();
             let rule = f["rule"].as_str().unwrap();
