@@ -518,6 +518,34 @@ mod tests {
         assert!(n.iter().all(|x| x == "redundant-rule"));
     }
 
+    /// A rule that can never fire shows the conditions that clash, and only those.
+    #[test]
+    fn never_fires_names_the_clashing_conditions() {
+        let marked = |body: &str| -> Vec<(String, String)> {
+            let d = lint(&lib(&rule("r", "error", body)), &LintOptions::default()).diagnostics;
+            assert_eq!(d.len(), 1, "{d:#?}");
+            d[0].related
+                .iter()
+                .map(|r| {
+                    let text = r.source.text();
+                    let s = text
+                        .get(r.span.start as usize..r.span.end as usize)
+                        .unwrap_or("");
+                    (s.to_string(), r.label.clone())
+                })
+                .collect()
+        };
+        let m =
+            marked("when s.armed && s.host == a forbid s.size > 3 && s.area == sea && s.size < 2");
+        let texts: Vec<&str> = m.iter().map(|x| x.0.as_str()).collect();
+        assert_eq!(texts, ["s.size > 3", "s.size < 2"]);
+        // Across the `when` and the condition.
+        let m = marked("when s.size > 3 && s.armed forbid s.area == sea && s.size < 2");
+        let texts: Vec<&str> = m.iter().map(|x| x.0.as_str()).collect();
+        assert_eq!(texts, ["s.size > 3", "s.size < 2"]);
+        assert!(m[0].1.contains("`when`"), "{m:?}");
+    }
+
     /// Lists are walked in the order the proposal writes them: `b` (ranked) before `a`
     /// (unranked, an error to read) fires; the other order fails on `a` first.
     #[test]

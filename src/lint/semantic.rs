@@ -37,10 +37,81 @@ pub(super) struct RuleSym {
 }
 
 pub(super) fn rule_sym(space: &mut Space<'_>, r: &CRule) -> Result<RuleSym, sym::Unsupported> {
+    rule_sym_with(space, r, &BTreeSet::new())
+}
+
+/// A part of a rule that a never-fires proof may name: an operand of the `when`'s or the
+/// condition's top-level `&&` (the whole clause when its operands cannot be told apart),
+/// or an exception.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Part {
+    When(usize),
+    Cond(usize),
+    Unless(usize),
+}
+
+/// The operands of a compiled condition's top-level `&&`, left to right, if they match the
+/// written ones (`n`); else the whole condition.
+fn operands(e: &CExpr, n: usize) -> Vec<&CExpr> {
+    let mut out = Vec::new();
+    let mut stack = vec![e];
+    while let Some(x) = stack.pop() {
+        match x {
+            CExpr::And(a, b) => {
+                stack.push(b);
+                stack.push(a);
+            }
+            _ => out.push(x),
+        }
+    }
+    if out.len() == n { out } else { vec![e] }
+}
+
+/// Evaluates a condition with some of its operands relaxed (replaced by a fresh variable
+/// that never fails), keeping `&&`'s left-to-right short-circuit.
+fn eval_relaxed(
+    space: &mut Space<'_>,
+    e: &CExpr,
+    n: usize,
+    relaxed: &dyn Fn(usize) -> bool,
+    locals: &mut Vec<Option<Sv>>,
+) -> Result<(F, F), sym::Unsupported> {
+    let ops = operands(e, n);
+    if !(0..ops.len()).any(relaxed) {
+        return space.eval_bool(e, locals);
+    }
+    let mut all = Fm::TRUE;
+    let mut err = Fm::FALSE;
+    for (i, op) in ops.into_iter().enumerate() {
+        let (v, e) = if relaxed(i) {
+            (space.fm.var().0, Fm::FALSE)
+        } else {
+            space.eval_bool(op, locals)?
+        };
+        let here = space.fm.and(all, e);
+        err = space.fm.or(err, here);
+        let ne = space.fm.not(e);
+        all = space.fm.and_all([all, v, ne]);
+    }
+    Ok((all, err))
+}
+
+/// [`rule_sym`] with some parts relaxed: what the rule would do if they could be anything.
+pub(super) fn rule_sym_with(
+    space: &mut Space<'_>,
+    r: &CRule,
+    relax: &BTreeSet<Part>,
+) -> Result<RuleSym, sym::Unsupported> {
     let mut locals: Vec<Option<Sv>> = vec![None; r.locals as usize];
     space.bind(&mut locals, 0, Sv::Step)?;
     let (when, when_err) = match &r.when {
-        Some(w) => space.eval_bool(w, &mut locals)?,
+        Some(w) => eval_relaxed(
+            space,
+            w,
+            r.when_parts.len(),
+            &|i| relax.contains(&Part::When(i)),
+            &mut locals,
+        )?,
         None => (Fm::TRUE, Fm::FALSE),
     };
     let nwe = space.fm.not(when_err);
@@ -72,7 +143,13 @@ pub(super) fn rule_sym(space: &mut Space<'_>, r: &CRule) -> Result<RuleSym, sym:
         }
         let (hit, herr) = match &r.cond {
             Some(c) => {
-                let (v, e) = space.eval_bool(c, &mut locals)?;
+                let (v, e) = eval_relaxed(
+                    space,
+                    c,
+                    r.cond_parts.len(),
+                    &|i| relax.contains(&Part::Cond(i)),
+                    &mut locals,
+                )?;
                 (if r.forbid { v } else { space.fm.not(v) }, e)
             }
             None => (Fm::TRUE, Fm::FALSE),
@@ -84,7 +161,11 @@ pub(super) fn rule_sym(space: &mut Space<'_>, r: &CRule) -> Result<RuleSym, sym:
         let mut none_yet = Fm::TRUE;
         let mut uerrs = Vec::new();
         for (i, u) in r.unless.iter().enumerate() {
-            let (uv, ue) = space.eval_bool(u, &mut locals)?;
+            let (uv, ue) = if relax.contains(&Part::Unless(i)) {
+                (space.fm.var().0, Fm::FALSE)
+            } else {
+                space.eval_bool(u, &mut locals)?
+            };
             let nue = space.fm.not(ue);
             let nuv = space.fm.not(uv);
             let ctx = space.fm.and(hit_ok, none_yet);
@@ -247,6 +328,9 @@ pub(super) fn lints(f: &mut Finder<'_>, report: &mut LintReport, budget: u64) {
     let mut fire_witness: BTreeMap<usize, String> = BTreeMap::new();
     let mut skipped: BTreeMap<usize, String> = BTreeMap::new();
     let mut undecided: Undecided = BTreeMap::new();
+    // Per rule that cannot fire on some kind: the parts that clash, and whether the set is
+    // minimal (each part needed).
+    let mut cores: BTreeMap<usize, (BTreeSet<Part>, bool)> = BTreeMap::new();
     for (i, r) in lib.rules.iter().enumerate() {
         if r.proposal_scope {
             skipped.insert(i, "it is an `on proposal` rule".into());
@@ -297,6 +381,14 @@ pub(super) fn lints(f: &mut Finder<'_>, report: &mut LintReport, budget: u64) {
             e.meet(&a);
             can_fire.push(e);
             never.entry(*ri).or_default().meet(&a);
+            if matches!(a, Answer::Unsat(_)) {
+                if let Some(r) = lib.rules.get(*ri) {
+                    let (core, minimal) = never_core(&mut space, r, &mut asker);
+                    let entry = cores.entry(*ri).or_insert((BTreeSet::new(), true));
+                    entry.0.extend(core);
+                    entry.1 &= minimal;
+                }
+            }
             match a {
                 Answer::Sat(mut m) => {
                     space.repair(&mut m);
@@ -640,6 +732,7 @@ pub(super) fn lints(f: &mut Finder<'_>, report: &mut LintReport, budget: u64) {
             fire_witness,
             redundant,
             converse,
+            cores,
             conflicts,
             undecided,
             skipped: &skipped,
@@ -649,6 +742,42 @@ pub(super) fn lints(f: &mut Finder<'_>, report: &mut LintReport, budget: u64) {
         .into_iter()
         .filter_map(|(i, why)| lib.rules.get(i).map(|r| (r.id.clone(), why)))
         .collect();
+}
+
+/// The parts of a rule that cannot fire on this kind that clash: deletion-based, each part
+/// is relaxed in turn and stays relaxed if the rule still cannot fire. The result is minimal
+/// (leaving out any one part, the rule could fire) unless a question was undecided.
+fn never_core(space: &mut Space<'_>, r: &CRule, asker: &mut Asker) -> (Vec<Part>, bool) {
+    let mut parts = Vec::new();
+    if r.when.is_some() {
+        parts.extend((0..r.when_parts.len().max(1)).map(Part::When));
+    }
+    if r.cond.is_some() {
+        parts.extend((0..r.cond_parts.len().max(1)).map(Part::Cond));
+    }
+    parts.extend((0..r.unless.len()).map(Part::Unless));
+    let mut relax: BTreeSet<Part> = BTreeSet::new();
+    let mut minimal = true;
+    for &p in &parts {
+        relax.insert(p);
+        space.start_rule();
+        let still = match rule_sym_with(space, r, &relax) {
+            Ok(s) => asker.ask(space, s.fires),
+            Err(_) => Answer::Unknown,
+        };
+        match still {
+            Answer::Unsat(_) => {}
+            Answer::Sat(_) => {
+                relax.remove(&p);
+            }
+            Answer::Unknown => {
+                minimal = false;
+                relax.remove(&p);
+            }
+        }
+    }
+    let core = parts.into_iter().filter(|p| !relax.contains(p)).collect();
+    (core, minimal)
 }
 
 /// A witness step for a model, if the engine agrees: the rules `fire` fire on it and the
@@ -694,6 +823,7 @@ struct Found<'s> {
     fire_witness: BTreeMap<usize, String>,
     redundant: BTreeMap<usize, usize>,
     converse: BTreeMap<usize, String>,
+    cores: BTreeMap<usize, (BTreeSet<Part>, bool)>,
     conflicts: BTreeSet<(usize, usize)>,
     undecided: Undecided,
     skipped: &'s BTreeMap<usize, String>,
@@ -706,9 +836,59 @@ fn emit(f: &mut Finder<'_>, x: &Found<'_>) {
         let Some(r) = lib.rules.get(ri) else { continue };
         if n == Every::Holds && !x.skipped.contains_key(&ri) {
             let src = f.src(r.file);
-            let d = Diagnostic::error(Code::LintNeverFires, format!("rule `{}` can never fire", r.id), &src, r.span, "no valid step triggers it")
-                .with_related(&src, r.verdict_span, "this condition cannot hold together with the rule's scope, `when` and exceptions")
-                .with_help("check the conditions for a contradiction (a value compared with two different constants, an attribute tested against a kind that never has it), or remove the rule");
+            let mut d = Diagnostic::error(
+                Code::LintNeverFires,
+                format!("rule `{}` can never fire", r.id),
+                &src,
+                r.span,
+                "no valid step triggers it",
+            );
+            let (core, minimal) = x.cores.get(&ri).cloned().unwrap_or_default();
+            // An operand's span, or the whole clause's when its operands are not the
+            // written ones (a definition that expands to a `&&`, say).
+            let operand = |e: Option<&CExpr>, spans: &[crate::source::Span], i: usize| {
+                let whole = match (spans.first(), spans.last()) {
+                    (Some(a), Some(b)) => Some(crate::source::Span {
+                        start: a.start,
+                        end: b.end,
+                    }),
+                    _ => None,
+                };
+                match e {
+                    Some(e) if operands(e, spans.len()).len() == spans.len() => {
+                        spans.get(i).copied()
+                    }
+                    _ => whole,
+                }
+            };
+            for p in &core {
+                let (span, label) = match *p {
+                    Part::When(i) => (
+                        operand(r.when.as_ref(), &r.when_parts, i),
+                        "this condition of the `when`",
+                    ),
+                    Part::Cond(i) => (operand(r.cond.as_ref(), &r.cond_parts, i), "this condition"),
+                    Part::Unless(i) => (
+                        r.unless_spans.get(i).copied(),
+                        "this exception, which holds wherever the rest does",
+                    ),
+                };
+                d = d.with_related(&src, span.unwrap_or(r.verdict_span), label);
+            }
+            if core.is_empty() {
+                d = d.with_related(
+                    &src,
+                    r.verdict_span,
+                    "no step of the rule's kinds reaches this verdict",
+                );
+            } else if core.len() > 1 {
+                d = d.with_note(if minimal {
+                    "the marked conditions cannot all hold on one step; without any one of them, the rule could fire"
+                } else {
+                    "the marked conditions cannot all hold on one step"
+                });
+            }
+            let d = d.with_help("check the conditions for a contradiction (a value compared with two different constants, an attribute tested against a kind that never has it), or remove the rule");
             f.emit(Lint::RuleNeverFires, Some(ri), d);
         }
     }
