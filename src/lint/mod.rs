@@ -546,6 +546,37 @@ mod tests {
         assert!(m[0].1.contains("`when`"), "{m:?}");
     }
 
+    /// Redundancies and conflicts mark the conditions that make them so, and only those.
+    #[test]
+    fn pair_findings_name_their_conditions() {
+        let marked = |rules: &str| -> Vec<String> {
+            let d = lint(&lib(rules), &LintOptions::default()).diagnostics;
+            assert_eq!(d.len(), 1, "{d:#?}");
+            d[0].related
+                .iter()
+                .map(|r| {
+                    let t = r.source.text();
+                    t.get(r.span.start as usize..r.span.end as usize)
+                        .unwrap_or("")
+                        .to_string()
+                })
+                .collect()
+        };
+        let both = rule("wide", "error", "forbid s.area == sea")
+            + &rule(
+                "narrow",
+                "warning",
+                "forbid s.armed && s.area == sea && s.size > 2",
+            );
+        assert_eq!(marked(&both), ["s.area == sea", "s.area == sea"]);
+        let conflict = rule("must", "error", "require s.armed || s.size > 3")
+            + &rule("mustnt", "error", "forbid s.armed || s.size > 3");
+        assert_eq!(
+            marked(&conflict),
+            ["s.armed || s.size > 3", "s.armed || s.size > 3"]
+        );
+    }
+
     /// Lists are walked in the order the proposal writes them: `b` (ranked) before `a`
     /// (unranked, an error to read) fires; the other order fails on `a` first.
     #[test]

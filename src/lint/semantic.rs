@@ -308,6 +308,10 @@ impl KindData<'_> {
     }
 }
 
+/// Per pair finding (redundancy, conflict): the parts that make it so, as (rule of the
+/// pair, part), and whether that set is minimal.
+type PairCores = BTreeMap<(usize, usize), (Vec<(usize, Part)>, bool)>;
+
 /// Undecided questions, per rule: what was asked.
 type Undecided = BTreeMap<usize, BTreeSet<String>>;
 
@@ -719,6 +723,51 @@ pub(super) fn lints(f: &mut Finder<'_>, report: &mut LintReport, budget: u64) {
             }
         }
     }
+    // The parts that make each redundancy and each conflict so, on the first kind where the
+    // question was decided.
+    let mut pair_cores: PairCores = BTreeMap::new();
+    let redundancy_q = |fm: &mut Fm, s: &[RuleSym]| match s {
+        [a, b] => {
+            let nb = fm.not(b.fires);
+            fm.and(a.fires, nb)
+        }
+        _ => Fm::FALSE,
+    };
+    let conflict_q = |fm: &mut Fm, s: &[RuleSym]| match s {
+        [a, b] => {
+            let (na, nb) = (fm.not(a.fires), fm.not(b.fires));
+            fm.and(na, nb)
+        }
+        _ => Fm::FALSE,
+    };
+    let pairs: Vec<(usize, usize, bool)> = redundant
+        .iter()
+        .map(|(&a, &b)| (a, b, true))
+        .chain(conflicts.iter().map(|&(a, b)| (a, b, false)))
+        .collect();
+    for (a, b, is_redundancy) in pairs {
+        let (Some(ra), Some(rb)) = (lib.rules.get(a), lib.rules.get(b)) else {
+            continue;
+        };
+        let k = if is_redundancy {
+            firing_kinds(a, &kinds).and_then(|ks| ks.first().copied())
+        } else {
+            ra.kinds
+                .iter()
+                .map(|&k| k as usize)
+                .find(|k| rb.kinds.contains(&(*k as KindId)))
+        };
+        let Some(Some(kd)) = k.and_then(|k| kinds.get_mut(k)) else {
+            continue;
+        };
+        let q: &dyn Fn(&mut Fm, &[RuleSym]) -> F = if is_redundancy {
+            &redundancy_q
+        } else {
+            &conflict_q
+        };
+        let core = core_of(&mut kd.space, &[ra, rb], q, &mut asker);
+        pair_cores.insert((a, b), core);
+    }
     report.solver_calls += asker.calls;
     report.undecided += asker.undecided;
     emit(
@@ -733,6 +782,7 @@ pub(super) fn lints(f: &mut Finder<'_>, report: &mut LintReport, budget: u64) {
             redundant,
             converse,
             cores,
+            pair_cores,
             conflicts,
             undecided,
             skipped: &skipped,
@@ -744,40 +794,98 @@ pub(super) fn lints(f: &mut Finder<'_>, report: &mut LintReport, budget: u64) {
         .collect();
 }
 
-/// The parts of a rule that cannot fire on this kind that clash: deletion-based, each part
-/// is relaxed in turn and stays relaxed if the rule still cannot fire. The result is minimal
-/// (leaving out any one part, the rule could fire) unless a question was undecided.
+/// The parts of a rule that cannot fire on this kind that clash (see [`core_of`]).
 fn never_core(space: &mut Space<'_>, r: &CRule, asker: &mut Asker) -> (Vec<Part>, bool) {
+    let (core, minimal) = core_of(
+        space,
+        &[r],
+        &|_, s| s.first().map_or(Fm::FALSE, |s| s.fires),
+        asker,
+    );
+    (core.into_iter().map(|(_, p)| p).collect(), minimal)
+}
+
+/// The parts of some rules that make an unsatisfiable question so: deletion-based, each
+/// part (an operand of a `when`'s or a condition's top-level `&&`, an exception) is relaxed
+/// in turn (it may be anything, and never fails) and stays relaxed while the question is
+/// still unsatisfiable; relaxing only ever makes a question easier to satisfy, so what is
+/// left is minimal: with any one of its parts relaxed, the question has an answer (unless a
+/// question was undecided: then the second value is `false`). Parts are (rule, part).
+fn core_of(
+    space: &mut Space<'_>,
+    rules: &[&CRule],
+    question: &dyn Fn(&mut Fm, &[RuleSym]) -> F,
+    asker: &mut Asker,
+) -> (Vec<(usize, Part)>, bool) {
     let mut parts = Vec::new();
-    if r.when.is_some() {
-        parts.extend((0..r.when_parts.len().max(1)).map(Part::When));
+    for (k, r) in rules.iter().enumerate() {
+        if r.when.is_some() {
+            parts.extend((0..r.when_parts.len().max(1)).map(|i| (k, Part::When(i))));
+        }
+        if r.cond.is_some() {
+            parts.extend((0..r.cond_parts.len().max(1)).map(|i| (k, Part::Cond(i))));
+        }
+        parts.extend((0..r.unless.len()).map(|i| (k, Part::Unless(i))));
     }
-    if r.cond.is_some() {
-        parts.extend((0..r.cond_parts.len().max(1)).map(Part::Cond));
-    }
-    parts.extend((0..r.unless.len()).map(Part::Unless));
-    let mut relax: BTreeSet<Part> = BTreeSet::new();
+    let mut relax: Vec<BTreeSet<Part>> = vec![BTreeSet::new(); rules.len()];
     let mut minimal = true;
-    for &p in &parts {
-        relax.insert(p);
+    for &(k, p) in &parts {
+        if let Some(set) = relax.get_mut(k) {
+            set.insert(p);
+        }
         space.start_rule();
-        let still = match rule_sym_with(space, r, &relax) {
-            Ok(s) => asker.ask(space, s.fires),
+        let syms: Result<Vec<RuleSym>, _> = rules
+            .iter()
+            .zip(&relax)
+            .map(|(r, set)| rule_sym_with(space, r, set))
+            .collect();
+        let still = match syms {
+            Ok(syms) => {
+                let q = question(&mut space.fm, &syms);
+                asker.ask(space, q)
+            }
             Err(_) => Answer::Unknown,
         };
-        match still {
-            Answer::Unsat(_) => {}
-            Answer::Sat(_) => {
-                relax.remove(&p);
-            }
-            Answer::Unknown => {
-                minimal = false;
-                relax.remove(&p);
+        if !matches!(still, Answer::Unsat(_)) {
+            minimal &= matches!(still, Answer::Sat(_));
+            if let Some(set) = relax.get_mut(k) {
+                set.remove(&p);
             }
         }
     }
-    let core = parts.into_iter().filter(|p| !relax.contains(p)).collect();
+    let core = parts
+        .into_iter()
+        .filter(|(k, p)| !relax.get(*k).is_some_and(|s| s.contains(p)))
+        .collect();
     (core, minimal)
+}
+
+/// Where a part of a rule is written, and what to call it.
+fn part_span(r: &CRule, p: Part) -> (crate::source::Span, &'static str) {
+    // An operand's span, or the whole clause's when its operands are not the written ones
+    // (a definition that expands to a `&&`, say).
+    let operand = |e: Option<&CExpr>, spans: &[crate::source::Span], i: usize| {
+        let whole = match (spans.first(), spans.last()) {
+            (Some(a), Some(b)) => Some(crate::source::Span {
+                start: a.start,
+                end: b.end,
+            }),
+            _ => None,
+        };
+        match e {
+            Some(e) if operands(e, spans.len()).len() == spans.len() => spans.get(i).copied(),
+            _ => whole,
+        }
+    };
+    let (span, label) = match p {
+        Part::When(i) => (
+            operand(r.when.as_ref(), &r.when_parts, i),
+            "this condition of the `when`",
+        ),
+        Part::Cond(i) => (operand(r.cond.as_ref(), &r.cond_parts, i), "this condition"),
+        Part::Unless(i) => (r.unless_spans.get(i).copied(), "this exception"),
+    };
+    (span.unwrap_or(r.verdict_span), label)
 }
 
 /// A witness step for a model, if the engine agrees: the rules `fire` fire on it and the
@@ -824,9 +932,43 @@ struct Found<'s> {
     redundant: BTreeMap<usize, usize>,
     converse: BTreeMap<usize, String>,
     cores: BTreeMap<usize, (BTreeSet<Part>, bool)>,
+    pair_cores: PairCores,
     conflicts: BTreeSet<(usize, usize)>,
     undecided: Undecided,
     skipped: &'s BTreeMap<usize, String>,
+}
+
+/// A pair finding's marked parts: the minimal core when there is one, else both verdicts.
+fn with_pair_core(
+    f: &Finder<'_>,
+    d: Diagnostic,
+    (ra, rb): (&CRule, &CRule),
+    core: Option<&(Vec<(usize, Part)>, bool)>,
+    (label_a, label_b): (&str, &str),
+    note: &str,
+) -> Diagnostic {
+    let mut d = d;
+    match core {
+        Some((parts, minimal)) if !parts.is_empty() => {
+            for &(k, p) in parts {
+                let r = if k == 0 { ra } else { rb };
+                let (span, what) = part_span(r, p);
+                let label = if k == 0 {
+                    what.to_string()
+                } else {
+                    format!("{what} of `{}`", rb.id)
+                };
+                d = d.with_related(&f.src(r.file), span, label);
+            }
+            if *minimal {
+                d = d.with_note(note.replace("{a}", &ra.id).replace("{b}", &rb.id));
+            }
+            d
+        }
+        _ => d
+            .with_related(&f.src(ra.file), ra.verdict_span, label_a)
+            .with_related(&f.src(rb.file), rb.verdict_span, label_b),
+    }
 }
 
 fn emit(f: &mut Finder<'_>, x: &Found<'_>) {
@@ -844,36 +986,14 @@ fn emit(f: &mut Finder<'_>, x: &Found<'_>) {
                 "no valid step triggers it",
             );
             let (core, minimal) = x.cores.get(&ri).cloned().unwrap_or_default();
-            // An operand's span, or the whole clause's when its operands are not the
-            // written ones (a definition that expands to a `&&`, say).
-            let operand = |e: Option<&CExpr>, spans: &[crate::source::Span], i: usize| {
-                let whole = match (spans.first(), spans.last()) {
-                    (Some(a), Some(b)) => Some(crate::source::Span {
-                        start: a.start,
-                        end: b.end,
-                    }),
-                    _ => None,
-                };
-                match e {
-                    Some(e) if operands(e, spans.len()).len() == spans.len() => {
-                        spans.get(i).copied()
-                    }
-                    _ => whole,
-                }
-            };
             for p in &core {
-                let (span, label) = match *p {
-                    Part::When(i) => (
-                        operand(r.when.as_ref(), &r.when_parts, i),
-                        "this condition of the `when`",
-                    ),
-                    Part::Cond(i) => (operand(r.cond.as_ref(), &r.cond_parts, i), "this condition"),
-                    Part::Unless(i) => (
-                        r.unless_spans.get(i).copied(),
-                        "this exception, which holds wherever the rest does",
-                    ),
+                let (span, label) = part_span(r, *p);
+                let label = if matches!(p, Part::Unless(_)) {
+                    "this exception, which holds wherever the rest does"
+                } else {
+                    label
                 };
-                d = d.with_related(&src, span.unwrap_or(r.verdict_span), label);
+                d = d.with_related(&src, span, label);
             }
             if core.is_empty() {
                 d = d.with_related(
@@ -883,7 +1003,7 @@ fn emit(f: &mut Finder<'_>, x: &Found<'_>) {
                 );
             } else if core.len() > 1 {
                 d = d.with_note(if minimal {
-                    "the marked conditions cannot all hold on one step; without any one of them, the rule could fire"
+                    "the marked conditions are why: they cannot all hold on one step, and without any one of them the rule could fire"
                 } else {
                     "the marked conditions cannot all hold on one step"
                 });
@@ -980,16 +1100,17 @@ fn emit(f: &mut Finder<'_>, x: &Found<'_>) {
             &src,
             ra.span,
             "never adds a finding of its own",
-        )
-        .with_related(
-            &src,
-            ra.verdict_span,
-            "this condition implies the other rule's",
-        )
-        .with_related(
-            &f.src(rb.file),
-            rb.verdict_span,
-            format!("`{}` ({}) covers it", rb.id, rb.severity.as_str()),
+        );
+        let d = with_pair_core(
+            f,
+            d,
+            (ra, rb),
+            x.pair_cores.get(&(a, b)),
+            (
+                "this condition implies the other rule's",
+                &format!("`{}` ({}) covers it", rb.id, rb.severity.as_str()),
+            ),
+            "the marked conditions are why: without any one of them, `{b}` would not cover `{a}`",
         )
         .with_help(format!(
             "remove `{}`, or narrow `{}` so the two say different things",
@@ -1026,12 +1147,17 @@ fn emit(f: &mut Finder<'_>, x: &Found<'_>) {
             &f.src(ra.file),
             ra.span,
             "every step breaks this rule or the other",
-        )
-        .with_related(&f.src(ra.file), ra.verdict_span, "this condition")
-        .with_related(
-            &f.src(rb.file),
-            rb.verdict_span,
-            format!("and this condition of `{}` cannot both be met", rb.id),
+        );
+        let d = with_pair_core(
+            f,
+            d,
+            (ra, rb),
+            x.pair_cores.get(&(a, b)),
+            (
+                "this condition",
+                &format!("and this condition of `{}` cannot both be met", rb.id),
+            ),
+            "the marked conditions are why: without any one of them, some step would break neither rule",
         )
         .with_help("one of them must give way: add an exception, or narrow one of their scopes");
         f.emit(Lint::ConflictingRules, Some(a), d);
