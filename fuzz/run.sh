@@ -8,7 +8,7 @@
 #   -j JOBS     run up to JOBS targets at once (default 1: one after another)
 #   -x PATTERN  leave out the seeds whose file name matches PATTERN (a grep -E regex), e.g.
 #               a seed that leads straight to a known, still open bug
-#   TARGET      policy_parse, proposal_text, proposal_json, check_render (default: all)
+#   TARGET      policy_parse, proposal_text, proposal_json, check_render, lint (default: all)
 #
 # Exits 0 when no target failed, 1 when one crashed, timed out or ran out of memory (the
 # input is saved under fuzz/artifacts/<target>/; see docs/fuzzing.md), 2 on a usage or
@@ -38,14 +38,14 @@ secs="$1"; shift
 [[ "$secs" =~ ^[0-9]+$ ]] && [ "$secs" -gt 0 ] || usage
 [[ "$jobs" =~ ^[0-9]+$ ]] && [ "$jobs" -gt 0 ] || usage
 
-all=(policy_parse proposal_text proposal_json check_render)
+all=(policy_parse proposal_text proposal_json check_render lint)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 for t in "${targets[@]}"; do
   case " ${all[*]} " in *" $t "*) ;; *) echo "unknown target: $t" >&2; usage ;; esac
 done
 
-dict_of() { case "$1" in policy_parse) echo policy.dict ;; *) echo proposal.dict ;; esac; }
+dict_of() { case "$1" in policy_parse|lint) echo policy.dict ;; *) echo proposal.dict ;; esac; }
 
 fuzz="$(cd "$(dirname "$0")" && pwd)"
 cd "$fuzz" || exit 2
