@@ -740,6 +740,33 @@ pub(super) fn lints(f: &mut Finder<'_>, report: &mut LintReport, budget: u64) {
         }
         _ => Fm::FALSE,
     };
+    // The parts that keep each impossible exception from ever applying.
+    let mut unless_cores: BTreeMap<(usize, usize), (Vec<Part>, bool)> = BTreeMap::new();
+    for (&(ri, ui), &e) in &unless_never {
+        if e != Every::Holds || never.get(&ri) != Some(&Every::Fails) {
+            continue;
+        }
+        let Some(r) = lib.rules.get(ri) else { continue };
+        let Some(kd) = kinds
+            .iter_mut()
+            .flatten()
+            .find(|kd| kd.pos.contains_key(&ri))
+        else {
+            continue;
+        };
+        let q = move |_: &mut Fm, s: &[RuleSym]| {
+            s.first()
+                .and_then(|s| s.unless.get(ui))
+                .map_or(Fm::FALSE, |u| u.holds)
+        };
+        let (core, minimal) = core_of(&mut kd.space, &[r], &q, &mut asker);
+        let core = core
+            .into_iter()
+            .map(|(_, p)| p)
+            .filter(|p| *p != Part::Unless(ui))
+            .collect();
+        unless_cores.insert((ri, ui), (core, minimal));
+    }
     let pairs: Vec<(usize, usize, bool)> = redundant
         .iter()
         .map(|(&a, &b)| (a, b, true))
@@ -782,6 +809,7 @@ pub(super) fn lints(f: &mut Finder<'_>, report: &mut LintReport, budget: u64) {
             redundant,
             converse,
             cores,
+            unless_cores,
             pair_cores,
             conflicts,
             undecided,
@@ -932,6 +960,7 @@ struct Found<'s> {
     redundant: BTreeMap<usize, usize>,
     converse: BTreeMap<usize, String>,
     cores: BTreeMap<usize, (BTreeSet<Part>, bool)>,
+    unless_cores: BTreeMap<(usize, usize), (Vec<Part>, bool)>,
     pair_cores: PairCores,
     conflicts: BTreeSet<(usize, usize)>,
     undecided: Undecided,
@@ -1038,6 +1067,7 @@ fn emit(f: &mut Finder<'_>, x: &Found<'_>) {
         let span = r.unless_spans.get(ui).copied().unwrap_or(r.span);
         let src = f.src(r.file);
         let shadowed = x.unless_shadowed.get(&(ri, ui)) == Some(&Every::Fails);
+        let core = x.unless_cores.get(&(ri, ui));
         let d = if shadowed {
             let mut d = Diagnostic::error(
                 Code::LintUnlessNever,
@@ -1049,19 +1079,43 @@ fn emit(f: &mut Finder<'_>, x: &Found<'_>) {
                 span,
                 "shadowed by the exceptions above",
             );
-            for s in r.unless_spans.iter().take(ui) {
-                d = d.with_related(&src, *s, "this exception is tried first");
+            match core {
+                Some((parts, _)) if !parts.is_empty() => {
+                    for p in parts {
+                        let (s, label) = part_span(r, *p);
+                        let label = if matches!(p, Part::Unless(_)) {
+                            "this exception is tried first, and holds wherever this one does"
+                        } else {
+                            label
+                        };
+                        d = d.with_related(&src, s, label);
+                    }
+                }
+                _ => {
+                    for s in r.unless_spans.iter().take(ui) {
+                        d = d.with_related(&src, *s, "this exception is tried first");
+                    }
+                }
             }
             d.with_help("remove the exception, or move it above the exceptions that cover it")
         } else {
-            Diagnostic::error(
+            let mut d = Diagnostic::error(
                 Code::LintUnlessNever,
                 format!("this exception of rule `{}` can never apply", r.id),
                 &src,
                 span,
                 "never holds where the rule would fire",
-            )
-            .with_help("remove the exception, or fix its condition")
+            );
+            if let Some((parts, minimal)) = core {
+                for p in parts {
+                    let (s, label) = part_span(r, *p);
+                    d = d.with_related(&src, s, format!("{label}, which it contradicts"));
+                }
+                if *minimal && !parts.is_empty() {
+                    d = d.with_note("the marked conditions are why: without any one of them, the exception could apply");
+                }
+            }
+            d.with_help("remove the exception, or fix its condition")
         };
         f.emit(Lint::UnlessNeverApplies, Some(ri), d);
     }
