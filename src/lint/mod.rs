@@ -516,6 +516,24 @@ mod tests {
         let n = names(&lib(&many));
         assert_eq!(n.len(), 11, "{n:?}");
         assert!(n.iter().all(|x| x == "redundant-rule"));
+        // Five hundred (issue 12: "today take forever"): each found, none undecided.
+        let many: String = (0..500)
+            .map(|i| {
+                rule(
+                    &format!("t{i:03}"),
+                    "error",
+                    &format!("forbid s.size > {i}"),
+                )
+            })
+            .collect();
+        let report = lint(&lib(&many), &LintOptions::default());
+        assert_eq!(report.undecided, 0);
+        let redundant = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.rule.as_deref() == Some("redundant-rule"))
+            .count();
+        assert_eq!(redundant, 499);
     }
 
     /// A rule that can never fire shows the conditions that clash, and only those.
