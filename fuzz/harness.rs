@@ -403,3 +403,30 @@ pub fn check_cli_output(tree: &Tree, stdout: &[u8], exit: i32) {
         _ => {}
     }
 }
+
+/// `pactum lint` on a library of one file (the input), with a small budget per question so
+/// that each input stays fast: it must answer (findings, `undecided` ones included), never
+/// hang or panic, and every finding must carry a lint code and render.
+pub fn lint(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let Ok(engine) = Engine::from_sources(vec![SourceFile::new("f.policy", text.as_ref())]) else {
+        return;
+    };
+    let opts = pactum::lint::LintOptions {
+        budget: 2_000,
+        ..pactum::lint::LintOptions::default()
+    };
+    let report = pactum::lint::lint(&engine, &opts);
+    assert!(
+        report.undecided <= report.solver_calls + report.rules,
+        "undecided questions are counted"
+    );
+    for d in &report.diagnostics {
+        assert!(
+            d.code.as_str().starts_with("pactum::lint::"),
+            "a finding has a lint code"
+        );
+    }
+    let refs: Vec<_> = report.diagnostics.iter().take(4).collect();
+    let _ = render_human(&refs, false);
+}

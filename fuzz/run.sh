@@ -8,7 +8,7 @@
 #   -j JOBS     run up to JOBS targets at once (default 1: one after another)
 #   -x PATTERN  leave out the seeds whose file name matches PATTERN (a grep -E regex), e.g.
 #               a seed that leads straight to a known, still open bug
-#   TARGET      policy_parse, proposal_text, proposal_json, check_render, cli_walk
+#   TARGET      policy_parse, proposal_text, proposal_json, check_render, cli_walk, lint
 #               (default: all)
 #
 # Exits 0 when no target failed, 1 when one crashed, timed out or ran out of memory (the
@@ -39,19 +39,19 @@ secs="$1"; shift
 [[ "$secs" =~ ^[0-9]+$ ]] && [ "$secs" -gt 0 ] || usage
 [[ "$jobs" =~ ^[0-9]+$ ]] && [ "$jobs" -gt 0 ] || usage
 
-all=(policy_parse proposal_text proposal_json check_render cli_walk)
+all=(policy_parse proposal_text proposal_json check_render cli_walk lint)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 for t in "${targets[@]}"; do
   case " ${all[*]} " in *" $t "*) ;; *) echo "unknown target: $t" >&2; usage ;; esac
 done
 
-dict_of() { case "$1" in policy_parse) echo policy.dict ;; cli_walk) echo names.dict ;; *) echo proposal.dict ;; esac; }
+dict_of() { case "$1" in policy_parse|lint) echo policy.dict ;; cli_walk) echo names.dict ;; *) echo proposal.dict ;; esac; }
 # The longest input libFuzzer makes. Policy files: 8 KiB, which holds any one file of the
 # standard library but the 16 KB instruments.policy (libFuzzer keeps the first 8 KiB of a
 # longer seed); without it, mutants of the 47 KB whole-library seed made every input 47 KB
 # and the target ran at about 300 inputs a second. Proposals: 64 KiB.
-max_len_of() { case "$1" in policy_parse) echo 8192 ;; cli_walk) echo 2048 ;; *) echo 65536 ;; esac; }
+max_len_of() { case "$1" in policy_parse|lint) echo 8192 ;; cli_walk) echo 2048 ;; *) echo 65536 ;; esac; }
 
 fuzz="$(cd "$(dirname "$0")" && pwd)"
 cd "$fuzz" || exit 2

@@ -7,7 +7,7 @@ root="$(dirname "$fuzz")"
 cd "$root"
 
 rm -rf "$fuzz/corpus"
-for t in policy_parse proposal_text proposal_json check_render; do
+for t in policy_parse proposal_text proposal_json check_render lint; do
   mkdir -p "$fuzz/corpus/$t"
 done
 
@@ -29,6 +29,14 @@ while IFS= read -r dir; do
   cat $files > "$fuzz/corpus/policy_parse/lib-${dir//\//-}.policy"
 done < <(find tests/corpus/policies tests/corpus/eval -mindepth 1 -maxdepth 1 -type d | sort)
 
+# Lint: each lint example and each case of issue 12 as one file (schema and rules), and
+# the whole standard library.
+while IFS= read -r dir; do
+  # shellcheck disable=SC2046
+  cat $(find "$dir" -name '*.policy' | sort) > "$fuzz/corpus/lint/${dir//\//-}.policy"
+done < <(find tests/corpus/lints tests/corpus/lint-cases -mindepth 1 -maxdepth 1 -type d | sort)
+cat policies/*.policy > "$fuzz/corpus/lint/lib-std.policy"
+
 # Proposals: text and JSON; check_render takes both.
 while IFS= read -r f; do
   copy "$f" proposal_text
@@ -40,10 +48,10 @@ while IFS= read -r f; do
 done < <(find policies/examples tests/corpus -name '*.json' | sort)
 
 # libFuzzer deduplicates by content anyway; drop byte-identical seeds to keep the repo small.
-for t in policy_parse proposal_text proposal_json check_render; do
+for t in policy_parse proposal_text proposal_json check_render lint; do
   (cd "$fuzz/corpus/$t" && sha1sum -- * | sort | awk 'seen[$1]++ { print $2 }' | xargs -r rm --)
 done
 echo "seed corpus: $(du -sb "$fuzz/corpus" | cut -f1) bytes"
-for t in policy_parse proposal_text proposal_json check_render; do
+for t in policy_parse proposal_text proposal_json check_render lint; do
   echo "$t: $(find "$fuzz/corpus/$t" -type f | wc -l) seeds"
 done

@@ -402,6 +402,10 @@ pub struct CRule {
     pub unless_spans: Vec<Span>,
     /// Span of the verdict clause.
     pub verdict_span: Span,
+    /// The top-level `&&` operands of the `when`, as written (one span if none).
+    pub when_parts: Vec<Span>,
+    /// The top-level `&&` operands of the verdict's condition, as written.
+    pub cond_parts: Vec<Span>,
     /// Number of locals.
     pub locals: u16,
     /// The policy file.

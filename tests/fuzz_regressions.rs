@@ -23,6 +23,7 @@ fn run(target: &str, data: &[u8]) {
         "proposal_text" => harness::proposal_text(data),
         "proposal_json" => harness::proposal_json(data),
         "check_render" => harness::check_render(engine(), data),
+        "lint" => harness::lint(data),
         other => unreachable!("no fuzz target `{other}`"),
     }
 }
@@ -39,6 +40,7 @@ fn seed_corpus() {
         "proposal_text",
         "proposal_json",
         "check_render",
+        "lint",
     ] {
         let dir = root.join(target);
         let mut files: Vec<_> = std::fs::read_dir(&dir)

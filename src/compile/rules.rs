@@ -273,6 +273,8 @@ impl<'a> Cx<'a> {
                 .collect(),
             unless_spans: r.unless.iter().map(|u| u.span).collect(),
             verdict_span: v.span,
+            when_parts: r.when.as_ref().map(and_operands).unwrap_or_default(),
+            cond_parts: v.cond.as_ref().map(and_operands).unwrap_or_default(),
             id: r.id.node.clone(),
             severity,
             cite,
@@ -376,4 +378,22 @@ impl<'a> Cx<'a> {
         }
         parts
     }
+}
+
+/// The spans of the operands of an expression's top-level `&&` chain, left to right (the
+/// expression's own span if it is not a `&&`).
+fn and_operands(e: &crate::syntax::Expr) -> Vec<crate::source::Span> {
+    use crate::syntax::{BinOp, ExprKind};
+    let mut out = Vec::new();
+    let mut stack = vec![e];
+    while let Some(x) = stack.pop() {
+        match &x.kind {
+            ExprKind::Binary(BinOp::And, a, b) => {
+                stack.push(b);
+                stack.push(a);
+            }
+            _ => out.push(x.span),
+        }
+    }
+    out
 }

@@ -516,6 +516,83 @@ mod tests {
         let n = names(&lib(&many));
         assert_eq!(n.len(), 11, "{n:?}");
         assert!(n.iter().all(|x| x == "redundant-rule"));
+        // Five hundred (issue 12: "today take forever"): each found, none undecided.
+        let many: String = (0..500)
+            .map(|i| {
+                rule(
+                    &format!("t{i:03}"),
+                    "error",
+                    &format!("forbid s.size > {i}"),
+                )
+            })
+            .collect();
+        let report = lint(&lib(&many), &LintOptions::default());
+        assert_eq!(report.undecided, 0);
+        let redundant = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.rule.as_deref() == Some("redundant-rule"))
+            .count();
+        assert_eq!(redundant, 499);
+    }
+
+    /// A rule that can never fire shows the conditions that clash, and only those.
+    #[test]
+    fn never_fires_names_the_clashing_conditions() {
+        let marked = |body: &str| -> Vec<(String, String)> {
+            let d = lint(&lib(&rule("r", "error", body)), &LintOptions::default()).diagnostics;
+            assert_eq!(d.len(), 1, "{d:#?}");
+            d[0].related
+                .iter()
+                .map(|r| {
+                    let text = r.source.text();
+                    let s = text
+                        .get(r.span.start as usize..r.span.end as usize)
+                        .unwrap_or("");
+                    (s.to_string(), r.label.clone())
+                })
+                .collect()
+        };
+        let m =
+            marked("when s.armed && s.host == a forbid s.size > 3 && s.area == sea && s.size < 2");
+        let texts: Vec<&str> = m.iter().map(|x| x.0.as_str()).collect();
+        assert_eq!(texts, ["s.size > 3", "s.size < 2"]);
+        // Across the `when` and the condition.
+        let m = marked("when s.size > 3 && s.armed forbid s.area == sea && s.size < 2");
+        let texts: Vec<&str> = m.iter().map(|x| x.0.as_str()).collect();
+        assert_eq!(texts, ["s.size > 3", "s.size < 2"]);
+        assert!(m[0].1.contains("`when`"), "{m:?}");
+    }
+
+    /// Redundancies and conflicts mark the conditions that make them so, and only those.
+    #[test]
+    fn pair_findings_name_their_conditions() {
+        let marked = |rules: &str| -> Vec<String> {
+            let d = lint(&lib(rules), &LintOptions::default()).diagnostics;
+            assert_eq!(d.len(), 1, "{d:#?}");
+            d[0].related
+                .iter()
+                .map(|r| {
+                    let t = r.source.text();
+                    t.get(r.span.start as usize..r.span.end as usize)
+                        .unwrap_or("")
+                        .to_string()
+                })
+                .collect()
+        };
+        let both = rule("wide", "error", "forbid s.area == sea")
+            + &rule(
+                "narrow",
+                "warning",
+                "forbid s.armed && s.area == sea && s.size > 2",
+            );
+        assert_eq!(marked(&both), ["s.area == sea", "s.area == sea"]);
+        let conflict = rule("must", "error", "require s.armed || s.size > 3")
+            + &rule("mustnt", "error", "forbid s.armed || s.size > 3");
+        assert_eq!(
+            marked(&conflict),
+            ["s.armed || s.size > 3", "s.armed || s.size > 3"]
+        );
     }
 
     /// Lists are walked in the order the proposal writes them: `b` (ranked) before `a`

@@ -37,10 +37,81 @@ pub(super) struct RuleSym {
 }
 
 pub(super) fn rule_sym(space: &mut Space<'_>, r: &CRule) -> Result<RuleSym, sym::Unsupported> {
+    rule_sym_with(space, r, &BTreeSet::new())
+}
+
+/// A part of a rule that a never-fires proof may name: an operand of the `when`'s or the
+/// condition's top-level `&&` (the whole clause when its operands cannot be told apart),
+/// or an exception.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Part {
+    When(usize),
+    Cond(usize),
+    Unless(usize),
+}
+
+/// The operands of a compiled condition's top-level `&&`, left to right, if they match the
+/// written ones (`n`); else the whole condition.
+fn operands(e: &CExpr, n: usize) -> Vec<&CExpr> {
+    let mut out = Vec::new();
+    let mut stack = vec![e];
+    while let Some(x) = stack.pop() {
+        match x {
+            CExpr::And(a, b) => {
+                stack.push(b);
+                stack.push(a);
+            }
+            _ => out.push(x),
+        }
+    }
+    if out.len() == n { out } else { vec![e] }
+}
+
+/// Evaluates a condition with some of its operands relaxed (replaced by a fresh variable
+/// that never fails), keeping `&&`'s left-to-right short-circuit.
+fn eval_relaxed(
+    space: &mut Space<'_>,
+    e: &CExpr,
+    n: usize,
+    relaxed: &dyn Fn(usize) -> bool,
+    locals: &mut Vec<Option<Sv>>,
+) -> Result<(F, F), sym::Unsupported> {
+    let ops = operands(e, n);
+    if !(0..ops.len()).any(relaxed) {
+        return space.eval_bool(e, locals);
+    }
+    let mut all = Fm::TRUE;
+    let mut err = Fm::FALSE;
+    for (i, op) in ops.into_iter().enumerate() {
+        let (v, e) = if relaxed(i) {
+            (space.fm.var().0, Fm::FALSE)
+        } else {
+            space.eval_bool(op, locals)?
+        };
+        let here = space.fm.and(all, e);
+        err = space.fm.or(err, here);
+        let ne = space.fm.not(e);
+        all = space.fm.and_all([all, v, ne]);
+    }
+    Ok((all, err))
+}
+
+/// [`rule_sym`] with some parts relaxed: what the rule would do if they could be anything.
+pub(super) fn rule_sym_with(
+    space: &mut Space<'_>,
+    r: &CRule,
+    relax: &BTreeSet<Part>,
+) -> Result<RuleSym, sym::Unsupported> {
     let mut locals: Vec<Option<Sv>> = vec![None; r.locals as usize];
     space.bind(&mut locals, 0, Sv::Step)?;
     let (when, when_err) = match &r.when {
-        Some(w) => space.eval_bool(w, &mut locals)?,
+        Some(w) => eval_relaxed(
+            space,
+            w,
+            r.when_parts.len(),
+            &|i| relax.contains(&Part::When(i)),
+            &mut locals,
+        )?,
         None => (Fm::TRUE, Fm::FALSE),
     };
     let nwe = space.fm.not(when_err);
@@ -72,7 +143,13 @@ pub(super) fn rule_sym(space: &mut Space<'_>, r: &CRule) -> Result<RuleSym, sym:
         }
         let (hit, herr) = match &r.cond {
             Some(c) => {
-                let (v, e) = space.eval_bool(c, &mut locals)?;
+                let (v, e) = eval_relaxed(
+                    space,
+                    c,
+                    r.cond_parts.len(),
+                    &|i| relax.contains(&Part::Cond(i)),
+                    &mut locals,
+                )?;
                 (if r.forbid { v } else { space.fm.not(v) }, e)
             }
             None => (Fm::TRUE, Fm::FALSE),
@@ -84,7 +161,11 @@ pub(super) fn rule_sym(space: &mut Space<'_>, r: &CRule) -> Result<RuleSym, sym:
         let mut none_yet = Fm::TRUE;
         let mut uerrs = Vec::new();
         for (i, u) in r.unless.iter().enumerate() {
-            let (uv, ue) = space.eval_bool(u, &mut locals)?;
+            let (uv, ue) = if relax.contains(&Part::Unless(i)) {
+                (space.fm.var().0, Fm::FALSE)
+            } else {
+                space.eval_bool(u, &mut locals)?
+            };
             let nue = space.fm.not(ue);
             let nuv = space.fm.not(uv);
             let ctx = space.fm.and(hit_ok, none_yet);
@@ -227,6 +308,10 @@ impl KindData<'_> {
     }
 }
 
+/// Per pair finding (redundancy, conflict): the parts that make it so, as (rule of the
+/// pair, part), and whether that set is minimal.
+type PairCores = BTreeMap<(usize, usize), (Vec<(usize, Part)>, bool)>;
+
 /// Undecided questions, per rule: what was asked.
 type Undecided = BTreeMap<usize, BTreeSet<String>>;
 
@@ -247,6 +332,9 @@ pub(super) fn lints(f: &mut Finder<'_>, report: &mut LintReport, budget: u64) {
     let mut fire_witness: BTreeMap<usize, String> = BTreeMap::new();
     let mut skipped: BTreeMap<usize, String> = BTreeMap::new();
     let mut undecided: Undecided = BTreeMap::new();
+    // Per rule that cannot fire on some kind: the parts that clash, and whether the set is
+    // minimal (each part needed).
+    let mut cores: BTreeMap<usize, (BTreeSet<Part>, bool)> = BTreeMap::new();
     for (i, r) in lib.rules.iter().enumerate() {
         if r.proposal_scope {
             skipped.insert(i, "it is an `on proposal` rule".into());
@@ -297,6 +385,14 @@ pub(super) fn lints(f: &mut Finder<'_>, report: &mut LintReport, budget: u64) {
             e.meet(&a);
             can_fire.push(e);
             never.entry(*ri).or_default().meet(&a);
+            if matches!(a, Answer::Unsat(_)) {
+                if let Some(r) = lib.rules.get(*ri) {
+                    let (core, minimal) = never_core(&mut space, r, &mut asker);
+                    let entry = cores.entry(*ri).or_insert((BTreeSet::new(), true));
+                    entry.0.extend(core);
+                    entry.1 &= minimal;
+                }
+            }
             match a {
                 Answer::Sat(mut m) => {
                     space.repair(&mut m);
@@ -627,6 +723,78 @@ pub(super) fn lints(f: &mut Finder<'_>, report: &mut LintReport, budget: u64) {
             }
         }
     }
+    // The parts that make each redundancy and each conflict so, on the first kind where the
+    // question was decided.
+    let mut pair_cores: PairCores = BTreeMap::new();
+    let redundancy_q = |fm: &mut Fm, s: &[RuleSym]| match s {
+        [a, b] => {
+            let nb = fm.not(b.fires);
+            fm.and(a.fires, nb)
+        }
+        _ => Fm::FALSE,
+    };
+    let conflict_q = |fm: &mut Fm, s: &[RuleSym]| match s {
+        [a, b] => {
+            let (na, nb) = (fm.not(a.fires), fm.not(b.fires));
+            fm.and(na, nb)
+        }
+        _ => Fm::FALSE,
+    };
+    // The parts that keep each impossible exception from ever applying.
+    let mut unless_cores: BTreeMap<(usize, usize), (Vec<Part>, bool)> = BTreeMap::new();
+    for (&(ri, ui), &e) in &unless_never {
+        if e != Every::Holds || never.get(&ri) != Some(&Every::Fails) {
+            continue;
+        }
+        let Some(r) = lib.rules.get(ri) else { continue };
+        let Some(kd) = kinds
+            .iter_mut()
+            .flatten()
+            .find(|kd| kd.pos.contains_key(&ri))
+        else {
+            continue;
+        };
+        let q = move |_: &mut Fm, s: &[RuleSym]| {
+            s.first()
+                .and_then(|s| s.unless.get(ui))
+                .map_or(Fm::FALSE, |u| u.holds)
+        };
+        let (core, minimal) = core_of(&mut kd.space, &[r], &q, &mut asker);
+        let core = core
+            .into_iter()
+            .map(|(_, p)| p)
+            .filter(|p| *p != Part::Unless(ui))
+            .collect();
+        unless_cores.insert((ri, ui), (core, minimal));
+    }
+    let pairs: Vec<(usize, usize, bool)> = redundant
+        .iter()
+        .map(|(&a, &b)| (a, b, true))
+        .chain(conflicts.iter().map(|&(a, b)| (a, b, false)))
+        .collect();
+    for (a, b, is_redundancy) in pairs {
+        let (Some(ra), Some(rb)) = (lib.rules.get(a), lib.rules.get(b)) else {
+            continue;
+        };
+        let k = if is_redundancy {
+            firing_kinds(a, &kinds).and_then(|ks| ks.first().copied())
+        } else {
+            ra.kinds
+                .iter()
+                .map(|&k| k as usize)
+                .find(|k| rb.kinds.contains(&(*k as KindId)))
+        };
+        let Some(Some(kd)) = k.and_then(|k| kinds.get_mut(k)) else {
+            continue;
+        };
+        let q: &dyn Fn(&mut Fm, &[RuleSym]) -> F = if is_redundancy {
+            &redundancy_q
+        } else {
+            &conflict_q
+        };
+        let core = core_of(&mut kd.space, &[ra, rb], q, &mut asker);
+        pair_cores.insert((a, b), core);
+    }
     report.solver_calls += asker.calls;
     report.undecided += asker.undecided;
     emit(
@@ -640,6 +808,9 @@ pub(super) fn lints(f: &mut Finder<'_>, report: &mut LintReport, budget: u64) {
             fire_witness,
             redundant,
             converse,
+            cores,
+            unless_cores,
+            pair_cores,
             conflicts,
             undecided,
             skipped: &skipped,
@@ -649,6 +820,100 @@ pub(super) fn lints(f: &mut Finder<'_>, report: &mut LintReport, budget: u64) {
         .into_iter()
         .filter_map(|(i, why)| lib.rules.get(i).map(|r| (r.id.clone(), why)))
         .collect();
+}
+
+/// The parts of a rule that cannot fire on this kind that clash (see [`core_of`]).
+fn never_core(space: &mut Space<'_>, r: &CRule, asker: &mut Asker) -> (Vec<Part>, bool) {
+    let (core, minimal) = core_of(
+        space,
+        &[r],
+        &|_, s| s.first().map_or(Fm::FALSE, |s| s.fires),
+        asker,
+    );
+    (core.into_iter().map(|(_, p)| p).collect(), minimal)
+}
+
+/// The parts of some rules that make an unsatisfiable question so: deletion-based, each
+/// part (an operand of a `when`'s or a condition's top-level `&&`, an exception) is relaxed
+/// in turn (it may be anything, and never fails) and stays relaxed while the question is
+/// still unsatisfiable; relaxing only ever makes a question easier to satisfy, so what is
+/// left is minimal: with any one of its parts relaxed, the question has an answer (unless a
+/// question was undecided: then the second value is `false`). Parts are (rule, part).
+fn core_of(
+    space: &mut Space<'_>,
+    rules: &[&CRule],
+    question: &dyn Fn(&mut Fm, &[RuleSym]) -> F,
+    asker: &mut Asker,
+) -> (Vec<(usize, Part)>, bool) {
+    let mut parts = Vec::new();
+    for (k, r) in rules.iter().enumerate() {
+        if r.when.is_some() {
+            parts.extend((0..r.when_parts.len().max(1)).map(|i| (k, Part::When(i))));
+        }
+        if r.cond.is_some() {
+            parts.extend((0..r.cond_parts.len().max(1)).map(|i| (k, Part::Cond(i))));
+        }
+        parts.extend((0..r.unless.len()).map(|i| (k, Part::Unless(i))));
+    }
+    let mut relax: Vec<BTreeSet<Part>> = vec![BTreeSet::new(); rules.len()];
+    let mut minimal = true;
+    for &(k, p) in &parts {
+        if let Some(set) = relax.get_mut(k) {
+            set.insert(p);
+        }
+        space.start_rule();
+        let syms: Result<Vec<RuleSym>, _> = rules
+            .iter()
+            .zip(&relax)
+            .map(|(r, set)| rule_sym_with(space, r, set))
+            .collect();
+        let still = match syms {
+            Ok(syms) => {
+                let q = question(&mut space.fm, &syms);
+                asker.ask(space, q)
+            }
+            Err(_) => Answer::Unknown,
+        };
+        if !matches!(still, Answer::Unsat(_)) {
+            minimal &= matches!(still, Answer::Sat(_));
+            if let Some(set) = relax.get_mut(k) {
+                set.remove(&p);
+            }
+        }
+    }
+    let core = parts
+        .into_iter()
+        .filter(|(k, p)| !relax.get(*k).is_some_and(|s| s.contains(p)))
+        .collect();
+    (core, minimal)
+}
+
+/// Where a part of a rule is written, and what to call it.
+fn part_span(r: &CRule, p: Part) -> (crate::source::Span, &'static str) {
+    // An operand's span, or the whole clause's when its operands are not the written ones
+    // (a definition that expands to a `&&`, say).
+    let operand = |e: Option<&CExpr>, spans: &[crate::source::Span], i: usize| {
+        let whole = match (spans.first(), spans.last()) {
+            (Some(a), Some(b)) => Some(crate::source::Span {
+                start: a.start,
+                end: b.end,
+            }),
+            _ => None,
+        };
+        match e {
+            Some(e) if operands(e, spans.len()).len() == spans.len() => spans.get(i).copied(),
+            _ => whole,
+        }
+    };
+    let (span, label) = match p {
+        Part::When(i) => (
+            operand(r.when.as_ref(), &r.when_parts, i),
+            "this condition of the `when`",
+        ),
+        Part::Cond(i) => (operand(r.cond.as_ref(), &r.cond_parts, i), "this condition"),
+        Part::Unless(i) => (r.unless_spans.get(i).copied(), "this exception"),
+    };
+    (span.unwrap_or(r.verdict_span), label)
 }
 
 /// A witness step for a model, if the engine agrees: the rules `fire` fire on it and the
@@ -694,9 +959,45 @@ struct Found<'s> {
     fire_witness: BTreeMap<usize, String>,
     redundant: BTreeMap<usize, usize>,
     converse: BTreeMap<usize, String>,
+    cores: BTreeMap<usize, (BTreeSet<Part>, bool)>,
+    unless_cores: BTreeMap<(usize, usize), (Vec<Part>, bool)>,
+    pair_cores: PairCores,
     conflicts: BTreeSet<(usize, usize)>,
     undecided: Undecided,
     skipped: &'s BTreeMap<usize, String>,
+}
+
+/// A pair finding's marked parts: the minimal core when there is one, else both verdicts.
+fn with_pair_core(
+    f: &Finder<'_>,
+    d: Diagnostic,
+    (ra, rb): (&CRule, &CRule),
+    core: Option<&(Vec<(usize, Part)>, bool)>,
+    (label_a, label_b): (&str, &str),
+    note: &str,
+) -> Diagnostic {
+    let mut d = d;
+    match core {
+        Some((parts, minimal)) if !parts.is_empty() => {
+            for &(k, p) in parts {
+                let r = if k == 0 { ra } else { rb };
+                let (span, what) = part_span(r, p);
+                let label = if k == 0 {
+                    what.to_string()
+                } else {
+                    format!("{what} of `{}`", rb.id)
+                };
+                d = d.with_related(&f.src(r.file), span, label);
+            }
+            if *minimal {
+                d = d.with_note(note.replace("{a}", &ra.id).replace("{b}", &rb.id));
+            }
+            d
+        }
+        _ => d
+            .with_related(&f.src(ra.file), ra.verdict_span, label_a)
+            .with_related(&f.src(rb.file), rb.verdict_span, label_b),
+    }
 }
 
 fn emit(f: &mut Finder<'_>, x: &Found<'_>) {
@@ -706,9 +1007,37 @@ fn emit(f: &mut Finder<'_>, x: &Found<'_>) {
         let Some(r) = lib.rules.get(ri) else { continue };
         if n == Every::Holds && !x.skipped.contains_key(&ri) {
             let src = f.src(r.file);
-            let d = Diagnostic::error(Code::LintNeverFires, format!("rule `{}` can never fire", r.id), &src, r.span, "no valid step triggers it")
-                .with_related(&src, r.verdict_span, "this condition cannot hold together with the rule's scope, `when` and exceptions")
-                .with_help("check the conditions for a contradiction (a value compared with two different constants, an attribute tested against a kind that never has it), or remove the rule");
+            let mut d = Diagnostic::error(
+                Code::LintNeverFires,
+                format!("rule `{}` can never fire", r.id),
+                &src,
+                r.span,
+                "no valid step triggers it",
+            );
+            let (core, minimal) = x.cores.get(&ri).cloned().unwrap_or_default();
+            for p in &core {
+                let (span, label) = part_span(r, *p);
+                let label = if matches!(p, Part::Unless(_)) {
+                    "this exception, which holds wherever the rest does"
+                } else {
+                    label
+                };
+                d = d.with_related(&src, span, label);
+            }
+            if core.is_empty() {
+                d = d.with_related(
+                    &src,
+                    r.verdict_span,
+                    "no step of the rule's kinds reaches this verdict",
+                );
+            } else if core.len() > 1 {
+                d = d.with_note(if minimal {
+                    "the marked conditions are why: they cannot all hold on one step, and without any one of them the rule could fire"
+                } else {
+                    "the marked conditions cannot all hold on one step"
+                });
+            }
+            let d = d.with_help("check the conditions for a contradiction (a value compared with two different constants, an attribute tested against a kind that never has it), or remove the rule");
             f.emit(Lint::RuleNeverFires, Some(ri), d);
         }
     }
@@ -738,6 +1067,7 @@ fn emit(f: &mut Finder<'_>, x: &Found<'_>) {
         let span = r.unless_spans.get(ui).copied().unwrap_or(r.span);
         let src = f.src(r.file);
         let shadowed = x.unless_shadowed.get(&(ri, ui)) == Some(&Every::Fails);
+        let core = x.unless_cores.get(&(ri, ui));
         let d = if shadowed {
             let mut d = Diagnostic::error(
                 Code::LintUnlessNever,
@@ -749,19 +1079,43 @@ fn emit(f: &mut Finder<'_>, x: &Found<'_>) {
                 span,
                 "shadowed by the exceptions above",
             );
-            for s in r.unless_spans.iter().take(ui) {
-                d = d.with_related(&src, *s, "this exception is tried first");
+            match core {
+                Some((parts, _)) if !parts.is_empty() => {
+                    for p in parts {
+                        let (s, label) = part_span(r, *p);
+                        let label = if matches!(p, Part::Unless(_)) {
+                            "this exception is tried first, and holds wherever this one does"
+                        } else {
+                            label
+                        };
+                        d = d.with_related(&src, s, label);
+                    }
+                }
+                _ => {
+                    for s in r.unless_spans.iter().take(ui) {
+                        d = d.with_related(&src, *s, "this exception is tried first");
+                    }
+                }
             }
             d.with_help("remove the exception, or move it above the exceptions that cover it")
         } else {
-            Diagnostic::error(
+            let mut d = Diagnostic::error(
                 Code::LintUnlessNever,
                 format!("this exception of rule `{}` can never apply", r.id),
                 &src,
                 span,
                 "never holds where the rule would fire",
-            )
-            .with_help("remove the exception, or fix its condition")
+            );
+            if let Some((parts, minimal)) = core {
+                for p in parts {
+                    let (s, label) = part_span(r, *p);
+                    d = d.with_related(&src, s, format!("{label}, which it contradicts"));
+                }
+                if *minimal && !parts.is_empty() {
+                    d = d.with_note("the marked conditions are why: without any one of them, the exception could apply");
+                }
+            }
+            d.with_help("remove the exception, or fix its condition")
         };
         f.emit(Lint::UnlessNeverApplies, Some(ri), d);
     }
@@ -800,16 +1154,17 @@ fn emit(f: &mut Finder<'_>, x: &Found<'_>) {
             &src,
             ra.span,
             "never adds a finding of its own",
-        )
-        .with_related(
-            &src,
-            ra.verdict_span,
-            "this condition implies the other rule's",
-        )
-        .with_related(
-            &f.src(rb.file),
-            rb.verdict_span,
-            format!("`{}` ({}) covers it", rb.id, rb.severity.as_str()),
+        );
+        let d = with_pair_core(
+            f,
+            d,
+            (ra, rb),
+            x.pair_cores.get(&(a, b)),
+            (
+                "this condition implies the other rule's",
+                &format!("`{}` ({}) covers it", rb.id, rb.severity.as_str()),
+            ),
+            "the marked conditions are why: without any one of them, `{b}` would not cover `{a}`",
         )
         .with_help(format!(
             "remove `{}`, or narrow `{}` so the two say different things",
@@ -846,12 +1201,17 @@ fn emit(f: &mut Finder<'_>, x: &Found<'_>) {
             &f.src(ra.file),
             ra.span,
             "every step breaks this rule or the other",
-        )
-        .with_related(&f.src(ra.file), ra.verdict_span, "this condition")
-        .with_related(
-            &f.src(rb.file),
-            rb.verdict_span,
-            format!("and this condition of `{}` cannot both be met", rb.id),
+        );
+        let d = with_pair_core(
+            f,
+            d,
+            (ra, rb),
+            x.pair_cores.get(&(a, b)),
+            (
+                "this condition",
+                &format!("and this condition of `{}` cannot both be met", rb.id),
+            ),
+            "the marked conditions are why: without any one of them, some step would break neither rule",
         )
         .with_help("one of them must give way: add an exception, or narrow one of their scopes");
         f.emit(Lint::ConflictingRules, Some(a), d);
