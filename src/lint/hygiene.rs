@@ -101,7 +101,8 @@ pub(super) fn lints(f: &mut Finder<'_>) {
                     "no rule, fact or citation names it",
                 )
                 .with_help(format!(
-                    "cite it from a rule, or remove it: no proposal can name a `{tname}`"
+                    "cite it from a rule, or remove it: no proposal can name {} `{tname}`",
+                    crate::diag::article(&tname)
                 ));
                 f.emit(Lint::UnusedEntity, None, d);
             }
