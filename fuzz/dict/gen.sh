@@ -23,7 +23,7 @@ names() {
   for w in entity enum type step fact def rule severity cite on as when forbid require each \
            where unless because message help label any all in not is has match if then else \
            proposal true false error warning note set list bool int string date count \
-           in_force steps id kind "not in" "=>" "==" "!=" "<=" ">=" "||" "&&" "//" "/*" "*/" \
+           in_force steps entities days id kind "not in" "=>" "==" "!=" "<=" ">=" "||" "&&" "//" "/*" "*/" \
            "{" "}" "(" ")" "[" "]" "<" ">" ":" "," "." "?" "=" "|" "&" "-" "!" '"' \
            "set<" "list<" "2026-09-15" "0000-00-00" "9999-12-31" "-1" "{x}" '"{'; do
     printf '%s\n' "$w"
