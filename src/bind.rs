@@ -292,6 +292,42 @@ fn example_entry(lib: &Compiled, attr: &str, ty: &Ty, json: bool) -> String {
     format!("\"{attr}\": {value}")
 }
 
+/// What an attribute of an entity or enum type (or a list of them) takes, as help text:
+/// "one of: a, b, c" (up to 24), "a `State`, from the 40 the library knows", or that the
+/// library declares none. `None` for other types.
+fn takes(lib: &Compiled, ty: &Ty) -> Option<String> {
+    let elem = match ty {
+        Ty::Set(t) | Ty::List(t) => t.as_ref(),
+        t => t,
+    };
+    let values: Vec<&str> = match elem {
+        Ty::Entity(ts) => lib
+            .atoms
+            .iter()
+            .filter(|a| matches!(a.kind, AtomKind::Entity(t) if ts.contains(&t)))
+            .map(|a| a.name.as_str())
+            .collect(),
+        Ty::Enum(e) => lib
+            .enums
+            .get(*e as usize)
+            .map(|(_, v)| v.iter().map(|a| lib.atom_name(*a)).collect())
+            .unwrap_or_default(),
+        _ => return None,
+    };
+    let name = lib.ty_name(elem);
+    Some(match values.len() {
+        0 => format!(
+            "{} `{name}`, and the library declares none",
+            crate::diag::article(&name)
+        ),
+        1..=24 => format!("one of: {}", values.join(", ")),
+        n => format!(
+            "{} `{name}`, from the {n} the library knows",
+            crate::diag::article(&name)
+        ),
+    })
+}
+
 fn example_of(lib: &Compiled, ty: &Ty) -> String {
     match ty {
         Ty::Bool => "true".into(),
@@ -370,13 +406,19 @@ impl<'a> Binder<'a> {
             v.span,
             format!("this is {}", v.node.describe()),
         );
-        self.errors.push(match help {
-            Some(h) => d.with_help(h),
-            None => d.with_help(format!(
+        let help = help.unwrap_or_else(|| match (&v.node, takes(self.lib, ty)) {
+            // an item of a list that is itself a list (`[["turkey"]]`)
+            (RawValue::List(_), Some(_)) if !matches!(ty, Ty::Set(_) | Ty::List(_)) => {
+                "a list holds values, not lists: write its items in one list, `[a, b]`".to_string()
+            }
+            // never an arbitrary entity: the ones the attribute takes
+            (_, Some(values)) => format!("`{attr}` takes {values}"),
+            (_, None) => format!(
                 "write {want}, e.g. `{}`",
                 example_entry(self.lib, attr, ty, is_json(self.source))
-            )),
+            ),
         });
+        self.errors.push(d.with_help(help));
     }
 
     fn value(&mut self, v: &'a Spanned<RawValue>, ty: &Ty, attr: &str) -> Option<Value> {
@@ -519,7 +561,10 @@ impl<'a> Binder<'a> {
                         v.span,
                         format!("`{name}` is {what}"),
                     )
-                    .with_help(format!("use {want}, e.g. `{}`", example_of(self.lib, ty))),
+                    .with_help(match takes(self.lib, ty) {
+                        Some(values) => format!("`{attr}` takes {values}"),
+                        None => format!("use {want}"),
+                    }),
                 );
                 None
             }
@@ -554,10 +599,10 @@ impl<'a> Binder<'a> {
                 );
                 self.errors.push(match h {
                     Some(h) => d.with_help(format!("did you mean `{h}`?")),
-                    None if candidates.len() <= 24 => {
-                        d.with_help(format!("`{attr}` takes one of: {}", candidates.join(", ")))
-                    }
-                    None => d.with_help(format!("`{attr}` takes {want}")),
+                    None => d.with_help(match takes(self.lib, ty) {
+                        Some(values) => format!("`{attr}` takes {values}"),
+                        None => format!("`{attr}` takes {want}"),
+                    }),
                 });
                 None
             }

@@ -196,6 +196,16 @@ fn filters_and_entities() {
         "step s1: ex { who: [a, c], area: sea }\nstep s2: ex { who: [a], area: sea }\nstep s3: ex { who: [c, b], area: sea }\n",
     );
     assert_eq!(v, ["r - a: 2", "r - c: 2"]);
+    // the spelling: a filter as a call's only argument, without brackets
+    let r = "rule r { severity warning on proposal forbid each x in entities(State) where count(e in steps(ex) where x in e.who) >= 2 message \"{x}\" }";
+    assert_eq!(
+        run(
+            r,
+            "step s1: ex { who: [a, c], area: sea }\nstep s2: ex { who: [a], area: sea }\n"
+        )
+        .0,
+        ["r - a"]
+    );
     // entities of a union alias and of an enum
     let r = "rule r { severity error on ex as s forbid count(entities(Area)) == 4 && count(entities(Cargo)) == 3 message \"m\" }";
     assert_eq!(run(r, EX).0.len(), 1);

@@ -102,7 +102,7 @@ pub(super) fn lints(f: &mut Finder<'_>) {
                 )
                 .with_help(format!(
                     "cite it from a rule, or remove it: no proposal can name {} `{tname}`",
-                    crate::diag::article(&tname)
+                    crate::diag::article(tname)
                 ));
                 f.emit(Lint::UnusedEntity, None, d);
             }

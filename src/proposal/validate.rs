@@ -421,9 +421,19 @@ impl<'s> Validator<'s> {
     /// A string member (`id`, `title`, `kind`, `date`, `note`) whose value `raw` (at
     /// `span`, `found` being its kind) is not a string.
     pub(super) fn not_a_string(&mut self, name: &str, span: Span, found: &str, raw: &str) {
+        let date_like =
+            name == keys::DATE && raw.len() == 8 && raw.bytes().all(|b| b.is_ascii_digit());
         let help = match found {
+            // `20260915` is meant as `2026-09-15`
+            "a number" if date_like => format!(
+                "write the date as a string YYYY-MM-DD: `\"{name}\": \"{}-{}-{}\"`",
+                raw.get(..4).unwrap_or_default(),
+                raw.get(4..6).unwrap_or_default(),
+                raw.get(6..).unwrap_or_default()
+            ),
             "a number" | "a boolean" => format!("write it in quotes: `\"{name}\": \"{raw}\"`"),
-            "null" => format!("omit `{name}` or give it a string"),
+            // (an optional member given `null` never gets here: it is the member left out)
+            "null" => format!("`{name}` is required: give it a string"),
             _ => format!("`{name}` is a single string"),
         };
         self.shape(

@@ -172,6 +172,7 @@ fn rule_word(rule: &Rule) -> Option<&'static str> {
         | Rule::string
         | Rule::list_lit
         | Rule::comprehension
+        | Rule::bare_filter
         | Rule::quantifier
         | Rule::match_expr
         | Rule::if_expr
@@ -940,7 +941,7 @@ impl Lower<'_> {
             Rule::list_lit => self.lower_list(p, sp),
             Rule::call => self.lower_call(p, sp),
             Rule::quantifier => self.lower_quantifier(p, sp),
-            Rule::comprehension => self.lower_filter(p, sp),
+            Rule::comprehension | Rule::bare_filter => self.lower_filter(p, sp),
             Rule::match_expr => self.lower_match(p, sp),
             Rule::if_expr => self.lower_if(p, sp),
             Rule::ident => self.lower_name(p, sp),
