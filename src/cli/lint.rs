@@ -216,15 +216,18 @@ pub fn run(args: &Args, out: &mut dyn std::io::Write) -> Exit {
                 all.extend(report.diagnostics.iter().cloned());
                 summary.push_str(&format!("{}: {}", printable(name), tally(e, w, n)));
                 summary.push_str(&format!(
-                    " ({} rules; {} questions decided exactly, {} candidate pairs)",
-                    report.rules,
-                    report.solver_calls.saturating_sub(report.undecided),
-                    report.candidate_pairs
+                    " ({}; {} decided exactly, {})",
+                    count(report.rules as u64, "rule"),
+                    count(
+                        report.solver_calls.saturating_sub(report.undecided) as u64,
+                        "question"
+                    ),
+                    count(report.candidate_pairs as u64, "candidate pair")
                 ));
                 if report.undecided > 0 {
                     summary.push_str(&format!(
                         "; {} not decided within the budget",
-                        report.undecided
+                        count(report.undecided as u64, "question")
                     ));
                 }
                 if !report.not_analysed.is_empty() {
