@@ -213,6 +213,10 @@ struct Brackets {
     too_deep: Option<usize>,
     /// The innermost bracket never closed: its byte offset and the character.
     unclosed: Option<(usize, char)>,
+    /// The first string that a line break or the end of the file cuts off: its quote.
+    open_string: Option<usize>,
+    /// A `/*` comment never closed: where it opens.
+    open_comment: Option<usize>,
 }
 
 /// One pass over `text`'s brackets (`(`, `[`, `{`), skipping comments and strings.
@@ -220,6 +224,7 @@ fn brackets(text: &str, max_depth: u32) -> Brackets {
     let bytes = text.as_bytes();
     let mut open: Vec<(usize, char)> = Vec::new();
     let mut too_deep = None;
+    let (mut open_string, mut open_comment) = (None, None);
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
         match b {
@@ -230,13 +235,18 @@ fn brackets(text: &str, max_depth: u32) -> Brackets {
                     .map_or(bytes.len(), |n| i + n);
             }
             b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i = text
-                    .get(i + 2..)
-                    .and_then(|t| t.find("*/"))
-                    .map_or(bytes.len(), |n| i + 2 + n + 2);
+                let start = i;
+                i = match text.get(i + 2..).and_then(|t| t.find("*/")) {
+                    Some(n) => i + 2 + n + 2,
+                    None => {
+                        open_comment.get_or_insert(start);
+                        bytes.len()
+                    }
+                };
             }
             b'"' => {
                 // to the closing quote, past escapes; a string ends at a line break too
+                let start = i;
                 i += 1;
                 while let Some(&c) = bytes.get(i) {
                     match c {
@@ -244,6 +254,9 @@ fn brackets(text: &str, max_depth: u32) -> Brackets {
                         b'"' | b'\n' => break,
                         _ => i += 1,
                     }
+                }
+                if bytes.get(i) != Some(&b'"') {
+                    open_string.get_or_insert(start);
                 }
                 i += 1;
             }
@@ -272,6 +285,8 @@ fn brackets(text: &str, max_depth: u32) -> Brackets {
     Brackets {
         too_deep,
         unclosed: open.pop(),
+        open_string,
+        open_comment,
     }
 }
 
@@ -381,8 +396,37 @@ fn syntax_error(source: &SourceFile, e: &pest::error::Error<Rule>) -> Diagnostic
     }
     let text = source.text();
     let at_end = text.get(start..).is_some_and(|t| t.trim().is_empty());
+    let scan = brackets(text, u32::MAX);
+    // A string or comment left open swallows what follows: name it, not what pest
+    // expected where it gave up.
+    if let Some(at) = scan.open_comment.filter(|&at| at <= start) {
+        return Diagnostic::error(
+            Code::PolicySyntax,
+            "this `/*` comment is never closed",
+            source,
+            Span::new(at, at + 2),
+            "the comment opens here and runs to the end of the file",
+        )
+        .with_help("close it with `*/`, or write a line comment with `//`");
+    }
+    if let Some(at) = scan.open_string.filter(|&at| at <= start) {
+        let end = text
+            .get(at..)
+            .and_then(|t| t.find('\n'))
+            .map_or(text.len(), |n| at + n);
+        return Diagnostic::error(
+            Code::PolicySyntax,
+            "this string is never closed",
+            source,
+            Span::new(at, end),
+            "the string opens here and the line ends before its closing `\"`",
+        )
+        .with_help(
+            "add the closing `\"`; a string cannot span lines (write `\\n` for a line break)",
+        );
+    }
     if at_end {
-        if let Some((at, c)) = brackets(text, u32::MAX).unclosed {
+        if let Some((at, c)) = scan.unclosed {
             return unclosed_error(source, at, c);
         }
     }
