@@ -242,20 +242,7 @@ fn wanted(lib: &Compiled, f: &crate::ir::FieldInfo, json: bool) -> String {
     } else {
         format!("`{}: {value}`", f.name)
     };
-    let values: Vec<&str> = match elem {
-        Ty::Entity(ts) => lib
-            .atoms
-            .iter()
-            .filter(|a| matches!(a.kind, AtomKind::Entity(t) if ts.contains(&t)))
-            .map(|a| a.name.as_str())
-            .collect(),
-        Ty::Enum(e) => lib
-            .enums
-            .get(*e as usize)
-            .map(|(_, v)| v.iter().map(|a| lib.atom_name(*a)).collect())
-            .unwrap_or_default(),
-        _ => Vec::new(),
-    };
+    let values = atom_values(lib, elem).unwrap_or_default();
     let takes = describe_ty(lib, &f.ty);
     match values.as_slice() {
         [] => format!("{key} ({takes})"),
@@ -292,15 +279,9 @@ fn example_entry(lib: &Compiled, attr: &str, ty: &Ty, json: bool) -> String {
     format!("\"{attr}\": {value}")
 }
 
-/// What an attribute of an entity or enum type (or a list of them) takes, as help text:
-/// "one of: a, b, c" (up to 24), "a `State`, from the 40 the library knows", or that the
-/// library declares none. `None` for other types.
-fn takes(lib: &Compiled, ty: &Ty) -> Option<String> {
-    let elem = match ty {
-        Ty::Set(t) | Ty::List(t) => t.as_ref(),
-        t => t,
-    };
-    let values: Vec<&str> = match elem {
+/// The names of the values of an entity type (its facts) or an enum; `None` for other types.
+fn atom_values<'l>(lib: &'l Compiled, ty: &Ty) -> Option<Vec<&'l str>> {
+    Some(match ty {
         Ty::Entity(ts) => lib
             .atoms
             .iter()
@@ -313,7 +294,18 @@ fn takes(lib: &Compiled, ty: &Ty) -> Option<String> {
             .map(|(_, v)| v.iter().map(|a| lib.atom_name(*a)).collect())
             .unwrap_or_default(),
         _ => return None,
+    })
+}
+
+/// What an attribute of an entity or enum type (or a list of them) takes, as help text:
+/// "one of: a, b, c" (up to 24), "a `State`, from the 40 the library knows", or that the
+/// library declares none. `None` for other types.
+fn takes(lib: &Compiled, ty: &Ty) -> Option<String> {
+    let elem = match ty {
+        Ty::Set(t) | Ty::List(t) => t.as_ref(),
+        t => t,
     };
+    let values = atom_values(lib, elem)?;
     let name = lib.ty_name(elem);
     Some(match values.len() {
         0 => format!(

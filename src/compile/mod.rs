@@ -459,17 +459,6 @@ fn not(c: CExpr) -> CExpr {
 
 /// Sorts values into a canonical order (for sets of non-atoms).
 pub fn sort_values(vs: &mut Vec<Value>) {
-    fn key(v: &Value) -> (u8, i64) {
-        match v {
-            Value::Bool(b) => (0, i64::from(*b)),
-            Value::Int(i) => (1, *i),
-            Value::Date(d) => (2, i64::from(d.days())),
-            Value::Str(s) => (3, i64::from(*s)),
-            Value::Atom(a) => (4, i64::from(*a)),
-            Value::Step(s) => (5, i64::from(*s)),
-            Value::Set(_) | Value::List(_) => (6, 0),
-        }
-    }
-    vs.sort_by_key(key);
+    vs.sort_by_key(|v| crate::ir::scalar_key(v).unwrap_or((6, 0)));
     vs.dedup();
 }
