@@ -63,6 +63,12 @@ if ! cargo fuzz --version > /dev/null 2>&1; then
   cargo install cargo-fuzz --locked || exit 2
 fi
 
+# The commit fuzzed: the tree as built now (the summary is written at the end, when HEAD
+# may have moved on).
+built="$(git -C "$fuzz" rev-parse --short HEAD 2>/dev/null || echo '?')"
+if [ -n "$(git -C "$fuzz/.." status --porcelain --untracked-files=no -- src 2>/dev/null)" ]; then
+  built="$built + uncommitted changes in src/"
+fi
 echo "== building the fuzz targets (stable toolchain, RUSTC_BOOTSTRAP=1, sanitizer $sanitizer)"
 cargo --version
 # Release mode with debug assertions and overflow checks (cargo-fuzz's default). No
@@ -117,11 +123,7 @@ wait
 failed=0
 summary="$logdir/summary.txt"
 {
-  commit="$(git -C "$fuzz" rev-parse --short HEAD 2>/dev/null || echo '?')"
-  if [ -n "$(git -C "$fuzz/.." status --porcelain --untracked-files=no -- src 2>/dev/null)" ]; then
-    commit="$commit + uncommitted changes in src/"
-  fi
-  echo "commit $commit, sanitizer $sanitizer, ${secs}s per target, $(date -u +%Y-%m-%d)"
+  echo "commit $built, sanitizer $sanitizer, ${secs}s per target, $(date -u +%Y-%m-%d)"
   printf '%-14s %8s %12s %8s %9s %12s  %s\n' target seconds executions exec/s corpus "corpus size" result
   for t in "${targets[@]}"; do
     log="$logdir/$t.log"
