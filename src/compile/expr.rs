@@ -299,14 +299,7 @@ impl<'a> Cx<'a> {
         }
         sc.vars.pop();
         if needs_join && may_join && ct != Ty::Error && crate::ir::join_key(&cb, local).is_none() {
-            self.err(
-                Code::Complexity,
-                file,
-                coll.span,
-                "`steps(...)` here is walked for every step: checking would be quadratic",
-                "not related to the step through an attribute",
-            );
-            self.help(format!(
+            self.quadratic_steps(file, coll.span, format!(
                 "start the condition with an equality that relates `{}` to the step it is compared with, e.g. `{}.item == s.item && ...`: the matching steps are then looked up, not walked",
                 binder.node, binder.node
             ));

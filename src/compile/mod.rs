@@ -206,6 +206,19 @@ impl<'a> Cx<'a> {
         &mut self.errors[last]
     }
 
+    /// `steps(...)` walked where that makes checking quadratic (not a join): the error at
+    /// the collection, with what to write instead.
+    pub(super) fn quadratic_steps(&mut self, file: FileId, span: Span, help: impl Into<String>) {
+        self.err(
+            Code::Complexity,
+            file,
+            span,
+            "`steps(...)` here is walked for every step: checking would be quadratic",
+            "not related to the step through an attribute",
+        );
+        self.help(help);
+    }
+
     pub(super) fn help(&mut self, help: impl Into<String>) {
         if let Some(d) = self.errors.last_mut() {
             d.help = Some(help.into());

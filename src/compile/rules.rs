@@ -164,14 +164,7 @@ impl<'a> Cx<'a> {
                 let cc = self.expect_bool(c, file, &mut sc);
                 if let (Some((b, span)), Some((l, _))) = (join, &each) {
                     if crate::ir::join_key(&cc, *l).is_none() {
-                        self.err(
-                            Code::Complexity,
-                            file,
-                            span,
-                            "`steps(...)` here is walked for every step: checking would be quadratic",
-                            "not related to the step through an attribute",
-                        );
-                        self.help(format!(
+                        self.quadratic_steps(file, span, format!(
                             "start the `where` condition with an equality that relates `{}` to the step it is compared with, e.g. `{}.item == s.item && ...`: the matching steps are then looked up, not walked",
                             b.node, b.node
                         ));
@@ -203,14 +196,7 @@ impl<'a> Cx<'a> {
             }
         };
         if let (Some((_, span)), None) = (join, &cond) {
-            self.err(
-                Code::Complexity,
-                file,
-                span,
-                "`steps(...)` here is walked for every step: checking would be quadratic",
-                "not related to the step through an attribute",
-            );
-            self.help("add `where e.item == s.item && ...`, an equality that relates the steps: the matching ones are then looked up, not walked");
+            self.quadratic_steps(file, span, "add `where e.item == s.item && ...`, an equality that relates the steps: the matching ones are then looked up, not walked");
         }
         let unless = r
             .unless
