@@ -105,6 +105,9 @@ codes! {
     UnknownField => "pactum::type::unknown_field",
     /// A fact whose attributes do not match its entity type.
     FactShape => "pactum::type::fact",
+    /// A fact's period (`from D until E`) that is empty, overlaps another value of the same
+    /// attribute, or leaves a required attribute without a value, or a period outside a fact.
+    Period => "pactum::type::period",
     /// A construct that would make evaluation more than linear in the proposal.
     Complexity => "pactum::type::complexity",
     /// A message or help text whose `{...}` interpolation is malformed.

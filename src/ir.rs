@@ -138,6 +138,82 @@ pub enum Value {
     Step(u32),
 }
 
+/// What an entity attribute holds: one value on every date, or values that change over
+/// time (written with `from` and `until` in the fact).
+#[derive(Clone, Debug, PartialEq)]
+pub enum FactValue {
+    /// The same value on every date.
+    Fixed(Value),
+    /// A value per period.
+    Timed(Timeline),
+}
+
+/// Values over time: `values[0]` before `changes[0]`, `values[i]` from `changes[i - 1]`
+/// (inclusive) until `changes[i]` (exclusive), the last for ever after. `None`: absent
+/// then. Adjacent periods differ.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Timeline {
+    /// The dates where the value changes, ascending.
+    pub changes: Box<[Date]>,
+    /// The value of each period (one more than `changes`).
+    pub values: Box<[Option<Value>]>,
+}
+
+impl Timeline {
+    /// The value on date `d`.
+    pub fn on(&self, d: Date) -> Option<&Value> {
+        let i = self.changes.partition_point(|c| *c <= d);
+        self.values.get(i)?.as_ref()
+    }
+
+    /// Each period: its first day (`None`: since always), its end (`None`: for ever) and
+    /// its value.
+    pub fn periods(&self) -> impl Iterator<Item = (Option<Date>, Option<Date>, Option<&Value>)> {
+        self.values.iter().enumerate().map(|(i, v)| {
+            let start = i.checked_sub(1).and_then(|j| self.changes.get(j).copied());
+            (start, self.changes.get(i).copied(), v.as_ref())
+        })
+    }
+}
+
+impl FactValue {
+    /// The value on date `on`; `Err` when it changes over time and there is no date.
+    pub fn on(&self, on: Option<Date>) -> Result<Option<&Value>, NeedsDate> {
+        match self {
+            FactValue::Fixed(v) => Ok(Some(v)),
+            FactValue::Timed(t) => Ok(t.on(on.ok_or(NeedsDate)?)),
+        }
+    }
+
+    /// Every value it takes, on some date.
+    pub fn values(&self) -> Vec<&Value> {
+        match self {
+            FactValue::Fixed(v) => vec![v],
+            FactValue::Timed(t) => t.values.iter().flatten().collect(),
+        }
+    }
+
+    /// The dates where it changes (none for a fixed value).
+    pub fn changes(&self) -> &[Date] {
+        match self {
+            FactValue::Fixed(_) => &[],
+            FactValue::Timed(t) => &t.changes,
+        }
+    }
+
+    /// The value it has last (for ever after its last change).
+    pub fn latest(&self) -> Option<&Value> {
+        match self {
+            FactValue::Fixed(v) => Some(v),
+            FactValue::Timed(t) => t.values.last()?.as_ref(),
+        }
+    }
+}
+
+/// A fact that changes over time was read without a date to read it on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NeedsDate;
+
 /// A step attribute's default.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Default {
@@ -225,6 +301,17 @@ pub enum CExpr {
         entity: AtomId,
         /// The attribute.
         attr: AttrId,
+    },
+    /// A fact's attribute whose value changes over time: resolved on the date a step is
+    /// judged at, when the rule is lowered for each period of the facts it reads
+    /// ([`crate::compile::time`]).
+    TimedFact {
+        /// The entity.
+        entity: AtomId,
+        /// The attribute.
+        attr: AttrId,
+        /// Where it is read.
+        span: Span,
     },
     /// A set computed at compile time from facts (`csto.members | sco.members`): the value,
     /// and the facts it came from (for evidence).
@@ -436,7 +523,9 @@ pub struct Compiled {
     /// Entity attribute names.
     pub attr_names: Vec<String>,
     /// Fact values: by atom, by attribute id (`None`: absent or not an attribute of its type).
-    pub facts: Vec<Vec<Option<Value>>>,
+    pub facts: Vec<Vec<Option<FactValue>>>,
+    /// Attributes that some fact gives a value changing over time.
+    pub timed_attrs: BTreeSet<AttrId>,
     /// Rules, in id order.
     pub rules: Vec<CRule>,
     /// Rules that apply to each kind.
@@ -533,6 +622,40 @@ pub fn children<'a>(e: &'a CExpr, out: &mut Vec<&'a CExpr>) {
             out.push(c);
         }
         CExpr::MakeSet(xs) | CExpr::MakeList(xs, _) => out.extend(xs.iter()),
+        _ => {}
+    }
+}
+
+/// The children of a compiled expression, to change them (in the order of [`children`]).
+pub fn children_mut<'a>(e: &'a mut CExpr, out: &mut Vec<&'a mut CExpr>) {
+    match e {
+        CExpr::EntityAttr { obj, .. } | CExpr::EntityHas(obj, _) => out.push(obj),
+        CExpr::Not(a) | CExpr::Count(a) | CExpr::IsType(a, _) => out.push(a),
+        CExpr::And(a, b)
+        | CExpr::Or(a, b)
+        | CExpr::Eq(a, b)
+        | CExpr::Lt(a, b)
+        | CExpr::In(a, b)
+        | CExpr::Union(a, b)
+        | CExpr::Inter(a, b)
+        | CExpr::Diff(a, b)
+        | CExpr::Quant(_, _, a, b)
+        | CExpr::Filter(_, a, b)
+        | CExpr::Days(a, b) => {
+            out.push(a);
+            out.push(b);
+        }
+        CExpr::InForce { inst, date, .. } => {
+            out.push(inst);
+            out.push(date);
+        }
+        CExpr::Match { arms, .. } => out.extend(arms.iter_mut()),
+        CExpr::If(a, b, c) => {
+            out.push(a);
+            out.push(b);
+            out.push(c);
+        }
+        CExpr::MakeSet(xs) | CExpr::MakeList(xs, _) => out.extend(xs.iter_mut()),
         _ => {}
     }
 }

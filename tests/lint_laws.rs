@@ -31,9 +31,9 @@ entity State { rank: int? }
 entity Org { members: set<State> = [] }
 entity Instrument { title: string, entry_into_force: date? }
 fact a: State { rank: 2 }
-fact b: State {}
-fact c: State { rank: 0 }
-fact o: Org { members: [a, b] }
+fact b: State { rank: 4 from 2020-01-03 }
+fact c: State { rank: 0 until 2020-01-02, rank: 3 from 2020-01-02 }
+fact o: Org { members: [a, b until 2020-01-02, c from 2020-01-03] }
 fact t: Instrument { title: "T", entry_into_force: 2020-01-01 }
 step ex { who: set<State>, host: State?, armed: bool = false, n: int = 0, m: int = 0, due: date?, stops: list<State> = [] }
 "#;

@@ -78,6 +78,11 @@ impl<'a> Cx<'a> {
             ExprKind::Match(x, arms) => self.match_expr(x, arms, file, sc, hint),
             ExprKind::If(..) => self.compile_if(e, file, sc, hint),
             ExprKind::Call(f, args) => self.call(f, args, e.span, file, sc, hint),
+            // Reported, then compiled without its period (no follow-up errors).
+            ExprKind::During(x, d) => {
+                self.misplaced_period(d, file);
+                self.expr_inner(x, file, sc, hint)
+            }
         }
     }
 
@@ -618,20 +623,33 @@ impl<'a> Cx<'a> {
                     return bad;
                 };
                 if let CExpr::Const(Value::Atom(a)) = c {
-                    if let Some(Some(v)) = self
+                    match self
                         .out
                         .facts
                         .get(a as usize)
                         .and_then(|f| f.get(attr as usize))
                     {
-                        return (
-                            CExpr::Fact {
-                                value: v.clone(),
-                                entity: a,
-                                attr,
-                            },
-                            ty,
-                        );
+                        Some(Some(FactValue::Fixed(v))) => {
+                            return (
+                                CExpr::Fact {
+                                    value: v.clone(),
+                                    entity: a,
+                                    attr,
+                                },
+                                ty,
+                            );
+                        }
+                        Some(Some(FactValue::Timed(_))) => {
+                            return (
+                                CExpr::TimedFact {
+                                    entity: a,
+                                    attr,
+                                    span,
+                                },
+                                ty,
+                            );
+                        }
+                        _ => {}
                     }
                 }
                 (
@@ -813,31 +831,32 @@ impl<'a> Cx<'a> {
                     );
                     return bad;
                 };
-                // Sets of facts are combined once, here.
-                if let (Some((Value::Set(x), mut sx)), Some((Value::Set(y), sy))) =
-                    (folded(&ca), folded(&cb))
-                {
-                    let value = match op {
-                        BinOp::Union => x.union(&y),
-                        BinOp::Inter => x.intersection(&y),
-                        _ => x.difference(&y),
-                    };
-                    sx.extend(sy);
-                    let c = CExpr::Folded {
-                        value: Value::Set(value),
-                        sources: sx.into(),
-                    };
-                    return (c, Ty::Set(Box::new(elem)));
-                }
-                let (ba, bb) = (Box::new(ca), Box::new(cb));
-                let c = match op {
-                    BinOp::Union => CExpr::Union(ba, bb),
-                    BinOp::Inter => CExpr::Inter(ba, bb),
-                    _ => CExpr::Diff(ba, bb),
-                };
-                (c, Ty::Set(Box::new(elem)))
+                (set_op(op, ca, cb), Ty::Set(Box::new(elem)))
             }
         }
+    }
+}
+
+/// `a | b`, `a & b` or `a - b` (`op`): sets of facts are combined once, here (and again
+/// for each period of facts that change over time, [`super::time`]).
+pub(super) fn set_op(op: BinOp, ca: CExpr, cb: CExpr) -> CExpr {
+    if let (Some((Value::Set(x), mut sx)), Some((Value::Set(y), sy))) = (folded(&ca), folded(&cb)) {
+        let value = match op {
+            BinOp::Union => x.union(&y),
+            BinOp::Inter => x.intersection(&y),
+            _ => x.difference(&y),
+        };
+        sx.extend(sy);
+        return CExpr::Folded {
+            value: Value::Set(value),
+            sources: sx.into(),
+        };
+    }
+    let (ba, bb) = (Box::new(ca), Box::new(cb));
+    match op {
+        BinOp::Union => CExpr::Union(ba, bb),
+        BinOp::Inter => CExpr::Inter(ba, bb),
+        _ => CExpr::Diff(ba, bb),
     }
 }
 

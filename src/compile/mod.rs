@@ -16,6 +16,7 @@ mod expr;
 mod facts;
 mod matching;
 mod rules;
+pub(crate) mod time;
 mod types;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -109,6 +110,7 @@ pub fn compile(
         atom_index: NameMap::default(),
         attr_names: Vec::new(),
         facts: Vec::new(),
+        timed_attrs: BTreeSet::new(),
         rules: Vec::new(),
         rules_by_kind: Vec::new(),
         proposal_rules: Vec::new(),

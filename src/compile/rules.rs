@@ -64,7 +64,7 @@ impl<'a> Cx<'a> {
                 }
                 return None;
             };
-            let title = self.attr_index.get("title").and_then(|t| self.out.facts.get(a as usize)?.get(*t as usize)?.clone());
+            let title = self.attr_index.get("title").and_then(|t| self.out.facts.get(a as usize)?.get(*t as usize)?.as_ref()?.latest().cloned());
             let title = match title {
                 Some(Value::Str(s)) => self.out.strings.get(s as usize).cloned(),
                 _ => None,

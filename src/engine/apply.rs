@@ -4,8 +4,9 @@
 
 use super::{Binding, CheckOptions, Coverage, Engine, Failure, Finding, Findings, Prepared, bump};
 use crate::eval::Elements;
+use crate::eval::EvalError;
 use crate::eval::evidence::{NoEvidence, Recorder};
-use crate::eval::program::{Coll, RuleProgram};
+use crate::eval::program::{Coll, Periods, RuleProgram};
 use crate::eval::run::{Machine, Stop};
 use crate::ir::Value;
 #[cfg(test)]
@@ -101,16 +102,48 @@ impl Engine {
             let i = u32::try_from(i).unwrap_or(u32::MAX);
             m.enter_step(i);
             for p in rules {
-                self.apply(p, Some(i), app, &mut m, &mut out, cov);
+                self.apply_periods(p, Some(i), app, &mut m, &mut out, cov);
                 app += 1;
             }
         }
-        m.cur = None;
+        m.enter_proposal(Engine::judged(prepared, opts));
         for p in &self.program.proposal {
-            self.apply(p, None, app, &mut m, &mut out, cov);
+            self.apply_periods(p, None, app, &mut m, &mut out, cov);
             app += 1;
         }
         (out, m.fuel)
+    }
+
+    /// Applies a rule with the program of the period its step is judged in; a rule that
+    /// reads facts changing over time, with no date to read them on, fails.
+    fn apply_periods<'a, Rec: Recorder, C: Counter>(
+        &self,
+        p: &'a Periods,
+        step: Option<u32>,
+        app: u32,
+        m: &mut Machine<'a, Rec>,
+        out: &mut Findings,
+        cov: &mut C,
+    ) {
+        match p.at(m.judged) {
+            Some(prog) => self.apply(prog, step, app, m, out, cov),
+            None => out.failures.push(Failure {
+                rule: p.rule,
+                step,
+                app,
+                error: EvalError::NoDate(self.no_date_span(p)),
+            }),
+        }
+    }
+
+    /// Where a rule reads a timed fact, for a missing date: the read, else the rule.
+    pub(super) fn no_date_span(&self, p: &Periods) -> crate::source::Span {
+        p.timed_read.unwrap_or_else(|| {
+            self.lib
+                .rules
+                .get(p.rule as usize)
+                .map_or_else(crate::source::Span::default, |r| r.span)
+        })
     }
 
     /// Applies one rule to one step (or to the proposal); a failure is recorded, and the

@@ -54,6 +54,8 @@ pub struct Explained<'a> {
     failed: HashSet<u32>,
     errors: Vec<(Option<u32>, u32, Diagnostic)>,
     decided: bool,
+    /// The date the `on proposal` rules are judged at.
+    judged: Option<crate::date::Date>,
 }
 
 impl std::fmt::Debug for Explained<'_> {
@@ -105,6 +107,7 @@ impl<'a> Explained<'a> {
             proposal,
             // Explaining re-evaluates each firing binding with evidence recorded, with a
             // budget of its own as large as the evaluation's.
+            judged: Engine::judged(prepared, &opts),
             m: Machine::new(
                 &engine.lib,
                 bound,
@@ -195,16 +198,19 @@ impl Iterator for Explained<'_> {
                 },
                 None => None,
             };
-            let Some(prog) = engine.program.find(kind, h.rule) else {
+            let Some(periods) = engine.program.find(kind, h.rule) else {
                 continue;
             };
             if self.entered != Some(h.app) {
                 self.entered = Some(h.app);
                 match h.applied {
                     Some(i) => self.m.enter_step(i),
-                    None => self.m.cur = None,
+                    None => self.m.enter_proposal(self.judged),
                 }
             }
+            let Some(prog) = periods.at(self.m.judged) else {
+                continue;
+            };
             let prefix = if h.applied.is_none() {
                 self.proposal_prefixes.entry(h.app).or_default()
             } else {
@@ -486,17 +492,29 @@ impl Engine {
                 entity,
                 attr,
                 value,
+                on: None,
             } => match self.program.fact_line(*entity, *attr, value) {
                 Some(line) => out.push_str(line),
                 None => crate::eval::display::fact_line_into(
                     &self.lib,
                     Some(bound),
                     out,
-                    *entity,
-                    *attr,
+                    (*entity, *attr, None),
                     value,
                 ),
             },
+            Evidence::Fact {
+                entity,
+                attr,
+                value,
+                on: Some(d),
+            } => crate::eval::display::fact_line_into(
+                &self.lib,
+                Some(bound),
+                out,
+                (*entity, *attr, Some(*d)),
+                value,
+            ),
             Evidence::StepAttr { step, name, value } => {
                 out.push_str(name);
                 out.push_str(" of step ");

@@ -436,6 +436,16 @@ impl Engine {
             .or(prepared.proposal.date.as_ref().map(|d| d.node))
     }
 
+    /// The date the proposal's `on proposal` rules are judged at: its date, else `as_of`.
+    fn judged(prepared: &Prepared<'_>, opts: &CheckOptions) -> Option<Date> {
+        prepared
+            .proposal
+            .date
+            .as_ref()
+            .map(|d| d.node)
+            .or(opts.as_of)
+    }
+
     fn run(
         &self,
         prepared: &Prepared<'_>,

@@ -52,13 +52,13 @@ pub fn display_into(lib: &Compiled, bound: Option<&Bound>, out: &mut String, v: 
     }
 }
 
-/// The evidence line of a fact: `attr of entity: value`.
+/// The evidence line of a fact: `attr of entity: value`, or `attr of entity on DATE:
+/// value` for a fact that changes over time, read on that date.
 pub fn fact_line_into(
     lib: &Compiled,
     bound: Option<&Bound>,
     out: &mut String,
-    entity: u32,
-    attr: u32,
+    (entity, attr, on): (u32, u32, Option<Date>),
     value: &Value,
 ) {
     out.push_str(
@@ -68,6 +68,10 @@ pub fn fact_line_into(
     );
     out.push_str(" of ");
     out.push_str(lib.atom_name(entity));
+    if let Some(d) = on {
+        out.push_str(" on ");
+        push_date(out, d);
+    }
     out.push_str(": ");
     display_into(lib, bound, out, value);
 }

@@ -18,6 +18,8 @@ pub enum Evidence {
         attr: AttrId,
         /// Its value.
         value: Value,
+        /// The date it was read on, when it changes over time.
+        on: Option<Date>,
     },
     /// A step's attribute.
     StepAttr {

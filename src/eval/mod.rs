@@ -134,13 +134,26 @@ impl StringTable {
 /// A fact of the library: entity `entity`'s attribute `attr` (`None`: absent, or not an
 /// attribute of its type). The one lookup that the evaluator and the lints' symbolic
 /// evaluator ([`crate::lint::sym`]) share.
-pub fn fact(lib: &Compiled, entity: AtomId, attr: AttrId) -> Option<&Value> {
+pub fn fact(lib: &Compiled, entity: AtomId, attr: AttrId) -> Option<&FactValue> {
     lib.facts.get(entity as usize)?.get(attr as usize)?.as_ref()
 }
 
-/// A fact that holds a date.
-fn fact_date(lib: &Compiled, entity: AtomId, attr: AttrId) -> Option<Date> {
-    match fact(lib, entity, attr)? {
+/// A fact as it stands on date `on` (`Err`: it changes over time, and there is no date).
+pub fn fact_on(
+    lib: &Compiled,
+    entity: AtomId,
+    attr: AttrId,
+    on: Option<Date>,
+) -> Result<Option<&Value>, NeedsDate> {
+    match fact(lib, entity, attr) {
+        Some(v) => v.on(on),
+        None => Ok(None),
+    }
+}
+
+/// A fact that holds a date, as it stands on `on`.
+fn fact_date(lib: &Compiled, entity: AtomId, attr: AttrId, on: Date) -> Option<Date> {
+    match fact_on(lib, entity, attr, Some(on)).ok()?? {
         Value::Date(d) => Some(*d),
         _ => None,
     }
@@ -156,8 +169,8 @@ pub fn in_force(
     eif: AttrId,
     terminated: Option<AttrId>,
 ) -> (Option<Date>, bool) {
-    let since = fact_date(lib, inst, eif);
-    let ended = terminated.and_then(|t| fact_date(lib, inst, t));
+    let since = fact_date(lib, inst, eif, date);
+    let ended = terminated.and_then(|t| fact_date(lib, inst, t, date));
     let result = since.is_some_and(|s| s <= date) && ended.is_none_or(|t| date < t);
     (since, result)
 }

@@ -23,6 +23,7 @@
 use std::sync::Arc;
 
 use crate::bitset::AtomSet;
+use crate::date::Date;
 use crate::ir::*;
 use crate::source::Span;
 use crate::syntax::Quant;
@@ -310,13 +311,40 @@ pub struct RuleProgram {
     pub label: Vec<Piece>,
 }
 
+/// A rule lowered for one step kind (or for the proposal), once per period of the facts
+/// that change over time which it reads: one program when it reads none.
+#[derive(Clone, Debug)]
+pub struct Periods {
+    /// The rule's index.
+    pub rule: u32,
+    /// The dates that start the second and later periods, ascending (empty: one period).
+    pub changes: Box<[Date]>,
+    /// The program of each period (one more than `changes`).
+    pub programs: Box<[RuleProgram]>,
+    /// Where the rule first reads a fact that changes over time (for a missing date).
+    pub timed_read: Option<Span>,
+}
+
+impl Periods {
+    /// The program for a step judged on `on`; `None` when the rule reads facts that change
+    /// over time and there is no date.
+    #[inline]
+    pub fn at(&self, on: Option<Date>) -> Option<&RuleProgram> {
+        if self.changes.is_empty() {
+            return self.programs.first();
+        }
+        let d = on?;
+        self.programs.get(self.changes.partition_point(|c| *c <= d))
+    }
+}
+
 /// A library's rules, lowered.
 #[derive(Clone, Debug, Default)]
 pub struct Program {
     /// For each step kind, its rules in the order of [`Compiled::rules_by_kind`].
-    pub by_kind: Vec<Vec<RuleProgram>>,
+    pub by_kind: Vec<Vec<Periods>>,
     /// The `on proposal` rules, in the order of [`Compiled::proposal_rules`].
-    pub proposal: Vec<RuleProgram>,
+    pub proposal: Vec<Periods>,
     /// The largest number of locals of any rule.
     pub locals: u16,
     /// The evidence line of each fact a rule reads by name (`attr of entity: value`),
@@ -328,6 +356,40 @@ impl Program {
     /// Lowers every rule of a library.
     pub fn new(lib: &Compiled) -> Program {
         let mut lw = Lower::new(lib);
+        // Each rule as it reads in each period of the timed facts it reads.
+        let timed: Vec<(Vec<Date>, Vec<CRule>, Option<Span>)> = lib
+            .rules
+            .iter()
+            .map(|r| {
+                let (changes, span) = crate::compile::time::changes(lib, r);
+                if changes.is_empty() {
+                    return (changes, Vec::new(), None);
+                }
+                let rules = crate::compile::time::period_starts(&changes)
+                    .into_iter()
+                    .map(|d| crate::compile::time::on_date(lib, r, d))
+                    .collect();
+                (changes, rules, span)
+            })
+            .collect();
+        let periods = |lw: &mut Lower<'_>, r: u32| -> Option<Periods> {
+            let rule = lib.rules.get(r as usize)?;
+            let (changes, rules, span) = timed.get(r as usize)?;
+            let programs: Vec<RuleProgram> = if changes.is_empty() {
+                vec![lw.rule(r, rule)?]
+            } else {
+                rules
+                    .iter()
+                    .map(|x| lw.rule(r, x))
+                    .collect::<Option<Vec<_>>>()?
+            };
+            Some(Periods {
+                rule: r,
+                changes: changes.clone().into(),
+                programs: programs.into(),
+                timed_read: *span,
+            })
+        };
         let by_kind = lib
             .rules_by_kind
             .iter()
@@ -338,8 +400,12 @@ impl Program {
                 // it is left out (it would count no application and find nothing).
                 rules
                     .iter()
-                    .filter_map(|&r| lw.rule(r))
-                    .filter(|p| !matches!(p.when, Some(B::Const(false, _))))
+                    .filter_map(|&r| periods(&mut lw, r))
+                    .filter(|p| {
+                        !p.programs
+                            .iter()
+                            .all(|p| matches!(p.when, Some(B::Const(false, _))))
+                    })
                     .collect()
             })
             .collect();
@@ -347,7 +413,7 @@ impl Program {
         let proposal = lib
             .proposal_rules
             .iter()
-            .filter_map(|&r| lw.rule(r))
+            .filter_map(|&r| periods(&mut lw, r))
             .collect();
         Program {
             by_kind,
@@ -367,8 +433,8 @@ impl Program {
         (v == value).then_some(&**line)
     }
 
-    /// The program of rule `rule` applied to a step of `kind` (`None`: the proposal).
-    pub fn find(&self, kind: Option<KindId>, rule: u32) -> Option<&RuleProgram> {
+    /// The programs of rule `rule` applied to a step of `kind` (`None`: the proposal).
+    pub fn find(&self, kind: Option<KindId>, rule: u32) -> Option<&Periods> {
         let list = match kind {
             Some(k) => self.by_kind.get(k as usize)?,
             None => &self.proposal,
@@ -399,9 +465,10 @@ fn fact_lines(lib: &Compiled) -> Vec<((AtomId, AttrId), Value, Box<str>)> {
                 CExpr::Folded { sources, .. } => {
                     for &(entity, attr) in sources.iter() {
                         keys.entry((entity, attr)).or_insert_with(|| {
-                            super::fact(lib, entity, attr)
-                                .cloned()
-                                .unwrap_or(Value::Bool(false))
+                            match super::fact(lib, entity, attr) {
+                                Some(FactValue::Fixed(v)) => v.clone(),
+                                _ => Value::Bool(false),
+                            }
                         });
                     }
                 }
@@ -413,7 +480,7 @@ fn fact_lines(lib: &Compiled) -> Vec<((AtomId, AttrId), Value, Box<str>)> {
     keys.into_iter()
         .map(|((entity, attr), value)| {
             let mut line = String::new();
-            super::display::fact_line_into(lib, None, &mut line, entity, attr, &value);
+            super::display::fact_line_into(lib, None, &mut line, (entity, attr, None), &value);
             ((entity, attr), value, line.into())
         })
         .collect()
@@ -486,8 +553,7 @@ impl<'l> Lower<'l> {
         }
     }
 
-    fn rule(&mut self, r: u32) -> Option<RuleProgram> {
-        let rule = self.lib.rules.get(r as usize)?;
+    fn rule(&mut self, r: u32, rule: &CRule) -> Option<RuleProgram> {
         self.atom_locals.clear();
         let when = match rule.when.as_ref().map(|w| self.b(w)) {
             Some(B::Const(true, Src::None)) => None,
@@ -651,6 +717,7 @@ impl<'l> Lower<'l> {
                     .facts
                     .iter()
                     .filter_map(|f| f.get(*attr as usize).and_then(Option::as_ref))
+                    .flat_map(FactValue::values)
                     .map(shape_of_value),
             ),
             CExpr::Not(_)
@@ -920,6 +987,8 @@ impl<'l> Lower<'l> {
     fn v(&mut self, e: &CExpr) -> V {
         let bx = |v: V| Box::new(v);
         match e {
+            // Resolved for each period before lowering (`compile::time::on_date`).
+            CExpr::TimedFact { .. } => V::Internal("a fact that changes over time"),
             CExpr::Filter(local, coll, body) => {
                 let (coll, atoms) = self.coll_of(coll, *local, Some(body));
                 if atoms {
@@ -1212,7 +1281,7 @@ mod tests {
         let program = Program::new(lib);
         let mut lowered = 0;
         for rules in &program.by_kind {
-            for p in rules {
+            for p in rules.iter().flat_map(|ps| ps.programs.iter()) {
                 let rule = &lib.rules[p.rule as usize];
                 lowered += 1;
                 let text = format!("{:?} {:?} {:?} {:?}", p.when, p.each, p.cond, p.unless);

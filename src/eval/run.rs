@@ -90,6 +90,9 @@ pub struct Machine<'a, Rec> {
     pub locals: Locals,
     /// The evaluation date.
     pub as_of: Option<Date>,
+    /// The date the current step (or the proposal) is judged at: facts that change over
+    /// time are read as they stand then.
+    pub judged: Option<Date>,
     /// Remaining budget.
     pub fuel: u64,
     /// The step the current step rule is applied to: its index and its slots.
@@ -162,6 +165,7 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
             bound,
             locals: Locals::new(locals),
             as_of,
+            judged: as_of,
             fuel,
             cur: None,
             rec,
@@ -190,9 +194,16 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
             .unwrap_or(EvalError::Internal("stopped without an error"))
     }
 
+    /// Leaves the steps for the `on proposal` rules, judged on `judged`.
+    pub fn enter_proposal(&mut self, judged: Option<Date>) {
+        self.cur = None;
+        self.judged = judged;
+    }
+
     /// Makes step `i` the current step (and local 0).
     pub fn enter_step(&mut self, i: u32) {
         self.cur = self.bound.steps.get(i as usize).map(|s| (i, s));
+        self.judged = self.cur.and_then(|(_, s)| s.date).or(self.as_of);
         if let Some(slot) = self.locals.first_mut() {
             *slot = Value::Step(i);
         }
@@ -235,20 +246,32 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
                     entity: *entity,
                     attr: *attr,
                     value: value.clone(),
+                    on: self.timed_on(*entity, *attr),
                 });
             }
             Src::Folded(sources) => {
                 for &(entity, attr) in sources.iter() {
-                    let value = super::fact(self.lib, entity, attr)
+                    let value = super::fact_on(self.lib, entity, attr, self.judged)
+                        .ok()
+                        .flatten()
                         .cloned()
                         .unwrap_or(Value::Bool(false));
                     self.rec.record(Evidence::Fact {
                         entity,
                         attr,
                         value,
+                        on: self.timed_on(entity, attr),
                     });
                 }
             }
+        }
+    }
+
+    /// The date a fact is read on, when it changes over time (for its evidence).
+    fn timed_on(&self, entity: AtomId, attr: AttrId) -> Option<Date> {
+        match super::fact(self.lib, entity, attr) {
+            Some(FactValue::Timed(_)) => self.judged,
+            _ => None,
         }
     }
 
@@ -636,7 +659,10 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
             V::EntityAttr { obj, attr, span } => {
                 let a = self.fa(obj)?;
                 let lib = self.lib;
-                let v = super::fact(lib, a, *attr).cloned().ok_or_else(|| {
+                let on = self.judged;
+                let read = super::fact_on(lib, a, *attr, on)
+                    .map_err(|_| self.fail(EvalError::NoDate(*span)))?;
+                let v = read.cloned().ok_or_else(|| {
                     self.fail(EvalError::Absent {
                         attr: std::sync::Arc::from(
                             lib.attr_names
@@ -652,13 +678,16 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
                         entity: a,
                         attr: *attr,
                         value: v.clone(),
+                        on: self.timed_on(a, *attr),
                     });
                 }
                 v
             }
             V::EntityHas(obj, attr) => {
                 let a = self.fa(obj)?;
-                Value::Bool(super::fact(self.lib, a, *attr).is_some())
+                let read = super::fact_on(self.lib, a, *attr, self.judged)
+                    .map_err(|_| self.fail(EvalError::Internal("timed fact without a date")))?;
+                Value::Bool(read.is_some())
             }
             V::Eq(a, b) => {
                 let a = self.fv(a)?;

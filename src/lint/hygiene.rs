@@ -144,16 +144,42 @@ pub(super) fn lints(f: &mut Finder<'_>) {
                     }
                     let facts = lib.facts.get(i);
                     let get = |k: usize| facts.and_then(|fs| fs.get(k)).cloned().flatten();
-                    let (Some(Value::Set(x)), Some(Value::Set(y))) = (get(attr as usize), get(o))
-                    else {
+                    let (Some(x), Some(y)) = (get(attr as usize), get(o)) else {
                         continue;
                     };
-                    let both = x.intersection(&y);
-                    if !both.is_empty() {
+                    // On each date where either changes (and before any): the two sets.
+                    let mut dates: Vec<Option<crate::date::Date>> = vec![None];
+                    dates.extend(x.changes().iter().chain(y.changes()).copied().map(Some));
+                    dates.sort();
+                    dates.dedup();
+                    let clash = dates.into_iter().find_map(|d| {
+                        let on = |v: &FactValue| match (v, d) {
+                            (FactValue::Timed(t), None) => t.values.first().cloned().flatten(),
+                            (v, d) => v.on(d).ok().flatten().cloned(),
+                        };
+                        let (Some(Value::Set(x)), Some(Value::Set(y))) = (on(&x), on(&y)) else {
+                            return None;
+                        };
+                        let both = x.intersection(&y);
+                        (!both.is_empty()).then_some((both, d))
+                    });
+                    if let Some((both, day)) = clash {
                         let names: Vec<&str> = both.iter().map(|b| lib.atom_name(b)).collect();
+                        let when = match (day, x.changes().is_empty() && y.changes().is_empty()) {
+                            (_, true) => String::new(),
+                            (Some(d), false) => format!(" on {d}"),
+                            (None, false) => format!(
+                                " before {}",
+                                x.changes()
+                                    .iter()
+                                    .chain(y.changes())
+                                    .min()
+                                    .map_or(String::new(), |d| d.to_string())
+                            ),
+                        };
                         let d = Diagnostic::error(
                             Code::LintContradictoryFacts,
-                            format!("`{}` lists {} both in `{}` and in `{other}`, which exclude each other", a.name, names.join(", "), fi.name),
+                            format!("`{}` lists {} both in `{}` and in `{other}`{when}, which exclude each other", a.name, names.join(", "), fi.name),
                             &f.src(a.file),
                             a.span,
                             "contradictory facts",

@@ -92,7 +92,11 @@ impl Reps {
         }
         for f in &lib.facts {
             for v in f.iter().flatten() {
-                collect(v, &mut ints, &mut dates);
+                for x in v.values() {
+                    collect(x, &mut ints, &mut dates);
+                }
+                // A fact that changes on a date: the step's date on either side of it.
+                dates.extend(v.changes().iter().map(|d| i64::from(d.days())));
             }
         }
         // Terms per step: its int (date) attributes; for dates also the step's date and as_of.
@@ -611,6 +615,17 @@ impl<'a> Space<'a> {
             CExpr::Const(v) | CExpr::Fact { value: v, .. } | CExpr::Folded { value: v, .. } => {
                 (self.constant(v)?, ok)
             }
+            CExpr::TimedFact { entity, attr, .. } => {
+                let mut err = Vec::new();
+                let mut parts: Vec<(F, Option<Sv>)> = Vec::new();
+                for (when, v) in self.fact_periods(*entity, *attr) {
+                    match v {
+                        Some(v) => parts.push((when, Some(self.constant(&v)?))),
+                        None => err.push(when),
+                    }
+                }
+                (self.mux(parts)?, self.fm.or_all(err))
+            }
             CExpr::Local(l) => (
                 locals
                     .get(*l as usize)
@@ -660,14 +675,16 @@ impl<'a> Space<'a> {
                 let mut err = Vec::new();
                 let mut parts: Vec<(F, Option<Sv>)> = Vec::new();
                 for (a, f) in choices {
-                    let v = crate::eval::fact(self.lib, a, *attr).cloned();
-                    if has {
-                        parts.push((f, Some(Sv::Bool(Fm::constant(v.is_some())))));
-                        continue;
-                    }
-                    match v {
-                        Some(v) => parts.push((f, Some(self.constant(&v)?))),
-                        None => err.push(f),
+                    for (when, v) in self.fact_periods(a, *attr) {
+                        let g = self.fm.and(f, when);
+                        if has {
+                            parts.push((g, Some(Sv::Bool(Fm::constant(v.is_some())))));
+                            continue;
+                        }
+                        match v {
+                            Some(v) => parts.push((g, Some(self.constant(&v)?))),
+                            None => err.push(g),
+                        }
                     }
                 }
                 let e_abs = self.fm.or_all(err);
@@ -807,10 +824,22 @@ impl<'a> Space<'a> {
                 };
                 // The evaluator's `in_force`: entry into force on or before the date, and no
                 // termination on or before it; with a ladder, two literals per instrument.
-                let day = |v: Option<&Value>| match v {
-                    Some(Value::Date(d)) => Some(i64::from(d.days())),
+                let day = |v: Option<&FactValue>| match v {
+                    Some(FactValue::Fixed(Value::Date(d))) => Some(i64::from(d.days())),
                     _ => None,
                 };
+                let timed = |a: AtomId, attr: AttrId| {
+                    matches!(
+                        crate::eval::fact(self.lib, a, attr),
+                        Some(FactValue::Timed(_))
+                    )
+                };
+                if is
+                    .iter()
+                    .any(|(a, _)| timed(*a, *eif) || terminated.is_some_and(|t| timed(*a, t)))
+                {
+                    return Err(Unsupported("in_force of dates that change over time"));
+                }
                 let mut terms = Vec::new();
                 for (a, fa) in is {
                     let Some(since) = day(crate::eval::fact(self.lib, a, *eif)) else {
@@ -1091,6 +1120,37 @@ impl<'a> Space<'a> {
         match self.eval(e, locals)? {
             (Sv::Bool(f), err) => Ok((f, err)),
             _ => Err(Unsupported("condition")),
+        }
+    }
+
+    /// The values of an entity's attribute, each with the condition on the step's date
+    /// under which it holds: one, always, for a fixed fact; one per period for a fact that
+    /// changes over time (the step is judged on its date).
+    fn fact_periods(&mut self, entity: AtomId, attr: AttrId) -> Vec<(F, Option<Value>)> {
+        match crate::eval::fact(self.lib, entity, attr) {
+            None => vec![(Fm::TRUE, None)],
+            Some(FactValue::Fixed(v)) => vec![(Fm::TRUE, Some(v.clone()))],
+            Some(FactValue::Timed(t)) => {
+                let ds = self.ladder_eqs(self.date);
+                let periods: Vec<_> = t.periods().map(|(a, b, v)| (a, b, v.cloned())).collect();
+                let mut out = Vec::new();
+                for (start, end, v) in periods {
+                    let day = |d: crate::date::Date| i64::from(d.days());
+                    let after = match start {
+                        Some(s) => {
+                            let before = self.less(&ds, &[(day(s), Fm::TRUE)]);
+                            self.fm.not(before)
+                        }
+                        None => Fm::TRUE,
+                    };
+                    let until = match end {
+                        Some(e) => self.less(&ds, &[(day(e), Fm::TRUE)]),
+                        None => Fm::TRUE,
+                    };
+                    out.push((self.fm.and(after, until), v));
+                }
+                out
+            }
         }
     }
 

@@ -330,4 +330,19 @@ pub enum ExprKind {
     If(Box<Expr>, Box<Expr>, Box<Expr>),
     /// `f(args)`
     Call(Ident, Vec<Expr>),
+    /// `value from D until E`: a fact's value (or an element of a fact's list) that holds
+    /// only during a period. Only facts may have one.
+    During(Box<Expr>, During),
+}
+
+/// When a fact's value holds: from `from` (inclusive, or always before) until `until`
+/// (exclusive, or for ever after).
+#[derive(Clone, Debug, PartialEq)]
+pub struct During {
+    /// The first day it holds, and where that date is written.
+    pub from: Option<(crate::date::Date, Span)>,
+    /// The first day it no longer holds, and where that date is written.
+    pub until: Option<(crate::date::Date, Span)>,
+    /// The whole `from ... until ...`.
+    pub span: Span,
 }

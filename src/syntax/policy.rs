@@ -120,6 +120,20 @@ fn shift(e: &mut Expr, by: usize) {
                 stack.push(x);
             }
             ExprKind::Is(x, _) | ExprKind::Not(x) => stack.push(x),
+            ExprKind::During(x, d) => {
+                for sp in [
+                    Some(&mut d.span),
+                    d.from.as_mut().map(|f| &mut f.1),
+                    d.until.as_mut().map(|u| &mut u.1),
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    sp.start = sp.start.saturating_add(by);
+                    sp.end = sp.end.saturating_add(by);
+                }
+                stack.push(x);
+            }
             ExprKind::Binary(_, a, b) | ExprKind::Quant(_, _, a, b) | ExprKind::Filter(_, a, b) => {
                 stack.push(a);
                 stack.push(b);
@@ -159,6 +173,7 @@ fn rule_word(rule: &Rule) -> Option<&'static str> {
         Rule::rule_id => "a rule id such as `caspian.non_littoral_forces`",
         Rule::field => "an attribute `name: Type`",
         Rule::fact_attr => "an attribute `name: value`",
+        Rule::during | Rule::from_kw | Rule::until_kw => "`from DATE` or `until DATE`",
         Rule::type_expr | Rule::set_type | Rule::list_type => "a type",
         Rule::expr
         | Rule::or_expr
@@ -683,7 +698,10 @@ impl Lower<'_> {
                 for a in inner {
                     let mut ai = a.into_inner();
                     let n = ident(ai.next()?);
-                    let v = self.expr(ai.next()?);
+                    let mut v = self.expr(ai.next()?);
+                    if let Some(d) = ai.next() {
+                        v = self.during(v, d)?;
+                    }
                     attrs.push((n, v));
                 }
                 Item::Fact(FactDecl {
@@ -1163,8 +1181,48 @@ impl Lower<'_> {
     #[inline(never)]
     fn lower_list(&mut self, p: Pair<'_, Rule>, sp: Span) -> Option<Expr> {
         let mk = |kind| Some(Expr { kind, span: sp });
-        let items = p.into_inner().map(|q| self.expr(q)).collect();
+        let mut items: Vec<Expr> = Vec::new();
+        for q in p.into_inner() {
+            if q.as_rule() == Rule::during {
+                let item = items.pop()?;
+                items.push(self.during(item, q)?);
+            } else {
+                items.push(self.expr(q));
+            }
+        }
         mk(ExprKind::List(items))
+    }
+
+    /// `value from D until E`: the value, and when it holds.
+    fn during(&mut self, value: Expr, p: Pair<'_, Rule>) -> Option<Expr> {
+        let dsp = span(&p);
+        let mut d = During {
+            from: None,
+            until: None,
+            span: dsp,
+        };
+        let mut inner = p.into_inner();
+        while let Some(kw) = inner.next() {
+            let date = inner.next()?;
+            let dspan = span(&date);
+            let Some(Expr {
+                kind: ExprKind::Date(day),
+                ..
+            }) = self.lower_date(date, dspan)
+            else {
+                return None;
+            };
+            if kw.as_str().starts_with("from") {
+                d.from = Some((day, dspan));
+            } else {
+                d.until = Some((day, dspan));
+            }
+        }
+        let span = Span::new(value.span.start as usize, dsp.end as usize);
+        Some(Expr {
+            kind: ExprKind::During(Box::new(value), d),
+            span,
+        })
     }
 
     #[inline(never)]

@@ -61,10 +61,15 @@ step pact {
 
 fact amber: State { name: "Amber" size: 3 allies: [berg] patron: cobalt founded: 2001-05-01 }
 fact berg: State { name: "Berg" }
-fact cobalt: State { name: "Cobalt" size: 5 allies: [amber, dune] }
-fact dune: State { name: "Dune" size: 0 patron: amber }
+fact cobalt: State {
+  name: "Cobalt"
+  size: 5 until 2025-06-01
+  size: 7 from 2025-06-01
+  allies: [amber, dune from 2026-03-01]
+}
+fact dune: State { name: "Dune" size: 0 patron: amber from 2025-01-01 }
 fact elm: State { name: "Elm" size: 2 founded: 2020-01-01 }
-fact north: Region { name: "North" coast: [amber, berg, cobalt] }
+fact north: Region { name: "North" coast: [amber, berg from 2025-09-01, cobalt until 2027-01-01] }
 fact south: Region { name: "South" coast: [dune, elm] }
 fact t_old: Treaty { title: "Old" parties: [amber, berg] entry_into_force: 2000-01-01 terminated: 2025-06-30 }
 fact t_new: Treaty { title: "New" parties: [cobalt, dune, elm] entry_into_force: 2026-01-01 }

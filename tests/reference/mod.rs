@@ -104,10 +104,43 @@ pub struct Library {
     enums: BTreeMap<String, Vec<String>>,
     aliases: BTreeMap<String, TypeExpr>,
     kinds: BTreeMap<String, Vec<FieldInfo>>,
-    /// Entity name -> (entity type, attributes with defaults applied).
-    facts: BTreeMap<String, (String, BTreeMap<String, V>)>,
+    /// Entity name -> (entity type, attributes: their lines, and the default).
+    facts: BTreeMap<String, (String, BTreeMap<String, Attr>)>,
     defs: BTreeMap<String, DefDecl>,
     rules: Vec<RuleDecl>,
+}
+
+/// A fact's attribute as written: each line with its period, and the type's default.
+#[derive(Debug, Default)]
+struct Attr {
+    lines: Vec<Line>,
+    default: Option<V>,
+}
+
+/// `value [from D] [until E]`.
+#[derive(Debug)]
+struct Line {
+    from: Option<Date>,
+    until: Option<Date>,
+    value: Expr,
+    ty: RTy,
+}
+
+/// The value without its period, and the period (`(None, None)`: always).
+fn period(e: &Expr) -> (&Expr, Option<Date>, Option<Date>) {
+    match &e.kind {
+        ExprKind::During(x, d) => (x, d.from.map(|f| f.0), d.until.map(|u| u.0)),
+        _ => (e, None, None),
+    }
+}
+
+/// Whether a period holds on the date `on` (a period needs a date).
+fn holds(from: Option<Date>, until: Option<Date>, on: Option<Date>) -> R<bool> {
+    if from.is_none() && until.is_none() {
+        return Ok(true);
+    }
+    let d = on.ok_or(Fail::NoDate)?;
+    Ok(from.is_none_or(|f| f <= d) && until.is_none_or(|u| d < u))
 }
 
 /// One violation: rule, step id (`None`: proposal-wide), displayed `each` binding.
@@ -164,15 +197,25 @@ impl Library {
         }
         for d in &raw_facts {
             let fields = lib.types.get(&d.ty.node).cloned().unwrap_or_default();
-            let mut attrs = BTreeMap::new();
+            let mut attrs: BTreeMap<String, Attr> = BTreeMap::new();
             for (name, e) in &d.attrs {
                 if let Some(f) = fields.iter().find(|f| f.name == name.node) {
-                    attrs.insert(name.node.clone(), lib.constant(e, &f.ty));
+                    let (value, from, until) = period(e);
+                    attrs
+                        .entry(name.node.clone())
+                        .or_default()
+                        .lines
+                        .push(Line {
+                            from,
+                            until,
+                            value: value.clone(),
+                            ty: f.ty.clone(),
+                        });
                 }
             }
             for f in &fields {
-                if let (false, Some(e)) = (attrs.contains_key(&f.name), &f.default) {
-                    attrs.insert(f.name.clone(), lib.constant(e, &f.ty));
+                if let Some(e) = &f.default {
+                    attrs.entry(f.name.clone()).or_default().default = Some(lib.constant(e, &f.ty));
                 }
             }
             lib.facts
@@ -319,6 +362,10 @@ struct Eval<'a> {
     lib: &'a Library,
     steps: Vec<BStep>,
     as_of: Option<Date>,
+    /// The proposal's own date.
+    pdate: Option<Date>,
+    /// The date the current application is judged at: facts are read as they stand then.
+    judged: std::cell::Cell<Option<Date>>,
 }
 
 /// Checks a proposal against a library, as of a date (`None`: the proposal's date).
@@ -363,6 +410,8 @@ pub fn check(lib: &Library, p: &Proposal, as_of: Option<Date>) -> Outcome {
         lib,
         steps,
         as_of: as_of.or(pdate),
+        pdate,
+        judged: std::cell::Cell::new(None),
     };
     let mut out = Outcome::default();
     for rule in &lib.rules {
@@ -392,6 +441,12 @@ impl Eval<'_> {
     /// One application of a rule (to one step, or to the proposal).
     fn apply(&self, rule: &RuleDecl, step: Option<usize>, env: &Env, out: &mut Outcome) {
         let id = rule.id.node.clone();
+        // A step is judged at its date (own, else the proposal's), else `as_of`; the
+        // proposal at its date, else `as_of`.
+        self.judged.set(match step {
+            Some(i) => self.steps.get(i).and_then(|s| s.date).or(self.as_of),
+            None => self.pdate.or(self.as_of),
+        });
         let result = (|| -> R<()> {
             if let Some(w) = &rule.when {
                 if !self.truth(w, env)? {
@@ -497,15 +552,47 @@ impl Eval<'_> {
         self.steps.get(i).ok_or(Fail::Bug("step index".into()))
     }
 
-    fn fact(&self, name: &str) -> R<&(String, BTreeMap<String, V>)> {
+    fn fact(&self, name: &str) -> R<&(String, BTreeMap<String, Attr>)> {
         self.lib
             .facts
             .get(name)
             .ok_or_else(|| Fail::Bug(format!("not a fact: {name}")))
     }
 
+    /// Entity `name`'s attribute `attr` on date `on`: the line whose period holds then
+    /// (its list keeps the elements whose periods hold), else the default.
+    fn attr_on(&self, name: &str, attr: &str, on: Option<Date>) -> R<Option<V>> {
+        let Some(a) = self.fact(name)?.1.get(attr) else {
+            return Ok(None);
+        };
+        for l in &a.lines {
+            if !holds(l.from, l.until, on)? {
+                continue;
+            }
+            let value = match &l.value.kind {
+                ExprKind::List(items) => {
+                    let mut now = Vec::new();
+                    for it in items {
+                        let (x, from, until) = period(it);
+                        if holds(from, until, on)? {
+                            now.push(x.clone());
+                        }
+                    }
+                    Expr {
+                        kind: ExprKind::List(now),
+                        span: l.value.span,
+                    }
+                }
+                _ => l.value.clone(),
+            };
+            return Ok(Some(self.lib.constant(&value, &l.ty)));
+        }
+        Ok(a.default.clone())
+    }
+
     fn eval(&self, e: &Expr, env: &Env) -> R<V> {
         Ok(match &e.kind {
+            ExprKind::During(..) => return Err(Fail::Bug("a period outside a fact".into())),
             ExprKind::Bool(b) => V::Bool(*b),
             ExprKind::Int(i) => V::Int(*i),
             ExprKind::Str(s) => V::Str(s.clone()),
@@ -543,16 +630,13 @@ impl Eval<'_> {
                     }
                 }
                 V::Atom(a) => self
-                    .fact(&a)?
-                    .1
-                    .get(&field.node)
-                    .cloned()
+                    .attr_on(&a, &field.node, self.judged.get())?
                     .ok_or_else(|| Fail::Absent(field.node.clone()))?,
                 other => return Err(Fail::Bug(format!("attribute of {other:?}"))),
             },
             ExprKind::Has(obj, field) => match self.eval(obj, env)? {
                 V::Step(i) => V::Bool(self.step(i)?.attrs.contains_key(&field.node)),
-                V::Atom(a) => V::Bool(self.fact(&a)?.1.contains_key(&field.node)),
+                V::Atom(a) => V::Bool(self.attr_on(&a, &field.node, self.judged.get())?.is_some()),
                 other => return Err(Fail::Bug(format!("has on {other:?}"))),
             },
             ExprKind::Is(obj, ty) => {
@@ -666,9 +750,8 @@ impl Eval<'_> {
                 let V::Date(d) = self.eval(d, env)? else {
                     return Err(Fail::Bug("in_force on a non-date".into()));
                 };
-                let attrs = &self.fact(&i)?.1;
-                let date = |n: &str| match attrs.get(n) {
-                    Some(V::Date(d)) => Some(*d),
+                let date = |n: &str| match self.attr_on(&i, n, Some(d)) {
+                    Ok(Some(V::Date(d))) => Some(d),
                     _ => None,
                 };
                 let started = date("entry_into_force").is_some_and(|s| s <= d);
