@@ -30,9 +30,9 @@ pub struct Violation {
     /// The offending step's id (`null` for a proposal-wide violation).
     pub step: Option<String>,
     /// The `each` binding that fired (`p` in `forbid each p in ...`), as displayed: an
-    /// entity's id, a step's id. `None` for a rule without `each`. Not part of the JSON
-    /// report (its keys are fixed); `pactum test` compares it.
-    #[serde(skip)]
+    /// entity's id (the offending state), a step's id. `None` (and no `binding` key in
+    /// JSON) for a rule without `each`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub binding: Option<String>,
     /// What is wrong.
     pub message: String,

@@ -272,7 +272,7 @@ fn sarif_describes_rules_from_the_policy_library() {
     let rel = &first["relatedLocations"][0]["physicalLocation"];
     assert_eq!(rel["artifactLocation"]["uriBaseId"], "PACTUM_STD");
     assert_eq!(rel["artifactLocation"]["uri"], "caspian.policy");
-    assert_eq!(rel["region"]["startLine"], 10);
+    assert_eq!(rel["region"]["startLine"], 11);
     assert!(
         first["message"]["text"]
             .as_str()

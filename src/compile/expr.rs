@@ -212,6 +212,19 @@ impl<'a> Cx<'a> {
             Ty::Entity(types) => match self.entity_field(&types, &field.node, file, field.span) {
                 Some((attr, _)) => {
                     self.out.used_attrs.insert(attr);
+                    // A named fact's attribute that does not change over time: known now.
+                    if let CExpr::Const(Value::Atom(a)) = c {
+                        match self
+                            .out
+                            .facts
+                            .get(a as usize)
+                            .and_then(|f| f.get(attr as usize))
+                        {
+                            Some(Some(FactValue::Timed(_))) => {}
+                            Some(v) => return (CExpr::Const(Value::Bool(v.is_some())), Ty::Bool),
+                            None => {}
+                        }
+                    }
                     (CExpr::EntityHas(Box::new(c), attr), Ty::Bool)
                 }
                 None => bad,

@@ -34,6 +34,11 @@ pub const EXAMPLES: &str = "policies/examples/";
 pub const BAD_PROPOSALS: &str = "tests/corpus/proposals/";
 
 /// The crate root: the binary runs there, so relative paths are the ones above.
+/// The number of rules of the standard library (`rule` declarations in `policies/`).
+pub fn standard_rules() -> usize {
+    pactum::Engine::standard().rules().count()
+}
+
 pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
