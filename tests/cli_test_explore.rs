@@ -40,7 +40,7 @@ fn library(tests: &[(&str, &str)]) -> PathBuf {
     dir
 }
 
-const SHIELD: &str = "proposal shield {\n  date: 2026-09-15\n}\n\nstep ex1: exercise {\n  participants: [turkey, hungary, azerbaijan]\n  area: caspian_sea\n}\n";
+const SHIELD: &str = "proposal shield {\n  date: 2026-09-15\n}\n\nstep ex1: exercise {\n  participants: [turkey, hungary, iran]\n  area: caspian_sea\n}\n";
 
 fn with_header(header: &str) -> String {
     format!("{header}{SHIELD}")
@@ -54,7 +54,7 @@ fn the_standard_library_passes_its_tests_with_full_coverage() {
     let out = stdout(&o);
     assert_eq!(code(&o), 0, "{out}");
     assert!(
-        out.contains("19/19 rules fired, 1/1 unless exceptions taken"),
+        out.contains("22/22 rules fired, 1/1 unless exceptions taken"),
         "{out}"
     );
     assert!(out.contains("test result: ok."), "{out}");
@@ -63,7 +63,7 @@ fn the_standard_library_passes_its_tests_with_full_coverage() {
         "{out}"
     );
     assert!(
-        out.contains("unless #1 (policies/risks.policy:28): taken"),
+        out.contains("unless #1 (policies/risks.policy:31): taken"),
         "{out}"
     );
 }
@@ -118,8 +118,8 @@ fn json_report_of_the_standard_library() {
     assert_eq!(s["failed"], 0);
     assert_eq!(s["invalid"], 0);
     assert_eq!(s["passed"], s["tests"]);
-    assert_eq!(s["rules"], 19);
-    assert_eq!(s["rules_fired"], 19);
+    assert_eq!(s["rules"], 22);
+    assert_eq!(s["rules_fired"], 22);
     assert_eq!(s["unless_taken"], 1);
     let lib = &v["libraries"][0];
     assert_eq!(lib["never_fired"].as_array().unwrap().len(), 0);
@@ -226,7 +226,7 @@ fn coverage_lists_what_the_tests_never_exercised() {
     let out = stdout(&o);
     assert_eq!(code(&o), 0, "{out}");
     assert!(
-        out.contains("1/19 rules fired, 0/1 unless exceptions taken"),
+        out.contains("1/22 rules fired, 0/1 unless exceptions taken"),
         "{out}"
     );
     assert!(
@@ -346,11 +346,11 @@ mod explore {
         assert_eq!(code(&o), 0, "{}", stdout(&o));
         let v = json(&o);
         assert_eq!(v["invalid_cases"], 0);
-        assert_eq!(v["rules"], 19);
+        assert_eq!(v["rules"], 22);
         let fired = v["fired"].as_array().unwrap();
         assert!(fired.len() >= 12, "{fired:?}");
         let never = v["never_fired"].as_array().unwrap();
-        assert_eq!(fired.len() + never.len(), 19);
+        assert_eq!(fired.len() + never.len(), 22);
         for f in fired {
             let w = f["witness"]["proposal"].as_str().unwrap();
             let rule = f["rule"].as_str().unwrap();
