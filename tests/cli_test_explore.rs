@@ -40,7 +40,7 @@ fn library(tests: &[(&str, &str)]) -> PathBuf {
     dir
 }
 
-const SHIELD: &str = "proposal shield {\n  date: 2026-09-15\n}\n\nstep ex1: exercise {\n  participants: [turkey, hungary, azerbaijan]\n  area: caspian_sea\n}\n";
+const SHIELD: &str = "proposal shield {\n  date: 2026-09-15\n}\n\nstep ex1: exercise {\n  participants: [turkey, hungary, iran]\n  area: caspian_sea\n}\n";
 
 fn with_header(header: &str) -> String {
     format!("{header}{SHIELD}")
@@ -66,7 +66,7 @@ fn the_standard_library_passes_its_tests_with_full_coverage() {
         "{out}"
     );
     assert!(
-        out.contains("unless #1 (policies/risks.policy:28): taken"),
+        out.contains("unless #1 (policies/risks.policy:31): taken"),
         "{out}"
     );
 }

@@ -316,7 +316,7 @@ fn sarif_fingerprints_are_stable() {
         .iter()
         .map(|r| r["partialFingerprints"][FINGERPRINT_KEY].to_string())
         .collect();
-    assert_eq!(alone.len(), 2);
+    assert_eq!(alone.len(), 3);
     for f in &alone {
         assert!(together.contains(f), "{f} changed with other files checked");
     }
@@ -430,7 +430,7 @@ fn github_annotations_are_well_formed() {
         "same summary as the human report"
     );
     let kinds: Vec<&str> = annotations.iter().map(|a| a.0.as_str()).collect();
-    assert_eq!(kinds, ["error", "warning", "error"]);
+    assert_eq!(kinds, ["error", "warning", "warning", "error"]);
     let (_, props, message) = &annotations[0];
     let get = |k: &str| props.iter().find(|p| p.0 == k).map(|p| p.1.as_str());
     assert_eq!(get("file"), Some(VIOLATING));
@@ -442,7 +442,7 @@ fn github_annotations_are_well_formed() {
     assert!(message.starts_with("armed forces of turkey"));
     assert!(message.contains("\ncite: Convention on the Legal Status"));
     assert!(message.contains("\nhelp: hold step ex1"));
-    let (_, props, _) = &annotations[2];
+    let (_, props, _) = &annotations[3];
     let title = props.iter().find(|p| p.0 == "title").unwrap();
     assert_eq!(title.1, "pactum%3A%3Aparse%3A%3Ajson_syntax");
     assert_eq!(unescape(&title.1), "pactum::parse::json_syntax");

@@ -30,7 +30,7 @@ fn proposal_text(steps: usize) -> String {
     for i in 0..steps {
         let end = if i % 2 == 0 { "\n" } else { "\r\n" };
         text.push_str(&format!(
-            "step s{i}: exercise {{ participants: [turkey, kazakhstan], area: caspian_sea }}{end}"
+            "step s{i}: exercise {{ participants: [turkey, iran], area: caspian_sea }}{end}"
         ));
     }
     text
@@ -148,7 +148,7 @@ fn one_line_json_gives_locations_instead_of_snippets() {
     let steps: Vec<String> = (0..3000)
         .map(|i| {
             format!(
-                r#"{{"id":"s{i}","kind":"exercise","participants":["turkey","kazakhstan"],"area":"caspian_sea"}}"#
+                r#"{{"id":"s{i}","kind":"exercise","participants":["turkey","iran"],"area":"caspian_sea"}}"#
             )
         })
         .collect();

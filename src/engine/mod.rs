@@ -379,7 +379,7 @@ impl Engine {
     /// let engine = Engine::standard();
     /// let proposal = Proposal::parse(
     ///     "proposal p { date: 2026-09-15 }\n\
-    ///      step ex1: exercise { participants: [turkey, kazakhstan], area: caspian_sea }",
+    ///      step ex1: exercise { participants: [turkey, iran], area: caspian_sea }",
     /// ).unwrap();
     /// let prepared = engine.prepare(&proposal).map_err(|r| r.errors.len()).unwrap();
     /// let findings = engine.evaluate(&prepared, &CheckOptions::default());
