@@ -839,6 +839,16 @@ mod tests {
             "{:?}",
             d[0].notes
         );
+        // A rule the formulas do not model: checked only for reads that can fail at all.
+        let why = |body: &str| {
+            let report = lint(&lib(&rule("j", "error", body)), &LintOptions::default());
+            assert!(report.diagnostics.is_empty(), "{:#?}", report.diagnostics);
+            report.not_analysed[0].1.clone()
+        };
+        let w = why("forbid any o in steps(fl): o.operator == s.host");
+        assert!(w.contains("`may-error` does not check its reads"), "{w}");
+        let w = why("forbid any o in steps(fl): o.operator == a");
+        assert!(!w.contains("may-error"), "{w}");
         // Allowed with a reason.
         let r = "rule r { severity error cite t \"art. 1\" on ex as s forbid !(s has host) message \"{s.host}\" help \"h\" allow may-error because \"known\" }\n";
         assert!(names(&lib(r)).is_empty());

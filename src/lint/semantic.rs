@@ -69,25 +69,63 @@ impl Place {
     }
 }
 
-/// Whether evaluating `e` on a step of `kind` can fail at all: it reads an optional step
-/// attribute, or an entity's attribute (some fact may lack it).
-fn can_fail(lib: &Compiled, kind: KindId, e: &CExpr) -> bool {
-    let optional = |slots: &[u16]| {
-        let slot = slots.get(kind as usize).copied().unwrap_or(u16::MAX);
+/// Whether evaluating `e` can fail at all, on a step of `kind` (`None`: of any kind): it
+/// reads an optional step attribute without a default, or an entity attribute that some
+/// fact of a type declaring it lacks.
+fn can_fail(lib: &Compiled, kind: Option<KindId>, e: &CExpr) -> bool {
+    let optional = |k: usize, slot: u16| {
         lib.kinds
-            .get(kind as usize)
+            .get(k)
             .and_then(|k| k.fields.get(slot as usize))
             .is_none_or(|f| f.optional)
+    };
+    let step_can_fail = |slots: &[u16]| match kind {
+        Some(k) => optional(
+            k as usize,
+            slots.get(k as usize).copied().unwrap_or(u16::MAX),
+        ),
+        None => slots
+            .iter()
+            .enumerate()
+            .any(|(k, &slot)| slot != u16::MAX && optional(k, slot)),
+    };
+    let entity_can_fail = |attr: AttrId| {
+        let name = lib.attr_names.get(attr as usize);
+        lib.atoms.iter().enumerate().any(|(a, info)| {
+            let AtomKind::Entity(t) = info.kind else {
+                return false;
+            };
+            let declares = lib
+                .types
+                .get(t as usize)
+                .is_some_and(|t| t.fields.iter().any(|f| Some(&f.name) == name));
+            declares && crate::eval::fact(lib, a as AtomId, attr).is_none()
+        })
     };
     let mut stack = vec![e];
     while let Some(x) = stack.pop() {
         match x {
-            CExpr::StepAttr { slots, .. } if optional(slots) => return true,
-            CExpr::EntityAttr { .. } => return true,
+            CExpr::StepAttr { slots, .. } if step_can_fail(slots) => return true,
+            CExpr::EntityAttr { attr, .. } if entity_can_fail(*attr) => return true,
             _ => children(x, &mut stack),
         }
     }
     false
+}
+
+/// Whether any part of a rule can fail at all (see [`can_fail`]), on any kind.
+fn rule_can_fail(lib: &Compiled, r: &CRule) -> bool {
+    let texts = r.message.iter().chain(&r.help).chain(&r.label);
+    r.when
+        .iter()
+        .chain(r.each.iter().map(|(_, c)| c))
+        .chain(r.cond.iter())
+        .chain(r.unless.iter())
+        .chain(texts.filter_map(|p| match p {
+            crate::ir::Part::Expr(e) => Some(e),
+            crate::ir::Part::Lit(_) => None,
+        }))
+        .any(|e| can_fail(lib, None, e))
 }
 
 pub(super) fn rule_sym(space: &mut Space<'_>, r: &CRule) -> Result<RuleSym, sym::Unsupported> {
@@ -272,7 +310,7 @@ pub(super) fn rule_sym_with(
                     let crate::ir::Part::Expr(e) = part else {
                         continue;
                     };
-                    if !can_fail(space.lib, space.kind, e) {
+                    if !can_fail(space.lib, Some(space.kind), e) {
                         continue;
                     }
                     space.set_reach(ok);
@@ -956,6 +994,13 @@ pub(super) fn lints(f: &mut Finder<'_>, report: &mut LintReport, budget: u64) {
     emit_may_error(f, &may, &skipped);
     for (ri, why) in may_skipped {
         skipped.entry(ri).or_insert(why);
+    }
+    // A rule the formulas do not model still never fails if none of its reads can; when
+    // one can, the summary says that `may-error` did not check it either.
+    for (&ri, why) in skipped.iter_mut() {
+        if lib.rules.get(ri).is_some_and(|r| rule_can_fail(lib, r)) && !why.contains("may-error") {
+            why.push_str(", so `may-error` does not check its reads either");
+        }
     }
     report.not_analysed = skipped
         .into_iter()
