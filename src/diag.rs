@@ -164,6 +164,8 @@ codes! {
     LintUnusedBinder => "pactum::lint::unused_binder",
     /// Lint: a semantic question the solver did not decide within its budget.
     LintUndecided => "pactum::lint::undecided",
+    /// Lint: a read of an optional attribute that can find it absent on a valid step.
+    LintMayError => "pactum::lint::may_error",
     /// A command-line usage error.
     Usage => "pactum::usage",
 }

@@ -1,5 +1,5 @@
 //! The small libraries of issue 12, through the binary: the ones the old solver hung on or
-//! answered wrongly. Each folder of tests/corpus/lint-cases/ shares one schema (a step
+//! answered wrongly; and issue 13's reads that can fail (`may-error`). Each folder of tests/corpus/lint-cases/ shares one schema (a step
 //! kind with ten unused bools, ints, optional dates, nested organisations: CSTO's members
 //! are all CIS's) and has one rule file; the test lists what each must report (the
 //! `unused-entity` findings of organisations a case does not use aside).
@@ -63,6 +63,13 @@ fn the_cases_of_issue_12_are_decided_right() {
         ("shadow", &[("unless-never-applies", "shadow.unless")]),
         // twenty nested `any`
         ("nestany", &[]),
+        // issue 13: reads of optional attributes that can fail (a message where the rule
+        // fires only without the attribute, an unguarded condition), and guarded controls
+        // (`has`, `when`, `||`, `if`, `match`, an exception, defaults)
+        (
+            "mayerror",
+            &[("may-error", "may.cond"), ("may-error", "may.message")],
+        ),
     ];
     for (case, want) in cases {
         let want: Vec<(String, String)> = want

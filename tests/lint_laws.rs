@@ -10,6 +10,10 @@
 //! - `unless-never-applies` R's exception i: making it false once evaluated (`(U) && false`,
 //!   which fails where U fails) changes nothing on any step;
 //! - `unless-always-applies`: R fires on no step.
+//!
+//! And `may-error`, both ways, on generated rules whose messages and helps read optional
+//! attributes too: every read that the engine fails at on a generated step is reported,
+//! and every reported read fails on its witness step.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -123,6 +127,8 @@ struct Rule {
     each: bool,
     cond: String,
     unless: Vec<String>,
+    /// The message and help (without quotes).
+    texts: (String, String),
 }
 
 impl Rule {
@@ -137,7 +143,28 @@ impl Rule {
             each,
             cond: cond(r, each, 2),
             unless: (0..n_unless).map(|_| cond(r, each, 1)).collect(),
+            texts: ("m".into(), "h".into()),
         }
+    }
+
+    /// The same rule with a message and a help that may read optional attributes.
+    fn with_texts(mut self, r: &mut Rng) -> Rule {
+        let pick = |r: &mut Rng| -> String {
+            let mut options = vec![
+                "m",
+                "host {s.host}",
+                "due {s.due}",
+                "{s.n} {s.who}",
+                "{if s has host then s.host else a}",
+                "{s.host.rank}",
+            ];
+            if self.each {
+                options.extend(["{p}", "{p.rank}", "{p} {s.due}"]);
+            }
+            options[r.below(options.len())].to_string()
+        };
+        self.texts = (pick(r), pick(r));
+        self
     }
 
     fn text(&self) -> String {
@@ -157,8 +184,8 @@ impl Rule {
             .map(|u| format!("  unless {u} because \"x\"\n"))
             .collect();
         format!(
-            "rule {} {{\n  severity {}\n  cite t \"art. 1\"\n  on ex as s\n{when}  {verdict}\n{unless}  message \"m\"\n  help \"h\"\n}}\n",
-            self.id, self.severity
+            "rule {} {{\n  severity {}\n  cite t \"art. 1\"\n  on ex as s\n{when}  {verdict}\n{unless}  message \"{}\"\n  help \"{}\"\n}}\n",
+            self.id, self.severity, self.texts.0, self.texts.1
         )
     }
 }
@@ -346,8 +373,98 @@ fn check_findings(rules: &[Rule], seed: u64) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// The (rule id, span) of every read that `may-error` reports.
+fn may_error_reads(
+    e: &Engine,
+    report: &pactum::lint::LintReport,
+) -> Result<BTreeSet<(String, u32, u32)>, TestCaseError> {
+    let mut out = BTreeSet::new();
+    for d in &report.diagnostics {
+        if d.rule.as_deref() != Some("may-error") {
+            continue;
+        }
+        let id = named(&d.message)[0].clone();
+        // Its witness: the step, and the date it was checked with.
+        let note = d.notes.iter().find(|n| n.contains("proposal witness"));
+        let note = note.ok_or_else(|| TestCaseError::fail(format!("no witness: {d:?}")))?;
+        let text = &note[note.find("// checked with --as-of ").unwrap()..];
+        let date = text["// checked with --as-of ".len()..]
+            .split('\n')
+            .next()
+            .unwrap();
+        let p = Proposal::parse(text).unwrap_or_else(|e| panic!("{text}\n{e:?}"));
+        let opts = CheckOptions {
+            as_of: Some(Date::parse(date).unwrap()),
+            ..common::opts()
+        };
+        let fails_here = e.check_with(&p, &opts).errors.iter().any(|x| {
+            x.rule.as_deref() == Some(id.as_str())
+                && x.code == "pactum::eval::absent_attribute"
+                && x.diagnostic
+                    .related
+                    .first()
+                    .is_some_and(|r| r.span == d.span)
+        });
+        prop_assert!(
+            fails_here,
+            "the witness of {} does not fail there:\n{}",
+            d.message,
+            text
+        );
+        out.insert((id, d.span.start, d.span.end));
+    }
+    Ok(out)
+}
+
+fn check_may_error(rules: &[Rule], seed: u64) -> Result<(), TestCaseError> {
+    let Some(e) = engine(rules) else {
+        return Ok(());
+    };
+    let report = lint(&e, &LintOptions::default());
+    prop_assert_eq!(report.undecided, 0);
+    let reported = may_error_reads(&e, &report)?;
+    let skipped: BTreeSet<&str> = report.not_analysed.iter().map(|x| x.0.as_str()).collect();
+    for (d, text) in steps(seed, 300) {
+        let p = Proposal::parse(&text).unwrap();
+        let opts = CheckOptions {
+            as_of: Some(d),
+            ..common::opts()
+        };
+        for x in e.check_with(&p, &opts).errors {
+            let Some(id) = x.rule.as_deref() else {
+                continue;
+            };
+            if x.code != "pactum::eval::absent_attribute" || skipped.contains(id) {
+                continue;
+            }
+            let span = x.diagnostic.related.first().unwrap().span;
+            prop_assert!(
+                reported.contains(&(id.to_string(), span.start, span.end)),
+                "{} fails at {:?} on\n{}\nbut may-error reports only {:?}\n{}",
+                id,
+                span,
+                text,
+                reported,
+                rules.iter().map(Rule::text).collect::<String>()
+            );
+        }
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// `may-error` reports every read that fails on a generated step, and each read it
+    /// reports fails on its witness.
+    #[test]
+    fn may_error_reports_exactly_the_reads_that_fail(seed in any::<u64>(), n in 1usize..4) {
+        let mut r = Rng(seed | 1);
+        let rules: Vec<Rule> = (0..n)
+            .map(|i| Rule::random(&mut r, format!("r{i}")).with_texts(&mut r))
+            .collect();
+        check_may_error(&rules, seed ^ 0x5EED)?;
+    }
 
     /// Every finding holds on every generated step.
     #[test]

@@ -157,26 +157,40 @@ pub fn lint(engine: &Engine, opts: &LintOptions) -> LintReport {
 #[cfg(test)]
 mod tests {
     use super::sat::solve;
-    use super::semantic::{RuleSym, rule_sym};
+    use super::semantic::{Place, RuleSym, rule_sym};
     use super::sym::{self, Space};
     use super::witness::{random_words, step_text};
     use super::*;
     use crate::engine::CheckOptions;
     use crate::proposal::Proposal;
+    use std::collections::BTreeMap;
 
     /// The formulas agree with the engine: on random steps of every kind (and on the
-    /// solver's own witnesses), a rule fires in the formula exactly when `check` reports it.
-    fn differential(engine: &Engine, rounds: usize) {
+    /// solver's own witnesses), a rule fires in the formula exactly when `check` reports it,
+    /// and a read that can fail (`may-error`) fails in the formula exactly when `check`
+    /// reports that the rule could not be evaluated there.
+    fn differential(engine: &Engine, rounds: usize) -> BTreeSet<String> {
+        let mut failed = BTreeSet::new();
         let lib = engine.compiled();
         let reps = sym::Reps::of(lib);
         let mut seed = 0x1234_5678_9ABC_DEF1u64;
         for k in 0..lib.kinds.len() {
             let mut space = Space::new(lib, k as KindId, reps.clone(), u64::MAX / 64).unwrap();
             let rules: Vec<usize> = lib.rules_by_kind[k].iter().map(|&r| r as usize).collect();
+            let mut sites: BTreeMap<usize, Vec<(sym::Site, Place)>> = BTreeMap::new();
             let syms: Vec<(usize, RuleSym)> = rules
                 .iter()
                 .filter(|&&r| !lib.rules[r].proposal_scope)
-                .filter_map(|&r| rule_sym(&mut space, &lib.rules[r]).ok().map(|s| (r, s)))
+                .filter_map(|&r| {
+                    space.start_recording();
+                    let s = rule_sym(&mut space, &lib.rules[r]);
+                    let recorded = space.stop_recording();
+                    let s = s.ok()?;
+                    if s.unmodelled.is_none() {
+                        sites.insert(r, recorded.into_iter().zip(s.places.clone()).collect());
+                    }
+                    Some((r, s))
+                })
                 .collect();
             for _ in 0..rounds {
                 let words = random_words(&space, &mut seed);
@@ -204,14 +218,109 @@ mod tests {
                         let id = lib.rules[*r].id.as_str();
                         let concrete = report.violations.iter().any(|v| v.rule == id);
                         let symbolic = vals[s.fires as usize] & (1 << bit) != 0;
+                        // (A violation whose message fails is not reported: checked below.)
+                        let text_fails = sites.get(r).is_some_and(|sites| {
+                            sites.iter().any(|(site, place)| {
+                                matches!(place, Place::Message | Place::Help | Place::Label)
+                                    && vals[site.fails as usize] & (1 << bit) != 0
+                            })
+                        });
+                        if !text_fails {
+                            assert_eq!(
+                                concrete, symbolic,
+                                "rule {id} on\n{text}\nerrors: {errored:?}"
+                            );
+                        }
+                        let Some(sites) = sites.get(r) else { continue };
+                        // The reads that fail here, in the texts and elsewhere: at most one
+                        // of each (the first failure stops the application, and the first
+                        // failing text the rendering).
+                        let mut in_text = BTreeSet::new();
+                        let mut in_rule = BTreeSet::new();
+                        for (site, place) in sites {
+                            if vals[site.fails as usize] & (1 << bit) == 0 {
+                                continue;
+                            }
+                            let span = (site.span.start, site.span.end);
+                            if matches!(place, Place::Message | Place::Help | Place::Label) {
+                                in_text.insert(span);
+                            } else {
+                                in_rule.insert(span);
+                            }
+                        }
+                        assert!(
+                            in_text.len() <= 1 && in_rule.len() <= 1,
+                            "{id}: {in_text:?} {in_rule:?}"
+                        );
+                        // A failing text replaces the application's failure in the report.
+                        let symbolic = if in_text.is_empty() { in_rule } else { in_text };
+                        let concrete: BTreeSet<(u32, u32)> = report
+                            .errors
+                            .iter()
+                            .filter(|e| {
+                                e.rule.as_deref() == Some(id)
+                                    && e.code == crate::diag::Code::AbsentAttribute.as_str()
+                            })
+                            .filter_map(|e| e.diagnostic.related.first())
+                            .map(|r| (r.span.start, r.span.end))
+                            .collect();
                         assert_eq!(
                             concrete, symbolic,
-                            "rule {id} on\n{text}\nerrors: {errored:?}"
+                            "rule {id}: the reads that fail on\n{text}\nerrors: {:#?}",
+                            report.errors
                         );
+                        if !concrete.is_empty() {
+                            failed.insert(id.to_string());
+                        }
                     }
                 }
             }
         }
+        failed
+    }
+
+    /// Rules whose reads fail in every way the engine can: in a `when`, a condition, an
+    /// `each` collection, an exception, a message, a help, a label; through `&&`, `||`,
+    /// `if`, `match`, quantifiers over sets and lists, and entity attributes; guarded or not.
+    #[test]
+    fn failing_reads_agree_with_the_engine() {
+        let rules = [
+            rule("c1", "error", "forbid s.host == a"),
+            rule("c2", "error", "when s has host forbid s.host.rank > 2"),
+            rule(
+                "c3",
+                "error",
+                "forbid s.armed && s.signed < 2020-01-01 || s.delivered > 2021-01-01",
+            ),
+            rule(
+                "c4",
+                "error",
+                "forbid if s has signed then s.signed < 2020-01-01 else s.host.rank > 1",
+            ),
+            rule(
+                "c5",
+                "error",
+                "forbid each p in s.who where p.rank > 1 unless s.host == b unless s.signed > 2020-01-01",
+            ),
+            rule("c6", "error", "forbid any p in s.who: p == b && p.rank > 2"),
+            rule("c7", "error", "when s.size > 2 forbid s.host in s.who"),
+            rule("c8", "error", "forbid each p in s.who | [s.host] where p != a"),
+            "rule m1 { severity error cite t \"art. 1\" on ex as s forbid !(s has host) message \"host {s.host}\" help \"h\" }\n".into(),
+            "rule m2 { severity error cite t \"art. 1\" on ex as s forbid each p in s.who where p != a || s.armed message \"{p.rank}\" help \"{s.signed}\" label \"{s.host}\" }\n".into(),
+            "rule m3 { severity error cite t \"art. 1\" on ex as s forbid each p in s.who where s.size > 1 unless p.rank > 2 message \"{p} {s.id} {if s has host then s.host.rank else 0}\" help \"h\" }\n".into(),
+            "rule l1 { severity error cite t \"art. 1\" on tr as s forbid all q in s.stops: q.rank < 5 message \"m\" help \"h\" }\n".into(),
+            "rule l2 { severity error cite t \"art. 1\" on tr as s forbid each q in s.stops where q == a || q.rank > 2 message \"{q}\" help \"h\" }\n".into(),
+            "rule k1 { severity error cite t \"art. 1\" on ex, fl as s forbid match s { ex => s has host && s.host.rank > 2, fl => s.operator.rank > 2 } message \"m\" help \"h\" }\n".into(),
+        ];
+        let failed = differential(&lib(&rules.concat()), 4);
+        let want = [
+            "c1", "c2", "c3", "c4", "c5", "c7", "c8", "k1", "l1", "m1", "m2", "m3",
+        ];
+        assert_eq!(
+            failed,
+            want.map(String::from).into(),
+            "c6 and l2 are guarded"
+        );
     }
 
     #[test]
@@ -289,6 +398,15 @@ mod tests {
             SourceFile::new("r.policy", rules),
         ])
         .unwrap_or_else(|e| panic!("{e:#?}"))
+    }
+
+    /// The default options, with `may-error` off (for tests about the other lints that read
+    /// optional attributes unguarded).
+    fn but_may_error() -> LintOptions {
+        LintOptions {
+            allow: BTreeSet::from(["may-error".to_string()]),
+            ..LintOptions::default()
+        }
     }
 
     fn names(engine: &Engine) -> Vec<String> {
@@ -540,7 +658,7 @@ mod tests {
     #[test]
     fn never_fires_names_the_clashing_conditions() {
         let marked = |body: &str| -> Vec<(String, String)> {
-            let d = lint(&lib(&rule("r", "error", body)), &LintOptions::default()).diagnostics;
+            let d = lint(&lib(&rule("r", "error", body)), &but_may_error()).diagnostics;
             assert_eq!(d.len(), 1, "{d:#?}");
             d[0].related
                 .iter()
@@ -599,12 +717,17 @@ mod tests {
     /// (unranked, an error to read) fires; the other order fails on `a` first.
     #[test]
     fn lists_are_walked_in_proposal_order() {
+        // (`q.rank` fails on `a`, which has no rank: `may-error` says so each time.)
         let r = "rule r { severity error cite t \"art. 1\" on tr as s forbid (any q in s.stops: q.rank > 2) && a in s.stops message \"m\" help \"h\" }\n";
-        assert!(names(&lib(r)).is_empty(), "it fires on stops: [b, a]");
+        assert_eq!(names(&lib(r)), ["may-error"], "it fires on stops: [b, a]");
         let r = "rule r { severity error cite t \"art. 1\" on tr as s forbid (all q in s.stops: q.rank > 2) && a in s.stops message \"m\" help \"h\" }\n";
-        assert_eq!(names(&lib(r)), ["rule-never-fires"], "`all` reads a's rank");
+        assert_eq!(
+            names(&lib(r)),
+            ["rule-never-fires", "may-error"],
+            "`all` reads a's rank"
+        );
         let r = "rule r { severity error cite t \"art. 1\" on tr as s forbid each q in s.stops where q == a || q.rank > 2 unless q == b message \"m\" help \"h\" }\n";
-        assert!(names(&lib(r)).is_empty());
+        assert!(names(&lib(r)).is_empty(), "`q == a` guards the read");
     }
 
     #[test]
@@ -651,8 +774,12 @@ mod tests {
 
     #[test]
     fn an_absent_optional_attribute_is_not_a_firing() {
-        // Reading `host` unguarded errors when it is absent: the rule still can fire.
-        assert!(names(&lib(&rule("r", "error", "forbid s.host == a"))).is_empty());
+        // Reading `host` unguarded errors when it is absent: the rule still can fire (and
+        // `may-error` reports the read).
+        assert_eq!(
+            names(&lib(&rule("r", "error", "forbid s.host == a"))),
+            ["may-error"]
+        );
         // A condition that holds only when the read fails can never fire.
         assert_eq!(
             names(&lib(&rule(
@@ -660,8 +787,71 @@ mod tests {
                 "error",
                 "forbid !(s has host) && s.host == a"
             ))),
-            ["rule-never-fires"]
+            ["rule-never-fires", "may-error"]
         );
+    }
+
+    /// `may-error`: every read that can find its attribute absent where it is evaluated, and
+    /// only those.
+    #[test]
+    fn may_error_finds_the_reads_that_can_fail() {
+        let may = |body: &str| {
+            let d = lint(&lib(&rule("r", "error", body)), &LintOptions::default()).diagnostics;
+            d.iter()
+                .filter(|d| d.rule.as_deref() == Some("may-error"))
+                .map(|d| {
+                    let t = d.source.as_ref().map(|s| s.text()).unwrap_or("");
+                    t.get(d.span.start as usize..d.span.end as usize)
+                        .unwrap_or("")
+                        .to_string()
+                })
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(may("forbid s.host == a"), ["s.host"]);
+        assert_eq!(
+            may("forbid s.host.rank > 2 && s has host"),
+            ["s.host", "s.host.rank"]
+        );
+        // Guards: `has`, a `when`, `&&`, `||`, `if`, a binder compared first, a default.
+        assert!(may("forbid s has host && s.host == a").is_empty());
+        assert!(may("when s has host forbid s.host == a").is_empty());
+        assert!(may("forbid !(s has host) || s.host == a").is_empty());
+        assert!(may("forbid if s has host then s.host == a else s.armed").is_empty());
+        assert!(may("forbid any p in s.who: p == b && p.rank > 2").is_empty());
+        assert!(may("forbid s.size > 2").is_empty());
+        // A guard of the wrong attribute, or after the read.
+        assert_eq!(may("forbid s has signed && s.host == a"), ["s.host"]);
+        assert_eq!(may("forbid any p in s.who: p.rank > 2"), ["p.rank"]);
+        // In a message, where the rule fires only when the attribute is absent.
+        let r = "rule r { severity error cite t \"art. 1\" on ex as s forbid !(s has host) message \"{s.host}\" help \"h\" }\n";
+        let d = lint(&lib(r), &LintOptions::default()).diagnostics;
+        assert_eq!(d.len(), 1, "{d:#?}");
+        assert!(
+            d[0].message.contains("its message reads `s.host`"),
+            "{}",
+            d[0].message
+        );
+        assert_eq!(d[0].severity, Severity::Error);
+        assert!(
+            d[0].notes.iter().any(|n| n.contains("proposal witness")),
+            "{:?}",
+            d[0].notes
+        );
+        // A rule the formulas do not model: checked only for reads that can fail at all.
+        let why = |body: &str| {
+            let report = lint(&lib(&rule("j", "error", body)), &LintOptions::default());
+            assert!(report.diagnostics.is_empty(), "{:#?}", report.diagnostics);
+            report.not_analysed[0].1.clone()
+        };
+        let w = why("forbid any o in steps(fl): o.operator == s.host");
+        assert!(w.contains("`may-error` does not check its reads"), "{w}");
+        let w = why("forbid any o in steps(fl): o.operator == a");
+        assert!(!w.contains("may-error"), "{w}");
+        // Allowed with a reason.
+        let r = "rule r { severity error cite t \"art. 1\" on ex as s forbid !(s has host) message \"{s.host}\" help \"h\" allow may-error because \"known\" }\n";
+        assert!(names(&lib(r)).is_empty());
     }
 
     #[test]

@@ -110,6 +110,12 @@ pub const LINTS: &[LintInfo] = &[
         default: Severity::Warning,
         summary: "a semantic question (can this rule fire? does that rule cover it?) not decided within the solver's budget",
     },
+    LintInfo {
+        name: "may-error",
+        code: Code::LintMayError,
+        default: Severity::Error,
+        summary: "a read of an optional attribute (a step's, or an entity's that some fact lacks) that can find it absent on a valid step, so that evaluating the rule fails",
+    },
 ];
 
 /// A lint, by id: what the lints emit. Its entry in [`LINTS`] is `LINTS[lint as usize]`.
@@ -145,6 +151,8 @@ pub(crate) enum Lint {
     UnusedBinder,
     /// `undecided`
     Undecided,
+    /// `may-error`
+    MayError,
 }
 
 impl Lint {
@@ -172,7 +180,7 @@ pub fn lint_info(name: &str) -> Option<&'static LintInfo> {
 mod tests {
     use super::*;
 
-    const ALL: [Lint; 15] = [
+    const ALL: [Lint; 16] = [
         Lint::MissingCite,
         Lint::MissingHelp,
         Lint::UnusedDefinition,
@@ -188,6 +196,7 @@ mod tests {
         Lint::Unknown,
         Lint::UnusedBinder,
         Lint::Undecided,
+        Lint::MayError,
     ];
 
     #[test]

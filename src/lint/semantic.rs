@@ -12,6 +12,7 @@ use super::witness::{put_model, random_words, witness};
 use super::{Finder, Lint, LintReport};
 use crate::diag::{Code, Diagnostic};
 use crate::ir::*;
+use crate::syntax::FileId;
 
 /// One `unless` clause of a rule applied to one step of a kind.
 #[derive(Clone, Copy, Debug)]
@@ -34,6 +35,97 @@ pub(super) struct RuleSym {
     pub(super) fires: F,
     /// Per `unless` clause.
     pub(super) unless: Vec<UnlessSym>,
+    /// While the space records reads that can fail: the part of the rule each recorded
+    /// read is in, in the order recorded.
+    pub(super) places: Vec<Place>,
+    /// While recording: a message, help or label interpolation that can fail and that the
+    /// formulas do not model (what it uses); its reads are then not decided.
+    pub(super) unmodelled: Option<&'static str>,
+}
+
+/// The part of a rule a read is in, in evaluation order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Place {
+    When,
+    Each,
+    Cond,
+    Unless(usize),
+    Message,
+    Help,
+    Label,
+}
+
+impl Place {
+    fn text(self) -> String {
+        match self {
+            Place::When => "its `when`".into(),
+            Place::Each => "its `each` collection".into(),
+            Place::Cond => "its condition".into(),
+            Place::Unless(i) => format!("its exception {}", i + 1),
+            Place::Message => "its message".into(),
+            Place::Help => "its help".into(),
+            Place::Label => "its label".into(),
+        }
+    }
+}
+
+/// Whether evaluating `e` can fail at all, on a step of `kind` (`None`: of any kind): it
+/// reads an optional step attribute without a default, or an entity attribute that some
+/// fact of a type declaring it lacks.
+fn can_fail(lib: &Compiled, kind: Option<KindId>, e: &CExpr) -> bool {
+    let optional = |k: usize, slot: u16| {
+        lib.kinds
+            .get(k)
+            .and_then(|k| k.fields.get(slot as usize))
+            .is_none_or(|f| f.optional)
+    };
+    let step_can_fail = |slots: &[u16]| match kind {
+        Some(k) => optional(
+            k as usize,
+            slots.get(k as usize).copied().unwrap_or(u16::MAX),
+        ),
+        None => slots
+            .iter()
+            .enumerate()
+            .any(|(k, &slot)| slot != u16::MAX && optional(k, slot)),
+    };
+    let entity_can_fail = |attr: AttrId| {
+        let name = lib.attr_names.get(attr as usize);
+        lib.atoms.iter().enumerate().any(|(a, info)| {
+            let AtomKind::Entity(t) = info.kind else {
+                return false;
+            };
+            let declares = lib
+                .types
+                .get(t as usize)
+                .is_some_and(|t| t.fields.iter().any(|f| Some(&f.name) == name));
+            declares && crate::eval::fact(lib, a as AtomId, attr).is_none()
+        })
+    };
+    let mut stack = vec![e];
+    while let Some(x) = stack.pop() {
+        match x {
+            CExpr::StepAttr { slots, .. } if step_can_fail(slots) => return true,
+            CExpr::EntityAttr { attr, .. } if entity_can_fail(*attr) => return true,
+            _ => children(x, &mut stack),
+        }
+    }
+    false
+}
+
+/// Whether any part of a rule can fail at all (see [`can_fail`]), on any kind.
+fn rule_can_fail(lib: &Compiled, r: &CRule) -> bool {
+    let texts = r.message.iter().chain(&r.help).chain(&r.label);
+    r.when
+        .iter()
+        .chain(r.each.iter().map(|(_, c)| c))
+        .chain(r.cond.iter())
+        .chain(r.unless.iter())
+        .chain(texts.filter_map(|p| match p {
+            crate::ir::Part::Expr(e) => Some(e),
+            crate::ir::Part::Lit(_) => None,
+        }))
+        .any(|e| can_fail(lib, None, e))
 }
 
 pub(super) fn rule_sym(space: &mut Space<'_>, r: &CRule) -> Result<RuleSym, sym::Unsupported> {
@@ -104,6 +196,12 @@ pub(super) fn rule_sym_with(
 ) -> Result<RuleSym, sym::Unsupported> {
     let mut locals: Vec<Option<Sv>> = vec![None; r.locals as usize];
     space.bind(&mut locals, 0, Sv::Step)?;
+    // While recording: the part each recorded read is in.
+    let mut places: Vec<Place> = Vec::new();
+    let mark = |space: &Space<'_>, places: &mut Vec<Place>, p: Place| {
+        places.resize(space.recorded().max(places.len()), p);
+    };
+    space.set_reach(Fm::TRUE);
     let (when, when_err) = match &r.when {
         Some(w) => eval_relaxed(
             space,
@@ -114,14 +212,17 @@ pub(super) fn rule_sym_with(
         )?,
         None => (Fm::TRUE, Fm::FALSE),
     };
+    mark(space, &mut places, Place::When);
     let nwe = space.fm.not(when_err);
     let base = space.fm.and(when, nwe);
+    space.set_reach(base);
     // The bindings: each member of the collection in order, or one binding.
     let mut bindings: Vec<(F, Option<(Local, Sv)>)> = Vec::new();
     let mut coll_err = Fm::FALSE;
     match &r.each {
         Some((local, coll)) => {
             let (v, e) = space.eval(coll, &mut locals)?;
+            mark(space, &mut places, Place::Each);
             coll_err = e;
             for (m, item) in space.walk(v)? {
                 bindings.push((m, Some((*local, item))));
@@ -136,11 +237,17 @@ pub(super) fn rule_sym_with(
     let mut holds: Vec<Vec<F>> = vec![Vec::new(); n];
     let mut raw: Vec<Vec<F>> = vec![Vec::new(); n];
     let mut fails: Vec<Vec<F>> = vec![Vec::new(); n];
+    // While recording: some earlier violation's message, help or label failed (the
+    // application reports that error, and renders nothing after it).
+    let mut render_failed = Fm::FALSE;
+    let mut unmodelled = None;
     for (member, bind) in bindings {
         space.check_size()?;
         if let Some((l, v)) = bind {
             space.bind(&mut locals, l, v)?;
         }
+        let at = space.fm.and(reached, member);
+        space.set_reach(at);
         let (hit, herr) = match &r.cond {
             Some(c) => {
                 let (v, e) = eval_relaxed(
@@ -154,21 +261,23 @@ pub(super) fn rule_sym_with(
             }
             None => (Fm::TRUE, Fm::FALSE),
         };
+        mark(space, &mut places, Place::Cond);
         let nherr = space.fm.not(herr);
-        let at = space.fm.and(reached, member);
         let hit_ok = space.fm.and_all([at, nherr, hit]);
         // Exceptions, in order, short-circuit on the first that holds.
         let mut none_yet = Fm::TRUE;
         let mut uerrs = Vec::new();
         for (i, u) in r.unless.iter().enumerate() {
+            let ctx = space.fm.and(hit_ok, none_yet);
+            space.set_reach(ctx);
             let (uv, ue) = if relax.contains(&Part::Unless(i)) {
                 (space.fm.var().0, Fm::FALSE)
             } else {
                 space.eval_bool(u, &mut locals)?
             };
+            mark(space, &mut places, Place::Unless(i));
             let nue = space.fm.not(ue);
             let nuv = space.fm.not(uv);
-            let ctx = space.fm.and(hit_ok, none_yet);
             let ok_holds = space.fm.and(uv, nue);
             let ok_fails = space.fm.and(nuv, nue);
             if let Some(v) = holds.get_mut(i) {
@@ -186,6 +295,40 @@ pub(super) fn rule_sym_with(
         }
         let f = space.fm.and(hit_ok, none_yet);
         fires.push(f);
+        if space.recording() {
+            // A violation renders its message, then its help, then its label, each
+            // interpolation in order; the first that fails stops the application.
+            let mut ok = space.fm.not(render_failed);
+            ok = space.fm.and(ok, f);
+            let texts = [
+                (&r.message, Place::Message),
+                (&r.help, Place::Help),
+                (&r.label, Place::Label),
+            ];
+            for (parts, place) in texts {
+                for part in parts {
+                    let crate::ir::Part::Expr(e) = part else {
+                        continue;
+                    };
+                    if !can_fail(space.lib, Some(space.kind), e) {
+                        continue;
+                    }
+                    space.set_reach(ok);
+                    match space.eval(e, &mut locals) {
+                        Ok((_, err)) => {
+                            let here = space.fm.and(ok, err);
+                            render_failed = space.fm.or(render_failed, here);
+                            let nerr = space.fm.not(err);
+                            ok = space.fm.and(ok, nerr);
+                        }
+                        Err(sym::Unsupported(what)) => {
+                            unmodelled.get_or_insert(what);
+                        }
+                    }
+                    mark(space, &mut places, place);
+                }
+            }
+        }
         // An error stops the rule on this step: later bindings are not reached.
         let uerr = space.fm.or_all(uerrs);
         let hit_u = space.fm.and(hit_ok, uerr);
@@ -208,6 +351,8 @@ pub(super) fn rule_sym_with(
         applies: base,
         fires,
         unless,
+        places,
+        unmodelled,
     })
 }
 
@@ -331,6 +476,9 @@ pub(super) fn lints(f: &mut Finder<'_>, report: &mut LintReport, budget: u64) {
     let mut unless_always: BTreeMap<(usize, usize), Every> = BTreeMap::new();
     let mut fire_witness: BTreeMap<usize, String> = BTreeMap::new();
     let mut skipped: BTreeMap<usize, String> = BTreeMap::new();
+    // `may-error`: the reads that can fail, and the rules whose texts it does not model.
+    let mut may: MayReads = BTreeMap::new();
+    let mut may_skipped: BTreeMap<usize, String> = BTreeMap::new();
     let mut undecided: Undecided = BTreeMap::new();
     // Per rule that cannot fire on some kind: the parts that clash, and whether the set is
     // minimal (each part needed).
@@ -362,8 +510,35 @@ pub(super) fn lints(f: &mut Finder<'_>, report: &mut LintReport, budget: u64) {
             }
             let Some(r) = lib.rules.get(ri) else { continue };
             space.start_rule();
-            match rule_sym(&mut space, r) {
-                Ok(s) => syms.push((ri, s)),
+            space.start_recording();
+            let res = rule_sym(&mut space, r);
+            let recorded = space.stop_recording();
+            match res {
+                Ok(s) => {
+                    match s.unmodelled {
+                        Some(what) if what == sym::TOO_LARGE => {
+                            undecided.entry(ri).or_default().insert(format!(
+                                "whether its message, help or label can fail on a `{kind_name}` step (its formulas grew past the budget)"
+                            ));
+                            asker.undecided += 1;
+                        }
+                        Some(what) => {
+                            may_skipped.entry(ri).or_insert_with(|| {
+                                format!("it interpolates {what} in a text that can fail (for `may-error`)")
+                            });
+                        }
+                        None => may_error_questions(
+                            f,
+                            &mut space,
+                            ri,
+                            recorded.into_iter().zip(s.places.iter().copied()),
+                            &mut asker,
+                            &mut may,
+                            &mut undecided,
+                        ),
+                    }
+                    syms.push((ri, s));
+                }
                 Err(sym::Unsupported(what)) if what == sym::TOO_LARGE => {
                     undecided.entry(ri).or_default().insert(format!(
                         "what it does on a `{kind_name}` step (its formulas grew past the budget)"
@@ -816,10 +991,227 @@ pub(super) fn lints(f: &mut Finder<'_>, report: &mut LintReport, budget: u64) {
             skipped: &skipped,
         },
     );
+    emit_may_error(f, &may, &skipped);
+    for (ri, why) in may_skipped {
+        skipped.entry(ri).or_insert(why);
+    }
+    // A rule the formulas do not model still never fails if none of its reads can; when
+    // one can, the summary says that `may-error` did not check it either.
+    for (&ri, why) in skipped.iter_mut() {
+        if lib.rules.get(ri).is_some_and(|r| rule_can_fail(lib, r)) && !why.contains("may-error") {
+            why.push_str(", so `may-error` does not check its reads either");
+        }
+    }
     report.not_analysed = skipped
         .into_iter()
         .filter_map(|(i, why)| lib.rules.get(i).map(|r| (r.id.clone(), why)))
         .collect();
+}
+
+/// A read of a rule that can fail, in one part of the rule: what it reads and what was
+/// decided about it (`Every::Holds`: it never fails, on any kind).
+struct MayRead {
+    step: bool,
+    attr: std::sync::Arc<str>,
+    never: Every,
+    /// A step on which the engine fails there, and what the engine says.
+    witness: Option<(String, String)>,
+}
+
+/// The reads that can fail, by rule, span (start, end) and part of the rule.
+type MayReads = BTreeMap<(usize, u32, u32, Place), MayRead>;
+
+/// `may-error`'s questions for one rule on one kind: for each read that can fail (grouped
+/// by where it is written and the part of the rule it is in), "it is evaluated and finds
+/// the attribute absent", on a well-formed step.
+fn may_error_questions(
+    f: &Finder<'_>,
+    space: &mut Space<'_>,
+    ri: usize,
+    recorded: impl Iterator<Item = (sym::Site, Place)>,
+    asker: &mut Asker,
+    may: &mut MayReads,
+    undecided: &mut Undecided,
+) {
+    let mut groups: BTreeMap<(u32, u32, Place), (sym::Site, Vec<F>)> = BTreeMap::new();
+    for (site, place) in recorded {
+        let key = (site.span.start, site.span.end, place);
+        groups
+            .entry(key)
+            .or_insert_with(|| (site.clone(), Vec::new()))
+            .1
+            .push(site.fails);
+    }
+    let kind_name = f
+        .lib
+        .kinds
+        .get(space.kind as usize)
+        .map_or("?", |k| k.name.as_str());
+    for ((start, end, place), (site, fs)) in groups {
+        let entry = may.entry((ri, start, end, place)).or_insert(MayRead {
+            step: site.step,
+            attr: site.attr.clone(),
+            never: Every::Holds,
+            witness: None,
+        });
+        let q = space.fm.or_all(fs);
+        if q == Fm::FALSE || entry.never == Every::Fails && entry.witness.is_some() {
+            continue;
+        }
+        let a = asker.ask(space, q);
+        entry.never.meet(&a);
+        match a {
+            Answer::Sat(mut m) => {
+                space.repair(&mut m);
+                if entry.witness.is_none() {
+                    entry.witness = checked_error_witness(f, space, &m, ri, site.span);
+                }
+            }
+            Answer::Unsat(_) => {}
+            Answer::Unknown => {
+                let what = if site.step { "step" } else { "entity" };
+                undecided.entry(ri).or_default().insert(format!(
+                    "whether {} can read `{}` of a{} {what} that lacks it on a `{kind_name}` step",
+                    place.text(),
+                    site.attr,
+                    if site.step { "" } else { "n" },
+                ));
+            }
+        }
+    }
+}
+
+/// A witness step for a read that can fail, if the engine agrees: evaluating the rule on
+/// it fails with an absent attribute at that read. The step's text and the engine's
+/// message.
+fn checked_error_witness(
+    f: &Finder<'_>,
+    space: &Space<'_>,
+    model: &[bool],
+    rule: usize,
+    span: crate::source::Span,
+) -> Option<(String, String)> {
+    let text = witness(space, model).trim_end().to_string();
+    let step = space.step_of(model);
+    let src = format!(
+        "proposal witness {{}}\n{}",
+        super::witness::step_text(f.lib, &step, "w1")
+    );
+    let p = crate::proposal::Proposal::parse(&src).ok()?;
+    let opts = crate::engine::CheckOptions {
+        as_of: space.as_of_of(model),
+        ..crate::engine::CheckOptions::default()
+    };
+    let report = f.engine.check_with(&p, &opts);
+    if report.errors.iter().any(|e| e.rule.is_none()) {
+        return None;
+    }
+    let id = f.lib.rules.get(rule)?.id.as_str();
+    let e = report.errors.iter().find(|e| {
+        e.rule.as_deref() == Some(id)
+            && e.code == Code::AbsentAttribute.as_str()
+            && e.diagnostic.related.iter().any(|r| r.span == span)
+    })?;
+    Some((text, e.message.clone()))
+}
+
+/// The file a read of rule `r` at `span` is written in: the rule's, when the span is in
+/// the rule; else the file of a definition whose text there reads the attribute (a
+/// definition expanded into the rule).
+fn read_file(lib: &Compiled, r: &CRule, span: crate::source::Span, attr: &str) -> Option<FileId> {
+    if r.extent.start <= span.start && span.end <= r.extent.end {
+        return Some(r.file);
+    }
+    let reads_it = |file: FileId| {
+        lib.source(file).is_some_and(|src| {
+            src.text()
+                .get(span.start as usize..span.end as usize)
+                .is_some_and(|t| t.ends_with(&format!(".{attr}")))
+        })
+    };
+    let files: BTreeSet<FileId> = lib.defs.iter().map(|d| d.1).collect();
+    std::iter::once(r.file)
+        .chain(files)
+        .find(|&file| reads_it(file))
+}
+
+/// Reports the reads that can fail: each once, at the first part of its rule (in
+/// evaluation order) where it can.
+fn emit_may_error(f: &mut Finder<'_>, may: &MayReads, skipped: &BTreeMap<usize, String>) {
+    let lib = f.lib;
+    let mut done: BTreeSet<(usize, u32, u32)> = BTreeSet::new();
+    for (&(ri, start, end, place), m) in may {
+        if m.never != Every::Fails || skipped.contains_key(&ri) || done.contains(&(ri, start, end))
+        {
+            continue;
+        }
+        let Some(r) = lib.rules.get(ri) else { continue };
+        done.insert((ri, start, end));
+        let span = crate::source::Span { start, end };
+        let (file, at) = match read_file(lib, r, span, &m.attr) {
+            Some(file) => (file, span),
+            None => (r.file, r.span),
+        };
+        let src = f.src(file);
+        let text = src
+            .text()
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or("")
+            .to_string();
+        let obj = text
+            .rsplit_once('.')
+            .map_or("s", |(o, _)| o)
+            .trim()
+            .to_string();
+        let attr = &m.attr;
+        // Where the attribute is declared: the rule's step kinds, or the entity types.
+        let field = |fields: &[FieldInfo]| {
+            fields
+                .iter()
+                .find(|x| *x.name == **attr)
+                .map(|x| lib.ty_name(&x.ty))
+        };
+        let declared = if m.step {
+            r.kinds.iter().find_map(|&k| {
+                let kind = lib.kinds.get(k as usize)?;
+                Some((kind.name.clone(), field(&kind.fields)?))
+            })
+        } else {
+            lib.types
+                .iter()
+                .find_map(|t| Some((t.name.clone(), field(&t.fields)?)))
+        };
+        let (owner, ty) = declared.unwrap_or_else(|| ("its type".into(), "T".into()));
+        let guard = format!(
+            "guard the read with `{obj} has {attr}` (in the `when`, before it with `&&`, or with `if {obj} has {attr} then ... else ...`)"
+        );
+        let (label, help) = if m.step {
+            (
+                format!("the step may have no `{attr}` here"),
+                format!("{guard}, or give `{attr}` a default in `{owner}` (`{attr}: {ty} = ...`)"),
+            )
+        } else {
+            (
+                format!("`{obj}` may be a fact without `{attr}` here"),
+                format!(
+                    "{guard}, give `{attr}` a default in `{owner}` (`{attr}: {ty} = ...`), or give it to every fact that can be here"
+                ),
+            )
+        };
+        let message = format!(
+            "rule `{}` may fail to evaluate: {} reads `{text}`, which can be absent",
+            r.id,
+            place.text()
+        );
+        let mut d = Diagnostic::error(Code::LintMayError, message, &src, at, label).with_help(help);
+        if let Some((w, said)) = &m.witness {
+            let said = said.rsplit_once(": ").map_or(said.as_str(), |x| x.1);
+            d = d.with_note(format!(
+                "for example, evaluating it fails on this step ({said}):\n{w}"
+            ));
+        }
+        f.emit(Lint::MayError, Some(ri), d);
+    }
 }
 
 /// The parts of a rule that cannot fire on this kind that clash (see [`core_of`]).

@@ -227,6 +227,26 @@ pub struct Ladder {
     pub eqs: Vec<(i64, F)>,
 }
 
+/// A read that can fail (`may-error`): an optional step attribute, or an entity attribute
+/// that some fact lacks, with the condition under which it is evaluated and finds the
+/// attribute absent (recorded only between [`Space::start_recording`] and
+/// [`Space::stop_recording`]).
+#[derive(Clone, Debug)]
+pub struct Site {
+    /// Where the policy reads it.
+    pub span: crate::source::Span,
+    /// The attribute read: a step's (`true`) or an entity's (`false`), and its name.
+    pub step: bool,
+    /// The attribute's name.
+    pub attr: std::sync::Arc<str>,
+    /// It is evaluated and the attribute is absent.
+    pub fails: F,
+}
+
+/// A quantifier's value, its failure, and (while recording) its reads that can fail,
+/// relative to its own reach.
+type Memo = (Sv, F, Vec<Site>);
+
 /// The most candidates of a list whose order is modelled (a list of more is modelled as a
 /// set, and a rule that walks it is not analysed).
 pub const MAX_ORDERED: usize = 24;
@@ -262,7 +282,12 @@ pub struct Space<'a> {
     /// Ladder by its `eqs[0]` formula.
     ladder_of: std::collections::HashMap<F, usize>,
     /// Quantifiers already evaluated, by expression and the values of the locals they read.
-    memo: std::collections::HashMap<(usize, Vec<u64>), (Sv, F)>,
+    memo: std::collections::HashMap<(usize, Vec<u64>), Memo>,
+    /// While recording: the reads that can fail, each when it fails.
+    sites: Option<Vec<Site>>,
+    /// While recording: "the expression being evaluated is reached" (no error before it,
+    /// and the short-circuits around it let it be evaluated).
+    reach: F,
     /// Formula nodes a rule may add.
     node_limit: usize,
     /// Formula nodes when the current rule started.
@@ -479,6 +504,8 @@ impl<'a> Space<'a> {
             ladder_var,
             ladder_of,
             memo: std::collections::HashMap::new(),
+            sites: None,
+            reach: Fm::TRUE,
             node_limit,
             rule_start: 0,
         })
@@ -495,6 +522,71 @@ impl<'a> Space<'a> {
             Err(Unsupported(TOO_LARGE))
         } else {
             Ok(())
+        }
+    }
+
+    /// Starts recording the reads that can fail ([`Site`]), from a reach of "always".
+    pub fn start_recording(&mut self) {
+        self.sites = Some(Vec::new());
+        self.reach = Fm::TRUE;
+    }
+
+    /// Stops recording; the reads recorded since the start.
+    pub fn stop_recording(&mut self) -> Vec<Site> {
+        self.reach = Fm::TRUE;
+        self.sites.take().unwrap_or_default()
+    }
+
+    /// Whether reads that can fail are being recorded.
+    pub fn recording(&self) -> bool {
+        self.sites.is_some()
+    }
+
+    /// While recording: the reads recorded so far.
+    pub fn recorded(&self) -> usize {
+        self.sites.as_ref().map_or(0, Vec::len)
+    }
+
+    /// While recording: what is evaluated next is reached exactly when `reach` holds.
+    pub fn set_reach(&mut self, reach: F) {
+        if self.sites.is_some() {
+            self.reach = reach;
+        }
+    }
+
+    /// Records a read that fails when `fails` holds, where it is reached.
+    fn note(&mut self, span: crate::source::Span, step: bool, attr: std::sync::Arc<str>, fails: F) {
+        if self.sites.is_none() || fails == Fm::FALSE {
+            return;
+        }
+        let fails = self.fm.and(self.reach, fails);
+        if let Some(sites) = self.sites.as_mut() {
+            sites.push(Site {
+                span,
+                step,
+                attr,
+                fails,
+            });
+        }
+    }
+
+    /// Evaluates `e` where it is reached only if `guard` holds too (its operands before it
+    /// did not fail, and did not decide alone).
+    fn eval_under(&mut self, guard: F, e: &CExpr, locals: &mut Vec<Option<Sv>>) -> R<(Sv, F)> {
+        if self.sites.is_none() {
+            return self.eval(e, locals);
+        }
+        let outer = self.reach;
+        self.reach = self.fm.and(outer, guard);
+        let out = self.eval(e, locals);
+        self.reach = outer;
+        out
+    }
+
+    fn eval_bool_under(&mut self, guard: F, e: &CExpr, locals: &mut Vec<Option<Sv>>) -> R<(F, F)> {
+        match self.eval_under(guard, e, locals)? {
+            (Sv::Bool(f), err) => Ok((f, err)),
+            _ => Err(Unsupported("condition")),
         }
     }
 
@@ -634,7 +726,12 @@ impl<'a> Space<'a> {
                     .ok_or(Unsupported("local"))?,
                 ok,
             ),
-            CExpr::StepAttr { local, slots, .. } => {
+            CExpr::StepAttr {
+                local,
+                slots,
+                name,
+                span,
+            } => {
                 self.expect_step(locals, *local)?;
                 let slot = *slots.get(self.kind as usize).ok_or(Unsupported("slot"))?;
                 let (present, s) = self
@@ -643,6 +740,7 @@ impl<'a> Space<'a> {
                     .cloned()
                     .ok_or(Unsupported("slot"))?;
                 let err = self.fm.not(present);
+                self.note(*span, true, name.clone(), err);
                 let v = match s {
                     Slot::Bool(f) => Sv::Bool(f),
                     Slot::Atom(xs) => Sv::Atom(xs),
@@ -688,7 +786,19 @@ impl<'a> Space<'a> {
                     }
                 }
                 let e_abs = self.fm.or_all(err);
+                if let CExpr::EntityAttr { span, .. } = e {
+                    let name = self.lib.attr_names.get(*attr as usize);
+                    let name = std::sync::Arc::from(name.map_or("?", String::as_str));
+                    let reached = self.fm.not(eo);
+                    let fails = self.fm.and(reached, e_abs);
+                    self.note(*span, false, name, fails);
+                }
                 let e_all = self.fm.or(eo, e_abs);
+                if parts.is_empty() && !has {
+                    // Every candidate lacks it: the read fails wherever it is reached, and
+                    // its value (none) never matters.
+                    parts.push((Fm::TRUE, Some(self.absent_value(*attr))));
+                }
                 (self.mux(parts)?, e_all)
             }
             CExpr::Not(a) => {
@@ -698,30 +808,32 @@ impl<'a> Space<'a> {
             CExpr::And(a, b) | CExpr::Or(a, b) => {
                 let is_and = matches!(e, CExpr::And(..));
                 let (va, ea) = self.eval_bool(a, locals)?;
-                let (vb, eb) = self.eval_bool(b, locals)?;
+                // b is evaluated only when a is fine and does not decide alone.
+                let na = self.fm.not(ea);
+                let goes_on = if is_and { va } else { self.fm.not(va) };
+                let reach_b = self.fm.and(na, goes_on);
+                let (vb, eb) = self.eval_bool_under(reach_b, b, locals)?;
                 let v = if is_and {
                     self.fm.and(va, vb)
                 } else {
                     self.fm.or(va, vb)
                 };
-                // b is evaluated only when a is fine and does not decide alone.
-                let na = self.fm.not(ea);
-                let goes_on = if is_and { va } else { self.fm.not(va) };
-                let reach_b = self.fm.and(na, goes_on);
                 let eb_reached = self.fm.and(reach_b, eb);
                 let err = self.fm.or(ea, eb_reached);
                 (Sv::Bool(v), err)
             }
             CExpr::Eq(a, b) => {
                 let (va, ea) = self.eval(a, locals)?;
-                let (vb, eb) = self.eval(b, locals)?;
+                let na = self.fm.not(ea);
+                let (vb, eb) = self.eval_under(na, b, locals)?;
                 let v = self.eq(&va, &vb)?;
                 let err = self.fm.or(ea, eb);
                 (Sv::Bool(v), err)
             }
             CExpr::Lt(a, b) => {
                 let (va, ea) = self.eval(a, locals)?;
-                let (vb, eb) = self.eval(b, locals)?;
+                let na = self.fm.not(ea);
+                let (vb, eb) = self.eval_under(na, b, locals)?;
                 let (Sv::Scalar(_, xs), Sv::Scalar(_, ys)) = (va, vb) else {
                     return Err(Unsupported("comparison"));
                 };
@@ -731,7 +843,8 @@ impl<'a> Space<'a> {
             }
             CExpr::In(x, coll) => {
                 let (vx, ex) = self.eval(x, locals)?;
-                let (vc, ec) = self.eval(coll, locals)?;
+                let nx = self.fm.not(ex);
+                let (vc, ec) = self.eval_under(nx, coll, locals)?;
                 let vc = self.members(vc);
                 let (Sv::Atom(xs), Sv::Set(ms, _)) = (vx, vc) else {
                     return Err(Unsupported("membership"));
@@ -748,7 +861,8 @@ impl<'a> Space<'a> {
             }
             CExpr::Union(a, b) | CExpr::Inter(a, b) | CExpr::Diff(a, b) => {
                 let (va, ea) = self.eval(a, locals)?;
-                let (vb, eb) = self.eval(b, locals)?;
+                let na = self.fm.not(ea);
+                let (vb, eb) = self.eval_under(na, b, locals)?;
                 let (va, vb) = (self.members(va), self.members(vb));
                 let (Sv::Set(xs, _), Sv::Set(ys, _)) = (va, vb) else {
                     return Err(Unsupported("set operation"));
@@ -776,13 +890,35 @@ impl<'a> Space<'a> {
             CExpr::Quant(q, local, coll, body) => {
                 // A quantifier depends only on the locals it reads: evaluated once for each
                 // of their values (nested quantifiers stay linear in their nesting).
-                let key = self.memo_key(e, locals);
-                if let Some(hit) = key.as_ref().and_then(|k| self.memo.get(k)) {
-                    return Ok(hit.clone());
+                // While recording, its reads are recorded relative to its own reach, and
+                // replayed under the reach of each place it is evaluated.
+                let recording = self.sites.is_some();
+                let key = self.memo_key(e, locals).map(|(at, mut k)| {
+                    k.push(u64::from(recording));
+                    (at, k)
+                });
+                if let Some((v, err, inner)) = key.as_ref().and_then(|k| self.memo.get(k)).cloned()
+                {
+                    self.replay(&inner);
+                    return Ok((v, err));
                 }
-                let out = self.quant(*q, *local, coll, body, locals)?;
+                let outer_reach = std::mem::replace(&mut self.reach, Fm::TRUE);
+                let outer_sites = if recording {
+                    self.sites.replace(Vec::new())
+                } else {
+                    None
+                };
+                let out = self.quant(*q, *local, coll, body, locals);
+                self.reach = outer_reach;
+                let inner = if recording {
+                    std::mem::replace(&mut self.sites, outer_sites).unwrap_or_default()
+                } else {
+                    Vec::new()
+                };
+                let out = out?;
+                self.replay(&inner);
                 if let Some(k) = key {
-                    self.memo.insert(k, out.clone());
+                    self.memo.insert(k, (out.0.clone(), out.1, inner));
                 }
                 out
             }
@@ -798,8 +934,12 @@ impl<'a> Space<'a> {
             }
             CExpr::If(c, a, b) => {
                 let (vc, ecnd) = self.eval_bool(c, locals)?;
-                let (va, ea) = self.eval(a, locals)?;
-                let (vb, eb) = self.eval(b, locals)?;
+                let ok = self.fm.not(ecnd);
+                let to_a = self.fm.and(ok, vc);
+                let nc = self.fm.not(vc);
+                let to_b = self.fm.and(ok, nc);
+                let (va, ea) = self.eval_under(to_a, a, locals)?;
+                let (vb, eb) = self.eval_under(to_b, b, locals)?;
                 let v = self.ite(vc, va, vb)?;
                 let on_a = self.fm.and(vc, ea);
                 let nvc = self.fm.not(vc);
@@ -818,7 +958,8 @@ impl<'a> Space<'a> {
                 terminated,
             } => {
                 let (vi, ei) = self.eval(inst, locals)?;
-                let (vd, ed) = self.eval(date, locals)?;
+                let ni = self.fm.not(ei);
+                let (vd, ed) = self.eval_under(ni, date, locals)?;
                 let (Sv::Atom(is), Sv::Scalar(_, ds)) = (vi, vd) else {
                     return Err(Unsupported("in_force"));
                 };
@@ -881,7 +1022,10 @@ impl<'a> Space<'a> {
                 let mut members: Vec<(AtomId, Vec<F>)> = Vec::new();
                 let mut errs = Vec::new();
                 for it in items {
-                    let (v, e) = self.eval(it, locals)?;
+                    // Each item is evaluated once the ones before it did not fail.
+                    let failed = self.fm.or_all(errs.iter().copied());
+                    let ok = self.fm.not(failed);
+                    let (v, e) = self.eval_under(ok, it, locals)?;
                     errs.push(e);
                     let Sv::Atom(xs) = v else {
                         return Err(Unsupported("list of non-atoms"));
@@ -920,8 +1064,8 @@ impl<'a> Space<'a> {
         let mut errs = vec![ec];
         for (member, item) in items {
             self.bind(locals, local, item)?;
-            let (vb, eb) = self.eval_bool(body, locals)?;
             let here = self.fm.and(reached, member);
+            let (vb, eb) = self.eval_bool_under(here, body, locals)?;
             let e_here = self.fm.and(here, eb);
             errs.push(e_here);
             // Iteration stops when the answer is known.
@@ -940,6 +1084,35 @@ impl<'a> Space<'a> {
             reached = self.fm.and(reached, cont);
         }
         Ok((Sv::Bool(result), self.fm.or_all(errs)))
+    }
+
+    /// A value of an entity attribute's type that no candidate has: the value of a read
+    /// that always fails.
+    fn absent_value(&self, attr: AttrId) -> Sv {
+        let name = self.lib.attr_names.get(attr as usize);
+        let ty = self
+            .lib
+            .types
+            .iter()
+            .flat_map(|t| &t.fields)
+            .find(|f| Some(&f.name) == name)
+            .map(|f| &f.ty);
+        match ty {
+            Some(Ty::Int) => Sv::Scalar(Scalar::Int, Vec::new()),
+            Some(Ty::Date) => Sv::Scalar(Scalar::Date, Vec::new()),
+            Some(Ty::Str) => Sv::Scalar(Scalar::Str, Vec::new()),
+            Some(Ty::Entity(_) | Ty::Enum(_)) => Sv::Atom(Vec::new()),
+            Some(Ty::Set(_)) => Sv::Set(Vec::new(), false),
+            Some(Ty::List(_)) => Sv::Set(Vec::new(), true),
+            _ => Sv::Bool(Fm::FALSE),
+        }
+    }
+
+    /// Records reads recorded relative to a quantifier's own reach, under the current one.
+    fn replay(&mut self, inner: &[Site]) {
+        for s in inner {
+            self.note(s.span, s.step, s.attr.clone(), s.fails);
+        }
     }
 
     /// The memo key of a quantifier: its address and the values of the locals it reads
