@@ -99,7 +99,13 @@ fn can_fail(lib: &Compiled, kind: Option<KindId>, e: &CExpr) -> bool {
                 .types
                 .get(t as usize)
                 .is_some_and(|t| t.fields.iter().any(|f| Some(&f.name) == name));
-            declares && crate::eval::fact(lib, a as AtomId, attr).is_none()
+            // absent on every date, or on some (a fact that changes over time)
+            declares
+                && match crate::eval::fact(lib, a as AtomId, attr) {
+                    None => true,
+                    Some(FactValue::Fixed(_)) => false,
+                    Some(FactValue::Timed(t)) => t.values.iter().any(Option::is_none),
+                }
         })
     };
     let mut stack = vec![e];
