@@ -140,8 +140,23 @@ fn resolve(lib: &Compiled, e: &mut CExpr, on: Date) {
 }
 
 /// The first day of each period of `changes` (the first period has no start: it is
-/// represented by the first day of the date domain).
+/// represented by the earliest representable day, before any date a file can write).
 pub fn period_starts(changes: &[Date]) -> Vec<Date> {
-    let first = Date::from_ymd(1, 1, 1).or_else(|| changes.first().copied());
-    first.into_iter().chain(changes.iter().copied()).collect()
+    std::iter::once(Date::from_days(i32::MIN))
+        .chain(changes.iter().copied())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_period_starts_before_every_change() {
+        let first = Date::parse("0000-01-01").unwrap_or(Date::from_days(0));
+        let starts = period_starts(&[first]);
+        assert_eq!(starts.len(), 2);
+        assert!(starts[0] < first, "{:?}", starts[0]);
+        assert_eq!(starts[1], first);
+    }
 }
