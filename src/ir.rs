@@ -592,72 +592,52 @@ impl Compiled {
     }
 }
 
+/// The match over a compiled expression's children, written once for [`children`] and
+/// [`children_mut`] (binding modes follow the reference: shared or mutable).
+macro_rules! push_children {
+    ($e:expr, $out:expr) => {{
+        let (e, out) = ($e, $out);
+        match e {
+            CExpr::EntityAttr { obj, .. } | CExpr::EntityHas(obj, _) => out.push(obj),
+            CExpr::Not(a) | CExpr::Count(a) | CExpr::IsType(a, _) => out.push(a),
+            CExpr::And(a, b)
+            | CExpr::Or(a, b)
+            | CExpr::Eq(a, b)
+            | CExpr::Lt(a, b)
+            | CExpr::In(a, b)
+            | CExpr::Union(a, b)
+            | CExpr::Inter(a, b)
+            | CExpr::Diff(a, b)
+            | CExpr::Quant(_, _, a, b)
+            | CExpr::Filter(_, a, b)
+            | CExpr::Days(a, b) => {
+                out.push(a);
+                out.push(b);
+            }
+            CExpr::InForce { inst, date, .. } => {
+                out.push(inst);
+                out.push(date);
+            }
+            CExpr::Match { arms, .. } => out.extend(arms),
+            CExpr::If(a, b, c) => {
+                out.push(a);
+                out.push(b);
+                out.push(c);
+            }
+            CExpr::MakeSet(xs) | CExpr::MakeList(xs, _) => out.extend(xs),
+            _ => {}
+        }
+    }};
+}
+
 /// The children of a compiled expression.
 pub fn children<'a>(e: &'a CExpr, out: &mut Vec<&'a CExpr>) {
-    match e {
-        CExpr::EntityAttr { obj, .. } | CExpr::EntityHas(obj, _) => out.push(obj),
-        CExpr::Not(a) | CExpr::Count(a) | CExpr::IsType(a, _) => out.push(a),
-        CExpr::And(a, b)
-        | CExpr::Or(a, b)
-        | CExpr::Eq(a, b)
-        | CExpr::Lt(a, b)
-        | CExpr::In(a, b)
-        | CExpr::Union(a, b)
-        | CExpr::Inter(a, b)
-        | CExpr::Diff(a, b)
-        | CExpr::Quant(_, _, a, b)
-        | CExpr::Filter(_, a, b)
-        | CExpr::Days(a, b) => {
-            out.push(a);
-            out.push(b);
-        }
-        CExpr::InForce { inst, date, .. } => {
-            out.push(inst);
-            out.push(date);
-        }
-        CExpr::Match { arms, .. } => out.extend(arms.iter()),
-        CExpr::If(a, b, c) => {
-            out.push(a);
-            out.push(b);
-            out.push(c);
-        }
-        CExpr::MakeSet(xs) | CExpr::MakeList(xs, _) => out.extend(xs.iter()),
-        _ => {}
-    }
+    push_children!(e, out)
 }
 
 /// The children of a compiled expression, to change them (in the order of [`children`]).
 pub fn children_mut<'a>(e: &'a mut CExpr, out: &mut Vec<&'a mut CExpr>) {
-    match e {
-        CExpr::EntityAttr { obj, .. } | CExpr::EntityHas(obj, _) => out.push(obj),
-        CExpr::Not(a) | CExpr::Count(a) | CExpr::IsType(a, _) => out.push(a),
-        CExpr::And(a, b)
-        | CExpr::Or(a, b)
-        | CExpr::Eq(a, b)
-        | CExpr::Lt(a, b)
-        | CExpr::In(a, b)
-        | CExpr::Union(a, b)
-        | CExpr::Inter(a, b)
-        | CExpr::Diff(a, b)
-        | CExpr::Quant(_, _, a, b)
-        | CExpr::Filter(_, a, b)
-        | CExpr::Days(a, b) => {
-            out.push(a);
-            out.push(b);
-        }
-        CExpr::InForce { inst, date, .. } => {
-            out.push(inst);
-            out.push(date);
-        }
-        CExpr::Match { arms, .. } => out.extend(arms.iter_mut()),
-        CExpr::If(a, b, c) => {
-            out.push(a);
-            out.push(b);
-            out.push(c);
-        }
-        CExpr::MakeSet(xs) | CExpr::MakeList(xs, _) => out.extend(xs.iter_mut()),
-        _ => {}
-    }
+    push_children!(e, out)
 }
 
 /// Whether `e` reads `local` anywhere.
