@@ -386,7 +386,15 @@ fn may_error_reads(
         let id = named(&d.message)[0].clone();
         // Its witness: the step, and the date it was checked with.
         let note = d.notes.iter().find(|n| n.contains("proposal witness"));
-        let note = note.ok_or_else(|| TestCaseError::fail(format!("no witness: {d:?}")))?;
+        let note = note.ok_or_else(|| {
+            TestCaseError::fail(format!(
+                "no witness: {d:?}\n{}",
+                d.source
+                    .as_ref()
+                    .map(|s| s.text().to_string())
+                    .unwrap_or_default()
+            ))
+        })?;
         let text = &note[note.find("// checked with --as-of ").unwrap()..];
         let date = text["// checked with --as-of ".len()..]
             .split('\n')

@@ -1053,14 +1053,17 @@ fn may_error_questions(
         .kinds
         .get(space.kind as usize)
         .map_or("?", |k| k.name.as_str());
-    for ((start, end, place), (site, fs)) in groups {
+    let groups: Vec<_> = groups
+        .into_iter()
+        .map(|(key, (site, fs))| (key, site, space.fm.or_all(fs)))
+        .collect();
+    for &((start, end, place), ref site, q) in &groups {
         let entry = may.entry((ri, start, end, place)).or_insert(MayRead {
             step: site.step,
             attr: site.attr.clone(),
             never: Every::Holds,
             witness: None,
         });
-        let q = space.fm.or_all(fs);
         if q == Fm::FALSE || entry.never == Every::Fails && entry.witness.is_some() {
             continue;
         }
@@ -1069,8 +1072,34 @@ fn may_error_questions(
         match a {
             Answer::Sat(mut m) => {
                 space.repair(&mut m);
-                if entry.witness.is_none() {
-                    entry.witness = checked_error_witness(f, space, &m, ri, site.span);
+                // The engine stops a rule at its first failing read: where it stopped at
+                // another read on this model, ask again with that read not failing, a
+                // few times, for a step on which the engine reports this one.
+                let mut asked = q;
+                for _ in 0..4 {
+                    if entry.witness.is_some() {
+                        break;
+                    }
+                    let earlier = match checked_error_witness(f, space, &m, ri, site.span) {
+                        Ok(w) => {
+                            entry.witness = Some(w);
+                            break;
+                        }
+                        Err(Some(at)) => groups
+                            .iter()
+                            .find(|g| (g.0.0, g.0.1) == (at.start, at.end) && g.2 != q),
+                        Err(None) => None,
+                    };
+                    let Some(earlier) = earlier else { break };
+                    let not_there = space.fm.not(earlier.2);
+                    asked = space.fm.and(asked, not_there);
+                    match asker.ask(space, asked) {
+                        Answer::Sat(next) => {
+                            m = next;
+                            space.repair(&mut m);
+                        }
+                        _ => break,
+                    }
                 }
             }
             Answer::Unsat(_) => {}
@@ -1089,36 +1118,41 @@ fn may_error_questions(
 
 /// A witness step for a read that can fail, if the engine agrees: evaluating the rule on
 /// it fails with an absent attribute at that read. The step's text and the engine's
-/// message.
+/// message; else the read of the rule at which the engine stopped instead, if it did.
 fn checked_error_witness(
     f: &Finder<'_>,
     space: &Space<'_>,
     model: &[bool],
     rule: usize,
     span: crate::source::Span,
-) -> Option<(String, String)> {
+) -> Result<(String, String), Option<crate::source::Span>> {
     let text = witness(space, model).trim_end().to_string();
     let step = space.step_of(model);
     let src = format!(
         "proposal witness {{}}\n{}",
         super::witness::step_text(f.lib, &step, "w1")
     );
-    let p = crate::proposal::Proposal::parse(&src).ok()?;
+    let p = crate::proposal::Proposal::parse(&src).map_err(|_| None)?;
     let opts = crate::engine::CheckOptions {
         as_of: space.as_of_of(model),
         ..crate::engine::CheckOptions::default()
     };
     let report = f.engine.check_with(&p, &opts);
     if report.errors.iter().any(|e| e.rule.is_none()) {
-        return None;
+        return Err(None);
     }
-    let id = f.lib.rules.get(rule)?.id.as_str();
-    let e = report.errors.iter().find(|e| {
-        e.rule.as_deref() == Some(id)
-            && e.code == Code::AbsentAttribute.as_str()
-            && e.diagnostic.related.iter().any(|r| r.span == span)
-    })?;
-    Some((text, e.message.clone()))
+    let id = f.lib.rules.get(rule).ok_or(None)?.id.as_str();
+    let mut failed = report
+        .errors
+        .iter()
+        .filter(|e| e.rule.as_deref() == Some(id) && e.code == Code::AbsentAttribute.as_str());
+    match failed.next() {
+        Some(e) if e.diagnostic.related.iter().any(|r| r.span == span) => {
+            Ok((text, e.message.clone()))
+        }
+        Some(e) => Err(e.diagnostic.related.first().map(|r| r.span)),
+        None => Err(None),
+    }
 }
 
 /// The file a read of rule `r` at `span` is written in: the rule's, when the span is in
