@@ -67,7 +67,9 @@ pub use engine::{
 pub use ir::UnlessDoc;
 pub use limits::Limits;
 pub use proposal::{Attr, MAX_LIST_DEPTH, Proposal, RawValue, Step};
-pub use report::{ErrorEntry, Report, RunReport, Summary, Violation, render_human};
+pub use report::{
+    ErrorEntry, Fix, Report, RunReport, Summary, TextEdit, Violation, apply_edits, render_human,
+};
 pub use source::{LineCol, SourceFile, Span, Spanned, printable, printable_json};
 
 pub mod syntax;

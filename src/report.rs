@@ -44,9 +44,78 @@ pub struct Violation {
     pub evidence: Vec<String>,
     /// Where the step is in the proposal file.
     pub location: Location,
+    /// Repairs, best first (only when asked for: [`CheckOptions::fixes`]); empty when no
+    /// edit of the step was found.
+    ///
+    /// [`CheckOptions::fixes`]: crate::CheckOptions::fixes
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fixes: Option<Vec<Fix>>,
     /// The rendered diagnostic.
     #[serde(skip)]
     pub diagnostic: Diagnostic,
+}
+
+/// A repair of a violation: edits of the proposal file, verified to make the violation go
+/// away without a new error-severity violation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Fix {
+    /// What it does, e.g. "remove `turkey` from `participants`".
+    pub description: String,
+    /// The edits, in file order, not overlapping.
+    pub edits: Vec<TextEdit>,
+}
+
+/// One replacement of a byte range of a file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TextEdit {
+    /// The file.
+    pub file: String,
+    /// The byte offset where the replaced range starts.
+    pub start: u32,
+    /// The byte offset where it ends (exclusive); `start` for an insertion.
+    pub end: u32,
+    /// 1-based line of `start`.
+    pub line: u32,
+    /// 1-based column of `start`, in characters.
+    pub column: u32,
+    /// 1-based line of `end`.
+    pub end_line: u32,
+    /// 1-based column of `end`, in characters.
+    pub end_column: u32,
+    /// The new text.
+    pub replacement: String,
+}
+
+/// `text` with `edits` applied (any order; `None` when two overlap or one falls outside
+/// the text or inside a character): what `pactum fix` writes.
+///
+/// ```
+/// use pactum::{TextEdit, apply_edits};
+///
+/// let edit = |start, end, replacement: &str| TextEdit {
+///     file: "p.proposal".into(), start, end, line: 1, column: start + 1,
+///     end_line: 1, end_column: end + 1, replacement: replacement.into(),
+/// };
+/// let text = "participants: [russia, turkey]";
+/// assert_eq!(apply_edits(text, &[edit(21, 29, "")]).as_deref(), Some("participants: [russia]"));
+/// assert_eq!(apply_edits(text, &[edit(0, 5, "x"), edit(3, 6, "y")]), None);
+/// ```
+pub fn apply_edits(text: &str, edits: &[TextEdit]) -> Option<String> {
+    let mut sorted: Vec<&TextEdit> = edits.iter().collect();
+    sorted.sort_by_key(|e| (e.start, e.end));
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut at = 0usize;
+    for e in sorted {
+        let (s, t) = (e.start as usize, e.end as usize);
+        if s < at || t < s {
+            return None;
+        }
+        out.push_str(text.get(at..s)?);
+        out.push_str(&e.replacement);
+        at = t;
+    }
+    out.push_str(text.get(at..)?);
+    Some(out)
 }
 
 /// An input or evaluation error.

@@ -26,10 +26,11 @@ use common::AS_OF;
 use common::root;
 
 /// The reports the library gives for `files` (sorted by name, as the CLI sorts them).
-fn library_reports(engine: &Engine, files: &[String], deny: bool) -> Vec<Report> {
+fn library_reports(engine: &Engine, files: &[String], deny: bool, fixes: bool) -> Vec<Report> {
     let opts = CheckOptions {
         as_of: Some(Date::parse(AS_OF).unwrap()),
         deny_warnings: deny,
+        fixes,
         ..CheckOptions::default()
     };
     let mut files = files.to_vec();
@@ -115,9 +116,10 @@ fn agree(policies: Option<&str>, files: &[String], deny: bool) {
         // Relative, as the CLI is given it (the path is in the diagnostics).
         Some(dir) => Engine::load(Path::new(dir)).unwrap(),
     };
-    let reports = library_reports(&engine, files, deny);
-    assert!(!reports.is_empty());
     for format in ["json", "human"] {
+        // Human output shows repairs; JSON only with `--fixes`.
+        let reports = library_reports(&engine, files, deny, format == "human");
+        assert!(!reports.is_empty());
         let mut args = vec!["check", "--as-of", AS_OF, "--format", format];
         if deny {
             args.extend(["--deny", "warnings"]);
@@ -238,7 +240,7 @@ fn hundreds_of_violations_stream_as_the_library_reports() {
     std::fs::write(&path, generated(300)).unwrap();
     let name = path.strip_prefix(root()).unwrap().display().to_string();
     let engine = Engine::standard();
-    let reports = library_reports(&engine, std::slice::from_ref(&name), false);
+    let reports = library_reports(&engine, std::slice::from_ref(&name), false, false);
     assert!(
         reports[0].errors.is_empty(),
         "the generated proposal is valid: {:?}",

@@ -32,6 +32,10 @@ pub struct Args {
     /// Links given as PATH are always read.
     #[arg(long)]
     follow: bool,
+    /// Add the repairs of each violation (`fixes`) to the JSON report. Human output shows
+    /// the best repair always; SARIF carries them always.
+    #[arg(long)]
+    fixes: bool,
     /// Proposal files (`.proposal`, `.json`) or folders of them.
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
@@ -85,6 +89,12 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Exit {
     let opts = CheckOptions {
         as_of,
         deny_warnings: args.deny.contains(&Deny::Warnings),
+        // Repairs cost a search per violation: computed only where the output shows them.
+        fixes: match args.format {
+            Format::Human | Format::Sarif => true,
+            Format::Json => args.fixes,
+            Format::Github | Format::Junit => false,
+        },
         ..CheckOptions::default()
     };
     let mut files: Vec<InputFile> = Vec::new();

@@ -116,7 +116,7 @@ impl Engine {
 
     /// Applies a rule with the program of the period its step is judged in; a rule that
     /// reads facts changing over time, with no date to read them on, fails.
-    fn apply_periods<'a, Rec: Recorder, C: Counter>(
+    pub(super) fn apply_periods<'a, Rec: Recorder, C: Counter>(
         &self,
         p: &'a Periods,
         step: Option<u32>,

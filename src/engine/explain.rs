@@ -8,6 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::repair::{Repairer, with_repairs};
 use super::{Engine, Finding, Findings, Prepared};
 use crate::diag::{Code, Diagnostic, Location};
 use crate::eval::evidence::{Evidence, Trace};
@@ -56,6 +57,8 @@ pub struct Explained<'a> {
     decided: bool,
     /// The date the `on proposal` rules are judged at.
     judged: Option<crate::date::Date>,
+    /// Repairs, when the options ask for them.
+    repairer: Option<Repairer<'a>>,
 }
 
 impl std::fmt::Debug for Explained<'_> {
@@ -77,6 +80,9 @@ impl<'a> Explained<'a> {
         let (proposal, bound) = (prepared.proposal, &prepared.bound);
         let opts = findings.opts.clone();
         let decided = engine.known_non_compliant(&findings);
+        let repairer = opts
+            .fixes
+            .then(|| Repairer::new(engine, prepared, &findings));
         // Report order. Each (step, rule) belongs to one application, and a stable sort
         // keeps an application's bindings in evaluation order.
         let id = |r: u32| {
@@ -123,6 +129,7 @@ impl<'a> Explained<'a> {
             failed: HashSet::new(),
             errors,
             decided,
+            repairer,
         }
     }
 
@@ -237,7 +244,13 @@ impl Iterator for Explained<'_> {
                 &mut self.m,
                 prefix,
             ) {
-                Ok(violation) => return Some(violation),
+                Ok(mut violation) => {
+                    if let Some(r) = &mut self.repairer {
+                        let repairs = r.repairs(&h);
+                        with_repairs(&mut violation, self.proposal, repairs);
+                    }
+                    return Some(violation);
+                }
                 Err(e) => {
                     // As if evaluation had stopped here: this application reports this error
                     // and nothing after it.
@@ -411,6 +424,7 @@ impl Engine {
             help,
             evidence,
             location,
+            fixes: None,
             diagnostic: d,
         })
     }

@@ -1,0 +1,1169 @@
+//! Repairs: for one violation, the smallest edits to its step that make it go away without
+//! a new error-severity violation.
+//!
+//! Nothing here knows a rule, a step kind or an entity. The candidates come from the
+//! violated rule's compiled condition: the attributes of the step it reads (through its
+//! `when`, its `each` collection, its condition and its exceptions, definitions expanded),
+//! and the entities and sets it names (literals, and facts as they stand on the date the
+//! step is judged at), and the violation's own binding. For a list attribute: remove one
+//! element, add one, or add or remove at once the elements a set the rule names has or
+//! lacks; for a boolean, flip it; for an enum or an entity, every other value of its type;
+//! for an optional attribute, drop it.
+//!
+//! Each candidate is verified with the check's own program and evaluator: the edited step
+//! is bound to the schema again (so defaults and schema constraints hold), put in place of
+//! the original in a copy of the bound proposal, and the rule applications it can change
+//! are run again: the violated rule's (the violation must be gone, and the rule must not
+//! fail instead), every error-severity rule on the step, and every error-severity rule
+//! that reads steps of its kind (`steps(...)`) or the whole proposal. A candidate that
+//! adds an error-severity violation or a failure is refused.
+//!
+//! Ranking: fewest edits first; then edits that keep the step's purpose (changing who
+//! takes part before flipping a flag, before changing what the step is or where it
+//! happens); then the description, so that the order is stable.
+
+use std::collections::BTreeSet;
+
+use super::apply::NoCounts;
+use super::{Binding, CheckOptions, Engine, Finding, Findings, Prepared};
+use crate::bind::bind;
+use crate::eval::Bound;
+use crate::eval::evidence::NoEvidence;
+use crate::eval::run::Machine;
+use crate::ir::*;
+use crate::proposal::{Attr, Proposal, RawValue, Step};
+use crate::report::{Fix, TextEdit, apply_edits};
+use crate::source::{SourceFile, Span, Spanned};
+
+/// Repairs kept per violation.
+pub const MAX_FIXES: usize = 3;
+/// Candidates verified per violation, at most (single edits, then pairs).
+const MAX_TRIED: usize = 400;
+/// Values of an enum or entity type offered for one attribute, at most.
+const MAX_VALUES: usize = 64;
+
+/// One edit of a step's attribute, on the proposal's model.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Edit {
+    /// Remove these elements from a list attribute.
+    Remove { attr: String, values: Vec<String> },
+    /// Add these elements to a list attribute (creating it when absent).
+    Add { attr: String, values: Vec<String> },
+    /// Set a scalar attribute (creating it when absent).
+    Set { attr: String, value: Scalar },
+    /// Remove an optional attribute.
+    Drop { attr: String },
+}
+
+/// A scalar value written by an edit.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Scalar {
+    Bool(bool),
+    Name(String),
+}
+
+impl Scalar {
+    fn text(&self, json: bool) -> String {
+        match (self, json) {
+            (Scalar::Bool(b), _) => b.to_string(),
+            (Scalar::Name(n), false) => n.clone(),
+            (Scalar::Name(n), true) => json_string(n),
+        }
+    }
+}
+
+impl Edit {
+    fn attr(&self) -> &str {
+        match self {
+            Edit::Remove { attr, .. }
+            | Edit::Add { attr, .. }
+            | Edit::Set { attr, .. }
+            | Edit::Drop { attr } => attr,
+        }
+    }
+
+    /// Whether it adds, removes or writes value `v`.
+    fn names(&self, v: &str) -> bool {
+        match self {
+            Edit::Remove { values, .. } | Edit::Add { values, .. } => values.iter().any(|x| x == v),
+            Edit::Set {
+                value: Scalar::Name(n),
+                ..
+            } => n == v,
+            _ => false,
+        }
+    }
+
+    /// How many edits this counts as (one per element added or removed).
+    fn size(&self) -> usize {
+        match self {
+            Edit::Remove { values, .. } | Edit::Add { values, .. } => values.len().max(1),
+            Edit::Set { .. } | Edit::Drop { .. } => 1,
+        }
+    }
+
+    fn describe(&self) -> String {
+        let list = |values: &[String]| {
+            let v: Vec<String> = values.iter().map(|v| format!("`{v}`")).collect();
+            match v.as_slice() {
+                [] => String::new(),
+                [one] => one.clone(),
+                [init @ .., last] => format!("{} and {last}", init.join(", ")),
+            }
+        };
+        match self {
+            Edit::Remove { attr, values } => format!("remove {} from `{attr}`", list(values)),
+            Edit::Add { attr, values } => format!("add {} to `{attr}`", list(values)),
+            Edit::Set { attr, value } => format!("set `{attr}: {}`", value.text(false)),
+            Edit::Drop { attr } => format!("remove `{attr}`"),
+        }
+    }
+}
+
+/// A candidate repair: its edits (on distinct attributes) and its rank.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Candidate {
+    size: usize,
+    purpose: u8,
+    /// Whether it leaves the violation's binding (the offending state, say) alone: an edit
+    /// of the offender comes before an edit of the others at equal cost.
+    off_binding: bool,
+    description: String,
+    edits: Vec<Edit>,
+}
+
+impl Candidate {
+    fn new(edits: Vec<Edit>, purpose: u8) -> Candidate {
+        let description = edits
+            .iter()
+            .map(Edit::describe)
+            .collect::<Vec<_>>()
+            .join(", and ");
+        Candidate {
+            size: edits.iter().map(Edit::size).sum(),
+            purpose,
+            off_binding: true,
+            description,
+            edits,
+        }
+    }
+}
+
+/// What a violation's repairs came to.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Repairs {
+    /// Verified repairs, best first.
+    Found(Vec<Fix>),
+    /// No edit of the step tried makes the violation go away without a new error.
+    None(String),
+}
+
+/// The repairer of one prepared proposal: a copy of its bound form to edit, and what the
+/// check found (to tell new violations from old ones).
+pub(super) struct Repairer<'a> {
+    engine: &'a Engine,
+    prepared: &'a Prepared<'a>,
+    opts: CheckOptions,
+    work: Bound,
+    /// The error-severity findings and the failed applications of the check, as (rule,
+    /// step, binding), and (rule, step).
+    errors: BTreeSet<(u32, Option<u32>, BindingKey)>,
+    failed: BTreeSet<(u32, Option<u32>)>,
+}
+
+/// A binding, comparable.
+type BindingKey = Option<String>;
+
+fn key(b: &Binding) -> BindingKey {
+    b.value().map(|v| format!("{v:?}"))
+}
+
+impl<'a> Repairer<'a> {
+    pub(super) fn new(
+        engine: &'a Engine,
+        prepared: &'a Prepared<'a>,
+        findings: &Findings,
+    ) -> Repairer<'a> {
+        let errors = findings
+            .hits
+            .iter()
+            .filter(|h| engine.is_error(h.rule))
+            .map(|h| (h.rule, h.step, key(&h.binding)))
+            .collect();
+        let failed = findings.failures.iter().map(|f| (f.rule, f.step)).collect();
+        Repairer {
+            engine,
+            prepared,
+            opts: findings.opts.clone(),
+            work: prepared.bound.clone(),
+            errors,
+            failed,
+        }
+    }
+
+    /// The repairs of one violation.
+    pub(super) fn repairs(&mut self, h: &Finding) -> Repairs {
+        let Some(step_ix) = h.step else {
+            return Repairs::None(
+                "no edit of a single step applies to a proposal-wide violation".into(),
+            );
+        };
+        let p = self.prepared.proposal;
+        let (Some(step), Some(bound)) = (
+            p.steps.get(step_ix as usize),
+            self.prepared.bound.steps.get(step_ix as usize),
+        ) else {
+            return Repairs::None("the step is not in the proposal".into());
+        };
+        let lib = &self.engine.lib;
+        let Some(kind) = lib.kinds.get(bound.kind as usize) else {
+            return Repairs::None("the step's kind is not in the library".into());
+        };
+        if kind.fields.iter().any(|f| refers_to_steps(&f.ty)) {
+            return Repairs::None(format!(
+                "`{}` steps refer to other steps, which repairs do not edit",
+                kind.name
+            ));
+        }
+        let Some(rule) = lib.rules.get(h.rule as usize) else {
+            return Repairs::None("unknown rule".into());
+        };
+        let judged = bound.date.or(Engine::as_of(self.prepared, &self.opts));
+        let named = Named::of(lib, rule, bound.kind, judged, h.binding.value());
+        let mut singles = candidates(lib, kind, bound, step, &named);
+        let offender = match h.binding.value() {
+            Some(Value::Atom(a)) => Some(lib.atom_name(a).to_string()),
+            _ => None,
+        };
+        for c in &mut singles {
+            c.off_binding = !offender
+                .as_ref()
+                .is_some_and(|o| c.edits.iter().any(|e| e.names(o)));
+        }
+        singles.sort();
+        singles.dedup();
+        let mut found: Vec<Candidate> = Vec::new();
+        let mut tried = 0usize;
+        for c in &singles {
+            if found.len() == MAX_FIXES || tried == MAX_TRIED {
+                break;
+            }
+            if found.iter().any(|f| covers(c, f)) {
+                continue;
+            }
+            tried += 1;
+            if self.verify(h, step_ix, step, &c.edits) {
+                found.push(c.clone());
+            }
+        }
+        if found.is_empty() {
+            // Pairs of single edits on different attributes, best first.
+            let ones: Vec<&Candidate> = singles.iter().filter(|c| c.edits.len() == 1).collect();
+            let mut pairs: Vec<Candidate> = Vec::new();
+            for (i, a) in ones.iter().enumerate() {
+                for b in ones.iter().skip(i + 1) {
+                    let (Some(x), Some(y)) = (a.edits.first(), b.edits.first()) else {
+                        continue;
+                    };
+                    if x.attr() != y.attr() {
+                        let mut c =
+                            Candidate::new(vec![x.clone(), y.clone()], a.purpose.max(b.purpose));
+                        c.off_binding = a.off_binding && b.off_binding;
+                        pairs.push(c);
+                    }
+                }
+            }
+            pairs.sort();
+            for c in &pairs {
+                if found.len() == MAX_FIXES || tried == MAX_TRIED {
+                    break;
+                }
+                if found.iter().any(|f| covers(c, f)) {
+                    continue;
+                }
+                tried += 1;
+                if self.verify(h, step_ix, step, &c.edits) {
+                    found.push(c.clone());
+                }
+            }
+        }
+        if found.is_empty() {
+            return Repairs::None(format!(
+                "no edit of step `{}` short of removing it makes this violation go away without another error ({tried} tried)",
+                step.id.node
+            ));
+        }
+        let json = is_json(&p.source);
+        Repairs::Found(
+            found
+                .into_iter()
+                .map(|c| Fix {
+                    description: c.description.clone(),
+                    edits: c
+                        .edits
+                        .iter()
+                        .flat_map(|e| text_edits(&p.source, step, e, json))
+                        .collect(),
+                })
+                .collect(),
+        )
+    }
+
+    /// Whether the edited step makes the violation go away, with no new error-severity
+    /// violation and no new failure.
+    fn verify(&mut self, h: &Finding, i: u32, step: &Step, edits: &[Edit]) -> bool {
+        let json = is_json(&self.prepared.proposal.source);
+        let mut edited = step.clone();
+        for e in edits {
+            if !apply(&mut edited, e, json) {
+                return false;
+            }
+        }
+        let Some(new) = self.bind_step(edited) else {
+            return false;
+        };
+        let Some(slot) = self.work.steps.get_mut(i as usize) else {
+            return false;
+        };
+        let old = std::mem::replace(slot, new);
+        let ok = self.verify_in_place(h, i);
+        if let Some(slot) = self.work.steps.get_mut(i as usize) {
+            *slot = old;
+        }
+        ok
+    }
+
+    fn verify_in_place(&self, h: &Finding, i: u32) -> bool {
+        let engine = self.engine;
+        let lib = &engine.lib;
+        let Some(kind) = self.work.steps.get(i as usize).map(|s| s.kind) else {
+            return false;
+        };
+        let mut m = Machine::new(
+            lib,
+            &self.work,
+            Engine::as_of(self.prepared, &self.opts),
+            self.opts.budget,
+            engine.program.locals,
+            NoEvidence,
+        );
+        let mut out = Findings {
+            hits: Vec::new(),
+            failures: Vec::new(),
+            opts: self.opts.clone(),
+        };
+        let target = (h.rule, h.step, key(&h.binding));
+        let gone = |out: &Findings| {
+            !out.failures.iter().any(|f| f.rule == h.rule)
+                && !out
+                    .hits
+                    .iter()
+                    .any(|x| (x.rule, x.step, key(&x.binding)) == target)
+        };
+        let on_step = engine
+            .program
+            .by_kind
+            .get(kind as usize)
+            .map_or(&[][..], Vec::as_slice);
+        // The violated rule first: most candidates fail here, cheaply.
+        if h.applied == Some(i) {
+            m.enter_step(i);
+            if let Some(p) = on_step.iter().find(|p| p.rule == h.rule) {
+                engine.apply_periods(p, Some(i), 0, &mut m, &mut out, &mut NoCounts);
+            }
+            if !gone(&out) {
+                return false;
+            }
+            m.enter_step(i);
+            for p in on_step {
+                if p.rule != h.rule && engine.is_error(p.rule) {
+                    engine.apply_periods(p, Some(i), 0, &mut m, &mut out, &mut NoCounts);
+                }
+            }
+        } else {
+            // A rule applied elsewhere (over `steps(...)`): its application there.
+            self.rerun(h.rule, h.applied, &mut m, &mut out);
+            if !gone(&out) {
+                return false;
+            }
+            m.enter_step(i);
+            for p in on_step {
+                if engine.is_error(p.rule) {
+                    engine.apply_periods(p, Some(i), 0, &mut m, &mut out, &mut NoCounts);
+                }
+            }
+        }
+        // Error rules that read steps of this kind, or the whole proposal.
+        for &r in engine.readers(kind) {
+            if r != h.rule || h.applied == Some(i) {
+                self.rerun_everywhere(r, i, &mut m, &mut out);
+            }
+        }
+        if !gone(&out) {
+            return false;
+        }
+        let new_error = out.hits.iter().any(|x| {
+            engine.is_error(x.rule) && !self.errors.contains(&(x.rule, x.step, key(&x.binding)))
+        });
+        let new_failure = out
+            .failures
+            .iter()
+            .any(|f| !self.failed.contains(&(f.rule, f.step)));
+        !new_error && !new_failure
+    }
+
+    /// Runs rule `r`'s application on step `at` (or the proposal's).
+    fn rerun<'b>(
+        &'b self,
+        r: u32,
+        at: Option<u32>,
+        m: &mut Machine<'b, NoEvidence>,
+        out: &mut Findings,
+    ) {
+        let engine = self.engine;
+        match at {
+            Some(j) => {
+                let Some(kind) = self.work.steps.get(j as usize).map(|s| s.kind) else {
+                    return;
+                };
+                if let Some(p) = engine.program.find(Some(kind), r) {
+                    m.enter_step(j);
+                    engine.apply_periods(p, Some(j), 0, m, out, &mut NoCounts);
+                }
+            }
+            None => {
+                if let Some(p) = engine.program.find(None, r) {
+                    m.enter_proposal(Engine::judged(self.prepared, &self.opts));
+                    engine.apply_periods(p, None, 0, m, out, &mut NoCounts);
+                }
+            }
+        }
+    }
+
+    /// Runs every application of rule `r` but the one on step `skip` (already run).
+    fn rerun_everywhere<'b>(
+        &'b self,
+        r: u32,
+        skip: u32,
+        m: &mut Machine<'b, NoEvidence>,
+        out: &mut Findings,
+    ) {
+        let Some(rule) = self.engine.lib.rules.get(r as usize) else {
+            return;
+        };
+        if rule.proposal_scope {
+            self.rerun(r, None, m, out);
+            return;
+        }
+        for (j, s) in self.work.steps.iter().enumerate() {
+            let j = u32::try_from(j).unwrap_or(u32::MAX);
+            if j != skip && rule.kinds.contains(&s.kind) {
+                self.rerun(r, Some(j), m, out);
+            }
+        }
+    }
+
+    /// The edited step bound to the schema, its strings moved into the working copy's
+    /// table; `None` when it does not bind (a schema constraint it breaks).
+    fn bind_step(&mut self, step: Step) -> Option<crate::eval::BoundStep> {
+        let p = self.prepared.proposal;
+        let one = Proposal {
+            source: p.source.clone(),
+            id: p.id.clone(),
+            title: None,
+            date: p.date.clone(),
+            steps: vec![step],
+            span: p.span,
+        };
+        let b = bind(&self.engine.lib, &one).ok()?;
+        let mut s = b.steps.into_iter().next()?;
+        let base = u32::try_from(self.engine.lib.strings.len()).ok()?;
+        for v in s.slots.iter_mut().flatten() {
+            move_strings(v, base, &b.strings, &mut self.work.strings);
+        }
+        Some(s)
+    }
+}
+
+/// Re-interns the proposal strings of `v` from `from` into `to`.
+fn move_strings(
+    v: &mut Value,
+    base: u32,
+    from: &crate::eval::StringTable,
+    to: &mut crate::eval::StringTable,
+) {
+    match v {
+        Value::Str(id) if *id >= base => {
+            let text = from.get((*id - base) as usize).unwrap_or("");
+            *id = base + u32::try_from(to.len()).unwrap_or(u32::MAX);
+            to.push(text);
+        }
+        Value::List(items) => {
+            let mut moved: Vec<Value> = items.to_vec();
+            for x in &mut moved {
+                move_strings(x, base, from, to);
+            }
+            *items = moved.into();
+        }
+        _ => {}
+    }
+}
+
+fn refers_to_steps(ty: &Ty) -> bool {
+    match ty {
+        Ty::Step(_) => true,
+        Ty::Set(t) | Ty::List(t) => refers_to_steps(t),
+        _ => false,
+    }
+}
+
+/// Whether candidate `c` does everything `f` does and more (a repair that is already
+/// found, with more edits, is not offered again).
+fn covers(c: &Candidate, f: &Candidate) -> bool {
+    f.edits.iter().all(|e| {
+        c.edits.iter().any(|x| {
+            x == e
+                || match (x, e) {
+                    (Edit::Remove { attr: a, values: v }, Edit::Remove { attr: b, values: w })
+                    | (Edit::Add { attr: a, values: v }, Edit::Add { attr: b, values: w }) => {
+                        a == b && w.iter().all(|x| v.contains(x))
+                    }
+                    _ => false,
+                }
+        })
+    })
+}
+
+/// What the violated rule names: the step attributes it reads (slots of the step's kind),
+/// the atoms it names, and the sets of atoms it names.
+struct Named {
+    slots: BTreeSet<usize>,
+    atoms: BTreeSet<AtomId>,
+    sets: Vec<Vec<AtomId>>,
+}
+
+impl Named {
+    fn of(
+        lib: &Compiled,
+        rule: &CRule,
+        kind: KindId,
+        judged: Option<crate::date::Date>,
+        binding: Option<Value>,
+    ) -> Named {
+        let mut n = Named {
+            slots: BTreeSet::new(),
+            atoms: BTreeSet::new(),
+            sets: Vec::new(),
+        };
+        let mut todo: Vec<&CExpr> = Vec::new();
+        todo.extend(rule.when.iter());
+        todo.extend(rule.each.iter().map(|(_, e)| e));
+        todo.extend(rule.cond.iter());
+        todo.extend(rule.unless.iter());
+        while let Some(e) = todo.pop() {
+            match e {
+                CExpr::StepAttr { slots, .. } | CExpr::StepHas { slots, .. } => {
+                    if let Some(&s) = slots.get(kind as usize) {
+                        if s != u16::MAX {
+                            n.slots.insert(usize::from(s));
+                        }
+                    }
+                }
+                CExpr::Const(v) | CExpr::Folded { value: v, .. } => n.value(v),
+                CExpr::Fact { value, entity, .. } => {
+                    n.atoms.insert(*entity);
+                    n.value(value);
+                }
+                CExpr::TimedFact { entity, attr, .. } => {
+                    n.atoms.insert(*entity);
+                    if let Ok(Some(v)) = crate::eval::fact_on(lib, *entity, *attr, judged) {
+                        n.value(v);
+                    }
+                }
+                _ => {}
+            }
+            children(e, &mut todo);
+        }
+        if let Some(v) = &binding {
+            n.value(v);
+        }
+        n
+    }
+
+    fn value(&mut self, v: &Value) {
+        match v {
+            Value::Atom(a) => {
+                self.atoms.insert(*a);
+            }
+            Value::Set(s) => {
+                let items: Vec<AtomId> = s.iter().collect();
+                self.atoms.extend(items.iter().copied());
+                if !items.is_empty() && !self.sets.contains(&items) {
+                    self.sets.push(items);
+                }
+            }
+            Value::List(items) => {
+                for x in items.iter() {
+                    self.value(x);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Whether atom `a` is a value of type `ty` (an entity of its types, a variant of its
+/// enum).
+fn fits(lib: &Compiled, a: AtomId, ty: &Ty) -> bool {
+    match (lib.atoms.get(a as usize).map(|x| &x.kind), ty) {
+        (Some(AtomKind::Entity(t)), Ty::Entity(types)) => types.contains(t),
+        (Some(AtomKind::Variant(e)), Ty::Enum(want)) => e == want,
+        _ => false,
+    }
+}
+
+/// Every value of an entity or enum type, in declaration order.
+fn values_of(lib: &Compiled, ty: &Ty) -> Vec<AtomId> {
+    (0..lib.atoms.len())
+        .filter_map(|a| AtomId::try_from(a).ok())
+        .filter(|&a| fits(lib, a, ty))
+        .take(MAX_VALUES)
+        .collect()
+}
+
+/// The names of the elements of a list attribute, as written.
+fn elements(step: &Step, attr: &str) -> Option<Vec<String>> {
+    let a = step.attrs.iter().find(|a| a.name.node == attr)?;
+    match &a.value.node {
+        RawValue::List(items) => Some(
+            items
+                .iter()
+                .filter_map(|x| match &x.node {
+                    RawValue::Ident(s) | RawValue::Str(s) => Some(s.clone()),
+                    _ => None,
+                })
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+/// The single-step candidates for the attributes the rule reads.
+fn candidates(
+    lib: &Compiled,
+    kind: &KindInfo,
+    bound: &crate::eval::BoundStep,
+    step: &Step,
+    named: &Named,
+) -> Vec<Candidate> {
+    let mut out = Vec::new();
+    let name = |a: AtomId| lib.atom_name(a).to_string();
+    for &slot in &named.slots {
+        let Some(f) = kind.fields.get(slot) else {
+            continue;
+        };
+        let attr = f.name.clone();
+        let given = step.attrs.iter().any(|a| a.name.node == attr);
+        let current = bound.slots.get(slot).cloned().flatten();
+        match &f.ty {
+            Ty::Set(t) | Ty::List(t) if matches!(**t, Ty::Entity(_) | Ty::Enum(_)) => {
+                let have: Vec<String> = match &current {
+                    Some(Value::Set(s)) => s.iter().map(name).collect(),
+                    Some(Value::List(items)) => items
+                        .iter()
+                        .filter_map(|v| match v {
+                            Value::Atom(a) => Some(name(*a)),
+                            _ => None,
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                // What is written (an attribute left to its default is written whole
+                // when edited).
+                let written = elements(step, &attr).unwrap_or_default();
+                for v in &written {
+                    out.push(Candidate::new(
+                        vec![Edit::Remove {
+                            attr: attr.clone(),
+                            values: vec![v.clone()],
+                        }],
+                        0,
+                    ));
+                }
+                for &a in &named.atoms {
+                    let v = name(a);
+                    if fits(lib, a, t) && !have.contains(&v) {
+                        out.push(Candidate::new(
+                            vec![Edit::Add {
+                                attr: attr.clone(),
+                                values: vec![v],
+                            }],
+                            0,
+                        ));
+                    }
+                }
+                for set in &named.sets {
+                    let set: Vec<String> = set
+                        .iter()
+                        .filter(|&&a| fits(lib, a, t))
+                        .map(|&a| name(a))
+                        .collect();
+                    let missing: Vec<String> =
+                        set.iter().filter(|v| !have.contains(v)).cloned().collect();
+                    let inside: Vec<String> = written
+                        .iter()
+                        .filter(|v| set.contains(v))
+                        .cloned()
+                        .collect();
+                    let outside: Vec<String> = written
+                        .iter()
+                        .filter(|v| !set.contains(v))
+                        .cloned()
+                        .collect();
+                    for (values, add) in [(missing, true), (inside, false), (outside, false)] {
+                        if values.len() < 2 {
+                            continue;
+                        }
+                        let attr = attr.clone();
+                        let e = if add {
+                            Edit::Add { attr, values }
+                        } else {
+                            Edit::Remove { attr, values }
+                        };
+                        out.push(Candidate::new(vec![e], 0));
+                    }
+                }
+            }
+            Ty::Bool => {
+                let now = matches!(current, Some(Value::Bool(true)));
+                out.push(Candidate::new(
+                    vec![Edit::Set {
+                        attr: attr.clone(),
+                        value: Scalar::Bool(!now),
+                    }],
+                    1,
+                ));
+            }
+            Ty::Enum(_) | Ty::Entity(_) => {
+                let purpose = if matches!(f.ty, Ty::Enum(_)) { 2 } else { 3 };
+                for a in values_of(lib, &f.ty) {
+                    if current == Some(Value::Atom(a)) {
+                        continue;
+                    }
+                    out.push(Candidate::new(
+                        vec![Edit::Set {
+                            attr: attr.clone(),
+                            value: Scalar::Name(name(a)),
+                        }],
+                        purpose,
+                    ));
+                }
+            }
+            _ => {}
+        }
+        if given && f.optional {
+            out.push(Candidate::new(vec![Edit::Drop { attr }], 2));
+        }
+    }
+    out
+}
+
+/// Applies an edit to a step's model; `false` when it does not apply.
+fn apply(step: &mut Step, e: &Edit, json: bool) -> bool {
+    let at = step.attrs.iter().position(|a| a.name.node == e.attr());
+    let name_value = |v: &str| {
+        if json {
+            RawValue::Str(v.to_string())
+        } else {
+            RawValue::Ident(v.to_string())
+        }
+    };
+    match (e, at) {
+        (Edit::Remove { values, .. }, Some(i)) => {
+            let Some(RawValue::List(items)) = step.attrs.get_mut(i).map(|a| &mut a.value.node)
+            else {
+                return false;
+            };
+            let before = items.len();
+            items.retain(
+                |x| !matches!(&x.node, RawValue::Ident(s) | RawValue::Str(s) if values.contains(s)),
+            );
+            items.len() < before
+        }
+        (Edit::Add { values, .. }, Some(i)) => {
+            let Some(RawValue::List(items)) = step.attrs.get_mut(i).map(|a| &mut a.value.node)
+            else {
+                return false;
+            };
+            items.extend(
+                values
+                    .iter()
+                    .map(|v| Spanned::new(name_value(v), Span::default())),
+            );
+            true
+        }
+        (Edit::Add { attr, values }, None) => {
+            let items = values
+                .iter()
+                .map(|v| Spanned::new(name_value(v), Span::default()))
+                .collect();
+            step.attrs.push(new_attr(attr, RawValue::List(items)));
+            true
+        }
+        (Edit::Set { value, .. }, Some(i)) => match step.attrs.get_mut(i) {
+            Some(a) => {
+                a.value.node = scalar_value(value, json);
+                true
+            }
+            None => false,
+        },
+        (Edit::Set { attr, value }, None) => {
+            step.attrs.push(new_attr(attr, scalar_value(value, json)));
+            true
+        }
+        (Edit::Drop { .. }, Some(i)) => {
+            step.attrs.remove(i);
+            true
+        }
+        _ => false,
+    }
+}
+
+fn scalar_value(v: &Scalar, json: bool) -> RawValue {
+    match (v, json) {
+        (Scalar::Bool(b), _) => RawValue::Bool(*b),
+        (Scalar::Name(n), false) => RawValue::Ident(n.clone()),
+        (Scalar::Name(n), true) => RawValue::Str(n.clone()),
+    }
+}
+
+fn new_attr(name: &str, value: RawValue) -> Attr {
+    Attr {
+        name: Spanned::new(name.to_string(), Span::default()),
+        value: Spanned::new(value, Span::default()),
+    }
+}
+
+fn is_json(source: &SourceFile) -> bool {
+    source
+        .text()
+        .trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n'])
+        .starts_with('{')
+}
+
+fn json_string(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| format!("\"{s}\""))
+}
+
+/// The text edits of one model edit, in the file's own form (text or JSON), touching
+/// nothing else: the element and its separator, the value, or the attribute's line.
+fn text_edits(src: &SourceFile, step: &Step, e: &Edit, json: bool) -> Vec<TextEdit> {
+    let text = src.text();
+    let attr = step.attrs.iter().find(|a| a.name.node == e.attr());
+    let name_text = |v: &str| {
+        if json { json_string(v) } else { v.to_string() }
+    };
+    let mut spans: Vec<(u32, u32, String)> = Vec::new();
+    match (e, attr) {
+        (Edit::Remove { values, .. }, Some(a)) => {
+            if let RawValue::List(items) = &a.value.node {
+                let keep: Vec<bool> = items
+                    .iter()
+                    .map(|x| !matches!(&x.node, RawValue::Ident(s) | RawValue::Str(s) if values.contains(s)))
+                    .collect();
+                spans.extend(remove_items(items, &keep));
+            }
+        }
+        (Edit::Add { values, .. }, Some(a)) => {
+            let added: Vec<String> = values.iter().map(|v| name_text(v)).collect();
+            if let RawValue::List(items) = &a.value.node {
+                match items.last() {
+                    Some(last) => spans.push((
+                        last.span.end,
+                        last.span.end,
+                        format!(", {}", added.join(", ")),
+                    )),
+                    None => {
+                        // `[]`: inside the brackets.
+                        let open = a.value.span.start + 1;
+                        spans.push((open, open, added.join(", ")));
+                    }
+                }
+            }
+        }
+        (Edit::Add { attr, values }, None) => {
+            let list = format!(
+                "[{}]",
+                values
+                    .iter()
+                    .map(|v| name_text(v))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            spans.push(insert_attr(text, step, attr, &list, json));
+        }
+        (Edit::Set { value, .. }, Some(a)) => {
+            spans.push((a.value.span.start, a.value.span.end, value.text(json)));
+        }
+        (Edit::Set { attr, value }, None) => {
+            spans.push(insert_attr(text, step, attr, &value.text(json), json));
+        }
+        (Edit::Drop { .. }, Some(a)) => spans.push(drop_attr(text, step, a, json)),
+        _ => {}
+    }
+    spans
+        .into_iter()
+        .map(|(start, end, replacement)| {
+            let (s, t) = (src.line_col(start), src.line_col(end));
+            TextEdit {
+                file: src.name().to_string(),
+                start,
+                end,
+                line: s.line,
+                column: s.column,
+                end_line: t.line,
+                end_column: t.column,
+                replacement,
+            }
+        })
+        .collect()
+}
+
+/// The byte ranges that remove the items not kept, with their separators: an item and
+/// the separator after it, or (the last item kept before it) the separator before it.
+fn remove_items(items: &[Spanned<RawValue>], keep: &[bool]) -> Vec<(u32, u32, String)> {
+    let mut out = Vec::new();
+    let n = items.len();
+    let mut i = 0;
+    while i < n {
+        if keep.get(i).copied().unwrap_or(true) {
+            i += 1;
+            continue;
+        }
+        // A run of removed items i..j.
+        let mut j = i;
+        while j < n && !keep.get(j).copied().unwrap_or(true) {
+            j += 1;
+        }
+        let (Some(first), Some(last)) = (items.get(i), items.get(j - 1)) else {
+            break;
+        };
+        let range = match (items.get(j), i.checked_sub(1).and_then(|k| items.get(k))) {
+            // Up to the next kept item.
+            (Some(next), _) => (first.span.start, next.span.start),
+            // The last ones: from the end of the kept item before.
+            (None, Some(prev)) => (prev.span.end, last.span.end),
+            (None, None) => (first.span.start, last.span.end),
+        };
+        out.push((range.0, range.1, String::new()));
+        i = j;
+    }
+    out
+}
+
+/// Where a new attribute goes: a line of its own after the step's last attribute (or
+/// after its opening brace), indented like the others.
+fn insert_attr(text: &str, step: &Step, name: &str, value: &str, json: bool) -> (u32, u32, String) {
+    let last = step.attrs.iter().map(|a| a.value.span.end).max();
+    let (at, indent) = match last {
+        Some(end) => (
+            end,
+            indent_of(text, step.attrs.last().map_or(end, |a| a.name.span.start)),
+        ),
+        None => {
+            // After the step's `{`, or (JSON) after its `"kind"` member.
+            let anchor = if json {
+                step.kind.span.end
+            } else {
+                brace_after(text, step.kind.span.end)
+            };
+            (anchor, format!("{}  ", indent_of(text, step.span.start)))
+        }
+    };
+    let line = if json {
+        format!(",\n{indent}{}: {value}", json_string(name))
+    } else {
+        format!("\n{indent}{name}: {value}")
+    };
+    (at, at, line)
+}
+
+/// The removal of an attribute: its whole line when it is alone on it, else its text (and,
+/// in JSON, one comma next to it).
+fn drop_attr(text: &str, step: &Step, a: &Attr, json: bool) -> (u32, u32, String) {
+    let (start, end) = (a.name.span.start as usize, a.value.span.end as usize);
+    let bytes = text.as_bytes();
+    let line_start = text
+        .get(..start)
+        .and_then(|t| t.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    let before_blank = text
+        .get(line_start..start)
+        .is_some_and(|t| t.trim().is_empty());
+    let mut after = end;
+    if json {
+        // The comma after it, else the one before it.
+        let rest = text.get(end..).unwrap_or("");
+        let trimmed = rest.trim_start();
+        if trimmed.starts_with(',') {
+            after = end + (rest.len() - trimmed.len()) + 1;
+        } else {
+            let head = text.get(..start).unwrap_or("");
+            if let Some(comma) = head.trim_end().strip_suffix(',').map(str::len) {
+                return (comma as u32, end as u32, String::new());
+            }
+        }
+    }
+    let line_end = text
+        .get(after..)
+        .and_then(|t| t.find('\n'))
+        .map(|i| after + i);
+    let after_blank = line_end
+        .and_then(|e| text.get(after..e))
+        .is_some_and(|t| t.trim().is_empty() || t.trim_start().starts_with("//"));
+    let _ = (bytes, step);
+    match line_end {
+        Some(e)
+            if before_blank
+                && after_blank
+                && !text.get(after..e).is_some_and(|t| t.contains("//")) =>
+        {
+            (line_start as u32, (e + 1) as u32, String::new())
+        }
+        _ => (start as u32, after as u32, String::new()),
+    }
+}
+
+fn indent_of(text: &str, at: u32) -> String {
+    let at = at as usize;
+    let line_start = text
+        .get(..at)
+        .and_then(|t| t.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    text.get(line_start..at)
+        .unwrap_or("")
+        .chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .collect()
+}
+
+fn brace_after(text: &str, from: u32) -> u32 {
+    let from = from as usize;
+    text.get(from..)
+        .and_then(|t| t.find('{'))
+        .map_or(from, |i| from + i + 1) as u32
+}
+
+/// Puts a violation's repairs on it: `fixes`, and for people the best one as a
+/// suggestion under the diagnostic (the lines it changes, before and after), or why there
+/// is none.
+pub(super) fn with_repairs(v: &mut crate::report::Violation, p: &Proposal, repairs: Repairs) {
+    match repairs {
+        Repairs::Found(fixes) => {
+            if let Some(best) = fixes.first() {
+                v.diagnostic.notes.push(suggestion(p.source.text(), best));
+            }
+            v.fixes = Some(fixes);
+        }
+        Repairs::None(why) => {
+            v.diagnostic.notes.push(format!("no repair found: {why}"));
+            v.fixes = Some(Vec::new());
+        }
+    }
+}
+
+/// "fix: DESCRIPTION" and the changed lines, `-` before and `+` after, with line numbers.
+fn suggestion(text: &str, fix: &Fix) -> String {
+    let mut out = format!("fix: {}", fix.description);
+    let (Some(first), Some(last)) = (fix.edits.first(), fix.edits.last()) else {
+        return out;
+    };
+    let from = text
+        .get(..first.start as usize)
+        .and_then(|t| t.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    let to = text
+        .get(last.end as usize..)
+        .and_then(|t| t.find('\n'))
+        .map_or(text.len(), |i| last.end as usize + i);
+    let (Some(before), Some(after)) = (text.get(from..to), apply_edits(text, &fix.edits)) else {
+        return out;
+    };
+    let shift: i64 = fix
+        .edits
+        .iter()
+        .map(|e| e.replacement.len() as i64 - i64::from(e.end - e.start))
+        .sum();
+    let new_to = usize::try_from(to as i64 + shift).unwrap_or(from);
+    let after = after.get(from..new_to).unwrap_or("");
+    let width = (first.line as usize + before.lines().count())
+        .to_string()
+        .len();
+    for (k, l) in before.lines().enumerate() {
+        out.push_str(&format!("\n{:>width$} - {l}", first.line as usize + k));
+    }
+    for (k, l) in after.lines().enumerate() {
+        out.push_str(&format!("\n{:>width$} + {l}", first.line as usize + k));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn items(text: &str) -> Vec<Spanned<RawValue>> {
+        // `[a, b, c]` at offset 0: items at their offsets.
+        let mut out = Vec::new();
+        let mut start = None;
+        for (i, c) in text.char_indices() {
+            match (c.is_alphanumeric() || c == '_', start) {
+                (true, None) => start = Some(i),
+                (false, Some(s)) => {
+                    out.push(Spanned::new(
+                        RawValue::Ident(text[s..i].to_string()),
+                        Span::new(s, i),
+                    ));
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    fn removed(text: &str, keep: &[bool]) -> String {
+        let mut t = text.to_string();
+        let mut cuts = remove_items(&items(text), keep);
+        cuts.reverse();
+        for (s, e, r) in cuts {
+            t.replace_range(s as usize..e as usize, &r);
+        }
+        t
+    }
+
+    #[test]
+    fn removing_items_keeps_the_separators_right() {
+        assert_eq!(removed("[a, b, c]", &[true, false, true]), "[a, c]");
+        assert_eq!(removed("[a, b, c]", &[false, true, true]), "[b, c]");
+        assert_eq!(removed("[a, b, c]", &[true, true, false]), "[a, b]");
+        assert_eq!(removed("[a, b, c]", &[true, false, false]), "[a]");
+        assert_eq!(removed("[a, b, c]", &[false, true, false]), "[b]");
+        assert_eq!(removed("[a, b, c]", &[false, false, false]), "[]");
+        assert_eq!(removed("[a]", &[false]), "[]");
+    }
+
+    #[test]
+    fn descriptions_read_as_instructions() {
+        let e = Edit::Add {
+            attr: "permits".into(),
+            values: vec!["a".into(), "b".into(), "c".into()],
+        };
+        assert_eq!(e.describe(), "add `a`, `b` and `c` to `permits`");
+        let e = Edit::Set {
+            attr: "armed".into(),
+            value: Scalar::Bool(false),
+        };
+        assert_eq!(e.describe(), "set `armed: false`");
+    }
+}
