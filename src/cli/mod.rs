@@ -5,8 +5,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-mod check;
+pub(crate) mod check;
 mod explore;
+mod fix;
 pub mod formats;
 mod lint;
 mod test;
@@ -59,6 +60,8 @@ struct Cli {
 enum Command {
     /// Check proposal files (`.proposal` or `.json`) or folders of them.
     Check(check::Args),
+    /// Apply the best repairs of proposals' violations to their files (or show them).
+    Fix(fix::Args),
     /// Check policy libraries: everything `check` rejects, plus named lints.
     Lint(lint::Args),
     /// Run a policy library's tests (DIR/tests/) and report rule and `unless` coverage.
@@ -93,6 +96,7 @@ pub fn run(
     };
     let exit = match cli.command {
         Command::Check(args) => check::run(&args, out),
+        Command::Fix(args) => fix::run(&args, out),
         Command::Lint(args) => lint::run(&args, out),
         Command::Test(args) => test::run(&args, out),
         Command::Explore(args) => explore::run(&args, out),

@@ -980,7 +980,12 @@ fn insert_attr(text: &str, step: &Step, name: &str, value: &str, json: bool) -> 
             (anchor, format!("{}  ", indent_of(text, step.span.start)))
         }
     };
-    let line = if json {
+    let one_line = !text
+        .get(step.span.start as usize..step.span.end as usize)
+        .is_some_and(|t| t.contains('\n'));
+    let line = if json && one_line {
+        format!(", {}: {value}", json_string(name))
+    } else if json {
         format!(",\n{indent}{}: {value}", json_string(name))
     } else {
         format!("\n{indent}{name}: {value}")
@@ -1096,14 +1101,34 @@ fn suggestion(text: &str, fix: &Fix) -> String {
         .sum();
     let new_to = usize::try_from(to as i64 + shift).unwrap_or(from);
     let after = after.get(from..new_to).unwrap_or("");
-    let width = (first.line as usize + before.lines().count())
-        .to_string()
-        .len();
-    for (k, l) in before.lines().enumerate() {
-        out.push_str(&format!("\n{:>width$} - {l}", first.line as usize + k));
+    // Only the lines that change: a line an insertion leaves as it was is not repeated.
+    let (old, new): (Vec<&str>, Vec<&str>) = (before.lines().collect(), after.lines().collect());
+    let same_head = old.iter().zip(&new).take_while(|(a, b)| a == b).count();
+    let same_tail = old
+        .iter()
+        .rev()
+        .zip(new.iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count()
+        .min(old.len().min(new.len()) - same_head);
+    let line = first.line as usize + same_head;
+    let shown = (old.len() - same_tail - same_head).max(new.len() - same_tail - same_head);
+    let width = (line + shown.saturating_sub(1)).to_string().len();
+    for (k, l) in old
+        .iter()
+        .take(old.len() - same_tail)
+        .skip(same_head)
+        .enumerate()
+    {
+        out.push_str(&format!("\n{:>width$} - {l}", line + k));
     }
-    for (k, l) in after.lines().enumerate() {
-        out.push_str(&format!("\n{:>width$} + {l}", first.line as usize + k));
+    for (k, l) in new
+        .iter()
+        .take(new.len() - same_tail)
+        .skip(same_head)
+        .enumerate()
+    {
+        out.push_str(&format!("\n{:>width$} + {l}", line + k));
     }
     out
 }

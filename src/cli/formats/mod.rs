@@ -164,6 +164,8 @@ pub struct Finding {
     pub location: Option<Place>,
     /// Other places that explain it.
     pub related: Vec<RelatedPlace>,
+    /// Repairs (violations; SARIF carries them).
+    pub fixes: Vec<pactum::Fix>,
 }
 
 impl Finding {
@@ -193,6 +195,7 @@ impl Finding {
                     message: r.label.clone(),
                 })
                 .collect(),
+            fixes: Vec::new(),
         }
     }
 

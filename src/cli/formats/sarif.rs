@@ -251,6 +251,12 @@ fn result(tool: Tool, g: &Head, f: &Finding, rule_index: Option<&usize>) -> Valu
             .collect();
         r.insert("relatedLocations".into(), Value::Array(related));
     }
+    if !f.fixes.is_empty() {
+        r.insert(
+            "fixes".into(),
+            Value::Array(f.fixes.iter().map(fix).collect()),
+        );
+    }
     r.insert(
         "partialFingerprints".into(),
         json!({ FINGERPRINT_KEY: fingerprint(tool, g, f) }),
@@ -283,6 +289,39 @@ fn result(tool: Tool, g: &Head, f: &Finding, rule_index: Option<&usize>) -> Valu
     }
     r.insert("properties".into(), Value::Object(props));
     Value::Object(r)
+}
+
+/// A repair as a SARIF `fix`: its description, and per file the replacements (regions by
+/// line and column, in code points as the run's `columnKind` says, and by byte offset).
+fn fix(x: &pactum::Fix) -> Value {
+    let mut by_file: Vec<(&str, Vec<Value>)> = Vec::new();
+    for e in &x.edits {
+        let replacement = json!({
+            "deletedRegion": {
+                "startLine": e.line,
+                "startColumn": e.column,
+                "endLine": e.end_line,
+                "endColumn": e.end_column,
+                "byteOffset": e.start,
+                "byteLength": e.end - e.start,
+            },
+            "insertedContent": { "text": e.replacement },
+        });
+        match by_file.iter_mut().find(|(f, _)| *f == e.file) {
+            Some((_, list)) => list.push(replacement),
+            None => by_file.push((&e.file, vec![replacement])),
+        }
+    }
+    json!({
+        "description": { "text": x.description },
+        "artifactChanges": by_file
+            .into_iter()
+            .map(|(file, replacements)| json!({
+                "artifactLocation": artifact_location(file),
+                "replacements": replacements,
+            }))
+            .collect::<Vec<_>>(),
+    })
 }
 
 fn level(s: Severity) -> &'static str {
