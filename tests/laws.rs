@@ -5,6 +5,8 @@
 //! - reordering steps does not change the set of violations;
 //! - the text and JSON forms of a proposal give identical reports;
 //! - step-scoped rules: checking a proposal gives the union of checking each step alone;
+//! - every repair offered makes its violation disappear, parses, and adds no
+//!   error-severity violation (generated libraries and the standard library, both forms);
 //! - standard library: adding a permit or a consent never adds a violation; removing a
 //!   participant never adds a Caspian violation; moving an exercise out of the Caspian
 //!   removes its Caspian violations.
@@ -238,6 +240,109 @@ proptest! {
             prop_assert_eq!(whole, keep(union), "\n{}", p.to_text());
         }
     }
+}
+
+/// The law of repairs, for one proposal in both forms: each repair offered, applied to the
+/// file's text, gives a file that loads, checks without errors, no longer has the
+/// violation (rule, step, binding), and has no error-severity violation the original did
+/// not have.
+fn repairs_hold(engine: &Engine, p: &Proposal) -> Result<usize, TestCaseError> {
+    let with_fixes = CheckOptions {
+        fixes: true,
+        ..opts()
+    };
+    let mut offered = 0;
+    let json = p.to_json_string();
+    let forms = [
+        (p.source.name().to_string(), p.source.text().to_string()),
+        ("<generated>.json".to_string(), json),
+    ];
+    for (name, text) in forms {
+        let Ok(q) = Proposal::load(&name, &text) else {
+            continue;
+        };
+        let report = engine.check_with(&q, &with_fixes);
+        if !report.errors.is_empty() {
+            continue;
+        }
+        let errors = |r: &Report| -> BTreeSet<ViolationKey> {
+            r.violations
+                .iter()
+                .filter(|v| v.severity == pactum::Severity::Error)
+                .map(|v| (v.rule.clone(), v.step.clone(), v.binding.clone()))
+                .collect()
+        };
+        let before = errors(&report);
+        for v in &report.violations {
+            let key = (v.rule.clone(), v.step.clone(), v.binding.clone());
+            let fixes = v.fixes.as_ref();
+            prop_assert!(fixes.is_some(), "no `fixes` with CheckOptions::fixes");
+            for f in fixes.into_iter().flatten() {
+                offered += 1;
+                let fixed = pactum::apply_edits(&text, &f.edits);
+                prop_assert!(fixed.is_some(), "overlapping edits: {f:?}");
+                let fixed = fixed.unwrap_or_default();
+                let r = match Proposal::load(&name, &fixed) {
+                    Ok(r) => engine.check_with(&r, &opts()),
+                    Err(e) => {
+                        return Err(TestCaseError::fail(format!(
+                            "`{}` gives a file that does not load:\n{fixed}\n{e:?}",
+                            f.description
+                        )));
+                    }
+                };
+                prop_assert!(
+                    r.errors.is_empty(),
+                    "`{}` gives errors {:?}\n{fixed}",
+                    f.description,
+                    r.errors
+                );
+                prop_assert!(
+                    !violations(&r).contains(&key),
+                    "`{}` leaves {key:?}\n{text}\n{fixed}",
+                    f.description
+                );
+                let added: Vec<_> = errors(&r).difference(&before).cloned().collect();
+                prop_assert!(
+                    added.is_empty(),
+                    "`{}` adds {added:?}\n{text}\n{fixed}",
+                    f.description
+                );
+            }
+        }
+    }
+    Ok(offered)
+}
+
+proptest! {
+    #![proptest_config(cases(100))]
+
+    #[test]
+    fn repairs_remove_their_violation_and_add_no_error((src, ps) in library_and_proposals()) {
+        let engine = compile(&src);
+        for p in &ps {
+            repairs_hold(&engine, p)?;
+        }
+    }
+
+    #[test]
+    fn repairs_on_the_standard_library_hold(p in proposals(standard())) {
+        repairs_hold(standard(), &p)?;
+    }
+}
+
+/// The repair law is not vacuous: on generated proposals for the standard library,
+/// repairs are offered.
+#[test]
+fn repairs_are_offered_on_generated_proposals() {
+    let mut runner = pactum::testing::runner(7, 64);
+    let strategy = proposals(standard());
+    let mut offered = 0;
+    for _ in 0..64 {
+        let p = strategy.new_tree(&mut runner).unwrap().current();
+        offered += repairs_hold(standard(), &p).unwrap();
+    }
+    assert!(offered > 20, "{offered} repairs offered on 64 proposals");
 }
 
 proptest! {

@@ -82,14 +82,11 @@ impl Edit {
         }
     }
 
-    /// Whether it adds, removes or writes value `v`.
+    /// Whether it adds or removes value `v` (moving a step to the offender's territory
+    /// does not count: that is not an edit of the offender).
     fn names(&self, v: &str) -> bool {
         match self {
             Edit::Remove { values, .. } | Edit::Add { values, .. } => values.iter().any(|x| x == v),
-            Edit::Set {
-                value: Scalar::Name(n),
-                ..
-            } => n == v,
             _ => false,
         }
     }
@@ -128,6 +125,9 @@ struct Candidate {
     /// Whether it leaves the violation's binding (the offending state, say) alone: an edit
     /// of the offender comes before an edit of the others at equal cost.
     off_binding: bool,
+    /// Whether it writes a value the proposal names nowhere: moving a base to a state the
+    /// proposal already involves comes before moving it to any other.
+    foreign: bool,
     description: String,
     edits: Vec<Edit>,
 }
@@ -143,6 +143,7 @@ impl Candidate {
             size: edits.iter().map(Edit::size).sum(),
             purpose,
             off_binding: true,
+            foreign: false,
             description,
             edits,
         }
@@ -169,6 +170,8 @@ pub(super) struct Repairer<'a> {
     /// step, binding), and (rule, step).
     errors: BTreeSet<(u32, Option<u32>, BindingKey)>,
     failed: BTreeSet<(u32, Option<u32>)>,
+    /// Every name the proposal's attributes hold.
+    names: BTreeSet<String>,
 }
 
 /// A binding, comparable.
@@ -191,6 +194,22 @@ impl<'a> Repairer<'a> {
             .map(|h| (h.rule, h.step, key(&h.binding)))
             .collect();
         let failed = findings.failures.iter().map(|f| (f.rule, f.step)).collect();
+        let mut names = BTreeSet::new();
+        let mut todo: Vec<&RawValue> = prepared
+            .proposal
+            .steps
+            .iter()
+            .flat_map(|s| s.attrs.iter().map(|a| &a.value.node))
+            .collect();
+        while let Some(v) = todo.pop() {
+            match v {
+                RawValue::Ident(n) | RawValue::Str(n) => {
+                    names.insert(n.clone());
+                }
+                RawValue::List(items) => todo.extend(items.iter().map(|x| &x.node)),
+                _ => {}
+            }
+        }
         Repairer {
             engine,
             prepared,
@@ -198,6 +217,7 @@ impl<'a> Repairer<'a> {
             work: prepared.bound.clone(),
             errors,
             failed,
+            names,
         }
     }
 
@@ -239,6 +259,13 @@ impl<'a> Repairer<'a> {
             c.off_binding = !offender
                 .as_ref()
                 .is_some_and(|o| c.edits.iter().any(|e| e.names(o)));
+            c.foreign = c.edits.iter().any(|e| match e {
+                Edit::Set {
+                    value: Scalar::Name(n),
+                    ..
+                } => !self.names.contains(n),
+                _ => false,
+            });
         }
         singles.sort();
         singles.dedup();
@@ -249,6 +276,14 @@ impl<'a> Repairer<'a> {
                 break;
             }
             if found.iter().any(|f| covers(c, f)) {
+                continue;
+            }
+            // One place to move the step to is enough: the others are the same advice.
+            let moves = |x: &Candidate| match x.edits.as_slice() {
+                [Edit::Set { attr, .. }] if x.purpose >= 3 => Some(attr.clone()),
+                _ => None,
+            };
+            if moves(c).is_some() && found.iter().any(|f| moves(f) == moves(c)) {
                 continue;
             }
             tried += 1;
@@ -745,11 +780,22 @@ fn candidates(
                 ));
             }
             Ty::Enum(_) | Ty::Entity(_) => {
-                let purpose = if matches!(f.ty, Ty::Enum(_)) { 2 } else { 3 };
+                // Another value of the same entity type first (another sea for a sea),
+                // then the rest.
+                let type_of = |a: AtomId| lib.atoms.get(a as usize).map(|x| x.kind);
+                let same = match &current {
+                    Some(Value::Atom(c)) => type_of(*c),
+                    _ => None,
+                };
                 for a in values_of(lib, &f.ty) {
                     if current == Some(Value::Atom(a)) {
                         continue;
                     }
+                    let purpose = match f.ty {
+                        Ty::Enum(_) => 2,
+                        _ if same.is_some() && type_of(a) == same => 3,
+                        _ => 4,
+                    };
                     out.push(Candidate::new(
                         vec![Edit::Set {
                             attr: attr.clone(),
