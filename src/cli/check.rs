@@ -38,7 +38,7 @@ pub struct Args {
 }
 
 /// A file to check: its name, and its text or why it could not be read.
-type InputFile = (String, Result<SourceFile, Diagnostic>);
+pub(crate) type InputFile = (String, Result<SourceFile, Diagnostic>);
 
 /// Runs the check and prints the report.
 pub fn run(args: &Args, out: &mut dyn Write) -> Exit {
@@ -183,7 +183,7 @@ fn check_source<R>(
 /// Collects a path given on the command line: a file (a link is read as the user asked),
 /// or a folder walked in path order. In a folder, links are skipped unless `follow`, and
 /// then a folder reached twice (a loop) is walked once and a file reached twice is read once.
-fn collect(path: &Path, follow: bool, out: &mut Vec<InputFile>) {
+pub(crate) fn collect(path: &Path, follow: bool, out: &mut Vec<InputFile>) {
     let name = path.display().to_string();
     if !path.is_dir() {
         out.push((name, read(path)));
