@@ -398,6 +398,62 @@ fn errors_human(d: &ProposalDiff) -> String {
     render_human(&diags, color())
 }
 
+/// How one violation changes.
+enum Change {
+    Appears(pactum::Severity),
+    Disappears(pactum::Severity),
+    Severity(pactum::Severity, pactum::Severity),
+}
+
+/// One changed violation, for the human and Markdown outputs.
+struct Row<'a> {
+    change: Change,
+    rule: &'a str,
+    step: Option<&'a str>,
+    binding: Option<&'a str>,
+    message: &'a str,
+    /// Where the step is (orders the rows as the steps are in the file).
+    at: (bool, u32, u32),
+}
+
+/// A proposal's changed violations, in step order (proposal-wide ones last), then rule id,
+/// then binding.
+fn rows(d: &ProposalDiff) -> Vec<Row<'_>> {
+    let at = |step: &Option<String>, l: &pactum::Location| (step.is_none(), l.line, l.column);
+    let mut rows: Vec<Row<'_>> = Vec::new();
+    for (v, appears) in d
+        .appeared
+        .iter()
+        .map(|v| (v, true))
+        .chain(d.disappeared.iter().map(|v| (v, false)))
+    {
+        rows.push(Row {
+            change: if appears {
+                Change::Appears(v.severity)
+            } else {
+                Change::Disappears(v.severity)
+            },
+            rule: &v.rule,
+            step: v.step.as_deref(),
+            binding: v.binding.as_deref(),
+            message: &v.message,
+            at: at(&v.step, &v.location),
+        });
+    }
+    for v in &d.severity_changed {
+        rows.push(Row {
+            change: Change::Severity(v.old, v.new),
+            rule: &v.rule,
+            step: v.step.as_deref(),
+            binding: v.binding.as_deref(),
+            message: &v.message,
+            at: at(&v.step, &v.location),
+        });
+    }
+    rows.sort_by(|a, b| (a.at, a.rule, a.binding).cmp(&(b.at, b.rule, b.binding)));
+    rows
+}
+
 fn human(
     names: &(SideName, SideName),
     results: &[ProposalDiff],
@@ -426,32 +482,17 @@ fn human(
             format!("{} (unchanged)", d.new.as_str())
         };
         out.push_str(&format!("{}{id}: {verdict}\n", printable(&d.file)));
-        for v in &d.appeared {
+        for row in rows(d) {
+            let (sign, severity) = match row.change {
+                Change::Appears(s) => ("+", s.as_str().to_string()),
+                Change::Disappears(s) => ("-", s.as_str().to_string()),
+                Change::Severity(o, n) => ("~", format!("{} → {}", o.as_str(), n.as_str())),
+            };
             out.push_str(&format!(
-                "  + {} {} on {}: {}\n",
-                v.severity.as_str(),
-                printable(&v.rule),
-                place(v.step.as_deref(), v.binding.as_deref()),
-                printable(&v.message)
-            ));
-        }
-        for v in &d.disappeared {
-            out.push_str(&format!(
-                "  - {} {} on {}: {}\n",
-                v.severity.as_str(),
-                printable(&v.rule),
-                place(v.step.as_deref(), v.binding.as_deref()),
-                printable(&v.message)
-            ));
-        }
-        for v in &d.severity_changed {
-            out.push_str(&format!(
-                "  ~ {} → {} {} on {}: {}\n",
-                v.old.as_str(),
-                v.new.as_str(),
-                printable(&v.rule),
-                place(v.step.as_deref(), v.binding.as_deref()),
-                printable(&v.message)
+                "  {sign} {severity} {} on {}: {}\n",
+                printable(row.rule),
+                place(row.step, row.binding),
+                printable(row.message)
             ));
         }
     }
@@ -639,35 +680,26 @@ fn markdown(
             } else {
                 d.new.as_str().to_string()
             };
-            let mut rows: Vec<[String; 5]> = Vec::new();
             let opt = |s: Option<&str>| s.map_or_else(|| "—".to_string(), md);
-            for v in &d.appeared {
-                rows.push([
-                    "appears".into(),
-                    v.severity.as_str().into(),
-                    md(&v.rule),
-                    opt(v.step.as_deref()),
-                    opt(v.binding.as_deref()),
-                ]);
-            }
-            for v in &d.disappeared {
-                rows.push([
-                    "disappears".into(),
-                    v.severity.as_str().into(),
-                    md(&v.rule),
-                    opt(v.step.as_deref()),
-                    opt(v.binding.as_deref()),
-                ]);
-            }
-            for v in &d.severity_changed {
-                rows.push([
-                    "severity".into(),
-                    format!("{} → {}", v.old.as_str(), v.new.as_str()),
-                    md(&v.rule),
-                    opt(v.step.as_deref()),
-                    opt(v.binding.as_deref()),
-                ]);
-            }
+            let mut rows: Vec<[String; 5]> = rows(d)
+                .into_iter()
+                .map(|row| {
+                    let (change, severity) = match row.change {
+                        Change::Appears(s) => ("appears", s.as_str().to_string()),
+                        Change::Disappears(s) => ("disappears", s.as_str().to_string()),
+                        Change::Severity(o, n) => {
+                            ("severity", format!("{} → {}", o.as_str(), n.as_str()))
+                        }
+                    };
+                    [
+                        change.to_string(),
+                        severity,
+                        md(row.rule),
+                        opt(row.step),
+                        opt(row.binding),
+                    ]
+                })
+                .collect();
             if rows.is_empty() {
                 let what = if d.invalid() { "errors" } else { "—" };
                 rows.push([what.into(), "—".into(), "—".into(), "—".into(), "—".into()]);
