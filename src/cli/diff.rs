@@ -954,3 +954,16 @@ fn git_sources(rev: &str, dir: &Path, limits: &Limits) -> Result<Vec<SourceFile>
         Err(errors)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_cells_and_fences_cannot_be_broken_out_of() {
+        // The escape character is shown as `\u{1b}` (its backslash escaped for Markdown).
+        assert_eq!(md("a|b`c*d\u{1b}[31m"), "a\\|b\\`c\\*d\\\\u{1b}\\[31m");
+        let f = fenced("x ``` y ```` z");
+        assert!(f.starts_with("`````\n") && f.ends_with("\n`````\n"), "{f}");
+    }
+}
