@@ -122,6 +122,12 @@ codes! {
     Internal => "pactum::eval::internal",
     /// A policy library path that escapes the library's root, or holds no policy file.
     LibraryPath => "pactum::load::path",
+    /// `pactum diff --old-rev`: `git` is not installed, or not on the `PATH`.
+    GitMissing => "pactum::git::missing",
+    /// `pactum diff --old-rev`: a revision that git does not know.
+    GitUnknownRev => "pactum::git::unknown_rev",
+    /// `pactum diff --old-rev`: git failed otherwise (not a repository, say).
+    GitFailed => "pactum::git::failed",
     /// A rule violation (its diagnostic shows the rule id instead of this code).
     Violation => "pactum::check::violation",
     /// An input larger than `Limits::max_input_bytes`.

@@ -47,6 +47,7 @@ mod bitset;
 mod compile;
 mod date;
 mod diag;
+pub mod diff;
 mod engine;
 mod eval;
 mod ir;

@@ -665,6 +665,10 @@ fn corpus_covers_codes() {
         Code::Usage,
         Code::Internal,
         Code::Violation,
+        // git, for `pactum diff --old-rev`: tests/diff.rs.
+        Code::GitMissing,
+        Code::GitUnknownRev,
+        Code::GitFailed,
         // Too big for a corpus file: tests/robustness.rs sets small `Limits` instead.
         Code::LimitSize,
         Code::LimitSteps,

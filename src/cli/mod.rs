@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 pub(crate) mod check;
+mod diff;
 mod explore;
 mod fix;
 pub mod formats;
@@ -68,6 +69,9 @@ enum Command {
     Test(test::Args),
     /// Generate proposals and report how the rules interact, with minimal witnesses.
     Explore(explore::Args),
+    /// Compare the verdicts of proposals, and the rules, between two libraries, two git
+    /// revisions of a library, or two dates.
+    Diff(diff::Args),
 }
 
 /// Runs the command line.
@@ -100,6 +104,7 @@ pub fn run(
         Command::Lint(args) => lint::run(&args, out),
         Command::Test(args) => test::run(&args, out),
         Command::Explore(args) => explore::run(&args, out),
+        Command::Diff(args) => diff::run(&args, out),
     };
     if let Some(e) = WRITE_ERROR.get() {
         eprintln!("pactum: cannot write the output: {}", pactum::printable(e));

@@ -23,6 +23,7 @@ mod witness;
 
 pub(crate) use registry::Lint;
 pub use registry::{LINTS, LintInfo, lint_info};
+pub(crate) use semantic::{Excess, compare_rules};
 
 use std::collections::BTreeSet;
 

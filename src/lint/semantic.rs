@@ -1668,3 +1668,88 @@ fn emit(f: &mut Finder<'_>, x: &Found<'_>) {
         f.emit(Lint::Undecided, Some(ri), d);
     }
 }
+
+/// One direction of a comparison of two rules ([`compare_rules`]): is there a step on which
+/// the first fires and the second does not?
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Excess {
+    /// No step of any kind either rule applies to: the second fires wherever the first does.
+    None,
+    /// Some step: a witness in proposal syntax, checked with the engine (`None` when the
+    /// engine disagreed with the model, which is then not printed).
+    Some(Option<String>),
+    /// Not decided within the budget: the kind of step asked about.
+    Unknown(String),
+}
+
+/// How two rules of one library compare on single steps, by the questions `redundant-rule`
+/// asks: `a` fires and `b` does not, and `b` fires and `a` does not, on every step kind
+/// either applies to (a rule that does not apply to a kind never fires there). Steps, not
+/// bindings: two rules that fire on the same steps with different `each` bindings compare
+/// as equal. `Err`: the rules cannot be compared, and why (an `on proposal` rule, or a
+/// construct the formulas do not model).
+pub(crate) fn compare_rules(
+    engine: &crate::engine::Engine,
+    a: usize,
+    b: usize,
+    budget: u64,
+) -> Result<(Excess, Excess), String> {
+    let lib = engine.compiled();
+    let (Some(ra), Some(rb)) = (lib.rules.get(a), lib.rules.get(b)) else {
+        return Err("no such rule".into());
+    };
+    if ra.proposal_scope || rb.proposal_scope {
+        return Err("`on proposal` rules are not modelled by the lints".into());
+    }
+    let f = Finder {
+        lib,
+        engine,
+        out: Vec::new(),
+        allowed: Vec::new(),
+    };
+    let mut asker = Asker {
+        budget,
+        calls: 0,
+        undecided: 0,
+    };
+    let reps = sym::Reps::of(lib);
+    let kinds: BTreeSet<KindId> = ra.kinds.iter().chain(&rb.kinds).copied().collect();
+    let mut ab = Excess::None;
+    let mut ba = Excess::None;
+    for k in kinds {
+        let kind_name = lib.kinds.get(k as usize).map_or("?", |k| k.name.as_str());
+        let mut space = Space::new(lib, k, reps.clone(), budget)
+            .map_err(|sym::Unsupported(what)| format!("its steps use {what}"))?;
+        let fires = |space: &mut Space<'_>, r: &CRule| -> Result<F, String> {
+            if !r.kinds.contains(&k) {
+                return Ok(Fm::FALSE);
+            }
+            space.start_rule();
+            rule_sym(space, r)
+                .map(|s| s.fires)
+                .map_err(|sym::Unsupported(what)| format!("`{}` uses {what}", r.id))
+        };
+        let fa = fires(&mut space, ra)?;
+        let fb = fires(&mut space, rb)?;
+        for (x, y, xi, yi, out) in [(fa, fb, a, b, &mut ab), (fb, fa, b, a, &mut ba)] {
+            if matches!(out, Excess::Some(_)) {
+                continue;
+            }
+            let ny = space.fm.not(y);
+            let q = space.fm.and(x, ny);
+            match asker.ask(&mut space, q) {
+                Answer::Sat(mut m) => {
+                    space.repair(&mut m);
+                    *out = Excess::Some(checked_witness(&f, &space, &m, &[xi], &[yi]));
+                }
+                Answer::Unsat(_) => {}
+                Answer::Unknown => {
+                    if *out == Excess::None {
+                        *out = Excess::Unknown(kind_name.to_string());
+                    }
+                }
+            }
+        }
+    }
+    Ok((ab, ba))
+}
