@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod check;
+mod explain;
 mod explore;
 pub mod formats;
 mod lint;
@@ -65,6 +66,8 @@ enum Command {
     Test(test::Args),
     /// Generate proposals and report how the rules interact, with minimal witnesses.
     Explore(explore::Args),
+    /// Explain why each rule checked on one step of a proposal fired or did not.
+    Explain(explain::Args),
 }
 
 /// Runs the command line.
@@ -96,6 +99,7 @@ pub fn run(
         Command::Lint(args) => lint::run(&args, out),
         Command::Test(args) => test::run(&args, out),
         Command::Explore(args) => explore::run(&args, out),
+        Command::Explain(args) => explain::run(&args, out),
     };
     if let Some(e) = WRITE_ERROR.get() {
         eprintln!("pactum: cannot write the output: {}", pactum::printable(e));
