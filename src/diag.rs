@@ -172,6 +172,13 @@ codes! {
     LintUndecided => "pactum::lint::undecided",
     /// Lint: a read of an optional attribute that can find it absent on a valid step.
     LintMayError => "pactum::lint::may_error",
+    /// `pactum explain --step ID` (or [`crate::Engine::explain_step`]) names no step of
+    /// the proposal.
+    ExplainUnknownStep => "pactum::explain::unknown_step",
+    /// `pactum explain --rule RULE` names no rule of the library.
+    ExplainUnknownRule => "pactum::explain::unknown_rule",
+    /// `pactum explain --rule RULE` names a rule that is not checked on the step's kind.
+    ExplainNotApplicable => "pactum::explain::not_applicable",
     /// A command-line usage error.
     Usage => "pactum::usage",
 }

@@ -63,6 +63,10 @@ pub mod testing;
 pub use date::{Date, DateError};
 pub use diag::{Code, Diagnostic, Errors, Location, Related, Severity, did_you_mean};
 pub use engine::{
+    BindingExplanation, Condition, EachExplanation, ErrorInfo, Outcome, RuleExplanation, SourceRef,
+    StepExplanation,
+};
+pub use engine::{
     CheckOptions, Coverage, Engine, Explained, Finding, Findings, Prepared, RuleInfo,
 };
 pub use ir::UnlessDoc;

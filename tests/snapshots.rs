@@ -669,6 +669,10 @@ fn corpus_covers_codes() {
         Code::GitMissing,
         Code::GitUnknownRev,
         Code::GitFailed,
+        // `pactum explain`'s own errors: tests/explain.rs.
+        Code::ExplainUnknownStep,
+        Code::ExplainUnknownRule,
+        Code::ExplainNotApplicable,
         // Too big for a corpus file: tests/robustness.rs sets small `Limits` instead.
         Code::LimitSize,
         Code::LimitSteps,

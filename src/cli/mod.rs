@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 pub(crate) mod check;
 mod diff;
+mod explain;
 mod explore;
 mod fix;
 pub mod formats;
@@ -72,6 +73,8 @@ enum Command {
     /// Compare the verdicts of proposals, and the rules, between two libraries, two git
     /// revisions of a library, or two dates.
     Diff(diff::Args),
+    /// Explain why each rule checked on one step of a proposal fired or did not.
+    Explain(explain::Args),
 }
 
 /// Runs the command line.
@@ -105,6 +108,7 @@ pub fn run(
         Command::Test(args) => test::run(&args, out),
         Command::Explore(args) => explore::run(&args, out),
         Command::Diff(args) => diff::run(&args, out),
+        Command::Explain(args) => explain::run(&args, out),
     };
     if let Some(e) = WRITE_ERROR.get() {
         eprintln!("pactum: cannot write the output: {}", pactum::printable(e));

@@ -114,6 +114,43 @@ impl Engine {
         (out, m.fuel)
     }
 
+    /// The budget left when evaluation reaches the rules of step `step` (`None`: the
+    /// `on proposal` rules), as [`Engine::evaluate`] leaves it: what an explanation of
+    /// those rules starts with, so that it runs out where the check does.
+    pub(super) fn fuel_before(
+        &self,
+        prepared: &Prepared<'_>,
+        opts: &CheckOptions,
+        step: Option<u32>,
+    ) -> u64 {
+        let bound = &prepared.bound;
+        let mut m = Machine::new(
+            &self.lib,
+            bound,
+            Engine::as_of(prepared, opts),
+            opts.budget,
+            self.program.locals,
+            NoEvidence,
+        );
+        let mut out = Findings {
+            hits: Vec::new(),
+            failures: Vec::new(),
+            opts: opts.clone(),
+        };
+        let end = step.map_or(bound.steps.len(), |s| s as usize);
+        for (i, s) in bound.steps.iter().enumerate().take(end) {
+            let Some(rules) = self.program.by_kind.get(s.kind as usize) else {
+                continue;
+            };
+            let i = u32::try_from(i).unwrap_or(u32::MAX);
+            m.enter_step(i);
+            for p in rules {
+                self.apply_periods(p, Some(i), 0, &mut m, &mut out, &mut NoCounts);
+            }
+        }
+        m.fuel
+    }
+
     /// Applies a rule with the program of the period its step is judged in; a rule that
     /// reads facts changing over time, with no date to read them on, fails.
     pub(super) fn apply_periods<'a, Rec: Recorder, C: Counter>(
@@ -168,7 +205,7 @@ impl Engine {
     }
 }
 
-fn run_rule<'a, Rec: Recorder, C: Counter>(
+pub(super) fn run_rule<'a, Rec: Recorder, C: Counter>(
     p: &'a RuleProgram,
     step: Option<u32>,
     app: u32,
@@ -257,6 +294,9 @@ fn run_rule<'a, Rec: Recorder, C: Counter>(
             for x in c.iter() {
                 m.burn(1)?;
                 m.set_local(each.local, Value::Atom(x))?;
+                if Rec::RECORDS {
+                    m.rec.binding(&Value::Atom(x));
+                }
                 if fires(p, m, cov)? {
                     hits.push(hit(Binding::Atom(x), step));
                 }
@@ -274,6 +314,9 @@ fn run_rule<'a, Rec: Recorder, C: Counter>(
                     continue;
                 }
                 m.set_local(each.local, item.clone())?;
+                if Rec::RECORDS {
+                    m.rec.binding(&item);
+                }
                 if fires(p, m, cov)? {
                     let at = match (&item, p.each_is_step) {
                         (Value::Step(s), true) => Some(*s),

@@ -466,7 +466,11 @@ impl Engine {
         )
     }
 
-    fn render<'a>(&self, parts: &'a [Piece], m: &mut Explaining<'a>) -> Result<String, EvalError> {
+    pub(super) fn render<'a, Rec: crate::eval::evidence::Recorder>(
+        &self,
+        parts: &'a [Piece],
+        m: &mut Machine<'a, Rec>,
+    ) -> Result<String, EvalError> {
         let guess: usize = parts
             .iter()
             .map(|p| match p {
@@ -500,7 +504,7 @@ impl Engine {
     }
 
     /// Appends one line of evidence.
-    fn evidence_into(&self, out: &mut String, e: &Evidence, bound: &Bound) {
+    pub(super) fn evidence_into(&self, out: &mut String, e: &Evidence, bound: &Bound) {
         match e {
             Evidence::Fact {
                 entity,

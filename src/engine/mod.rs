@@ -9,10 +9,15 @@
 mod apply;
 mod explain;
 mod repair;
+mod why;
 
 use std::path::Path;
 
 pub use explain::Explained;
+pub use why::{
+    BindingExplanation, Condition, EachExplanation, ErrorInfo, Outcome, RuleExplanation, SourceRef,
+    StepExplanation,
+};
 
 use crate::bind::bind;
 use crate::compile::compile;

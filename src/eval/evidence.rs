@@ -62,6 +62,25 @@ pub trait Recorder {
 
     /// Whether the recorder takes reads right now.
     fn on(&self) -> bool;
+
+    /// A marked sub-condition ([`super::program::B::Mark`], in programs lowered for
+    /// explanation only) begins. Only called when [`Recorder::RECORDS`].
+    #[inline(always)]
+    fn enter(&mut self, _site: u32) {}
+
+    /// The marked sub-condition that began last ends, with its value (`None`: evaluation
+    /// stopped in it). Only called when [`Recorder::RECORDS`].
+    #[inline(always)]
+    fn leave(&mut self, _site: u32, _value: Option<bool>) {}
+
+    /// An `any`/`all` binds its binder to its next item. Only called when
+    /// [`Recorder::RECORDS`].
+    #[inline(always)]
+    fn item(&mut self, _binder: crate::ir::Local, _item: &Value) {}
+
+    /// A rule's `each` binds its next binding. Only called when [`Recorder::RECORDS`].
+    #[inline(always)]
+    fn binding(&mut self, _binding: &Value) {}
 }
 
 /// The hot path: nothing is recorded.

@@ -26,7 +26,7 @@ use crate::bitset::AtomSet;
 use crate::date::Date;
 use crate::ir::*;
 use crate::source::Span;
-use crate::syntax::Quant;
+use crate::syntax::{Expr, FileId, Quant};
 
 /// Where a constant came from, for evidence.
 #[derive(Clone, Debug)]
@@ -79,6 +79,11 @@ pub enum B {
     Quant(Box<Quantifier>),
     /// Any other boolean.
     Value(V),
+    /// A sub-condition as the policy writes it, by its number in the rule's
+    /// [`Marked::sites`]: the evaluator tells the recorder where it begins and ends
+    /// ([`super::evidence::Recorder::enter`]). Only programs lowered for explanation
+    /// ([`Program::marked`]) have marks; the programs of [`Program::new`] never do.
+    Mark(u32, Box<B>),
 }
 
 /// A join's lookup: the steps of the kinds in `mask` whose attribute (slot by kind) equals
@@ -376,11 +381,11 @@ impl Program {
             let rule = lib.rules.get(r as usize)?;
             let (changes, rules, span) = timed.get(r as usize)?;
             let programs: Vec<RuleProgram> = if changes.is_empty() {
-                vec![lw.rule(r, rule)?]
+                vec![lw.rule(r, rule, None)?]
             } else {
                 rules
                     .iter()
-                    .map(|x| lw.rule(r, x))
+                    .map(|x| lw.rule(r, x, None))
                     .collect::<Option<Vec<_>>>()?
             };
             Some(Periods {
@@ -440,6 +445,126 @@ impl Program {
             None => &self.proposal,
         };
         list.iter().find(|p| p.rule == rule)
+    }
+}
+
+/// What a marked sub-condition is, as the policy writes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// `a && b`
+    And,
+    /// `a || b`
+    Or,
+    /// `!a`
+    Not,
+    /// `any x in S: c`
+    Any,
+    /// `all x in S: c`
+    All,
+    /// Anything else, evaluated as one test (`s.area == caspian_sea`, `s has host`).
+    Test,
+}
+
+/// The rule clause a top-level mark is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Clause {
+    /// `when`
+    When,
+    /// The verdict's condition (`forbid`/`require`, or `where` after `each`).
+    Cond,
+    /// The `unless` clause of this index.
+    Unless(usize),
+}
+
+/// A marked sub-condition: where the policy writes it and what it is.
+#[derive(Clone, Debug)]
+pub struct Site {
+    /// The policy file.
+    pub file: FileId,
+    /// Its text in that file.
+    pub span: Span,
+    /// What it is.
+    pub op: Op,
+    /// The clause, for the top mark of one.
+    pub clause: Option<Clause>,
+    /// The binder of an `any`/`all` (the recorder is told each item it takes).
+    pub binder: Option<Local>,
+    /// A call of a definition: `op` is its body's, the text the call's.
+    pub call: bool,
+}
+
+/// A library's definitions as written, by name, with their files.
+pub type Defs<'w> = std::collections::HashMap<&'w str, (&'w crate::syntax::DefDecl, FileId)>;
+
+/// Why a rule could not be lowered for explanation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unmarkable {
+    /// No such rule.
+    NoRule,
+    /// It reads facts that change over time, and there is no date (where it first does).
+    NoDate(Option<Span>),
+}
+
+/// Lowering for explanation: rules lowered as [`Program::new`] lowers them, with a mark
+/// ([`B::Mark`]) around every sub-condition of their `when`, condition and `unless`
+/// clauses, so that a recorder sees where each begins and ends. The programs it makes run
+/// on the one evaluator, with the same result as the hot path's (marks change no
+/// result, only what a recorder is told); the hot path's programs have no marks.
+pub struct Marker<'l> {
+    lw: Lower<'l>,
+}
+
+impl std::fmt::Debug for Marker<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Marker").finish_non_exhaustive()
+    }
+}
+
+impl<'l> Marker<'l> {
+    /// A marker for a library, with its definitions as written.
+    pub fn new(lib: &'l Compiled, defs: &'l Defs<'l>) -> Marker<'l> {
+        let mut lw = Lower::new(lib);
+        lw.marking = Some(Marking {
+            defs,
+            sites: Vec::new(),
+        });
+        Marker { lw }
+    }
+
+    /// Rule `r` lowered for a step of `kind` (`None`: an `on proposal` rule), in the
+    /// period of the facts it reads that holds on `on`, from the rule as written. One
+    /// marker lowers all the rules that one evaluation runs (join numbers are unique).
+    pub fn rule(
+        &mut self,
+        kind: Option<KindId>,
+        r: u32,
+        on: Option<Date>,
+        written: &'l crate::syntax::RuleDecl,
+    ) -> Result<RuleProgram, Unmarkable> {
+        let lib = self.lw.lib;
+        let rule = lib.rules.get(r as usize).ok_or(Unmarkable::NoRule)?;
+        let (changes, span) = crate::compile::time::changes(lib, rule);
+        let dated;
+        let rule = if changes.is_empty() {
+            rule
+        } else {
+            let d = on.ok_or(Unmarkable::NoDate(span))?;
+            let starts = crate::compile::time::period_starts(&changes);
+            let start = starts
+                .get(changes.partition_point(|c| *c <= d))
+                .ok_or(Unmarkable::NoRule)?;
+            dated = crate::compile::time::on_date(lib, rule, *start);
+            &dated
+        };
+        self.lw.kind = kind;
+        self.lw
+            .rule(r, rule, Some(written))
+            .ok_or(Unmarkable::NoRule)
+    }
+
+    /// Every mark made so far, by number ([`B::Mark`]).
+    pub fn sites(&self) -> &[Site] {
+        self.lw.marking.as_ref().map_or(&[], |m| &m.sites)
     }
 }
 
@@ -540,7 +665,18 @@ struct Lower<'l> {
     kind: Option<KindId>,
     /// Joins lowered so far (their index numbers).
     joins: u32,
+    /// Lowering for explanation: the marks made so far, and the definitions as written.
+    marking: Option<Marking<'l>>,
 }
+
+/// The state of lowering for explanation.
+struct Marking<'l> {
+    defs: &'l Defs<'l>,
+    sites: Vec<Site>,
+}
+
+/// The built-in functions: calls of these are not definitions.
+const BUILTINS: [&str; 5] = ["count", "days", "entities", "in_force", "steps"];
 
 impl<'l> Lower<'l> {
     fn new(lib: &'l Compiled) -> Self {
@@ -550,12 +686,25 @@ impl<'l> Lower<'l> {
             universe: AtomSet::from_ids(0..u32::try_from(lib.atoms.len()).unwrap_or(u32::MAX)),
             kind: None,
             joins: 0,
+            marking: None,
         }
     }
 
-    fn rule(&mut self, r: u32, rule: &CRule) -> Option<RuleProgram> {
+    /// Lowers a rule; with the rule as written (`written`, when lowering for explanation),
+    /// its `when`, condition and `unless` clauses are marked ([`Lower::mark`]).
+    fn rule(
+        &mut self,
+        r: u32,
+        rule: &CRule,
+        written: Option<&'l crate::syntax::RuleDecl>,
+    ) -> Option<RuleProgram> {
         self.atom_locals.clear();
-        let when = match rule.when.as_ref().map(|w| self.b(w)) {
+        let file = rule.file;
+        let when_ast = written.and_then(|w| w.when.as_ref());
+        let when = match rule.when.as_ref().map(|w| match when_ast {
+            Some(a) => self.mark(w, a, file, Some(Clause::When)),
+            None => self.b(w),
+        }) {
             Some(B::Const(true, Src::None)) => None,
             w => w,
         };
@@ -579,8 +728,20 @@ impl<'l> Lower<'l> {
                 filter,
             }
         });
-        let cond = rule.cond.as_ref().map(|c| self.b(c));
-        let unless = rule.unless.iter().map(|u| self.b(u)).collect();
+        let cond_ast = written.and_then(|w| w.verdict.as_ref()?.cond.as_ref());
+        let cond = rule.cond.as_ref().map(|c| match cond_ast {
+            Some(a) => self.mark(c, a, file, Some(Clause::Cond)),
+            None => self.b(c),
+        });
+        let unless = rule
+            .unless
+            .iter()
+            .enumerate()
+            .map(|(k, u)| match written.and_then(|w| w.unless.get(k)) {
+                Some(a) => self.mark(u, &a.cond, file, Some(Clause::Unless(k))),
+                None => self.b(u),
+            })
+            .collect();
         let unless_burns = rule.unless.iter().any(burns);
         let message = self.template(&rule.message);
         let help = self.template(&rule.help);
@@ -852,29 +1013,151 @@ impl<'l> Lower<'l> {
                     None => B::Value(V::Internal("arm")),
                 }
             }
-            CExpr::Quant(q, local, coll, body) => {
-                let cond = (*q == Quant::Any).then_some(&**body);
-                let (coll, atoms) = self.coll_of(coll, *local, cond);
-                if atoms {
-                    self.atom_locals.push(*local);
-                }
-                let pred = match coll {
-                    Coll::Set(_) => self.pred(body, *local),
-                    Coll::Items(_) => None,
-                };
-                let body = self.b(body);
-                if atoms {
-                    self.atom_locals.pop();
-                }
-                B::Quant(Box::new(Quantifier {
-                    q: *q,
-                    local: *local,
-                    coll,
-                    body,
-                    pred,
-                }))
-            }
+            CExpr::Quant(q, local, coll, body) => self.quant(*q, *local, coll, body, None),
             _ => B::Value(self.v(e)),
+        }
+    }
+
+    /// `any`/`all`; with the body as written, its sub-conditions marked.
+    fn quant(
+        &mut self,
+        q: Quant,
+        local: Local,
+        coll: &CExpr,
+        body: &CExpr,
+        written: Option<(&'l Expr, FileId)>,
+    ) -> B {
+        let cond = (q == Quant::Any).then_some(body);
+        let (coll, atoms) = self.coll_of(coll, local, cond);
+        if atoms {
+            self.atom_locals.push(local);
+        }
+        let pred = match coll {
+            Coll::Set(_) => self.pred(body, local),
+            Coll::Items(_) => None,
+        };
+        let body = match written {
+            Some((ast, file)) => self.mark(body, ast, file, None),
+            None => self.b(body),
+        };
+        if atoms {
+            self.atom_locals.pop();
+        }
+        B::Quant(Box::new(Quantifier {
+            q,
+            local,
+            coll,
+            body,
+            pred,
+        }))
+    }
+
+    /// `e` lowered with a mark around it and around each sub-condition that `ast`, the
+    /// expression it was compiled from, writes with `&&`, `||`, `!`, `any`/`all` or a call
+    /// of a definition (whose body is marked in its turn). Each level pairs a compiled node
+    /// with the syntax it was compiled from: `&&` and `||` compile to `And` and `Or` of
+    /// their operands' compilations, `!` to `Not` unless it folded, a quantifier to `Quant`
+    /// of its body's, a call to its definition's body. Where the two do not have the same
+    /// shape (a `!` folded away, a `match`), the node is marked whole, as one test: its
+    /// value is still the value of the text it is shown with.
+    fn mark(&mut self, e: &CExpr, ast: &'l Expr, file: FileId, clause: Option<Clause>) -> B {
+        // A `match` on the rule's step, lowered for one kind, is the arm taken: the arm is
+        // shown (compiled arm `i` is the `i`th arm as written).
+        if let (
+            CExpr::Match {
+                local,
+                arms_by_kind,
+                arms,
+            },
+            crate::syntax::ExprKind::Match(_, written),
+        ) = (e, &ast.kind)
+        {
+            let arm = self.cur_arm(*local, arms_by_kind);
+            if arms.len() == written.len() {
+                if let Some((c, w)) = arm.and_then(|i| Some((arms.get(i)?, written.get(i)?))) {
+                    return self.mark(c, &w.body, file, clause);
+                }
+            }
+        }
+        let Some(marking) = self.marking.as_mut() else {
+            return self.b(e);
+        };
+        let id = u32::try_from(marking.sites.len()).unwrap_or(u32::MAX);
+        marking.sites.push(Site {
+            file,
+            span: ast.span,
+            op: Op::Test,
+            clause,
+            binder: None,
+            call: false,
+        });
+        let (inner, op, binder, call) = self.mark_inner(e, ast, file, 0);
+        if let Some(site) = self
+            .marking
+            .as_mut()
+            .and_then(|m| m.sites.get_mut(id as usize))
+        {
+            site.op = op;
+            site.binder = binder;
+            site.call = call;
+        }
+        B::Mark(id, Box::new(inner))
+    }
+
+    fn mark_inner(
+        &mut self,
+        e: &CExpr,
+        ast: &'l Expr,
+        file: FileId,
+        depth: usize,
+    ) -> (B, Op, Option<Local>, bool) {
+        use crate::syntax::{BinOp, ExprKind};
+        let bx = Box::new;
+        match (e, &ast.kind) {
+            (CExpr::And(x, y), ExprKind::Binary(BinOp::And, a, b)) => {
+                let x = self.mark(x, a, file, None);
+                (
+                    B::And(bx(x), bx(self.mark(y, b, file, None))),
+                    Op::And,
+                    None,
+                    false,
+                )
+            }
+            (CExpr::Or(x, y), ExprKind::Binary(BinOp::Or, a, b)) => {
+                let x = self.mark(x, a, file, None);
+                (
+                    B::Or(bx(x), bx(self.mark(y, b, file, None))),
+                    Op::Or,
+                    None,
+                    false,
+                )
+            }
+            (CExpr::Not(x), ExprKind::Not(a)) => (
+                B::Not(bx(self.mark(x, a, file, None))),
+                Op::Not,
+                None,
+                false,
+            ),
+            (CExpr::Quant(q, local, coll, body), ExprKind::Quant(_, _, _, written)) => {
+                let op = if *q == Quant::Any { Op::Any } else { Op::All };
+                let b = self.quant(*q, *local, coll, body, Some((written, file)));
+                (b, op, Some(*local), false)
+            }
+            (_, ExprKind::Call(f, _)) if depth < 64 && !BUILTINS.contains(&f.node.as_str()) => {
+                let def = self
+                    .marking
+                    .as_ref()
+                    .and_then(|m| m.defs.get(f.node.as_str()).copied());
+                match def {
+                    Some((def, dfile)) => {
+                        // The call shows its definition's structure.
+                        let (b, op, binder, _) = self.mark_inner(e, &def.body, dfile, depth + 1);
+                        (b, op, binder, true)
+                    }
+                    None => (self.b(e), Op::Test, None, false),
+                }
+            }
+            _ => (self.b(e), Op::Test, None, false),
         }
     }
 
@@ -1286,6 +1569,8 @@ mod tests {
                 let rule = &lib.rules[p.rule as usize];
                 lowered += 1;
                 let text = format!("{:?} {:?} {:?} {:?}", p.when, p.each, p.cond, p.unless);
+                // Marks are for explanation only: the hot path's programs have none.
+                assert!(!text.contains("Mark("), "{}: a mark", rule.id);
                 if text.contains("Join(") {
                     continue;
                 }

@@ -366,6 +366,15 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
                 Value::Bool(b) => Ok(b),
                 _ => Err(self.fail(EvalError::Internal("not a bool"))),
             },
+            B::Mark(site, x) => {
+                if !Rec::RECORDS {
+                    return self.fb(x);
+                }
+                self.rec.enter(*site);
+                let r = self.fb(x);
+                self.rec.leave(*site, r.ok());
+                r
+            }
         }
     }
 
@@ -402,6 +411,9 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
                 for x in c.iter() {
                     self.burn(1)?;
                     self.set_local(q.local, Value::Atom(x))?;
+                    if Rec::RECORDS {
+                        self.rec.item(q.local, &Value::Atom(x));
+                    }
                     if self.fb(&q.body)? == any {
                         return Ok(any);
                     }
@@ -412,6 +424,9 @@ impl<'a, Rec: Recorder> Machine<'a, Rec> {
                 let c = self.fv(v)?;
                 for item in Elements::of(c).map_err(|e| self.fail(e))? {
                     self.burn(1)?;
+                    if Rec::RECORDS {
+                        self.rec.item(q.local, &item);
+                    }
                     self.set_local(q.local, item)?;
                     if self.fb(&q.body)? == any {
                         return Ok(any);
