@@ -41,7 +41,8 @@ fn load(path: &str) -> Proposal {
     Proposal::load(path, &text).unwrap()
 }
 
-/// Every step of every example, explained: human and JSON snapshots, one per proposal.
+/// Every step of every example, explained: a human snapshot per proposal, with every
+/// step; the JSON form of its first step (the JSON of every step is about 40,000 lines).
 #[test]
 fn snapshots_of_every_step() {
     let engine = Engine::standard();
@@ -64,7 +65,7 @@ fn snapshots_of_every_step() {
             .to_string_lossy()
             .to_string();
         insta::assert_snapshot!(format!("explain_human@{name}"), human);
-        insta::assert_json_snapshot!(format!("explain_json@{name}"), all);
+        insta::assert_json_snapshot!(format!("explain_json@{name}"), all.first());
     }
 }
 
