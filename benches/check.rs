@@ -25,7 +25,7 @@ use std::fmt::Write as _;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use pactum::{Engine, Proposal, Report};
+use pactum::{CheckOptions, Engine, Proposal, Report};
 
 const SIZES: [usize; 3] = [100, 10_000, 100_000];
 const SEED: u64 = 0x5eed_2026_0ca5_71a2;
@@ -557,6 +557,12 @@ struct Row {
     json_ratio: (f64, f64, f64),
     bind: Timing,
     check: Timing,
+    /// The check with every violation's repairs (`CheckOptions::fixes`: all kept).
+    repairs: Timing,
+    /// The check with each violation's best repair (what human output shows).
+    best_repair: Timing,
+    /// Violations with at least one repair.
+    repaired: usize,
     violations: usize,
     errors: usize,
     warnings: usize,
@@ -662,6 +668,34 @@ fn run(engine: &Engine, n: usize) -> Row {
     let (json_t, typed_t, json_ratio) = json_against_typed(&json);
     let bind_t = measure(|| engine.prepare(black_box(&model)).is_ok());
     let check_t = measure_after(first_check, || engine.check(black_box(&model)));
+    let with_fixes = CheckOptions {
+        fixes: pactum::MAX_FIXES,
+        ..CheckOptions::default()
+    };
+    let t = Instant::now();
+    let fixed = engine.check_with(&model, &with_fixes);
+    let first_repairs = t.elapsed();
+    assert_eq!(
+        fixed.violations.len(),
+        violations,
+        "repairs change no verdict"
+    );
+    let repaired = fixed
+        .violations
+        .iter()
+        .filter(|v| v.fixes.as_ref().is_some_and(|f| !f.is_empty()))
+        .count();
+    drop(fixed);
+    let repairs_t = measure_after(first_repairs, || {
+        engine.check_with(black_box(&model), &with_fixes)
+    });
+    let best = CheckOptions {
+        fixes: 1,
+        ..CheckOptions::default()
+    };
+    let best_t = measure_after(first_repairs, || {
+        engine.check_with(black_box(&model), &best)
+    });
 
     Row {
         steps: n,
@@ -673,6 +707,9 @@ fn run(engine: &Engine, n: usize) -> Row {
         json_ratio,
         bind: bind_t,
         check: check_t,
+        repairs: repairs_t,
+        best_repair: best_t,
+        repaired,
         violations,
         errors,
         warnings,
@@ -805,6 +842,26 @@ fn main() {
             grouped(r.warnings as f64),
             grouped(r.firing_steps as f64),
             100.0 * r.firing_steps as f64 / r.steps as f64,
+        );
+    }
+    println!("\n### Check with repairs\n");
+    println!(
+        "| steps | check | with the best repair | ratio | with up to {} repairs | ratio | violations with a repair |",
+        pactum::MAX_FIXES
+    );
+    println!("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for r in &rows {
+        let ratio = |t: Timing| t.median.as_secs_f64() / r.check.median.as_secs_f64();
+        println!(
+            "| {} | {} | {} | {:.2}× | {} | {:.2}× | {} of {} |",
+            grouped(r.steps as f64),
+            ms(r.check),
+            ms(r.best_repair),
+            ratio(r.best_repair),
+            ms(r.repairs),
+            ratio(r.repairs),
+            grouped(r.repaired as f64),
+            grouped(r.violations as f64),
         );
     }
     println!("\n### JSON load against serde_json into typed structs\n");

@@ -67,7 +67,7 @@ pub use engine::{
     StepExplanation,
 };
 pub use engine::{
-    CheckOptions, Coverage, Engine, Explained, Finding, Findings, Prepared, RuleInfo,
+    CheckOptions, Coverage, Engine, Explained, Finding, Findings, MAX_FIXES, Prepared, RuleInfo,
 };
 pub use ir::UnlessDoc;
 pub use limits::Limits;

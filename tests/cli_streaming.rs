@@ -30,7 +30,7 @@ fn library_reports(engine: &Engine, files: &[String], deny: bool, fixes: bool) -
     let opts = CheckOptions {
         as_of: Some(Date::parse(AS_OF).unwrap()),
         deny_warnings: deny,
-        fixes,
+        fixes: usize::from(fixes),
         ..CheckOptions::default()
     };
     let mut files = files.to_vec();

@@ -248,7 +248,7 @@ proptest! {
 /// not have.
 fn repairs_hold(engine: &Engine, p: &Proposal) -> Result<usize, TestCaseError> {
     let with_fixes = CheckOptions {
-        fixes: true,
+        fixes: pactum::MAX_FIXES,
         ..opts()
     };
     let mut offered = 0;

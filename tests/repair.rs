@@ -22,7 +22,7 @@ type Key = (String, Option<String>, Option<String>);
 
 fn with_fixes() -> CheckOptions {
     CheckOptions {
-        fixes: true,
+        fixes: pactum::MAX_FIXES,
         ..common::opts()
     }
 }

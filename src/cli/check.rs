@@ -91,9 +91,11 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Exit {
         deny_warnings: args.deny.contains(&Deny::Warnings),
         // Repairs cost a search per violation: computed only where the output shows them.
         fixes: match args.format {
-            Format::Human | Format::Sarif => true,
-            Format::Json => args.fixes,
-            Format::Github | Format::Junit => false,
+            // People see the best repair; machines get every one kept.
+            Format::Human => 1,
+            Format::Sarif => pactum::MAX_FIXES,
+            Format::Json if args.fixes => pactum::MAX_FIXES,
+            Format::Json | Format::Github | Format::Junit => 0,
         },
         ..CheckOptions::default()
     };

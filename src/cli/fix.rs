@@ -104,7 +104,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Exit {
     let opts = CheckOptions {
         as_of,
         deny_warnings: deny,
-        fixes: true,
+        fixes: 1,
         ..CheckOptions::default()
     };
     let wanted = |s: Severity| args.all || s == Severity::Error || (deny && s == Severity::Warning);

@@ -355,6 +355,57 @@ impl Seen {
     }
 }
 
+/// Whether rule program `p` fires for one `each` binding (`None`: a rule without `each`),
+/// with the `when` evaluated unless `when_holds` (it is known to hold): what a repair
+/// checks of the violation it removes, without the rule's other bindings. The binding
+/// must still be in the collection.
+pub(super) fn fires_for<'a>(
+    p: &'a RuleProgram,
+    m: &mut Machine<'a, NoEvidence>,
+    binding: Option<&Value>,
+    when_holds: bool,
+) -> Result<bool, Stop> {
+    if !when_holds {
+        if let Some(w) = &p.when {
+            if !m.fb(w)? {
+                return Ok(false);
+            }
+        }
+    }
+    match (&p.each, binding) {
+        (None, None) => {}
+        (Some(each), Some(b)) => {
+            let member = match (&each.coll, b) {
+                (Coll::Items(crate::eval::program::V::Steps(mask)), Value::Step(s)) => m
+                    .bound
+                    .steps
+                    .get(*s as usize)
+                    .is_some_and(|st| mask.get(st.kind as usize).copied().unwrap_or(false)),
+                (Coll::Set(s), Value::Atom(a)) => m.fs(s)?.contains(*a),
+                (Coll::Set(_), _) => false,
+                (Coll::Items(v), b) => {
+                    let v = m.fv(v)?;
+                    let items = Elements::of(v).map_err(|e| m.fail_with(e))?;
+                    let mut found = false;
+                    for x in items {
+                        if crate::eval::values_equal(&x, b) {
+                            found = true;
+                            break;
+                        }
+                    }
+                    found
+                }
+            };
+            if !member {
+                return Ok(false);
+            }
+            m.set_local(each.local, b.clone())?;
+        }
+        _ => return Ok(false),
+    }
+    fires(p, m, &mut NoCounts)
+}
+
 /// Whether the current binding is a violation: the condition says so and no `unless`
 /// spares it.
 #[inline(always)]

@@ -80,9 +80,7 @@ impl<'a> Explained<'a> {
         let (proposal, bound) = (prepared.proposal, &prepared.bound);
         let opts = findings.opts.clone();
         let decided = engine.known_non_compliant(&findings);
-        let repairer = opts
-            .fixes
-            .then(|| Repairer::new(engine, prepared, &findings));
+        let repairer = (opts.fixes > 0).then(|| Repairer::new(engine, prepared, &findings));
         // Report order. Each (step, rule) belongs to one application, and a stable sort
         // keeps an application's bindings in evaluation order.
         let id = |r: u32| {

@@ -14,6 +14,7 @@ mod why;
 use std::path::Path;
 
 pub use explain::Explained;
+pub use repair::MAX_FIXES;
 pub use why::{
     BindingExplanation, Condition, EachExplanation, ErrorInfo, Outcome, RuleExplanation, SourceRef,
     StepExplanation,
@@ -40,10 +41,12 @@ pub struct CheckOptions {
     pub deny_warnings: bool,
     /// Evaluation budget per proposal (quantifier iterations and bindings).
     pub budget: u64,
-    /// Compute repairs for each violation ([`Violation::fixes`](crate::Violation)): the
-    /// smallest verified edits of its step that make it go away without a new error.
-    /// Off by default: deciding compliance does not need them.
-    pub fixes: bool,
+    /// How many repairs to compute for each violation, best first
+    /// ([`Violation::fixes`](crate::Violation)): the smallest verified edits of its step
+    /// that make it go away without a new error. `0`, the default, computes none: deciding
+    /// compliance does not need them. `pactum check` asks for 1 for people (the one it
+    /// shows) and [`MAX_FIXES`](crate::MAX_FIXES) for JSON (`--fixes`) and SARIF.
+    pub fixes: usize,
 }
 
 impl std::default::Default for CheckOptions {
@@ -52,7 +55,7 @@ impl std::default::Default for CheckOptions {
             as_of: None,
             deny_warnings: false,
             budget: Limits::default().eval_budget,
-            fixes: false,
+            fixes: 0,
         }
     }
 }
@@ -64,10 +67,8 @@ pub struct Engine {
     /// Every rule, lowered once for each step kind it applies to (and the `on proposal`
     /// rules once): what evaluation and explanation both run.
     program: Program,
-    /// By step kind: the error-severity rules whose applications can read a step of that
-    /// kind other than their own (through `steps(...)`), and the `on proposal` ones; what
-    /// a repair of such a step must check again.
-    readers: Vec<Vec<u32>>,
+    /// What repairs need to know of the rules: what each reads.
+    reads: repair::Reads,
 }
 
 /// A proposal validated and bound to an engine's schema ([`Engine::prepare`]).
@@ -295,11 +296,11 @@ impl Engine {
         }
         let lib = compile(sources, &files, limits)?;
         let program = Program::new(&lib);
-        let readers = readers(&lib);
+        let reads = repair::Reads::of(&lib);
         Ok(Engine {
             lib,
             program,
-            readers,
+            reads,
         })
     }
 
@@ -309,12 +310,6 @@ impl Engine {
             .rules
             .get(r as usize)
             .is_some_and(|r| r.severity == Severity::Error)
-    }
-
-    /// The error rules a repair of a step of kind `k` checks again besides the step's own
-    /// ([`Engine::readers`]).
-    fn readers(&self, k: KindId) -> &[u32] {
-        self.readers.get(k as usize).map_or(&[], Vec::as_slice)
     }
 
     /// The compiled library (read-only).
@@ -488,38 +483,6 @@ impl Engine {
     ) -> Report {
         self.report(prepared, self.evaluate_inner(prepared, opts, cov))
     }
-}
-
-/// By step kind, the error rules that read steps of that kind through `steps(...)`, or
-/// apply to the whole proposal.
-fn readers(lib: &Compiled) -> Vec<Vec<u32>> {
-    let mut out = vec![Vec::new(); lib.kinds.len()];
-    for (r, rule) in lib.rules.iter().enumerate() {
-        let Ok(r) = u32::try_from(r) else { continue };
-        if rule.severity != Severity::Error {
-            continue;
-        }
-        let mut kinds = vec![rule.proposal_scope; lib.kinds.len()];
-        let mut todo: Vec<&CExpr> = Vec::new();
-        todo.extend(rule.when.iter());
-        todo.extend(rule.each.iter().map(|(_, e)| e));
-        todo.extend(rule.cond.iter());
-        todo.extend(rule.unless.iter());
-        while let Some(e) = todo.pop() {
-            if let CExpr::Steps(mask) = e {
-                for (k, on) in kinds.iter_mut().zip(mask.iter()) {
-                    *k |= *on;
-                }
-            }
-            children(e, &mut todo);
-        }
-        for (list, on) in out.iter_mut().zip(kinds) {
-            if on {
-                list.push(r);
-            }
-        }
-    }
-    out
 }
 
 #[cfg(test)]

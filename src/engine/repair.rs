@@ -22,11 +22,12 @@
 //! takes part before flipping a flag, before changing what the step is or where it
 //! happens); then the description, so that the order is stable.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::apply::NoCounts;
 use super::{Binding, CheckOptions, Engine, Finding, Findings, Prepared};
 use crate::bind::bind;
+use crate::bitset::AtomSet;
 use crate::eval::Bound;
 use crate::eval::evidence::NoEvidence;
 use crate::eval::run::Machine;
@@ -35,24 +36,26 @@ use crate::proposal::{Attr, Proposal, RawValue, Step};
 use crate::report::{Fix, TextEdit, apply_edits};
 use crate::source::{SourceFile, Span, Spanned};
 
-/// Repairs kept per violation.
+/// Repairs kept per violation, at most ([`CheckOptions::fixes`]).
 pub const MAX_FIXES: usize = 3;
 /// Candidates verified per violation, at most (single edits, then pairs).
 const MAX_TRIED: usize = 400;
-/// Values of an enum or entity type offered for one attribute, at most.
+/// Values of an enum or entity type considered for one attribute, at most.
 const MAX_VALUES: usize = 64;
+/// Of those, the best tried (by rank).
+const MAX_MOVES: usize = 6;
 
 /// One edit of a step's attribute, on the proposal's model.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Edit {
-    /// Remove these elements from a list attribute.
-    Remove { attr: String, values: Vec<String> },
     /// Add these elements to a list attribute (creating it when absent).
     Add { attr: String, values: Vec<String> },
-    /// Set a scalar attribute (creating it when absent).
-    Set { attr: String, value: Scalar },
+    /// Remove these elements from a list attribute.
+    Remove { attr: String, values: Vec<String> },
     /// Remove an optional attribute.
     Drop { attr: String },
+    /// Set a scalar attribute (creating it when absent).
+    Set { attr: String, value: Scalar },
 }
 
 /// A scalar value written by an edit.
@@ -82,23 +85,6 @@ impl Edit {
         }
     }
 
-    /// Whether it adds or removes value `v` (moving a step to the offender's territory
-    /// does not count: that is not an edit of the offender).
-    fn names(&self, v: &str) -> bool {
-        match self {
-            Edit::Remove { values, .. } | Edit::Add { values, .. } => values.iter().any(|x| x == v),
-            _ => false,
-        }
-    }
-
-    /// How many edits this counts as (one per element added or removed).
-    fn size(&self) -> usize {
-        match self {
-            Edit::Remove { values, .. } | Edit::Add { values, .. } => values.len().max(1),
-            Edit::Set { .. } | Edit::Drop { .. } => 1,
-        }
-    }
-
     fn describe(&self) -> String {
         let list = |values: &[String]| {
             let v: Vec<String> = values.iter().map(|v| format!("`{v}`")).collect();
@@ -117,6 +103,81 @@ impl Edit {
     }
 }
 
+/// An edit as the search makes it: by slot and atom ids (no name is spelled out until a
+/// candidate is kept). The order of the variants approximates that of the descriptions.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Op {
+    Add { slot: u16, atoms: Vec<AtomId> },
+    Remove { slot: u16, atoms: Vec<AtomId> },
+    Drop { slot: u16 },
+    SetBool { slot: u16, value: bool },
+    SetAtom { slot: u16, atom: AtomId },
+}
+
+impl Op {
+    fn slot(&self) -> u16 {
+        match self {
+            Op::Add { slot, .. }
+            | Op::Remove { slot, .. }
+            | Op::Drop { slot }
+            | Op::SetBool { slot, .. }
+            | Op::SetAtom { slot, .. } => *slot,
+        }
+    }
+
+    /// Whether it adds or removes atom `a` (moving a step to the offender's territory
+    /// does not count: that is not an edit of the offender).
+    fn touches(&self, a: AtomId) -> bool {
+        match self {
+            Op::Add { atoms, .. } | Op::Remove { atoms, .. } => atoms.contains(&a),
+            _ => false,
+        }
+    }
+
+    /// How many edits this counts as (one per element added or removed).
+    fn size(&self) -> usize {
+        match self {
+            Op::Add { atoms, .. } | Op::Remove { atoms, .. } => atoms.len().max(1),
+            _ => 1,
+        }
+    }
+
+    /// The edit, with names.
+    fn edit(&self, lib: &Compiled, kind: &KindInfo) -> Option<Edit> {
+        let attr = kind.fields.get(usize::from(self.slot()))?.name.clone();
+        let names = |atoms: &[AtomId]| {
+            atoms
+                .iter()
+                .map(|&a| lib.atom_name(a).to_string())
+                .collect()
+        };
+        Some(match self {
+            Op::Add { atoms, .. } => Edit::Add {
+                attr,
+                values: names(atoms),
+            },
+            Op::Remove { atoms, .. } => Edit::Remove {
+                attr,
+                values: names(atoms),
+            },
+            Op::Drop { .. } => Edit::Drop { attr },
+            Op::SetBool { value, .. } => Edit::Set {
+                attr,
+                value: Scalar::Bool(*value),
+            },
+            Op::SetAtom { atom, .. } => Edit::Set {
+                attr,
+                value: Scalar::Name(lib.atom_name(*atom).to_string()),
+            },
+        })
+    }
+}
+
+/// The edits of some ops, with names (`None` if one names no attribute of the kind).
+fn edits_of(ops: &[Op], lib: &Compiled, kind: &KindInfo) -> Option<Vec<Edit>> {
+    ops.iter().map(|o| o.edit(lib, kind)).collect()
+}
+
 /// A candidate repair: its edits (on distinct attributes) and its rank.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Candidate {
@@ -128,26 +189,28 @@ struct Candidate {
     /// Whether it writes a value the proposal names nowhere: moving a base to a state the
     /// proposal already involves comes before moving it to any other.
     foreign: bool,
-    description: String,
-    edits: Vec<Edit>,
+    ops: Vec<Op>,
 }
 
 impl Candidate {
-    fn new(edits: Vec<Edit>, purpose: u8) -> Candidate {
-        let description = edits
-            .iter()
-            .map(Edit::describe)
-            .collect::<Vec<_>>()
-            .join(", and ");
+    fn new(ops: Vec<Op>, purpose: u8) -> Candidate {
         Candidate {
-            size: edits.iter().map(Edit::size).sum(),
+            size: ops.iter().map(Op::size).sum(),
             purpose,
             off_binding: true,
             foreign: false,
-            description,
-            edits,
+            ops,
         }
     }
+}
+
+/// What a list of edits does, in words.
+fn description(edits: &[Edit]) -> String {
+    edits
+        .iter()
+        .map(Edit::describe)
+        .collect::<Vec<_>>()
+        .join(", and ")
 }
 
 /// What a violation's repairs came to.
@@ -168,17 +231,12 @@ pub(super) struct Repairer<'a> {
     work: Bound,
     /// The error-severity findings and the failed applications of the check, as (rule,
     /// step, binding), and (rule, step).
-    errors: BTreeSet<(u32, Option<u32>, BindingKey)>,
+    errors: BTreeMap<(u32, Option<u32>), Vec<Binding>>,
     failed: BTreeSet<(u32, Option<u32>)>,
     /// Every name the proposal's attributes hold.
     names: BTreeSet<String>,
-}
-
-/// A binding, comparable.
-type BindingKey = Option<String>;
-
-fn key(b: &Binding) -> BindingKey {
-    b.value().map(|v| format!("{v:?}"))
+    /// The values of each entity or enum attribute, by kind and slot, found once.
+    values: HashMap<(KindId, usize), Vec<AtomId>>,
 }
 
 impl<'a> Repairer<'a> {
@@ -187,12 +245,13 @@ impl<'a> Repairer<'a> {
         prepared: &'a Prepared<'a>,
         findings: &Findings,
     ) -> Repairer<'a> {
-        let errors = findings
-            .hits
-            .iter()
-            .filter(|h| engine.is_error(h.rule))
-            .map(|h| (h.rule, h.step, key(&h.binding)))
-            .collect();
+        let mut errors: BTreeMap<(u32, Option<u32>), Vec<Binding>> = BTreeMap::new();
+        for h in findings.hits.iter().filter(|h| engine.is_error(h.rule)) {
+            errors
+                .entry((h.rule, h.step))
+                .or_default()
+                .push(h.binding.clone());
+        }
         let failed = findings.failures.iter().map(|f| (f.rule, f.step)).collect();
         let mut names = BTreeSet::new();
         let mut todo: Vec<&RawValue> = prepared
@@ -218,6 +277,7 @@ impl<'a> Repairer<'a> {
             errors,
             failed,
             names,
+            values: HashMap::new(),
         }
     }
 
@@ -248,80 +308,7 @@ impl<'a> Repairer<'a> {
         let Some(rule) = lib.rules.get(h.rule as usize) else {
             return Repairs::None("unknown rule".into());
         };
-        let judged = bound.date.or(Engine::as_of(self.prepared, &self.opts));
-        let named = Named::of(lib, rule, bound.kind, judged, h.binding.value());
-        let mut singles = candidates(lib, kind, bound, step, &named);
-        let offender = match h.binding.value() {
-            Some(Value::Atom(a)) => Some(lib.atom_name(a).to_string()),
-            _ => None,
-        };
-        for c in &mut singles {
-            c.off_binding = !offender
-                .as_ref()
-                .is_some_and(|o| c.edits.iter().any(|e| e.names(o)));
-            c.foreign = c.edits.iter().any(|e| match e {
-                Edit::Set {
-                    value: Scalar::Name(n),
-                    ..
-                } => !self.names.contains(n),
-                _ => false,
-            });
-        }
-        singles.sort();
-        singles.dedup();
-        let mut found: Vec<Candidate> = Vec::new();
-        let mut tried = 0usize;
-        for c in &singles {
-            if found.len() == MAX_FIXES || tried == MAX_TRIED {
-                break;
-            }
-            if found.iter().any(|f| covers(c, f)) {
-                continue;
-            }
-            // One place to move the step to is enough: the others are the same advice.
-            let moves = |x: &Candidate| match x.edits.as_slice() {
-                [Edit::Set { attr, .. }] if x.purpose >= 3 => Some(attr.clone()),
-                _ => None,
-            };
-            if moves(c).is_some() && found.iter().any(|f| moves(f) == moves(c)) {
-                continue;
-            }
-            tried += 1;
-            if self.verify(h, step_ix, step, &c.edits) {
-                found.push(c.clone());
-            }
-        }
-        if found.is_empty() {
-            // Pairs of single edits on different attributes, best first.
-            let ones: Vec<&Candidate> = singles.iter().filter(|c| c.edits.len() == 1).collect();
-            let mut pairs: Vec<Candidate> = Vec::new();
-            for (i, a) in ones.iter().enumerate() {
-                for b in ones.iter().skip(i + 1) {
-                    let (Some(x), Some(y)) = (a.edits.first(), b.edits.first()) else {
-                        continue;
-                    };
-                    if x.attr() != y.attr() {
-                        let mut c =
-                            Candidate::new(vec![x.clone(), y.clone()], a.purpose.max(b.purpose));
-                        c.off_binding = a.off_binding && b.off_binding;
-                        pairs.push(c);
-                    }
-                }
-            }
-            pairs.sort();
-            for c in &pairs {
-                if found.len() == MAX_FIXES || tried == MAX_TRIED {
-                    break;
-                }
-                if found.iter().any(|f| covers(c, f)) {
-                    continue;
-                }
-                tried += 1;
-                if self.verify(h, step_ix, step, &c.edits) {
-                    found.push(c.clone());
-                }
-            }
-        }
+        let (found, tried) = self.search(h, step_ix, step, bound, kind, rule);
         if found.is_empty() {
             return Repairs::None(format!(
                 "no edit of step `{}` short of removing it makes this violation go away without another error ({tried} tried)",
@@ -332,119 +319,360 @@ impl<'a> Repairer<'a> {
         Repairs::Found(
             found
                 .into_iter()
-                .map(|c| Fix {
-                    description: c.description.clone(),
-                    edits: c
-                        .edits
-                        .iter()
-                        .flat_map(|e| text_edits(&p.source, step, e, json))
-                        .collect(),
+                .filter_map(|c| {
+                    let edits = edits_of(&c.ops, lib, kind)?;
+                    Some(Fix {
+                        description: description(&edits),
+                        edits: edits
+                            .iter()
+                            .flat_map(|e| text_edits(&p.source, step, e, json))
+                            .collect(),
+                    })
                 })
                 .collect(),
         )
     }
 
-    /// Whether the edited step makes the violation go away, with no new error-severity
-    /// violation and no new failure.
-    fn verify(&mut self, h: &Finding, i: u32, step: &Step, edits: &[Edit]) -> bool {
-        let json = is_json(&self.prepared.proposal.source);
-        let mut edited = step.clone();
-        for e in edits {
-            if !apply(&mut edited, e, json) {
-                return false;
+    /// The best verified candidates for a violation, and how many were tried.
+    fn search(
+        &mut self,
+        h: &Finding,
+        step_ix: u32,
+        step: &Step,
+        bound: &crate::eval::BoundStep,
+        kind: &KindInfo,
+        rule: &CRule,
+    ) -> (Vec<Candidate>, usize) {
+        let lib = &self.engine.lib;
+        let judged = bound.date.or(Engine::as_of(self.prepared, &self.opts));
+        let named = Named::of(lib, rule, bound.kind, judged, h.binding.value());
+        let want = self.opts.fixes.min(MAX_FIXES);
+        let mut singles = candidates(
+            lib,
+            (bound.kind, kind),
+            bound,
+            step,
+            &named,
+            &self.names,
+            &mut self.values,
+        );
+        let offender = match h.binding.value() {
+            Some(Value::Atom(a)) => Some(a),
+            _ => None,
+        };
+        for c in &mut singles {
+            c.off_binding = !offender
+                .as_ref()
+                .is_some_and(|&o| c.ops.iter().any(|e| e.touches(o)));
+        }
+        singles.sort();
+        singles.dedup();
+        let mut found: Vec<Candidate> = Vec::new();
+        let mut tried = 0usize;
+        for c in &singles {
+            if found.len() == want || tried == MAX_TRIED {
+                break;
+            }
+            if found.iter().any(|f| covers(c, f)) {
+                continue;
+            }
+            // One place to move the step to is enough: the others are the same advice.
+            let moves = |x: &Candidate| match x.ops.as_slice() {
+                [Op::SetAtom { slot, .. }] if x.purpose >= 3 => Some(*slot),
+                _ => None,
+            };
+            if moves(c).is_some() && found.iter().any(|f| moves(f) == moves(c)) {
+                continue;
+            }
+            tried += 1;
+            if self.verify(h, step_ix, step, &c.ops) {
+                found.push(c.clone());
             }
         }
-        let Some(new) = self.bind_step(edited) else {
+        if found.is_empty() {
+            // Pairs of single edits on different attributes, best first.
+            let ones: Vec<&Candidate> = singles.iter().filter(|c| c.ops.len() == 1).collect();
+            let mut pairs: Vec<Candidate> = Vec::new();
+            for (i, a) in ones.iter().enumerate() {
+                for b in ones.iter().skip(i + 1) {
+                    let (Some(x), Some(y)) = (a.ops.first(), b.ops.first()) else {
+                        continue;
+                    };
+                    if x.slot() != y.slot() {
+                        let mut c =
+                            Candidate::new(vec![x.clone(), y.clone()], a.purpose.max(b.purpose));
+                        c.off_binding = a.off_binding && b.off_binding;
+                        pairs.push(c);
+                    }
+                }
+            }
+            pairs.sort();
+            for c in &pairs {
+                if found.len() == want || tried == MAX_TRIED {
+                    break;
+                }
+                if found.iter().any(|f| covers(c, f)) {
+                    continue;
+                }
+                tried += 1;
+                if self.verify(h, step_ix, step, &c.ops) {
+                    found.push(c.clone());
+                }
+            }
+        }
+        (found, tried)
+    }
+
+    /// Whether the edited step makes the violation go away, with no new error-severity
+    /// violation and no new failure.
+    fn verify(&mut self, h: &Finding, i: u32, step: &Step, edits: &[Op]) -> bool {
+        // The step edited in place, on its bound values: no proposal is built or bound
+        // again for a candidate.
+        let Some((fast, edited)) = self.edit_bound(i, step, edits) else {
             return false;
         };
+        #[cfg(debug_assertions)]
+        self.debug_same_as_bound(step, edits, &fast);
+        self.verify_with(h, i, fast, &edited)
+    }
+
+    /// Debug builds (every test): binding the edited step as the file will say it gives
+    /// the values the edit in place gave.
+    #[cfg(debug_assertions)]
+    fn debug_same_as_bound(&self, step: &Step, ops: &[Op], fast: &crate::eval::BoundStep) {
+        let p = self.prepared.proposal;
+        let json = is_json(&p.source);
+        let lib = &self.engine.lib;
+        let Some(kind) = lib.kinds.get(fast.kind as usize) else {
+            return;
+        };
+        let Some(edits) = edits_of(ops, lib, kind) else {
+            return;
+        };
+        let mut text_step = step.clone();
+        if !edits.iter().all(|e| apply(&mut text_step, e, json)) {
+            return;
+        }
+        let one = Proposal {
+            source: p.source.clone(),
+            id: p.id.clone(),
+            title: None,
+            date: p.date.clone(),
+            steps: vec![text_step],
+            span: p.span,
+        };
+        let base = u32::try_from(lib.strings.len()).unwrap_or(u32::MAX);
+        let shown = |v: &Option<Value>, t: &crate::eval::StringTable| match v {
+            Some(Value::Str(id)) if *id >= base => {
+                format!("{:?}", t.get((*id - base) as usize))
+            }
+            other => format!("{other:?}"),
+        };
+        match bind(lib, &one) {
+            Ok(b) => {
+                let a: Vec<String> = b
+                    .steps
+                    .first()
+                    .map(|s| s.slots.iter().map(|v| shown(v, &b.strings)).collect())
+                    .unwrap_or_default();
+                let f: Vec<String> = fast
+                    .slots
+                    .iter()
+                    .map(|v| shown(v, &self.prepared.bound.strings))
+                    .collect();
+                debug_assert_eq!(a, f, "edits {edits:?}");
+            }
+            Err(e) => debug_assert!(false, "edits {edits:?} do not bind: {e:?}"),
+        }
+    }
+
+    /// [`Repairer::verify_in_place`] with step `i` replaced by `new`.
+    fn verify_with(
+        &mut self,
+        h: &Finding,
+        i: u32,
+        new: crate::eval::BoundStep,
+        edited: &[u16],
+    ) -> bool {
         let Some(slot) = self.work.steps.get_mut(i as usize) else {
             return false;
         };
         let old = std::mem::replace(slot, new);
-        let ok = self.verify_in_place(h, i);
+        let ok = self.verify_in_place(h, i, edited);
         if let Some(slot) = self.work.steps.get_mut(i as usize) {
             *slot = old;
         }
         ok
     }
 
-    fn verify_in_place(&self, h: &Finding, i: u32) -> bool {
+    /// Step `i` with the edits made on its bound values, as binding the edited text would
+    /// give them (attributes that default to an edited one and are not written follow it);
+    /// `None` when an edit does not apply.
+    fn edit_bound(
+        &self,
+        i: u32,
+        step: &Step,
+        ops: &[Op],
+    ) -> Option<(crate::eval::BoundStep, Vec<u16>)> {
+        let lib = &self.engine.lib;
+        let mut b = self.prepared.bound.steps.get(i as usize)?.clone();
+        let kind = lib.kinds.get(b.kind as usize)?;
+        let given = |slot: usize| {
+            kind.fields
+                .get(slot)
+                .is_some_and(|f| step.attrs.iter().any(|a| a.name.node == f.name))
+        };
+        let mut edited: Vec<u16> = Vec::new();
+        for op in ops {
+            let slot = usize::from(op.slot());
+            edited.push(op.slot());
+            let ty = &kind.fields.get(slot)?.ty;
+            let fresh = !given(slot);
+            let cur = b.slots.get_mut(slot)?;
+            match op {
+                Op::Remove { atoms, .. } => match cur {
+                    Some(Value::Set(set)) => {
+                        let kept = set.difference(&AtomSet::from_ids(atoms.iter().copied()));
+                        if kept.len() == set.len() {
+                            return None;
+                        }
+                        *set = kept;
+                    }
+                    Some(Value::List(items)) => {
+                        let kept: Vec<Value> = items
+                            .iter()
+                            .filter(|v| !matches!(v, Value::Atom(a) if atoms.contains(a)))
+                            .cloned()
+                            .collect();
+                        if kept.len() == items.len() {
+                            return None;
+                        }
+                        *items = kept.into();
+                    }
+                    _ => return None,
+                },
+                Op::Add { atoms, .. } => {
+                    let ids = atoms.iter().copied();
+                    *cur = match (ty, &*cur) {
+                        (Ty::Set(_), Some(Value::Set(set))) if !fresh => {
+                            Some(Value::Set(set.union(&AtomSet::from_ids(ids))))
+                        }
+                        (Ty::Set(_), _) => Some(Value::Set(AtomSet::from_ids(ids))),
+                        (Ty::List(_), Some(Value::List(items))) if !fresh => {
+                            let mut v = items.to_vec();
+                            v.extend(ids.map(Value::Atom));
+                            Some(Value::List(v.into()))
+                        }
+                        (Ty::List(_), _) => {
+                            Some(Value::List(ids.map(Value::Atom).collect::<Vec<_>>().into()))
+                        }
+                        _ => return None,
+                    };
+                }
+                Op::SetBool { value, .. } => *cur = Some(Value::Bool(*value)),
+                Op::SetAtom { atom, .. } => *cur = Some(Value::Atom(*atom)),
+                Op::Drop { .. } => *cur = None,
+            }
+            let v = b.slots.get(slot).cloned().flatten();
+            for (j, f) in kind.fields.iter().enumerate() {
+                if matches!(f.default, Some(Default::Attr(from)) if usize::from(from) == slot)
+                    && !given(j)
+                {
+                    if let Some(x) = b.slots.get_mut(j) {
+                        x.clone_from(&v);
+                    }
+                    edited.extend(u16::try_from(j).ok());
+                }
+            }
+        }
+        Some((b, edited))
+    }
+
+    /// Whether, with step `i` as it now is in the working copy (its slots `edited`
+    /// changed), the violation is gone and no error-severity violation or failure is new.
+    /// Only what the edit can change is evaluated again: the violated rule for its own
+    /// binding, the rules on the step that read an edited slot, and the rules that read
+    /// such a slot of steps of this kind elsewhere (any severity: a failure is an error).
+    fn verify_in_place(&self, h: &Finding, i: u32, edited: &[u16]) -> bool {
         let engine = self.engine;
-        let lib = &engine.lib;
+        let reads = &engine.reads;
         let Some(kind) = self.work.steps.get(i as usize).map(|s| s.kind) else {
             return false;
         };
         let mut m = Machine::new(
-            lib,
+            &engine.lib,
             &self.work,
             Engine::as_of(self.prepared, &self.opts),
             self.opts.budget,
             engine.program.locals,
             NoEvidence,
         );
+        // The violation: the rule no longer fires for its binding, and does not fail.
+        let at_kind = h
+            .applied
+            .and_then(|j| self.work.steps.get(j as usize))
+            .map(|s| s.kind);
+        let Some(periods) = engine.program.find(at_kind, h.rule) else {
+            return false;
+        };
+        match h.applied {
+            Some(j) => m.enter_step(j),
+            None => m.enter_proposal(Engine::judged(self.prepared, &self.opts)),
+        }
+        let Some(prog) = periods.at(m.judged) else {
+            return false;
+        };
+        // Its `when` held; an edit of another step can change it only through `steps(...)`.
+        let when_known = h.applied != Some(i) && !reads.when_reads(h.rule, kind);
+        let binding = h.binding.value();
+        match super::apply::fires_for(prog, &mut m, binding.as_ref(), when_known) {
+            Ok(false) => {}
+            _ => return false,
+        }
         let mut out = Findings {
             hits: Vec::new(),
             failures: Vec::new(),
             opts: self.opts.clone(),
         };
-        let target = (h.rule, h.step, key(&h.binding));
-        let gone = |out: &Findings| {
-            !out.failures.iter().any(|f| f.rule == h.rule)
-                && !out
-                    .hits
-                    .iter()
-                    .any(|x| (x.rule, x.step, key(&x.binding)) == target)
-        };
+        m.enter_step(i);
         let on_step = engine
             .program
             .by_kind
             .get(kind as usize)
             .map_or(&[][..], Vec::as_slice);
-        // The violated rule first: most candidates fail here, cheaply.
-        if h.applied == Some(i) {
-            m.enter_step(i);
-            if let Some(p) = on_step.iter().find(|p| p.rule == h.rule) {
+        // The rules that read an edited slot: the error ones, and when the edit drops an
+        // attribute the others too (a warning that fails to evaluate, reading what was
+        // dropped, is an error of the report; no other edit can make a read fail).
+        let drops = self.work.steps.get(i as usize).is_some_and(|s| {
+            edited
+                .iter()
+                .any(|&e| s.slots.get(usize::from(e)).is_some_and(Option::is_none))
+        });
+        let wanted = |r: u32| (drops || engine.is_error(r)) && reads.reads_any(r, kind, edited);
+        for p in on_step {
+            if wanted(p.rule) {
                 engine.apply_periods(p, Some(i), 0, &mut m, &mut out, &mut NoCounts);
             }
-            if !gone(&out) {
-                return false;
-            }
-            m.enter_step(i);
-            for p in on_step {
-                if p.rule != h.rule && engine.is_error(p.rule) {
-                    engine.apply_periods(p, Some(i), 0, &mut m, &mut out, &mut NoCounts);
-                }
-            }
-        } else {
-            // A rule applied elsewhere (over `steps(...)`): its application there.
-            self.rerun(h.rule, h.applied, &mut m, &mut out);
-            if !gone(&out) {
-                return false;
-            }
-            m.enter_step(i);
-            for p in on_step {
-                if engine.is_error(p.rule) {
-                    engine.apply_periods(p, Some(i), 0, &mut m, &mut out, &mut NoCounts);
-                }
-            }
         }
-        // Error rules that read steps of this kind, or the whole proposal.
-        for &r in engine.readers(kind) {
-            if r != h.rule || h.applied == Some(i) {
+        for &r in reads.readers(kind) {
+            if wanted(r) {
                 self.rerun_everywhere(r, i, &mut m, &mut out);
             }
         }
-        if !gone(&out) {
-            return false;
-        }
-        let new_error = out.hits.iter().any(|x| {
-            engine.is_error(x.rule) && !self.errors.contains(&(x.rule, x.step, key(&x.binding)))
-        });
-        let new_failure = out
+        let target = (h.rule, h.step, &h.binding);
+        !out.hits.iter().any(|x| {
+            (x.rule, x.step, &x.binding) == target || engine.is_error(x.rule) && !self.was_error(x)
+        }) && out
             .failures
             .iter()
-            .any(|f| !self.failed.contains(&(f.rule, f.step)));
-        !new_error && !new_failure
+            .all(|f| self.failed.contains(&(f.rule, f.step)))
+    }
+
+    /// Whether the check found this error-severity violation already.
+    fn was_error(&self, x: &Finding) -> bool {
+        self.errors
+            .get(&(x.rule, x.step))
+            .is_some_and(|bs| bs.contains(&x.binding))
     }
 
     /// Runs rule `r`'s application on step `at` (or the proposal's).
@@ -497,50 +725,90 @@ impl<'a> Repairer<'a> {
             }
         }
     }
-
-    /// The edited step bound to the schema, its strings moved into the working copy's
-    /// table; `None` when it does not bind (a schema constraint it breaks).
-    fn bind_step(&mut self, step: Step) -> Option<crate::eval::BoundStep> {
-        let p = self.prepared.proposal;
-        let one = Proposal {
-            source: p.source.clone(),
-            id: p.id.clone(),
-            title: None,
-            date: p.date.clone(),
-            steps: vec![step],
-            span: p.span,
-        };
-        let b = bind(&self.engine.lib, &one).ok()?;
-        let mut s = b.steps.into_iter().next()?;
-        let base = u32::try_from(self.engine.lib.strings.len()).ok()?;
-        for v in s.slots.iter_mut().flatten() {
-            move_strings(v, base, &b.strings, &mut self.work.strings);
-        }
-        Some(s)
-    }
 }
 
-/// Re-interns the proposal strings of `v` from `from` into `to`.
-fn move_strings(
-    v: &mut Value,
-    base: u32,
-    from: &crate::eval::StringTable,
-    to: &mut crate::eval::StringTable,
-) {
-    match v {
-        Value::Str(id) if *id >= base => {
-            let text = from.get((*id - base) as usize).unwrap_or("");
-            *id = base + u32::try_from(to.len()).unwrap_or(u32::MAX);
-            to.push(text);
-        }
-        Value::List(items) => {
-            let mut moved: Vec<Value> = items.to_vec();
-            for x in &mut moved {
-                move_strings(x, base, from, to);
+/// What each rule reads, for repairs: by rule, the slots of step attributes it reads
+/// (by kind) and the kinds its `when` reads through `steps(...)`; by kind, the rules
+/// that read steps of that kind other than the one they are applied to (through
+/// `steps(...)`, or as `on proposal` rules). Computed once, when the engine is built.
+#[derive(Debug, Default)]
+pub(super) struct Reads {
+    slots: Vec<Vec<(KindId, u16)>>,
+    /// By rule: the kinds its `when` reads through `steps(...)`.
+    when_kinds: Vec<Vec<bool>>,
+    readers: Vec<Vec<u32>>,
+}
+
+impl Reads {
+    pub(super) fn of(lib: &Compiled) -> Reads {
+        let n = lib.kinds.len();
+        let mut r = Reads {
+            readers: vec![Vec::new(); n],
+            ..Reads::default()
+        };
+        for (i, rule) in lib.rules.iter().enumerate() {
+            let Ok(id) = u32::try_from(i) else { continue };
+            let mut slots = BTreeSet::new();
+            let mut kinds = vec![rule.proposal_scope; n];
+            let mut walk = |roots: &mut Vec<&CExpr>, kinds: &mut Vec<bool>| {
+                while let Some(e) = roots.pop() {
+                    match e {
+                        CExpr::Steps(mask) => {
+                            for (k, on) in kinds.iter_mut().zip(mask.iter()) {
+                                *k |= *on;
+                            }
+                        }
+                        CExpr::StepAttr { slots: by_kind, .. }
+                        | CExpr::StepHas { slots: by_kind, .. } => {
+                            for (k, &s) in by_kind.iter().enumerate() {
+                                if let (Ok(k), true) = (KindId::try_from(k), s != u16::MAX) {
+                                    slots.insert((k, s));
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                    children(e, roots);
+                }
+            };
+            let mut when_kinds = vec![false; n];
+            walk(&mut rule.when.iter().collect(), &mut when_kinds);
+            let mut rest: Vec<&CExpr> = rule.each.iter().map(|(_, e)| e).collect();
+            rest.extend(rule.cond.iter());
+            rest.extend(rule.unless.iter());
+            walk(&mut rest, &mut kinds);
+            for (k, w) in kinds.iter_mut().zip(&when_kinds) {
+                *k |= *w;
             }
-            *items = moved.into();
+            for (list, on) in r.readers.iter_mut().zip(&kinds) {
+                if *on {
+                    list.push(id);
+                }
+            }
+            r.slots.push(slots.into_iter().collect());
+            r.when_kinds.push(when_kinds);
         }
-        _ => {}
+        r
+    }
+
+    /// Whether rule `r` reads one of these slots of a step of kind `k`.
+    fn reads_any(&self, r: u32, k: KindId, edited: &[u16]) -> bool {
+        self.slots.get(r as usize).is_none_or(|s| {
+            s.iter()
+                .any(|&(kind, slot)| kind == k && edited.contains(&slot))
+        })
+    }
+
+    /// Whether rule `r`'s `when` reads steps of kind `k` (through `steps(...)`).
+    fn when_reads(&self, r: u32, k: KindId) -> bool {
+        self.when_kinds
+            .get(r as usize)
+            .is_none_or(|w| w.get(k as usize).copied().unwrap_or(true))
+    }
+
+    /// The rules that read steps of kind `k` other than their own.
+    fn readers(&self, k: KindId) -> &[u32] {
+        self.readers.get(k as usize).map_or(&[], Vec::as_slice)
     }
 }
 
@@ -555,12 +823,12 @@ fn refers_to_steps(ty: &Ty) -> bool {
 /// Whether candidate `c` does everything `f` does and more (a repair that is already
 /// found, with more edits, is not offered again).
 fn covers(c: &Candidate, f: &Candidate) -> bool {
-    f.edits.iter().all(|e| {
-        c.edits.iter().any(|x| {
+    f.ops.iter().all(|e| {
+        c.ops.iter().any(|x| {
             x == e
                 || match (x, e) {
-                    (Edit::Remove { attr: a, values: v }, Edit::Remove { attr: b, values: w })
-                    | (Edit::Add { attr: a, values: v }, Edit::Add { attr: b, values: w }) => {
+                    (Op::Remove { slot: a, atoms: v }, Op::Remove { slot: b, atoms: w })
+                    | (Op::Add { slot: a, atoms: v }, Op::Add { slot: b, atoms: w }) => {
                         a == b && w.iter().all(|x| v.contains(x))
                     }
                     _ => false,
@@ -666,149 +934,131 @@ fn values_of(lib: &Compiled, ty: &Ty) -> Vec<AtomId> {
         .collect()
 }
 
-/// The names of the elements of a list attribute, as written.
-fn elements(step: &Step, attr: &str) -> Option<Vec<String>> {
-    let a = step.attrs.iter().find(|a| a.name.node == attr)?;
-    match &a.value.node {
-        RawValue::List(items) => Some(
-            items
-                .iter()
-                .filter_map(|x| match &x.node {
-                    RawValue::Ident(s) | RawValue::Str(s) => Some(s.clone()),
-                    _ => None,
-                })
-                .collect(),
-        ),
-        _ => None,
-    }
-}
-
 /// The single-step candidates for the attributes the rule reads.
 fn candidates(
     lib: &Compiled,
-    kind: &KindInfo,
+    (kind_id, kind): (KindId, &KindInfo),
     bound: &crate::eval::BoundStep,
     step: &Step,
     named: &Named,
+    names: &BTreeSet<String>,
+    values: &mut HashMap<(KindId, usize), Vec<AtomId>>,
 ) -> Vec<Candidate> {
     let mut out = Vec::new();
-    let name = |a: AtomId| lib.atom_name(a).to_string();
-    for &slot in &named.slots {
-        let Some(f) = kind.fields.get(slot) else {
+    for &index in &named.slots {
+        let (Some(f), Ok(slot)) = (kind.fields.get(index), u16::try_from(index)) else {
             continue;
         };
-        let attr = f.name.clone();
-        let given = step.attrs.iter().any(|a| a.name.node == attr);
-        let current = bound.slots.get(slot).cloned().flatten();
+        let given = step.attrs.iter().any(|a| a.name.node == f.name);
+        let current = bound.slots.get(index).and_then(Option::as_ref);
         match &f.ty {
             Ty::Set(t) | Ty::List(t) if matches!(**t, Ty::Entity(_) | Ty::Enum(_)) => {
-                let have: Vec<String> = match &current {
-                    Some(Value::Set(s)) => s.iter().map(name).collect(),
+                let have: Vec<AtomId> = match current {
+                    Some(Value::Set(s)) => s.iter().collect(),
                     Some(Value::List(items)) => items
                         .iter()
                         .filter_map(|v| match v {
-                            Value::Atom(a) => Some(name(*a)),
+                            Value::Atom(a) => Some(*a),
                             _ => None,
                         })
                         .collect(),
                     _ => Vec::new(),
                 };
                 // What is written (an attribute left to its default is written whole
-                // when edited).
-                let written = elements(step, &attr).unwrap_or_default();
-                for v in &written {
-                    out.push(Candidate::new(
-                        vec![Edit::Remove {
-                            attr: attr.clone(),
-                            values: vec![v.clone()],
+                // when edited), each once.
+                let mut written: Vec<AtomId> = Vec::new();
+                if given {
+                    for &a in &have {
+                        if !written.contains(&a) {
+                            written.push(a);
+                        }
+                    }
+                }
+                let one = |a: AtomId, add: bool| {
+                    let atoms = vec![a];
+                    Candidate::new(
+                        vec![if add {
+                            Op::Add { slot, atoms }
+                        } else {
+                            Op::Remove { slot, atoms }
                         }],
                         0,
-                    ));
-                }
+                    )
+                };
+                out.extend(written.iter().map(|&a| one(a, false)));
                 for &a in &named.atoms {
-                    let v = name(a);
-                    if fits(lib, a, t) && !have.contains(&v) {
-                        out.push(Candidate::new(
-                            vec![Edit::Add {
-                                attr: attr.clone(),
-                                values: vec![v],
-                            }],
-                            0,
-                        ));
+                    if fits(lib, a, t) && !have.contains(&a) {
+                        out.push(one(a, true));
                     }
                 }
                 for set in &named.sets {
-                    let set: Vec<String> = set
+                    let set: Vec<AtomId> =
+                        set.iter().copied().filter(|&a| fits(lib, a, t)).collect();
+                    let missing: Vec<AtomId> =
+                        set.iter().copied().filter(|a| !have.contains(a)).collect();
+                    let inside: Vec<AtomId> = written
                         .iter()
-                        .filter(|&&a| fits(lib, a, t))
-                        .map(|&a| name(a))
+                        .copied()
+                        .filter(|a| set.contains(a))
                         .collect();
-                    let missing: Vec<String> =
-                        set.iter().filter(|v| !have.contains(v)).cloned().collect();
-                    let inside: Vec<String> = written
+                    let outside: Vec<AtomId> = written
                         .iter()
-                        .filter(|v| set.contains(v))
-                        .cloned()
+                        .copied()
+                        .filter(|a| !set.contains(a))
                         .collect();
-                    let outside: Vec<String> = written
-                        .iter()
-                        .filter(|v| !set.contains(v))
-                        .cloned()
-                        .collect();
-                    for (values, add) in [(missing, true), (inside, false), (outside, false)] {
-                        if values.len() < 2 {
+                    for (atoms, add) in [(missing, true), (inside, false), (outside, false)] {
+                        if atoms.len() < 2 {
                             continue;
                         }
-                        let attr = attr.clone();
-                        let e = if add {
-                            Edit::Add { attr, values }
+                        let op = if add {
+                            Op::Add { slot, atoms }
                         } else {
-                            Edit::Remove { attr, values }
+                            Op::Remove { slot, atoms }
                         };
-                        out.push(Candidate::new(vec![e], 0));
+                        out.push(Candidate::new(vec![op], 0));
                     }
                 }
             }
             Ty::Bool => {
                 let now = matches!(current, Some(Value::Bool(true)));
-                out.push(Candidate::new(
-                    vec![Edit::Set {
-                        attr: attr.clone(),
-                        value: Scalar::Bool(!now),
-                    }],
-                    1,
-                ));
+                out.push(Candidate::new(vec![Op::SetBool { slot, value: !now }], 1));
             }
             Ty::Enum(_) | Ty::Entity(_) => {
                 // Another value of the same entity type first (another sea for a sea),
-                // then the rest.
+                // then the rest; the best few by rank (each is the same advice, to change
+                // this one value).
                 let type_of = |a: AtomId| lib.atoms.get(a as usize).map(|x| x.kind);
-                let same = match &current {
-                    Some(Value::Atom(c)) => type_of(*c),
+                let now = match current {
+                    Some(Value::Atom(c)) => Some(*c),
                     _ => None,
                 };
-                for a in values_of(lib, &f.ty) {
-                    if current == Some(Value::Atom(a)) {
-                        continue;
-                    }
-                    let purpose = match f.ty {
-                        Ty::Enum(_) => 2,
-                        _ if same.is_some() && type_of(a) == same => 3,
-                        _ => 4,
-                    };
-                    out.push(Candidate::new(
-                        vec![Edit::Set {
-                            attr: attr.clone(),
-                            value: Scalar::Name(name(a)),
-                        }],
-                        purpose,
-                    ));
+                let same = now.and_then(type_of);
+                let all = values
+                    .entry((kind_id, index))
+                    .or_insert_with(|| values_of(lib, &f.ty));
+                let mut ranked: Vec<(u8, bool, AtomId)> = all
+                    .iter()
+                    .filter(|&&a| now != Some(a))
+                    .map(|&a| {
+                        let purpose = match f.ty {
+                            Ty::Enum(_) => 2,
+                            _ if same.is_some() && type_of(a) == same => 3,
+                            _ => 4,
+                        };
+                        (purpose, !names.contains(lib.atom_name(a)), a)
+                    })
+                    .collect();
+                ranked.sort_unstable();
+                for (purpose, foreign, atom) in ranked.into_iter().take(MAX_MOVES) {
+                    let mut c = Candidate::new(vec![Op::SetAtom { slot, atom }], purpose);
+                    c.foreign = foreign;
+                    out.push(c);
                 }
             }
             _ => {}
         }
         if given && f.optional {
-            out.push(Candidate::new(vec![Edit::Drop { attr }], 2));
+            out.push(Candidate::new(vec![Op::Drop { slot }], 2));
         }
     }
     out
@@ -1126,27 +1376,39 @@ pub(super) fn with_repairs(v: &mut crate::report::Violation, p: &Proposal, repai
 /// "fix: DESCRIPTION" and the changed lines, `-` before and `+` after, with line numbers.
 fn suggestion(text: &str, fix: &Fix) -> String {
     let mut out = format!("fix: {}", fix.description);
-    let (Some(first), Some(last)) = (fix.edits.first(), fix.edits.last()) else {
+    // The lines the edits touch, and the same lines edited (not the whole file: a report
+    // of many violations would copy it for each).
+    let (Some(start), Some(end)) = (
+        fix.edits.iter().map(|e| e.start).min(),
+        fix.edits.iter().map(|e| e.end).max(),
+    ) else {
         return out;
     };
+    let first_line = fix.edits.iter().map(|e| e.line).min().unwrap_or(1);
     let from = text
-        .get(..first.start as usize)
+        .get(..start as usize)
         .and_then(|t| t.rfind('\n'))
         .map_or(0, |i| i + 1);
     let to = text
-        .get(last.end as usize..)
+        .get(end as usize..)
         .and_then(|t| t.find('\n'))
-        .map_or(text.len(), |i| last.end as usize + i);
-    let (Some(before), Some(after)) = (text.get(from..to), apply_edits(text, &fix.edits)) else {
+        .map_or(text.len(), |i| end as usize + i);
+    let Some(before) = text.get(from..to) else {
         return out;
     };
-    let shift: i64 = fix
+    let base = u32::try_from(from).unwrap_or(u32::MAX);
+    let local: Vec<TextEdit> = fix
         .edits
         .iter()
-        .map(|e| e.replacement.len() as i64 - i64::from(e.end - e.start))
-        .sum();
-    let new_to = usize::try_from(to as i64 + shift).unwrap_or(from);
-    let after = after.get(from..new_to).unwrap_or("");
+        .map(|e| TextEdit {
+            start: e.start - base,
+            end: e.end - base,
+            ..e.clone()
+        })
+        .collect();
+    let Some(after) = apply_edits(before, &local) else {
+        return out;
+    };
     // Only the lines that change: a line an insertion leaves as it was is not repeated.
     let (old, new): (Vec<&str>, Vec<&str>) = (before.lines().collect(), after.lines().collect());
     let same_head = old.iter().zip(&new).take_while(|(a, b)| a == b).count();
@@ -1157,7 +1419,7 @@ fn suggestion(text: &str, fix: &Fix) -> String {
         .take_while(|(a, b)| a == b)
         .count()
         .min(old.len().min(new.len()) - same_head);
-    let line = first.line as usize + same_head;
+    let line = first_line as usize + same_head;
     let shown = (old.len() - same_tail - same_head).max(new.len() - same_tail - same_head);
     let width = (line + shown.saturating_sub(1)).to_string().len();
     for (k, l) in old
