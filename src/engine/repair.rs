@@ -107,11 +107,67 @@ impl Edit {
 /// candidate is kept). The order of the variants approximates that of the descriptions.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Op {
-    Add { slot: u16, atoms: Vec<AtomId> },
-    Remove { slot: u16, atoms: Vec<AtomId> },
+    Add { slot: u16, atoms: Atoms },
+    Remove { slot: u16, atoms: Atoms },
     Drop { slot: u16 },
     SetBool { slot: u16, value: bool },
     SetAtom { slot: u16, atom: AtomId },
+}
+
+/// The atoms an edit adds or removes: most edits have one, held in place (a search makes
+/// dozens of candidates per violation).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Atoms {
+    One([AtomId; 1]),
+    Many(Vec<AtomId>),
+}
+
+impl Atoms {
+    fn as_slice(&self) -> &[AtomId] {
+        match self {
+            Atoms::One(a) => a,
+            Atoms::Many(v) => v,
+        }
+    }
+}
+
+impl std::ops::Deref for Atoms {
+    type Target = [AtomId];
+    fn deref(&self) -> &[AtomId] {
+        self.as_slice()
+    }
+}
+
+impl From<Vec<AtomId>> for Atoms {
+    fn from(v: Vec<AtomId>) -> Atoms {
+        match v.as_slice() {
+            [a] => Atoms::One([*a]),
+            _ => Atoms::Many(v),
+        }
+    }
+}
+
+/// A candidate's edits: one, or two (on different attributes), in place.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Ops {
+    One([Op; 1]),
+    Two([Op; 2]),
+}
+
+impl Ops {
+    fn as_slice(&self) -> &[Op] {
+        match self {
+            Ops::One(a) => a,
+            Ops::Two(a) => a,
+        }
+    }
+}
+
+impl std::ops::Deref for Ops {
+    type Target = [Op];
+    fn deref(&self) -> &[Op] {
+        self.as_slice()
+    }
 }
 
 impl Op {
@@ -129,7 +185,7 @@ impl Op {
     /// does not count: that is not an edit of the offender).
     fn touches(&self, a: AtomId) -> bool {
         match self {
-            Op::Add { atoms, .. } | Op::Remove { atoms, .. } => atoms.contains(&a),
+            Op::Add { atoms, .. } | Op::Remove { atoms, .. } => atoms.as_slice().contains(&a),
             _ => false,
         }
     }
@@ -137,7 +193,7 @@ impl Op {
     /// How many edits this counts as (one per element added or removed).
     fn size(&self) -> usize {
         match self {
-            Op::Add { atoms, .. } | Op::Remove { atoms, .. } => atoms.len().max(1),
+            Op::Add { atoms, .. } | Op::Remove { atoms, .. } => atoms.as_slice().len().max(1),
             _ => 1,
         }
     }
@@ -145,8 +201,9 @@ impl Op {
     /// The edit, with names.
     fn edit(&self, lib: &Compiled, kind: &KindInfo) -> Option<Edit> {
         let attr = kind.fields.get(usize::from(self.slot()))?.name.clone();
-        let names = |atoms: &[AtomId]| {
+        let names = |atoms: &Atoms| {
             atoms
+                .as_slice()
                 .iter()
                 .map(|&a| lib.atom_name(a).to_string())
                 .collect()
@@ -189,13 +246,13 @@ struct Candidate {
     /// Whether it writes a value the proposal names nowhere: moving a base to a state the
     /// proposal already involves comes before moving it to any other.
     foreign: bool,
-    ops: Vec<Op>,
+    ops: Ops,
 }
 
 impl Candidate {
-    fn new(ops: Vec<Op>, purpose: u8) -> Candidate {
+    fn new(ops: Ops, purpose: u8) -> Candidate {
         Candidate {
-            size: ops.iter().map(Op::size).sum(),
+            size: ops.as_slice().iter().map(Op::size).sum(),
             purpose,
             off_binding: true,
             foreign: false,
@@ -234,7 +291,9 @@ pub(super) struct Repairer<'a> {
     errors: BTreeMap<(u32, Option<u32>), Vec<Binding>>,
     failed: BTreeSet<(u32, Option<u32>)>,
     /// Every name the proposal's attributes hold.
-    names: BTreeSet<String>,
+    in_proposal: AtomSet,
+    /// What each rule names, by rule, kind and judged date, found once.
+    named: HashMap<(u32, KindId, Option<crate::date::Date>), Named>,
     /// The values of each entity or enum attribute, by kind and slot, found once.
     values: HashMap<(KindId, usize), Vec<AtomId>>,
 }
@@ -253,7 +312,7 @@ impl<'a> Repairer<'a> {
                 .push(h.binding.clone());
         }
         let failed = findings.failures.iter().map(|f| (f.rule, f.step)).collect();
-        let mut names = BTreeSet::new();
+        let mut in_proposal = AtomSet::new();
         let mut todo: Vec<&RawValue> = prepared
             .proposal
             .steps
@@ -263,7 +322,9 @@ impl<'a> Repairer<'a> {
         while let Some(v) = todo.pop() {
             match v {
                 RawValue::Ident(n) | RawValue::Str(n) => {
-                    names.insert(n.clone());
+                    if let Some(&a) = engine.lib.atom_index.get(n.as_str()) {
+                        in_proposal.insert(a);
+                    }
                 }
                 RawValue::List(items) => todo.extend(items.iter().map(|x| &x.node)),
                 _ => {}
@@ -276,7 +337,8 @@ impl<'a> Repairer<'a> {
             work: prepared.bound.clone(),
             errors,
             failed,
-            names,
+            in_proposal,
+            named: HashMap::new(),
             values: HashMap::new(),
         }
     }
@@ -320,7 +382,7 @@ impl<'a> Repairer<'a> {
             found
                 .into_iter()
                 .filter_map(|c| {
-                    let edits = edits_of(&c.ops, lib, kind)?;
+                    let edits = edits_of(c.ops.as_slice(), lib, kind)?;
                     Some(Fix {
                         description: description(&edits),
                         edits: edits
@@ -345,15 +407,22 @@ impl<'a> Repairer<'a> {
     ) -> (Vec<Candidate>, usize) {
         let lib = &self.engine.lib;
         let judged = bound.date.or(Engine::as_of(self.prepared, &self.opts));
-        let named = Named::of(lib, rule, bound.kind, judged, h.binding.value());
+        let named = self
+            .named
+            .entry((h.rule, bound.kind, judged))
+            .or_insert_with(|| Named::of(lib, rule, bound.kind, judged));
+        let offender_atom = match h.binding.value() {
+            Some(Value::Atom(a)) => Some(a),
+            _ => None,
+        };
         let want = self.opts.fixes.min(MAX_FIXES);
         let mut singles = candidates(
             lib,
             (bound.kind, kind),
             bound,
             step,
-            &named,
-            &self.names,
+            (named, offender_atom),
+            &self.in_proposal,
             &mut self.values,
         );
         let offender = match h.binding.value() {
@@ -363,9 +432,9 @@ impl<'a> Repairer<'a> {
         for c in &mut singles {
             c.off_binding = !offender
                 .as_ref()
-                .is_some_and(|&o| c.ops.iter().any(|e| e.touches(o)));
+                .is_some_and(|&o| c.ops.as_slice().iter().any(|e| e.touches(o)));
         }
-        singles.sort();
+        singles.sort_unstable();
         singles.dedup();
         let mut found: Vec<Candidate> = Vec::new();
         let mut tried = 0usize;
@@ -385,28 +454,31 @@ impl<'a> Repairer<'a> {
                 continue;
             }
             tried += 1;
-            if self.verify(h, step_ix, step, &c.ops) {
+            if self.verify(h, step_ix, step, c.ops.as_slice()) {
                 found.push(c.clone());
             }
         }
         if found.is_empty() {
             // Pairs of single edits on different attributes, best first.
-            let ones: Vec<&Candidate> = singles.iter().filter(|c| c.ops.len() == 1).collect();
+            let ones: Vec<&Candidate> = singles
+                .iter()
+                .filter(|c| matches!(c.ops, Ops::One(_)))
+                .collect();
             let mut pairs: Vec<Candidate> = Vec::new();
             for (i, a) in ones.iter().enumerate() {
                 for b in ones.iter().skip(i + 1) {
-                    let (Some(x), Some(y)) = (a.ops.first(), b.ops.first()) else {
+                    let (Some(x), Some(y)) = (a.ops.as_slice().first(), b.ops.as_slice().first()) else {
                         continue;
                     };
                     if x.slot() != y.slot() {
                         let mut c =
-                            Candidate::new(vec![x.clone(), y.clone()], a.purpose.max(b.purpose));
+                            Candidate::new(Ops::Two([x.clone(), y.clone()]), a.purpose.max(b.purpose));
                         c.off_binding = a.off_binding && b.off_binding;
                         pairs.push(c);
                     }
                 }
             }
-            pairs.sort();
+            pairs.sort_unstable();
             for c in &pairs {
                 if found.len() == want || tried == MAX_TRIED {
                     break;
@@ -415,7 +487,7 @@ impl<'a> Repairer<'a> {
                     continue;
                 }
                 tried += 1;
-                if self.verify(h, step_ix, step, &c.ops) {
+                if self.verify(h, step_ix, step, c.ops.as_slice()) {
                     found.push(c.clone());
                 }
             }
@@ -426,14 +498,24 @@ impl<'a> Repairer<'a> {
     /// Whether the edited step makes the violation go away, with no new error-severity
     /// violation and no new failure.
     fn verify(&mut self, h: &Finding, i: u32, step: &Step, edits: &[Op]) -> bool {
-        // The step edited in place, on its bound values: no proposal is built or bound
-        // again for a candidate.
-        let Some((fast, edited)) = self.edit_bound(i, step, edits) else {
+        // The step edited in place, on its bound values in the working copy: no proposal
+        // is built or bound again for a candidate, and only the edited slots change.
+        let Some((olds, edited)) = self.edit_in_place(i, step, edits) else {
             return false;
         };
         #[cfg(debug_assertions)]
-        self.debug_same_as_bound(step, edits, &fast);
-        self.verify_with(h, i, fast, &edited)
+        if let Some(now) = self.work.steps.get(i as usize) {
+            self.debug_same_as_bound(step, edits, now);
+        }
+        let ok = self.verify_in_place(h, i, &edited);
+        if let Some(b) = self.work.steps.get_mut(i as usize) {
+            for (slot, v) in olds.into_iter().rev() {
+                if let Some(x) = b.slots.get_mut(slot) {
+                    *x = v;
+                }
+            }
+        }
+        ok
     }
 
     /// Debug builds (every test): binding the edited step as the file will say it gives
@@ -486,57 +568,45 @@ impl<'a> Repairer<'a> {
         }
     }
 
-    /// [`Repairer::verify_in_place`] with step `i` replaced by `new`.
-    fn verify_with(
+    /// Makes the edits on step `i`'s bound values in the working copy, as binding the
+    /// edited text would give them (attributes that default to an edited one and are not
+    /// written follow it): the old values of the slots changed, in order, to put back,
+    /// and the slots changed. `None`, changing nothing, when an edit does not apply.
+    #[allow(clippy::type_complexity)]
+    fn edit_in_place(
         &mut self,
-        h: &Finding,
-        i: u32,
-        new: crate::eval::BoundStep,
-        edited: &[u16],
-    ) -> bool {
-        let Some(slot) = self.work.steps.get_mut(i as usize) else {
-            return false;
-        };
-        let old = std::mem::replace(slot, new);
-        let ok = self.verify_in_place(h, i, edited);
-        if let Some(slot) = self.work.steps.get_mut(i as usize) {
-            *slot = old;
-        }
-        ok
-    }
-
-    /// Step `i` with the edits made on its bound values, as binding the edited text would
-    /// give them (attributes that default to an edited one and are not written follow it);
-    /// `None` when an edit does not apply.
-    fn edit_bound(
-        &self,
         i: u32,
         step: &Step,
         ops: &[Op],
-    ) -> Option<(crate::eval::BoundStep, Vec<u16>)> {
+    ) -> Option<(Vec<(usize, Option<Value>)>, Vec<u16>)> {
         let lib = &self.engine.lib;
-        let mut b = self.prepared.bound.steps.get(i as usize)?.clone();
+        let b = self.work.steps.get(i as usize)?;
         let kind = lib.kinds.get(b.kind as usize)?;
         let given = |slot: usize| {
             kind.fields
                 .get(slot)
                 .is_some_and(|f| step.attrs.iter().any(|a| a.name.node == f.name))
         };
+        // The new values, computed before anything changes.
+        let mut changes: Vec<(usize, Option<Value>)> = Vec::new();
         let mut edited: Vec<u16> = Vec::new();
         for op in ops {
             let slot = usize::from(op.slot());
             edited.push(op.slot());
             let ty = &kind.fields.get(slot)?.ty;
             let fresh = !given(slot);
-            let cur = b.slots.get_mut(slot)?;
-            match op {
+            let cur = match changes.iter().rev().find(|c| c.0 == slot) {
+                Some(c) => c.1.as_ref(),
+                None => b.slots.get(slot)?.as_ref(),
+            };
+            let new = match op {
                 Op::Remove { atoms, .. } => match cur {
                     Some(Value::Set(set)) => {
                         let kept = set.difference(&AtomSet::from_ids(atoms.iter().copied()));
                         if kept.len() == set.len() {
                             return None;
                         }
-                        *set = kept;
+                        Some(Value::Set(kept))
                     }
                     Some(Value::List(items)) => {
                         let kept: Vec<Value> = items
@@ -547,13 +617,13 @@ impl<'a> Repairer<'a> {
                         if kept.len() == items.len() {
                             return None;
                         }
-                        *items = kept.into();
+                        Some(Value::List(kept.into()))
                     }
                     _ => return None,
                 },
                 Op::Add { atoms, .. } => {
                     let ids = atoms.iter().copied();
-                    *cur = match (ty, &*cur) {
+                    match (ty, cur) {
                         (Ty::Set(_), Some(Value::Set(set))) if !fresh => {
                             Some(Value::Set(set.union(&AtomSet::from_ids(ids))))
                         }
@@ -567,25 +637,30 @@ impl<'a> Repairer<'a> {
                             Some(Value::List(ids.map(Value::Atom).collect::<Vec<_>>().into()))
                         }
                         _ => return None,
-                    };
+                    }
                 }
-                Op::SetBool { value, .. } => *cur = Some(Value::Bool(*value)),
-                Op::SetAtom { atom, .. } => *cur = Some(Value::Atom(*atom)),
-                Op::Drop { .. } => *cur = None,
-            }
-            let v = b.slots.get(slot).cloned().flatten();
+                Op::SetBool { value, .. } => Some(Value::Bool(*value)),
+                Op::SetAtom { atom, .. } => Some(Value::Atom(*atom)),
+                Op::Drop { .. } => None,
+            };
             for (j, f) in kind.fields.iter().enumerate() {
                 if matches!(f.default, Some(Default::Attr(from)) if usize::from(from) == slot)
                     && !given(j)
                 {
-                    if let Some(x) = b.slots.get_mut(j) {
-                        x.clone_from(&v);
-                    }
+                    changes.push((j, new.clone()));
                     edited.extend(u16::try_from(j).ok());
                 }
             }
+            changes.push((slot, new));
         }
-        Some((b, edited))
+        let b = self.work.steps.get_mut(i as usize)?;
+        let mut olds = Vec::with_capacity(changes.len());
+        for (slot, v) in changes {
+            if let Some(x) = b.slots.get_mut(slot) {
+                olds.push((slot, std::mem::replace(x, v)));
+            }
+        }
+        Some((olds, edited))
     }
 
     /// Whether, with step `i` as it now is in the working copy (its slots `edited`
@@ -846,13 +921,7 @@ struct Named {
 }
 
 impl Named {
-    fn of(
-        lib: &Compiled,
-        rule: &CRule,
-        kind: KindId,
-        judged: Option<crate::date::Date>,
-        binding: Option<Value>,
-    ) -> Named {
+    fn of(lib: &Compiled, rule: &CRule, kind: KindId, judged: Option<crate::date::Date>) -> Named {
         let mut n = Named {
             slots: BTreeSet::new(),
             atoms: BTreeSet::new(),
@@ -886,9 +955,6 @@ impl Named {
                 _ => {}
             }
             children(e, &mut todo);
-        }
-        if let Some(v) = &binding {
-            n.value(v);
         }
         n
     }
@@ -940,8 +1006,8 @@ fn candidates(
     (kind_id, kind): (KindId, &KindInfo),
     bound: &crate::eval::BoundStep,
     step: &Step,
-    named: &Named,
-    names: &BTreeSet<String>,
+    (named, binding): (&Named, Option<AtomId>),
+    in_proposal: &AtomSet,
     values: &mut HashMap<(KindId, usize), Vec<AtomId>>,
 ) -> Vec<Candidate> {
     let mut out = Vec::new();
@@ -975,18 +1041,19 @@ fn candidates(
                     }
                 }
                 let one = |a: AtomId, add: bool| {
-                    let atoms = vec![a];
+                    let atoms = Atoms::One([a]);
                     Candidate::new(
-                        vec![if add {
+                        Ops::One([if add {
                             Op::Add { slot, atoms }
                         } else {
                             Op::Remove { slot, atoms }
-                        }],
+                        }]),
                         0,
                     )
                 };
                 out.extend(written.iter().map(|&a| one(a, false)));
-                for &a in &named.atoms {
+                let extra = binding.filter(|b| !named.atoms.contains(b));
+                for a in named.atoms.iter().copied().chain(extra) {
                     if fits(lib, a, t) && !have.contains(&a) {
                         out.push(one(a, true));
                     }
@@ -1010,18 +1077,19 @@ fn candidates(
                         if atoms.len() < 2 {
                             continue;
                         }
+                        let atoms = Atoms::from(atoms);
                         let op = if add {
                             Op::Add { slot, atoms }
                         } else {
                             Op::Remove { slot, atoms }
                         };
-                        out.push(Candidate::new(vec![op], 0));
+                        out.push(Candidate::new(Ops::One([op]), 0));
                     }
                 }
             }
             Ty::Bool => {
                 let now = matches!(current, Some(Value::Bool(true)));
-                out.push(Candidate::new(vec![Op::SetBool { slot, value: !now }], 1));
+                out.push(Candidate::new(Ops::One([Op::SetBool { slot, value: !now }]), 1));
             }
             Ty::Enum(_) | Ty::Entity(_) => {
                 // Another value of the same entity type first (another sea for a sea),
@@ -1045,12 +1113,12 @@ fn candidates(
                             _ if same.is_some() && type_of(a) == same => 3,
                             _ => 4,
                         };
-                        (purpose, !names.contains(lib.atom_name(a)), a)
+                        (purpose, !in_proposal.contains(a), a)
                     })
                     .collect();
                 ranked.sort_unstable();
                 for (purpose, foreign, atom) in ranked.into_iter().take(MAX_MOVES) {
-                    let mut c = Candidate::new(vec![Op::SetAtom { slot, atom }], purpose);
+                    let mut c = Candidate::new(Ops::One([Op::SetAtom { slot, atom }]), purpose);
                     c.foreign = foreign;
                     out.push(c);
                 }
@@ -1058,7 +1126,7 @@ fn candidates(
             _ => {}
         }
         if given && f.optional {
-            out.push(Candidate::new(vec![Op::Drop { slot }], 2));
+            out.push(Candidate::new(Ops::One([Op::Drop { slot }]), 2));
         }
     }
     out
