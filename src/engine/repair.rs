@@ -294,8 +294,9 @@ pub(super) struct Repairer<'a> {
     in_proposal: AtomSet,
     /// What each rule names, by rule, kind and judged date, found once.
     named: HashMap<(u32, KindId, Option<crate::date::Date>), Named>,
-    /// The values of each entity or enum attribute, by kind and slot, found once.
-    values: HashMap<(KindId, usize), Vec<AtomId>>,
+    /// The best values to move an entity or enum attribute to, by kind, slot and the
+    /// value it has now, ranked once.
+    moves: HashMap<(KindId, usize, Option<AtomId>), Vec<(u8, bool, AtomId)>>,
 }
 
 impl<'a> Repairer<'a> {
@@ -339,7 +340,7 @@ impl<'a> Repairer<'a> {
             failed,
             in_proposal,
             named: HashMap::new(),
-            values: HashMap::new(),
+            moves: HashMap::new(),
         }
     }
 
@@ -423,7 +424,7 @@ impl<'a> Repairer<'a> {
             step,
             (named, offender_atom),
             &self.in_proposal,
-            &mut self.values,
+            &mut self.moves,
         );
         let offender = match h.binding.value() {
             Some(Value::Atom(a)) => Some(a),
@@ -467,12 +468,15 @@ impl<'a> Repairer<'a> {
             let mut pairs: Vec<Candidate> = Vec::new();
             for (i, a) in ones.iter().enumerate() {
                 for b in ones.iter().skip(i + 1) {
-                    let (Some(x), Some(y)) = (a.ops.as_slice().first(), b.ops.as_slice().first()) else {
+                    let (Some(x), Some(y)) = (a.ops.as_slice().first(), b.ops.as_slice().first())
+                    else {
                         continue;
                     };
                     if x.slot() != y.slot() {
-                        let mut c =
-                            Candidate::new(Ops::Two([x.clone(), y.clone()]), a.purpose.max(b.purpose));
+                        let mut c = Candidate::new(
+                            Ops::Two([x.clone(), y.clone()]),
+                            a.purpose.max(b.purpose),
+                        );
                         c.off_binding = a.off_binding && b.off_binding;
                         pairs.push(c);
                     }
@@ -1008,7 +1012,7 @@ fn candidates(
     step: &Step,
     (named, binding): (&Named, Option<AtomId>),
     in_proposal: &AtomSet,
-    values: &mut HashMap<(KindId, usize), Vec<AtomId>>,
+    moves: &mut HashMap<(KindId, usize, Option<AtomId>), Vec<(u8, bool, AtomId)>>,
 ) -> Vec<Candidate> {
     let mut out = Vec::new();
     for &index in &named.slots {
@@ -1089,7 +1093,10 @@ fn candidates(
             }
             Ty::Bool => {
                 let now = matches!(current, Some(Value::Bool(true)));
-                out.push(Candidate::new(Ops::One([Op::SetBool { slot, value: !now }]), 1));
+                out.push(Candidate::new(
+                    Ops::One([Op::SetBool { slot, value: !now }]),
+                    1,
+                ));
             }
             Ty::Enum(_) | Ty::Entity(_) => {
                 // Another value of the same entity type first (another sea for a sea),
@@ -1101,23 +1108,25 @@ fn candidates(
                     _ => None,
                 };
                 let same = now.and_then(type_of);
-                let all = values
-                    .entry((kind_id, index))
-                    .or_insert_with(|| values_of(lib, &f.ty));
-                let mut ranked: Vec<(u8, bool, AtomId)> = all
-                    .iter()
-                    .filter(|&&a| now != Some(a))
-                    .map(|&a| {
-                        let purpose = match f.ty {
-                            Ty::Enum(_) => 2,
-                            _ if same.is_some() && type_of(a) == same => 3,
-                            _ => 4,
-                        };
-                        (purpose, !in_proposal.contains(a), a)
-                    })
-                    .collect();
-                ranked.sort_unstable();
-                for (purpose, foreign, atom) in ranked.into_iter().take(MAX_MOVES) {
+                // They depend on the value alone: ranked once per proposal.
+                let ranked = moves.entry((kind_id, index, now)).or_insert_with(|| {
+                    let mut ranked: Vec<(u8, bool, AtomId)> = values_of(lib, &f.ty)
+                        .into_iter()
+                        .filter(|&a| now != Some(a))
+                        .map(|a| {
+                            let purpose = match f.ty {
+                                Ty::Enum(_) => 2,
+                                _ if same.is_some() && type_of(a) == same => 3,
+                                _ => 4,
+                            };
+                            (purpose, !in_proposal.contains(a), a)
+                        })
+                        .collect();
+                    ranked.sort_unstable();
+                    ranked.truncate(MAX_MOVES);
+                    ranked
+                });
+                for &(purpose, foreign, atom) in ranked.iter() {
                     let mut c = Candidate::new(Ops::One([Op::SetAtom { slot, atom }]), purpose);
                     c.foreign = foreign;
                     out.push(c);
