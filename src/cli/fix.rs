@@ -114,6 +114,10 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Exit {
     }
     files.sort_by(|a, b| a.0.cmp(&b.0));
     files.dedup_by(|a, b| a.0 == b.0);
+    // One file under two names (`a.proposal` and `./a.proposal`, or a link to it) is fixed
+    // once, under its first name: the second would find it changed since it was read.
+    let mut seen = std::collections::BTreeSet::new();
+    files.retain(|(name, _)| std::fs::canonicalize(name).map_or(true, |real| seen.insert(real)));
     let mut exit = Exit::Ok;
     let (mut changed, mut total) = (0usize, 0usize);
     for (name, source) in files {
@@ -135,7 +139,6 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Exit {
         total += 1;
         let mut text = String::new();
         if outcome.fixed != outcome.original {
-            changed += 1;
             if args.diff {
                 text.push_str(&unified_diff(
                     &outcome.name,
@@ -143,19 +146,28 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Exit {
                     &outcome.fixed,
                 ));
             } else if !args.dry_run {
-                if let Err(e) = write_atomically(Path::new(&outcome.name), &outcome.fixed) {
+                // A name shown with U+FFFD may stand for a path that is not UTF-8: writing
+                // to the name would write another file, or none.
+                let written = if outcome.name.contains('\u{FFFD}') {
+                    Err(std::io::Error::other(
+                        "its name is not UTF-8 (or holds U+FFFD), so pactum cannot be sure which file it names",
+                    ))
+                } else {
+                    write_atomically(Path::new(&outcome.name), &outcome.original, &outcome.fixed)
+                };
+                if let Err(e) = written {
                     let d = Diagnostic::bare(
                         pactum::Code::Io,
                         format!("cannot write `{}`: {e}", printable(&outcome.name)),
                     )
-                    .with_help(
-                        "check that the file and its folder are writable; the file is unchanged",
-                    );
+                    .with_help("the file is unchanged; `pactum fix --diff` shows the repairs without writing");
                     emit(out, &render_human(&[&d], color()));
                     exit = exit.max(Exit::Invalid);
                     continue;
                 }
             }
+            // Counted once written (or, with --diff or --dry-run, once it would be).
+            changed += 1;
         }
         let verb = if args.diff || args.dry_run {
             "would apply"
@@ -313,9 +325,27 @@ fn fix_source(
 
 /// Writes `text` to `path` through a temporary file in the same folder and a rename: an
 /// interrupted run leaves the old file or the new one, never half of one. A link is
-/// followed: the file it leads to is replaced.
-fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+/// followed: the file it leads to is replaced. Refused, the file unchanged: a read-only
+/// file, a file with more than one hard link (the rename would leave the other names with
+/// the old text), and a file whose content is no longer `original` (changed by someone
+/// else since it was read: their change would be lost).
+fn write_atomically(path: &Path, original: &str, text: &str) -> std::io::Result<()> {
+    let refused = |why: &str| std::io::Error::other(why.to_string());
     let real = std::fs::canonicalize(path)?;
+    let meta = std::fs::metadata(&real)?;
+    if meta.permissions().readonly() {
+        return Err(refused("the file is read-only"));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        if meta.nlink() > 1 {
+            return Err(refused(&format!(
+                "the file has {} hard links, and replacing it would leave the others with the old text",
+                meta.nlink()
+            )));
+        }
+    }
     let dir = real.parent().unwrap_or(Path::new("."));
     let file_name = real
         .file_name()
@@ -329,8 +359,10 @@ fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
             .open(&tmp)?;
         f.write_all(text.as_bytes())?;
         f.sync_all()?;
-        if let Ok(meta) = std::fs::metadata(&real) {
-            std::fs::set_permissions(&tmp, meta.permissions())?;
+        std::fs::set_permissions(&tmp, meta.permissions())?;
+        // The last moment to notice a change made since the file was read.
+        if std::fs::read(&real)? != original.as_bytes() {
+            return Err(refused("the file changed since pactum read it"));
         }
         std::fs::rename(&tmp, &real)
     })();
@@ -357,4 +389,34 @@ fn unified_diff(name: &str, old: &str, new: &str) -> String {
     text.lines()
         .map(|l| format!("{}\n", pactum::printable(l)))
         .collect()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "test setup")]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_changed_since_it_was_read_is_not_replaced() {
+        let dir = std::env::temp_dir().join(format!("pactum-fix-changed-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("p.proposal");
+        std::fs::write(&f, "someone else's edit\n").unwrap();
+        let e = write_atomically(&f, "what pactum read\n", "the fix\n").unwrap_err();
+        assert!(e.to_string().contains("changed since"), "{e}");
+        assert_eq!(
+            std::fs::read_to_string(&f).unwrap(),
+            "someone else's edit\n"
+        );
+        assert_eq!(
+            std::fs::read_dir(&dir).unwrap().count(),
+            1,
+            "no temporary file left"
+        );
+        write_atomically(&f, "someone else's edit\n", "the fix\n").unwrap();
+        assert_eq!(std::fs::read_to_string(&f).unwrap(), "the fix\n");
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::apply::{NoCounts, run_rule};
 use super::{CheckOptions, Engine, Finding, Prepared};
-use crate::diag::{Code, Diagnostic, Severity, did_you_mean};
+use crate::diag::{Code, Diagnostic, Severity};
 use crate::eval::EvalError;
 use crate::eval::evidence::{Evidence, Recorder};
 use crate::eval::program::{Clause, Defs, Marker, Op, RuleProgram, Site, Unmarkable};
@@ -834,10 +834,53 @@ fn strip_comments(text: &str) -> String {
     out
 }
 
-/// `a`, `b` and `c`, in backticks.
+/// Names longer than this (in characters) get no suggestion and are not listed in full:
+/// the edit distance costs the product of the two lengths in time and memory, and a step
+/// id may be 64 KiB long.
+const MAX_SUGGESTED_CHARS: usize = 64;
+
+/// At most this many names are listed in a help text; the rest are counted.
+const MAX_LISTED: usize = 12;
+
+/// [`crate::diag::did_you_mean`] over the candidates that could be close enough: a name or
+/// a candidate longer than [`MAX_SUGGESTED_CHARS`] is never suggested, nor one whose
+/// length alone puts it too far (the edit distance is at least the difference of lengths).
+fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let n = name.chars().count();
+    if n > MAX_SUGGESTED_CHARS {
+        return None;
+    }
+    let limit = (n / 3).max(1);
+    crate::diag::did_you_mean(
+        name,
+        candidates.into_iter().filter(|c| {
+            c.len() <= 4 * MAX_SUGGESTED_CHARS && c.chars().count().abs_diff(n) <= limit
+        }),
+    )
+}
+
+/// `a`, `b` and `c`, in backticks; after [`MAX_LISTED`] names, how many more; a name
+/// longer than [`MAX_SUGGESTED_CHARS`] shortened to its start and its length.
 fn list<'a>(names: impl Iterator<Item = &'a str>) -> String {
-    let names: Vec<String> = names.map(|n| format!("`{n}`")).collect();
-    match names.split_last() {
+    let mut shown: Vec<String> = Vec::new();
+    let mut more = 0usize;
+    for n in names {
+        if shown.len() == MAX_LISTED {
+            more += 1;
+            continue;
+        }
+        let chars = n.chars().count();
+        shown.push(if chars > MAX_SUGGESTED_CHARS {
+            let start: String = n.chars().take(MAX_SUGGESTED_CHARS).collect();
+            format!("`{start}...` ({chars} characters)")
+        } else {
+            format!("`{n}`")
+        });
+    }
+    if more > 0 {
+        shown.push(format!("{more} more"));
+    }
+    match shown.split_last() {
         None => "none".to_string(),
         Some((last, [])) => last.clone(),
         Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
