@@ -171,7 +171,7 @@ fn a_file_that_could_not_be_written_is_not_counted_as_changed() {
     let text = stdout(&out);
     assert_eq!(code(&out), 2, "{text}");
     assert!(
-        text.ends_with("fixed 1 proposal: changed 0 files\n"),
+        text.ends_with("checked 1 proposal: changed 0 files\n"),
         "{text}"
     );
 }
@@ -195,7 +195,7 @@ fn a_file_named_twice_is_fixed_once() {
     let text = stdout(&out);
     assert_eq!(code(&out), 0, "{text}");
     assert!(
-        text.ends_with("fixed 1 proposal: changed 1 file\n"),
+        text.ends_with("checked 1 proposal: changed 1 file\n"),
         "{text}"
     );
     assert_eq!(names(&dir), ["p.proposal", "q.proposal"]);

@@ -278,7 +278,7 @@ fn fix_makes_every_example_parse_and_closer_to_compliant() {
     let again = pactum_in(&dir, &["fix", "--as-of", AS_OF, "."]);
     assert_eq!(code(&again), 0);
     assert!(
-        stdout(&again).ends_with("fixed 26 proposals: changed 0 files\n")
+        stdout(&again).ends_with("checked 26 proposals: changed 0 files\n")
             || stdout(&again).contains("changed 0 files"),
         "{}",
         stdout(&again)

@@ -233,7 +233,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Exit {
     emit(
         out,
         &format!(
-            "fixed {}: {what} {}\n",
+            "checked {}: {what} {}\n",
             count(total as u64, "proposal"),
             count(changed as u64, "file")
         ),

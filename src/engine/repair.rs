@@ -10,17 +10,21 @@
 //! lacks; for a boolean, flip it; for an enum or an entity, every other value of its type;
 //! for an optional attribute, drop it.
 //!
-//! Each candidate is verified with the check's own program and evaluator: the edited step
-//! is bound to the schema again (so defaults and schema constraints hold), put in place of
-//! the original in a copy of the bound proposal, and the rule applications it can change
-//! are run again: the violated rule's (the violation must be gone, and the rule must not
-//! fail instead), every error-severity rule on the step, and every error-severity rule
-//! that reads steps of its kind (`steps(...)`) or the whole proposal. A candidate that
-//! adds an error-severity violation or a failure is refused.
+//! Each candidate is verified with the check's own program and evaluator: the edit is made
+//! on the step's bound values in a copy of the bound proposal (as binding the edited text
+//! would give them; debug builds, so every test, bind the edited text and check that it
+//! gives the same values), and only what the edit can change is evaluated again: the
+//! violated rule, for its own binding (it must no longer fire, nor fail); the rules on the
+//! step that read an edited attribute; and the rules that read such an attribute of steps
+//! of its kind elsewhere (`steps(...)`, `on proposal`). Error rules always; the others only
+//! when the edit drops an attribute, the one edit that can make a read fail. A candidate
+//! that adds an error-severity violation or a failure is refused.
 //!
 //! Ranking: fewest edits first; then edits that keep the step's purpose (changing who
-//! takes part before flipping a flag, before changing what the step is or where it
-//! happens); then the description, so that the order is stable.
+//! takes part before flipping a flag, before changing an enum or dropping an attribute,
+//! before changing where the step happens); then edits of the offender (the violation's
+//! binding) first; then values the proposal already names; then a fixed order (the kind
+//! of edit, the attribute's declaration, the value's), so that the order is stable.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -235,6 +239,10 @@ fn edits_of(ops: &[Op], lib: &Compiled, kind: &KindInfo) -> Option<Vec<Edit>> {
     ops.iter().map(|o| o.edit(lib, kind)).collect()
 }
 
+/// The best values to move an attribute to (rank: purpose, not named in the proposal,
+/// the value), by kind, slot and the value it has now.
+type Moves = HashMap<(KindId, usize, Option<AtomId>), Vec<(u8, bool, AtomId)>>;
+
 /// A candidate repair: its edits (on distinct attributes) and its rank.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Candidate {
@@ -296,7 +304,7 @@ pub(super) struct Repairer<'a> {
     named: HashMap<(u32, KindId, Option<crate::date::Date>), Named>,
     /// The best values to move an entity or enum attribute to, by kind, slot and the
     /// value it has now, ranked once.
-    moves: HashMap<(KindId, usize, Option<AtomId>), Vec<(u8, bool, AtomId)>>,
+    moves: Moves,
 }
 
 impl<'a> Repairer<'a> {
@@ -1012,7 +1020,7 @@ fn candidates(
     step: &Step,
     (named, binding): (&Named, Option<AtomId>),
     in_proposal: &AtomSet,
-    moves: &mut HashMap<(KindId, usize, Option<AtomId>), Vec<(u8, bool, AtomId)>>,
+    moves: &mut Moves,
 ) -> Vec<Candidate> {
     let mut out = Vec::new();
     for &index in &named.slots {
@@ -1244,7 +1252,7 @@ fn text_edits(src: &SourceFile, step: &Step, e: &Edit, json: bool) -> Vec<TextEd
                     .iter()
                     .map(|x| !matches!(&x.node, RawValue::Ident(s) | RawValue::Str(s) if values.contains(s)))
                     .collect();
-                spans.extend(remove_items(items, &keep));
+                spans.extend(remove_items(text, items, &keep));
             }
         }
         (Edit::Add { values, .. }, Some(a)) => {
@@ -1304,7 +1312,9 @@ fn text_edits(src: &SourceFile, step: &Step, e: &Edit, json: bool) -> Vec<TextEd
 
 /// The byte ranges that remove the items not kept, with their separators: an item and
 /// the separator after it, or (the last item kept before it) the separator before it.
-fn remove_items(items: &[Spanned<RawValue>], keep: &[bool]) -> Vec<(u32, u32, String)> {
+/// Where that would take a comment with it (`// ...` between the items of a list written
+/// over several lines), only each item and the comma next to it go.
+fn remove_items(text: &str, items: &[Spanned<RawValue>], keep: &[bool]) -> Vec<(u32, u32, String)> {
     let mut out = Vec::new();
     let n = items.len();
     let mut i = 0;
@@ -1328,10 +1338,44 @@ fn remove_items(items: &[Spanned<RawValue>], keep: &[bool]) -> Vec<(u32, u32, St
             (None, Some(prev)) => (prev.span.end, last.span.end),
             (None, None) => (first.span.start, last.span.end),
         };
-        out.push((range.0, range.1, String::new()));
+        let cut = text.get(range.0 as usize..range.1 as usize).unwrap_or("");
+        if !cut.contains("//") {
+            out.push((range.0, range.1, String::new()));
+        } else {
+            for item in items.get(i..j).unwrap_or_default() {
+                let covered = out.last().map_or(0, |e: &(u32, u32, String)| e.1);
+                match comma_after(text, item.span.end) {
+                    Some(end) => out.push((item.span.start, end, String::new())),
+                    None => {
+                        if let Some(c) = comma_before(text, item.span.start) {
+                            if c >= covered {
+                                out.push((c, c + 1, String::new()));
+                            }
+                        }
+                        out.push((item.span.start, item.span.end, String::new()));
+                    }
+                }
+            }
+        }
         i = j;
     }
     out
+}
+
+/// The end of the comma right after `at` (spaces or tabs between), if there is one.
+fn comma_after(text: &str, at: u32) -> Option<u32> {
+    let rest = text.get(at as usize..)?;
+    let skipped = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+    rest.get(skipped..)?
+        .starts_with(',')
+        .then(|| at + u32::try_from(skipped).unwrap_or(0) + 1)
+}
+
+/// Where the comma right before `at` is (spaces or tabs between), if there is one.
+fn comma_before(text: &str, at: u32) -> Option<u32> {
+    let head = text.get(..at as usize)?.trim_end_matches([' ', '\t']);
+    head.ends_with(',')
+        .then(|| u32::try_from(head.len() - 1).unwrap_or(0))
 }
 
 /// Where a new attribute goes: a line of its own after the step's last attribute (or
@@ -1544,7 +1588,7 @@ mod tests {
 
     fn removed(text: &str, keep: &[bool]) -> String {
         let mut t = text.to_string();
-        let mut cuts = remove_items(&items(text), keep);
+        let mut cuts = remove_items(text, &items(text), keep);
         cuts.reverse();
         for (s, e, r) in cuts {
             t.replace_range(s as usize..e as usize, &r);
@@ -1561,6 +1605,37 @@ mod tests {
         assert_eq!(removed("[a, b, c]", &[false, true, false]), "[b]");
         assert_eq!(removed("[a, b, c]", &[false, false, false]), "[]");
         assert_eq!(removed("[a]", &[false]), "[]");
+    }
+
+    #[test]
+    fn removing_items_keeps_the_comments_between_them() {
+        let list = "[\n  a, // the host\n  // a note, with a, b\n  b,c ,\n]";
+        let at = |needle: &str| list.find(needle).unwrap();
+        let item = |start: usize| {
+            Spanned::new(
+                RawValue::Ident(list[start..start + 1].to_string()),
+                Span::new(start, start + 1),
+            )
+        };
+        let items = [item(at("a,")), item(at("b,c")), item(at("c ,"))];
+        let cut = |keep: &[bool]| {
+            let mut t = list.to_string();
+            let mut cuts = remove_items(list, &items, keep);
+            cuts.reverse();
+            for (s, e, r) in cuts {
+                t.replace_range(s as usize..e as usize, &r);
+            }
+            t
+        };
+        assert_eq!(
+            cut(&[false, true, true]),
+            "[\n   // the host\n  // a note, with a, b\n  b,c ,\n]"
+        );
+        // No comment in what goes: the separators go with it, as on one line.
+        assert_eq!(
+            cut(&[true, false, true]),
+            "[\n  a, // the host\n  // a note, with a, b\n  c ,\n]"
+        );
     }
 
     #[test]
