@@ -301,7 +301,7 @@ pub(super) struct Repairer<'a> {
     /// Every name the proposal's attributes hold.
     in_proposal: AtomSet,
     /// What each rule names, by rule, kind and judged date, found once.
-    named: HashMap<(u32, KindId, Option<crate::date::Date>), Named>,
+    named: HashMap<(u32, KindId, Option<crate::date::Date>), std::sync::Arc<Named>>,
     /// The best values to move an entity or enum attribute to, by kind, slot and the
     /// value it has now, ranked once.
     moves: Moves,
@@ -416,15 +416,38 @@ impl<'a> Repairer<'a> {
     ) -> (Vec<Candidate>, usize) {
         let lib = &self.engine.lib;
         let judged = bound.date.or(Engine::as_of(self.prepared, &self.opts));
-        let named = self
-            .named
-            .entry((h.rule, bound.kind, judged))
-            .or_insert_with(|| Named::of(lib, rule, bound.kind, judged));
+        let named = std::sync::Arc::clone(
+            self.named
+                .entry((h.rule, bound.kind, judged))
+                .or_insert_with(|| std::sync::Arc::new(Named::of(lib, rule, bound.kind, judged))),
+        );
+        let named = &*named;
         let offender_atom = match h.binding.value() {
             Some(Value::Atom(a)) => Some(a),
             _ => None,
         };
         let want = self.opts.fixes.min(MAX_FIXES);
+        let mut found: Vec<Candidate> = Vec::new();
+        let mut tried = 0usize;
+        // The offender's own edits (adding or removing the violation's binding, one
+        // element) rank before every other candidate: they are tried first, and when they
+        // give enough repairs the others are never made.
+        let first = match offender_atom {
+            Some(o) => offender_edits(lib, kind, bound, step, named, o),
+            None => Vec::new(),
+        };
+        for c in &first {
+            if found.len() == want {
+                break;
+            }
+            tried += 1;
+            if self.verify(h, step_ix, step, c.ops.as_slice()) {
+                found.push(c.clone());
+            }
+        }
+        if found.len() == want {
+            return (found, tried);
+        }
         let mut singles = candidates(
             lib,
             (bound.kind, kind),
@@ -445,11 +468,12 @@ impl<'a> Repairer<'a> {
         }
         singles.sort_unstable();
         singles.dedup();
-        let mut found: Vec<Candidate> = Vec::new();
-        let mut tried = 0usize;
         for c in &singles {
             if found.len() == want || tried == MAX_TRIED {
                 break;
+            }
+            if first.contains(c) {
+                continue;
             }
             if found.iter().any(|f| covers(c, f)) {
                 continue;
@@ -515,9 +539,10 @@ impl<'a> Repairer<'a> {
         let Some((olds, edited)) = self.edit_in_place(i, step, edits) else {
             return false;
         };
-        #[cfg(debug_assertions)]
-        if let Some(now) = self.work.steps.get(i as usize) {
-            self.debug_same_as_bound(step, edits, now);
+        if cfg!(debug_assertions) {
+            if let Some(now) = self.work.steps.get(i as usize) {
+                self.debug_same_as_bound(step, edits, now);
+            }
         }
         let ok = self.verify_in_place(h, i, &edited);
         if let Some(b) = self.work.steps.get_mut(i as usize) {
@@ -532,7 +557,6 @@ impl<'a> Repairer<'a> {
 
     /// Debug builds (every test): binding the edited step as the file will say it gives
     /// the values the edit in place gave.
-    #[cfg(debug_assertions)]
     fn debug_same_as_bound(&self, step: &Step, ops: &[Op], fast: &crate::eval::BoundStep) {
         let p = self.prepared.proposal;
         let json = is_json(&p.source);
@@ -1012,6 +1036,59 @@ fn values_of(lib: &Compiled, ty: &Ty) -> Vec<AtomId> {
         .collect()
 }
 
+/// The atoms a list or set attribute holds.
+fn held(current: Option<&Value>) -> Vec<AtomId> {
+    match current {
+        Some(Value::Set(s)) => s.iter().collect(),
+        Some(Value::List(items)) => items
+            .iter()
+            .filter_map(|v| match v {
+                Value::Atom(a) => Some(*a),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The candidates that add or remove the offender `o` (one element, in a list or set
+/// attribute the rule reads), in rank order: exactly the first candidates of
+/// [`candidates`], sorted.
+fn offender_edits(
+    lib: &Compiled,
+    kind: &KindInfo,
+    bound: &crate::eval::BoundStep,
+    step: &Step,
+    named: &Named,
+    o: AtomId,
+) -> Vec<Candidate> {
+    let mut out = Vec::new();
+    for &index in &named.slots {
+        let (Some(f), Ok(slot)) = (kind.fields.get(index), u16::try_from(index)) else {
+            continue;
+        };
+        let (Ty::Set(t) | Ty::List(t)) = &f.ty else {
+            continue;
+        };
+        if !matches!(**t, Ty::Entity(_) | Ty::Enum(_)) {
+            continue;
+        }
+        let has = held(bound.slots.get(index).and_then(Option::as_ref)).contains(&o);
+        let given = step.attrs.iter().any(|a| a.name.node == f.name);
+        let atoms = Atoms::One([o]);
+        let op = match (has, given) {
+            (true, true) => Op::Remove { slot, atoms },
+            (false, _) if fits(lib, o, t) => Op::Add { slot, atoms },
+            _ => continue,
+        };
+        let mut c = Candidate::new(Ops::One([op]), 0);
+        c.off_binding = false;
+        out.push(c);
+    }
+    out.sort_unstable();
+    out
+}
+
 /// The single-step candidates for the attributes the rule reads.
 fn candidates(
     lib: &Compiled,
@@ -1031,17 +1108,7 @@ fn candidates(
         let current = bound.slots.get(index).and_then(Option::as_ref);
         match &f.ty {
             Ty::Set(t) | Ty::List(t) if matches!(**t, Ty::Entity(_) | Ty::Enum(_)) => {
-                let have: Vec<AtomId> = match current {
-                    Some(Value::Set(s)) => s.iter().collect(),
-                    Some(Value::List(items)) => items
-                        .iter()
-                        .filter_map(|v| match v {
-                            Value::Atom(a) => Some(*a),
-                            _ => None,
-                        })
-                        .collect(),
-                    _ => Vec::new(),
-                };
+                let have = held(current);
                 // What is written (an attribute left to its default is written whole
                 // when edited), each once.
                 let mut written: Vec<AtomId> = Vec::new();
