@@ -213,6 +213,9 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// Further locations.
     pub related: Vec<Related>,
+    /// Further labels in the same file, beside the primary one (each other place the
+    /// offending value is written, say).
+    pub also: Vec<(Span, String)>,
     /// Extra context, shown after the help, each note on its own lines (a violation's
     /// citation, then its evidence as one note: `evidence:` and a line per fact).
     pub notes: Vec<String>,
@@ -257,6 +260,7 @@ impl Diagnostic {
             label: bounded(label.into()),
             help: None,
             related: Vec::new(),
+            also: Vec::new(),
             notes: Vec::new(),
             rule: None,
         }
@@ -273,6 +277,7 @@ impl Diagnostic {
             label: String::new(),
             help: None,
             related: Vec::new(),
+            also: Vec::new(),
             notes: Vec::new(),
             rule: None,
         }
@@ -371,9 +376,14 @@ impl miette::Diagnostic for Diagnostic {
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
         self.source.as_ref()?;
         let label = (!self.label.is_empty()).then(|| self.label.clone());
-        Some(Box::new(std::iter::once(
-            miette::LabeledSpan::new_primary_with_span(label, self.span),
-        )))
+        let also = self
+            .also
+            .iter()
+            .map(|(span, l)| miette::LabeledSpan::new_with_span(Some(l.clone()), *span));
+        Some(Box::new(
+            std::iter::once(miette::LabeledSpan::new_primary_with_span(label, self.span))
+                .chain(also),
+        ))
     }
 
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {

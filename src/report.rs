@@ -280,7 +280,8 @@ fn printable_copy(d: &Diagnostic) -> Option<Diagnostic> {
         || one(&d.label)
         || d.help.as_deref().is_some_and(lines)
         || d.notes.iter().any(|n| lines(n))
-        || d.related.iter().any(|r| one(&r.label));
+        || d.related.iter().any(|r| one(&r.label))
+        || d.also.iter().any(|(_, l)| one(l));
     if !needed {
         return None;
     }
@@ -295,6 +296,9 @@ fn printable_copy(d: &Diagnostic) -> Option<Diagnostic> {
         .collect();
     for r in &mut out.related {
         r.label = printable(&r.label).into_owned();
+    }
+    for (_, l) in &mut out.also {
+        *l = printable(l).into_owned();
     }
     Some(out)
 }

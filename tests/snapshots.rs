@@ -695,3 +695,23 @@ fn corpus_covers_codes() {
         .collect();
     assert!(uncovered.is_empty(), "no corpus case for {uncovered:?}");
 }
+
+/// One violation per distinct offending value, with a label at each place the list writes
+/// it (issue 13, item 6).
+#[test]
+fn a_repeated_value_is_labelled_at_each_occurrence() {
+    let text = "proposal p {\n  date: 2026-09-15\n}\n\nstep f1: transit_flight {\n  operator: turkey\n  route: [georgia, azerbaijan, georgia, kazakhstan, azerbaijan]\n  permits: [kazakhstan]\n  cargo: [personnel]\n}\n";
+    let p = Proposal::parse_named("repeated.proposal", text).unwrap();
+    let report = Engine::standard().check_with(&p, &standard_opts());
+    let consent: Vec<&pactum::Violation> = report
+        .violations
+        .iter()
+        .filter(|v| v.rule == "transit.per_flight_consent")
+        .collect();
+    assert_eq!(consent.len(), 2, "one per distinct state");
+    for v in &consent {
+        assert_eq!(v.diagnostic.also.len(), 1, "{:?}", v.diagnostic.also);
+    }
+    let diags: Vec<&Diagnostic> = consent.iter().map(|v| &v.diagnostic).collect();
+    insta::assert_snapshot!(render_human(&diags, false));
+}

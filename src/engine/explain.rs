@@ -363,9 +363,11 @@ impl Engine {
         };
         let pstep = step.and_then(|s| p.steps.get(s as usize));
         let source = &p.source;
+        let mut also: Vec<(Span, String)> = Vec::new();
         let (location_span, primary, label) = match pstep {
             Some(s) => {
                 let (span, label) = self.primary(rule, s, binding, prefix.iter().chain(cond_reads));
+                also = others(s, binding, span, self);
                 (s.span, span, label)
             }
             None => (
@@ -382,6 +384,7 @@ impl Engine {
             column: lc.column,
         };
         let mut d = Diagnostic::error(Code::Violation, message.clone(), source, primary, label);
+        d.also = also;
         d.severity = rule.severity;
         d.rule = Some(rule.id.clone());
         d.notes
@@ -671,6 +674,47 @@ impl Engine {
         };
         d.rule = Some(rule.id.clone());
         d
+    }
+}
+
+/// The other places the list that holds the primary label writes an atom binding: a
+/// label at each (one violation per distinct value, however often the list repeats it).
+fn others(
+    step: &crate::proposal::Step,
+    binding: Option<&Value>,
+    primary: Span,
+    engine: &Engine,
+) -> Vec<(Span, String)> {
+    let Some(Value::Atom(a)) = binding else {
+        return Vec::new();
+    };
+    let name = engine.lib.atom_name(*a);
+    let mut out = Vec::new();
+    // In the attribute the primary label is in: the list that repeats the value.
+    let here = |a: &crate::proposal::Attr| {
+        a.value.span.start <= primary.start && primary.end <= a.value.span.end
+    };
+    for attr in step.attrs.iter().filter(|a| here(a)) {
+        let mut spans = Vec::new();
+        all_names(&attr.value, name, &mut spans);
+        for span in spans {
+            if span != primary && out.len() < 16 {
+                out.push((
+                    span,
+                    cat(&["`", name, "` again, in `", &attr.name.node, "`"]),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Every place a value names `name`.
+fn all_names(v: &crate::source::Spanned<RawValue>, name: &str, out: &mut Vec<Span>) {
+    match &v.node {
+        RawValue::Ident(s) | RawValue::Str(s) if s == name => out.push(v.span),
+        RawValue::List(items) => items.iter().for_each(|i| all_names(i, name, out)),
+        _ => {}
     }
 }
 
