@@ -92,6 +92,29 @@ impl<'a> Cx<'a> {
                 format!("expected `{b}`, found `{a}`"),
                 format!("this is `{a}`"),
             );
+            // The usual slip: an entity id in quotes.
+            let quoted = match &e.kind {
+                ExprKind::Str(t) => Some(t.clone()),
+                ExprKind::List(items) => items.iter().find_map(|i| match &i.kind {
+                    ExprKind::Str(t) => Some(t.clone()),
+                    _ => None,
+                }),
+                _ => None,
+            };
+            let entity = match expected {
+                Ty::Entity(_) => true,
+                Ty::Set(t) | Ty::List(t) => matches!(**t, Ty::Entity(_)),
+                _ => false,
+            };
+            match quoted {
+                Some(t) if entity => self.help(format!(
+                    "an entity is written as its fact's id, without quotes: `{t}`, not `\"{t}\"`"
+                )),
+                _ => {
+                    let example = self.example_of(expected);
+                    self.help(format!("write {example}"));
+                }
+            }
             return None;
         }
         match fold(&c) {
@@ -109,6 +132,33 @@ impl<'a> Cx<'a> {
                 );
                 None
             }
+        }
+    }
+
+    /// What a literal of a type looks like, for a help: `an int, such as `1``.
+    fn example_of(&self, ty: &Ty) -> String {
+        match ty {
+            Ty::Bool => "`true` or `false`".into(),
+            Ty::Int => "an int, such as `1`".into(),
+            Ty::Str => "a string in double quotes, such as `\"text\"`".into(),
+            Ty::Date => "a date, YYYY-MM-DD, such as `2026-01-01`".into(),
+            Ty::Enum(e) => match self.out.enums.get(*e as usize) {
+                Some((name, variants)) if !variants.is_empty() => {
+                    let v: Vec<String> = variants
+                        .iter()
+                        .take(6)
+                        .map(|&a| format!("`{}`", self.out.atom_name(a)))
+                        .collect();
+                    format!("one of `{name}`'s values: {}", v.join(", "))
+                }
+                _ => format!("a value of `{}`", self.out.ty_name(ty)),
+            },
+            Ty::Entity(_) => format!("the id of a `{}` fact", self.out.ty_name(ty)),
+            Ty::Set(t) | Ty::List(t) => format!(
+                "a list in brackets, `[a, b]`, each element {}",
+                self.example_of(t)
+            ),
+            _ => format!("a value of `{}`", self.out.ty_name(ty)),
         }
     }
 

@@ -438,6 +438,23 @@ impl<'a> Cx<'a> {
                 self.out.rules.push(rule);
             }
         }
+        // 7. Definitions without parameters that no rule uses: typed once on their own, so
+        // that a type error in one is an error, not only an unused definition. (One with
+        // parameters is typed at each use, with its arguments' types.)
+        let used = self.out.used_defs.clone();
+        let unused: Vec<(&'a ast::DefDecl, FileId)> = self
+            .out
+            .defs
+            .iter()
+            .filter(|(name, _, _)| !used.contains(name))
+            .filter_map(|(name, _, _)| self.defs.get(name).copied())
+            .filter(|(d, _)| d.params.as_ref().is_none_or(Vec::is_empty))
+            .collect();
+        for (d, fi) in unused {
+            let mut sc = Scope::default();
+            self.expand(d, fi, &[], d.body.span, fi, &mut sc, None);
+        }
+        self.out.used_defs = used;
         self.out.rules.sort_by(|a, b| a.id.cmp(&b.id));
         self.out.rules_by_kind = vec![Vec::new(); self.out.kinds.len()];
         for (i, r) in self.out.rules.iter().enumerate() {

@@ -392,13 +392,35 @@ impl<'a> Repairer<'a> {
                 .into_iter()
                 .filter_map(|c| {
                     let edits = edits_of(c.ops.as_slice(), lib, kind)?;
-                    Some(Fix {
+                    // An attribute a repair adds goes after the last one it keeps (not
+                    // inside the line of one it drops).
+                    let dropped: Vec<&str> = edits
+                        .iter()
+                        .filter_map(|e| match e {
+                            Edit::Drop { attr } => Some(attr.as_str()),
+                            _ => None,
+                        })
+                        .collect();
+                    let kept = (!dropped.is_empty()).then(|| {
+                        let mut v = step.clone();
+                        v.attrs.retain(|a| !dropped.contains(&a.name.node.as_str()));
+                        v
+                    });
+                    let fix = Fix {
                         description: description(&edits),
                         edits: edits
                             .iter()
-                            .flat_map(|e| text_edits(&p.source, step, e, json))
+                            .flat_map(|e| {
+                                let at = match (e, &kept) {
+                                    (Edit::Drop { .. }, _) | (_, None) => step,
+                                    (_, Some(v)) => v,
+                                };
+                                text_edits(&p.source, at, e, json)
+                            })
                             .collect(),
-                    })
+                    };
+                    // Never offered if its edits overlap.
+                    (!overlap(&fix.edits)).then_some(fix)
                 })
                 .collect(),
         )
@@ -751,15 +773,11 @@ impl<'a> Repairer<'a> {
             .by_kind
             .get(kind as usize)
             .map_or(&[][..], Vec::as_slice);
-        // The rules that read an edited slot: the error ones, and when the edit drops an
-        // attribute the others too (a warning that fails to evaluate, reading what was
-        // dropped, is an error of the report; no other edit can make a read fail).
-        let drops = self.work.steps.get(i as usize).is_some_and(|s| {
-            edited
-                .iter()
-                .any(|&e| s.slots.get(usize::from(e)).is_some_and(Option::is_none))
-        });
-        let wanted = |r: u32| (drops || engine.is_error(r)) && reads.reads_any(r, kind, edited);
+        // The rules that read an edited slot: the error ones, and the others that can fail
+        // (a warning that fails to evaluate, reading an attribute an edit dropped or a guard
+        // it made true now reaches, is an error of the report).
+        let wanted =
+            |r: u32| (engine.is_error(r) || reads.can_fail(r)) && reads.reads_any(r, kind, edited);
         for p in on_step {
             if wanted(p.rule) {
                 engine.apply_periods(p, Some(i), 0, &mut m, &mut out, &mut NoCounts);
@@ -847,6 +865,9 @@ pub(super) struct Reads {
     slots: Vec<Vec<(KindId, u16)>>,
     /// By rule: the kinds its `when` reads through `steps(...)`.
     when_kinds: Vec<Vec<bool>>,
+    /// By rule: whether it reads an attribute that can be absent (an optional step
+    /// attribute, an optional entity attribute), so that some step can make it fail.
+    can_fail: Vec<bool>,
     readers: Vec<Vec<u32>>,
 }
 
@@ -861,9 +882,21 @@ impl Reads {
             let Ok(id) = u32::try_from(i) else { continue };
             let mut slots = BTreeSet::new();
             let mut kinds = vec![rule.proposal_scope; n];
+            let mut can_fail = false;
+            let optional_entity_attr = |attr: AttrId| {
+                lib.attr_names.get(attr as usize).is_none_or(|name| {
+                    lib.types
+                        .iter()
+                        .flat_map(|t| &t.fields)
+                        .any(|f| &f.name == name && f.optional)
+                })
+            };
             let mut walk = |roots: &mut Vec<&CExpr>, kinds: &mut Vec<bool>| {
                 while let Some(e) = roots.pop() {
                     match e {
+                        CExpr::EntityAttr { attr, .. } if optional_entity_attr(*attr) => {
+                            can_fail = true;
+                        }
                         CExpr::Steps(mask) => {
                             for (k, on) in kinds.iter_mut().zip(mask.iter()) {
                                 *k |= *on;
@@ -871,9 +904,18 @@ impl Reads {
                         }
                         CExpr::StepAttr { slots: by_kind, .. }
                         | CExpr::StepHas { slots: by_kind, .. } => {
+                            let attr = matches!(e, CExpr::StepAttr { .. });
                             for (k, &s) in by_kind.iter().enumerate() {
                                 if let (Ok(k), true) = (KindId::try_from(k), s != u16::MAX) {
                                     slots.insert((k, s));
+                                    let fields = lib.kinds.get(k as usize).map(|k| &k.fields);
+                                    let field = |i: usize| fields.and_then(|f| f.get(i));
+                                    let optional = field(usize::from(s)).is_none_or(|f| {
+                                        f.optional
+                                            || matches!(f.default, Some(Default::Attr(from))
+                                                if field(usize::from(from)).is_none_or(|g| g.optional))
+                                    });
+                                    can_fail |= attr && optional;
                                 }
                             }
                         }
@@ -898,6 +940,7 @@ impl Reads {
             }
             r.slots.push(slots.into_iter().collect());
             r.when_kinds.push(when_kinds);
+            r.can_fail.push(can_fail);
         }
         r
     }
@@ -908,6 +951,11 @@ impl Reads {
             s.iter()
                 .any(|&(kind, slot)| kind == k && edited.contains(&slot))
         })
+    }
+
+    /// Whether rule `r` reads an attribute that can be absent.
+    fn can_fail(&self, r: u32) -> bool {
+        self.can_fail.get(r as usize).copied().unwrap_or(true)
     }
 
     /// Whether rule `r`'s `when` reads steps of kind `k` (through `steps(...)`).
@@ -1034,6 +1082,13 @@ fn values_of(lib: &Compiled, ty: &Ty) -> Vec<AtomId> {
         .filter(|&a| fits(lib, a, ty))
         .take(MAX_VALUES)
         .collect()
+}
+
+/// Whether two edits overlap: `apply_edits` would refuse them.
+fn overlap(edits: &[TextEdit]) -> bool {
+    let mut spans: Vec<(u32, u32)> = edits.iter().map(|e| (e.start, e.end)).collect();
+    spans.sort_unstable();
+    spans.windows(2).any(|w| matches!(w, [a, b] if b.0 < a.1))
 }
 
 /// The atoms a list or set attribute holds.
