@@ -188,12 +188,18 @@ impl Finding {
             rule: None,
             location: d.source.as_ref().map(|s| Place::span(s, d.span)),
             related: d
-                .related
+                .also
                 .iter()
-                .map(|r| RelatedPlace {
+                .filter_map(|(span, label)| {
+                    Some(RelatedPlace {
+                        place: Place::span(d.source.as_ref()?, *span),
+                        message: label.clone(),
+                    })
+                })
+                .chain(d.related.iter().map(|r| RelatedPlace {
                     place: Place::span(&r.source, r.span),
                     message: r.label.clone(),
-                })
+                }))
                 .collect(),
             fixes: Vec::new(),
         }
