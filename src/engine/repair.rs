@@ -438,9 +438,11 @@ impl<'a> Repairer<'a> {
     ) -> (Vec<Candidate>, usize) {
         let lib = &self.engine.lib;
         let judged = bound.date.or(Engine::as_of(self.prepared, &self.opts));
+        // What the rule names depends on the date only through facts that change over time.
+        let on = judged.filter(|_| self.engine.reads.timed(h.rule));
         let named = std::sync::Arc::clone(
             self.named
-                .entry((h.rule, bound.kind, judged))
+                .entry((h.rule, bound.kind, on))
                 .or_insert_with(|| std::sync::Arc::new(Named::of(lib, rule, bound.kind, judged))),
         );
         let named = &*named;
@@ -449,6 +451,13 @@ impl<'a> Repairer<'a> {
             _ => None,
         };
         let want = self.opts.fixes.min(MAX_FIXES);
+        // Which attributes the step writes, by slot (an attribute left to its default is
+        // written whole when edited).
+        let given: Vec<bool> = kind
+            .fields
+            .iter()
+            .map(|f| step.attrs.iter().any(|a| a.name.node == f.name))
+            .collect();
         let mut found: Vec<Candidate> = Vec::new();
         let mut tried = 0usize;
         // The offender's own edits (adding or removing the violation's binding, one
@@ -463,7 +472,7 @@ impl<'a> Repairer<'a> {
                 break;
             }
             tried += 1;
-            if self.verify(h, step_ix, step, c.ops.as_slice()) {
+            if self.verify(h, step_ix, (step, &given), c.ops.as_slice()) {
                 found.push(c.clone());
             }
         }
@@ -509,7 +518,7 @@ impl<'a> Repairer<'a> {
                 continue;
             }
             tried += 1;
-            if self.verify(h, step_ix, step, c.ops.as_slice()) {
+            if self.verify(h, step_ix, (step, &given), c.ops.as_slice()) {
                 found.push(c.clone());
             }
         }
@@ -545,7 +554,7 @@ impl<'a> Repairer<'a> {
                     continue;
                 }
                 tried += 1;
-                if self.verify(h, step_ix, step, c.ops.as_slice()) {
+                if self.verify(h, step_ix, (step, &given), c.ops.as_slice()) {
                     found.push(c.clone());
                 }
             }
@@ -555,10 +564,16 @@ impl<'a> Repairer<'a> {
 
     /// Whether the edited step makes the violation go away, with no new error-severity
     /// violation and no new failure.
-    fn verify(&mut self, h: &Finding, i: u32, step: &Step, edits: &[Op]) -> bool {
+    fn verify(
+        &mut self,
+        h: &Finding,
+        i: u32,
+        (step, given): (&Step, &[bool]),
+        edits: &[Op],
+    ) -> bool {
         // The step edited in place, on its bound values in the working copy: no proposal
         // is built or bound again for a candidate, and only the edited slots change.
-        let Some((olds, edited)) = self.edit_in_place(i, step, edits) else {
+        let Some((olds, edited)) = self.edit_in_place(i, given, edits) else {
             return false;
         };
         if cfg!(debug_assertions) {
@@ -634,17 +649,13 @@ impl<'a> Repairer<'a> {
     fn edit_in_place(
         &mut self,
         i: u32,
-        step: &Step,
+        given: &[bool],
         ops: &[Op],
     ) -> Option<(Vec<(usize, Option<Value>)>, Vec<u16>)> {
         let lib = &self.engine.lib;
         let b = self.work.steps.get(i as usize)?;
         let kind = lib.kinds.get(b.kind as usize)?;
-        let given = |slot: usize| {
-            kind.fields
-                .get(slot)
-                .is_some_and(|f| step.attrs.iter().any(|a| a.name.node == f.name))
-        };
+        let given = |slot: usize| given.get(slot).copied().unwrap_or(false);
         // The new values, computed before anything changes.
         let mut changes: Vec<(usize, Option<Value>)> = Vec::new();
         let mut edited: Vec<u16> = Vec::new();
@@ -868,6 +879,8 @@ pub(super) struct Reads {
     /// By rule: whether it reads an attribute that can be absent (an optional step
     /// attribute, an optional entity attribute), so that some step can make it fail.
     can_fail: Vec<bool>,
+    /// By rule: whether it reads facts that change over time.
+    timed: Vec<bool>,
     readers: Vec<Vec<u32>>,
 }
 
@@ -883,6 +896,7 @@ impl Reads {
             let mut slots = BTreeSet::new();
             let mut kinds = vec![rule.proposal_scope; n];
             let mut can_fail = false;
+            let mut timed = false;
             let optional_entity_attr = |attr: AttrId| {
                 lib.attr_names.get(attr as usize).is_none_or(|name| {
                     lib.types
@@ -897,6 +911,7 @@ impl Reads {
                         CExpr::EntityAttr { attr, .. } if optional_entity_attr(*attr) => {
                             can_fail = true;
                         }
+                        CExpr::TimedFact { .. } => timed = true,
                         CExpr::Steps(mask) => {
                             for (k, on) in kinds.iter_mut().zip(mask.iter()) {
                                 *k |= *on;
@@ -941,6 +956,7 @@ impl Reads {
             r.slots.push(slots.into_iter().collect());
             r.when_kinds.push(when_kinds);
             r.can_fail.push(can_fail);
+            r.timed.push(timed);
         }
         r
     }
@@ -951,6 +967,11 @@ impl Reads {
             s.iter()
                 .any(|&(kind, slot)| kind == k && edited.contains(&slot))
         })
+    }
+
+    /// Whether rule `r` reads facts that change over time.
+    fn timed(&self, r: u32) -> bool {
+        self.timed.get(r as usize).copied().unwrap_or(true)
     }
 
     /// Whether rule `r` reads an attribute that can be absent.
