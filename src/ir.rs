@@ -503,6 +503,19 @@ pub struct CRule {
     pub extent: Span,
 }
 
+impl CRule {
+    /// The expressions that decide whether it fires: `when`, the `each` collection, the
+    /// condition and the exceptions, in that order (messages and helps are not among them).
+    pub fn conditions(&self) -> Vec<&CExpr> {
+        let mut out: Vec<&CExpr> = Vec::new();
+        out.extend(self.when.iter());
+        out.extend(self.each.iter().map(|(_, c)| c));
+        out.extend(self.cond.iter());
+        out.extend(self.unless.iter());
+        out
+    }
+}
+
 /// A compiled library.
 #[derive(Debug)]
 pub struct Compiled {

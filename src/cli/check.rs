@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use crate::cli::formats::{self, Finding, Format, Head, Kind, Place, RuleMeta, Source, Tool};
 use crate::cli::{Deny, Exit, color, count, emit, tally};
 use pactum::{
-    CheckOptions, Code, Date, Diagnostic, Engine, Explained, Proposal, Report, RunReport, Severity,
+    CheckOptions, Code, Diagnostic, Engine, Explained, Proposal, Report, RunReport, Severity,
     SourceFile, Summary, printable, render_human,
 };
 use std::cell::{Cell, RefCell};
@@ -46,19 +46,12 @@ pub(crate) type InputFile = (String, Result<SourceFile, Diagnostic>);
 
 /// Runs the check and prints the report.
 pub fn run(args: &Args, out: &mut dyn Write) -> Exit {
-    let as_of = match &args.as_of {
-        None => Some(crate::cli::today()),
-        Some(s) => match Date::parse(s) {
-            Ok(d) => Some(d),
-            Err(_) => {
-                return usage(
-                    out,
-                    args.format,
-                    &format!("`--as-of {s}` is not a date"),
-                    "write the date as YYYY-MM-DD, e.g. --as-of 2026-09-15",
-                );
-            }
-        },
+    let as_of = match crate::cli::as_of_arg(args.as_of.as_deref()) {
+        Ok(d) => Some(d),
+        Err(d) => {
+            let help = d.help.as_deref().unwrap_or_default();
+            return usage(out, args.format, &d.message, help);
+        }
     };
     let engine = match &args.policies {
         None => Engine::standard(),

@@ -131,11 +131,9 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Exit {
         match Date::parse(s) {
             Ok(d) => dates.push(d),
             Err(_) => {
-                return usage(
-                    out,
-                    &format!("`--as-of {}` is not a date", printable(s)),
-                    "write the date as YYYY-MM-DD, e.g. --as-of 2026-09-15",
-                );
+                let d = crate::cli::not_a_date(&printable(s));
+                let help = d.help.as_deref().unwrap_or_default();
+                return usage(out, &d.message, help);
             }
         }
     }

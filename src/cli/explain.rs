@@ -11,8 +11,8 @@ use std::path::PathBuf;
 
 use crate::cli::{Exit, Format, color, emit};
 use pactum::{
-    CheckOptions, Date, Diagnostic, Engine, Outcome, Proposal, Report, RunReport, Severity,
-    SourceFile, StepExplanation, render_human,
+    CheckOptions, Diagnostic, Engine, Outcome, Proposal, Report, RunReport, Severity, SourceFile,
+    StepExplanation, render_human,
 };
 
 /// Arguments of `pactum explain`.
@@ -40,17 +40,9 @@ pub struct Args {
 
 /// Explains the step and prints the explanation.
 pub fn run(args: &Args, out: &mut dyn Write) -> Exit {
-    let as_of = match &args.as_of {
-        None => Some(crate::cli::today()),
-        Some(s) => match Date::parse(s) {
-            Ok(d) => Some(d),
-            Err(_) => {
-                let d =
-                    Diagnostic::bare(pactum::Code::Usage, format!("`--as-of {s}` is not a date"))
-                        .with_help("write the date as YYYY-MM-DD, e.g. --as-of 2026-09-15");
-                return invalid(out, args.format, "<command line>", vec![d]);
-            }
-        },
+    let as_of = match crate::cli::as_of_arg(args.as_of.as_deref()) {
+        Ok(d) => Some(d),
+        Err(d) => return invalid(out, args.format, "<command line>", vec![d]),
     };
     let engine = match &args.policies {
         None => Engine::standard(),

@@ -44,10 +44,10 @@ mod imp {
     use crate::cli::test::unless_clauses;
     use crate::cli::{Exit, Format, color, count, emit};
     use pactum::Date;
+    use pactum::Diagnostic;
     use pactum::Proposal;
     use pactum::testing::{proposals, runner};
     use pactum::{CheckOptions, Coverage, Engine};
-    use pactum::{Code, Diagnostic};
     use pactum::{Report, RunReport, render_human};
 
     /// Most shrinking steps per witness.
@@ -245,15 +245,7 @@ mod imp {
 
     pub(super) fn run(args: &Args, out: &mut dyn std::io::Write) -> Exit {
         let Ok(as_of) = Date::parse(&args.as_of) else {
-            return usage(
-                out,
-                args.format,
-                Diagnostic::bare(
-                    Code::Usage,
-                    format!("`--as-of {}` is not a date", args.as_of),
-                )
-                .with_help("write the date as YYYY-MM-DD, e.g. --as-of 2026-09-15"),
-            );
+            return usage(out, args.format, crate::cli::not_a_date(&args.as_of));
         };
         let (engine, library) = match &args.policies {
             None => (Engine::standard(), "<std>".to_string()),

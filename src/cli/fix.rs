@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use crate::cli::check::{InputFile, collect};
 use crate::cli::{Deny, Exit, color, count, emit};
 use pactum::{
-    CheckOptions, Date, Diagnostic, Engine, Fix, Proposal, Report, Severity, SourceFile,
-    apply_edits, printable, render_human,
+    CheckOptions, Diagnostic, Engine, Fix, Proposal, Report, Severity, SourceFile, apply_edits,
+    printable, render_human,
 };
 
 /// Rounds of repairs per file, at most.
@@ -70,18 +70,12 @@ struct Outcome {
 
 /// Runs `pactum fix`.
 pub fn run(args: &Args, out: &mut dyn Write) -> Exit {
-    let as_of = match &args.as_of {
-        None => Some(crate::cli::today()),
-        Some(s) => match Date::parse(s) {
-            Ok(d) => Some(d),
-            Err(_) => {
-                let d =
-                    Diagnostic::bare(pactum::Code::Usage, format!("`--as-of {s}` is not a date"))
-                        .with_help("write the date as YYYY-MM-DD, e.g. --as-of 2026-09-15");
-                emit(out, &render_human(&[&d], color()));
-                return Exit::Invalid;
-            }
-        },
+    let as_of = match crate::cli::as_of_arg(args.as_of.as_deref()) {
+        Ok(d) => Some(d),
+        Err(d) => {
+            emit(out, &render_human(&[&d], color()));
+            return Exit::Invalid;
+        }
     };
     let engine = match &args.policies {
         None => Engine::standard(),

@@ -207,6 +207,24 @@ pub(crate) fn is_proposal(path: &std::path::Path) -> bool {
 }
 
 /// Today's date (UTC): the default `--as-of`.
+/// The date of an `--as-of` argument: the one given, else today (UTC); a usage
+/// diagnostic when it is not a date.
+pub(crate) fn as_of_arg(arg: Option<&str>) -> Result<pactum::Date, pactum::Diagnostic> {
+    match arg {
+        None => Ok(today()),
+        Some(s) => pactum::Date::parse(s).map_err(|_| not_a_date(s)),
+    }
+}
+
+/// The usage diagnostic of an `--as-of` that is not a date (`shown` as the message says it).
+pub(crate) fn not_a_date(shown: &str) -> pactum::Diagnostic {
+    pactum::Diagnostic::bare(
+        pactum::Code::Usage,
+        format!("`--as-of {shown}` is not a date"),
+    )
+    .with_help("write the date as YYYY-MM-DD, e.g. --as-of 2026-09-15")
+}
+
 pub(crate) fn today() -> pactum::Date {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

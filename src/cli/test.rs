@@ -256,30 +256,25 @@ pub struct TestRun {
 
 /// Runs the tests and prints the report.
 pub fn run(args: &Args, out: &mut dyn std::io::Write) -> Exit {
-    let as_of = match &args.as_of {
-        None => crate::cli::today(),
-        Some(s) => match Date::parse(s) {
-            Ok(d) => d,
-            Err(_) => {
-                let d = Diagnostic::bare(Code::Usage, format!("`--as-of {s}` is not a date"))
-                    .with_help("write the date as YYYY-MM-DD, e.g. --as-of 2026-09-15");
-                match args.format {
-                    Format::Human => emit(out, &render_human(&[&d], color())),
-                    Format::Json => {
-                        let lib = LibraryResult {
-                            library: "<command line>".into(),
-                            errors: vec![ErrorEntry::from_diagnostic(d)],
-                            tests: Vec::new(),
-                            coverage: Vec::new(),
-                            never_fired: Vec::new(),
-                            never_taken: Vec::new(),
-                        };
-                        print_json(out, &finish(vec![lib]));
-                    }
+    let as_of = match crate::cli::as_of_arg(args.as_of.as_deref()) {
+        Ok(d) => d,
+        Err(d) => {
+            match args.format {
+                Format::Human => emit(out, &render_human(&[&d], color())),
+                Format::Json => {
+                    let lib = LibraryResult {
+                        library: "<command line>".into(),
+                        errors: vec![ErrorEntry::from_diagnostic(d)],
+                        tests: Vec::new(),
+                        coverage: Vec::new(),
+                        never_fired: Vec::new(),
+                        never_taken: Vec::new(),
+                    };
+                    print_json(out, &finish(vec![lib]));
                 }
-                return Exit::Invalid;
             }
-        },
+            return Exit::Invalid;
+        }
     };
     let libraries: Vec<LibraryResult> = crate::cli::libraries(&args.policies, &args.dirs)
         .iter()

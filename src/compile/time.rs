@@ -19,11 +19,7 @@ use crate::syntax::BinOp;
 
 /// Every expression of a rule.
 fn exprs(rule: &CRule) -> Vec<&CExpr> {
-    let mut out: Vec<&CExpr> = Vec::new();
-    out.extend(rule.when.iter());
-    out.extend(rule.each.iter().map(|(_, c)| c));
-    out.extend(rule.cond.iter());
-    out.extend(rule.unless.iter());
+    let mut out = rule.conditions();
     for parts in [&rule.message, &rule.help, &rule.label] {
         out.extend(parts.iter().filter_map(|p| match p {
             Part::Expr(e) => Some(e),

@@ -94,22 +94,10 @@ impl Engine {
             failures: Vec::new(),
             opts: opts.clone(),
         };
-        let mut app = 0u32;
-        for (i, step) in bound.steps.iter().enumerate() {
-            let Some(rules) = self.program.by_kind.get(step.kind as usize) else {
-                continue;
-            };
-            let i = u32::try_from(i).unwrap_or(u32::MAX);
-            m.enter_step(i);
-            for p in rules {
-                self.apply_periods(p, Some(i), app, &mut m, &mut out, cov);
-                app += 1;
-            }
-        }
+        let first = self.apply_steps(bound.steps.len(), &mut m, &mut out, cov);
         m.enter_proposal(Engine::judged(prepared, opts));
-        for p in &self.program.proposal {
+        for (app, p) in (first..).zip(&self.program.proposal) {
             self.apply_periods(p, None, app, &mut m, &mut out, cov);
-            app += 1;
         }
         (out, m.fuel)
     }
@@ -138,17 +126,33 @@ impl Engine {
             opts: opts.clone(),
         };
         let end = step.map_or(bound.steps.len(), |s| s as usize);
-        for (i, s) in bound.steps.iter().enumerate().take(end) {
-            let Some(rules) = self.program.by_kind.get(s.kind as usize) else {
+        self.apply_steps(end, &mut m, &mut out, &mut NoCounts);
+        m.fuel
+    }
+
+    /// Applies the step rules to the first `end` steps of the machine's proposal, in
+    /// order, numbering the applications from 0; the number of applications.
+    fn apply_steps<'a, Rec: Recorder, C: Counter>(
+        &'a self,
+        end: usize,
+        m: &mut Machine<'a, Rec>,
+        out: &mut Findings,
+        cov: &mut C,
+    ) -> u32 {
+        let mut app = 0u32;
+        let bound = m.bound;
+        for (i, step) in bound.steps.iter().enumerate().take(end) {
+            let Some(rules) = self.program.by_kind.get(step.kind as usize) else {
                 continue;
             };
             let i = u32::try_from(i).unwrap_or(u32::MAX);
             m.enter_step(i);
             for p in rules {
-                self.apply_periods(p, Some(i), 0, &mut m, &mut out, &mut NoCounts);
+                self.apply_periods(p, Some(i), app, m, out, cov);
+                app += 1;
             }
         }
-        m.fuel
+        app
     }
 
     /// Applies a rule with the program of the period its step is judged in; a rule that

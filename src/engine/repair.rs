@@ -1032,11 +1032,7 @@ impl Named {
             atoms: BTreeSet::new(),
             sets: Vec::new(),
         };
-        let mut todo: Vec<&CExpr> = Vec::new();
-        todo.extend(rule.when.iter());
-        todo.extend(rule.each.iter().map(|(_, e)| e));
-        todo.extend(rule.cond.iter());
-        todo.extend(rule.unless.iter());
+        let mut todo = rule.conditions();
         while let Some(e) = todo.pop() {
             match e {
                 CExpr::StepAttr { slots, .. } | CExpr::StepHas { slots, .. } => {

@@ -75,11 +75,7 @@ impl Reps {
             _ => {}
         };
         for r in &lib.rules {
-            let mut stack: Vec<&CExpr> = Vec::new();
-            stack.extend(r.when.iter());
-            stack.extend(r.cond.iter());
-            stack.extend(r.unless.iter());
-            stack.extend(r.each.iter().map(|(_, c)| c));
+            let mut stack = r.conditions();
             while let Some(e) = stack.pop() {
                 if let CExpr::Const(v)
                 | CExpr::Fact { value: v, .. }
