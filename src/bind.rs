@@ -61,7 +61,7 @@ pub fn bind(lib: &Compiled, p: &Proposal) -> Result<Bound, Vec<Diagnostic>> {
                 "not a step kind of this policy library",
             );
             b.errors.push(match h {
-                Some(h) => d.with_help(format!("did you mean `{h}`?")),
+                Some(h) => d.with_suggestion(h),
                 None => d.with_help(format!("the step kinds are: {}", names.join(", "))),
             });
             continue;
@@ -88,7 +88,7 @@ pub fn bind(lib: &Compiled, p: &Proposal) -> Result<Bound, Vec<Diagnostic>> {
                 );
                 let names: Vec<&str> = info.fields.iter().map(|f| f.name.as_str()).collect();
                 b.errors.push(match h {
-                    Some(h) => d.with_help(format!("did you mean `{h}`?")),
+                    Some(h) => d.with_suggestion(h),
                     None => d.with_help(format!(
                         "`{}` steps have: {}, and `date`, `note`",
                         info.name,
@@ -590,7 +590,7 @@ impl<'a> Binder<'a> {
                     format!("not {want} known to this policy library"),
                 );
                 self.errors.push(match h {
-                    Some(h) => d.with_help(format!("did you mean `{h}`?")),
+                    Some(h) => d.with_suggestion(h),
                     None => d.with_help(match takes(self.lib, ty) {
                         Some(values) => format!("`{attr}` takes {values}"),
                         None => format!("`{attr}` takes {want}"),

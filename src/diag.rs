@@ -221,6 +221,9 @@ pub struct Diagnostic {
     pub notes: Vec<String>,
     /// For a rule violation: the rule id, shown in place of the code.
     pub rule: Option<String>,
+    /// For a misspelt name: the name meant (the "did you mean" of the help), which
+    /// replaces the text at `span`. Editors offer it as a quick fix.
+    pub suggestion: Option<String>,
 }
 
 /// Messages and labels are one line for people: one longer than this (a 50 MB unknown key
@@ -263,6 +266,7 @@ impl Diagnostic {
             also: Vec::new(),
             notes: Vec::new(),
             rule: None,
+            suggestion: None,
         }
     }
 
@@ -280,12 +284,22 @@ impl Diagnostic {
             also: Vec::new(),
             notes: Vec::new(),
             rule: None,
+            suggestion: None,
         }
     }
 
     /// Adds a help text.
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    /// Adds the name meant for a misspelt one at the primary span: the help says "did you
+    /// mean `NAME`?" and [`Diagnostic::suggestion`] holds it.
+    pub fn with_suggestion(mut self, name: impl Into<String>) -> Self {
+        let name = name.into();
+        self.help = Some(format!("did you mean `{name}`?"));
+        self.suggestion = Some(name);
         self
     }
 

@@ -323,7 +323,7 @@ fn fix_source(
 /// file, a file with more than one hard link (the rename would leave the other names with
 /// the old text), and a file whose content is no longer `original` (changed by someone
 /// else since it was read: their change would be lost).
-fn write_atomically(path: &Path, original: &str, text: &str) -> std::io::Result<()> {
+pub(crate) fn write_atomically(path: &Path, original: &str, text: &str) -> std::io::Result<()> {
     let refused = |why: &str| std::io::Error::other(why.to_string());
     let real = std::fs::canonicalize(path)?;
     let meta = std::fs::metadata(&real)?;

@@ -12,6 +12,7 @@ mod explore;
 mod fix;
 pub mod formats;
 mod lint;
+mod lsp;
 mod test;
 
 /// Exit codes (fixed by the CLI contract).
@@ -75,6 +76,8 @@ enum Command {
     Diff(diff::Args),
     /// Explain why each rule checked on one step of a proposal fired or did not.
     Explain(explain::Args),
+    /// The language server, over standard input and output (for editors).
+    Lsp,
 }
 
 /// Runs the command line.
@@ -109,6 +112,7 @@ pub fn run(
         Command::Explore(args) => explore::run(&args, out),
         Command::Diff(args) => diff::run(&args, out),
         Command::Explain(args) => explain::run(&args, out),
+        Command::Lsp => lsp::run(),
     };
     if let Some(e) = WRITE_ERROR.get() {
         eprintln!("pactum: cannot write the output: {}", pactum::printable(e));

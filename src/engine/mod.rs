@@ -271,6 +271,13 @@ impl Engine {
         Engine::from_sources(crate::library::read_dir(dir.as_ref(), &Limits::default())?)
     }
 
+    /// The `.policy` files under a folder that [`Engine::load_with`] would compile, read
+    /// but not compiled (each named by its path), so that a tool can replace some of them
+    /// (an editor's unsaved buffers, say) before [`Engine::from_sources_with`].
+    pub fn read_sources(dir: impl AsRef<Path>, limits: &Limits) -> Result<Vec<SourceFile>, Errors> {
+        Ok(crate::library::read_dir(dir.as_ref(), limits)?)
+    }
+
     /// Compiles a library from in-memory sources, with the default [`Limits`].
     pub fn from_sources(sources: Vec<SourceFile>) -> Result<Engine, Errors> {
         Engine::from_sources_with(sources, &Limits::default())

@@ -1,0 +1,173 @@
+//! Hover: what a name is. A rule id: its severity, message, citation and help; an entity
+//! id: its fact; a definition: its text; a step kind or entity type: its attributes; an
+//! attribute: its type, whether optional, its default and doc comment; a lint named in
+//! `allow`: its explanation. On a diagnostic's range with no name under the cursor: its
+//! rule (a violation) or the explanation of its code.
+
+use lsp_types::{Hover, HoverContents, HoverParams, MarkupContent, MarkupKind};
+
+use super::Server;
+use super::index::{FieldInfo, Target, ValueInfo};
+use super::navigation;
+use super::workspace::{Library, explanation};
+
+/// `textDocument/hover`.
+pub fn hover(server: &Server, p: &HoverParams) -> Option<Hover> {
+    let tp = &p.text_document_position_params;
+    let (doc, lib) = server.doc(&tp.text_document.uri)?;
+    let offset = doc.offset(tp.position, server.enc);
+    let (text, range) = match navigation::at(doc, lib, offset) {
+        Some((target, owner, span)) => (
+            describe(lib, &target, owner.as_deref())?,
+            Some(doc.range(span.start as usize, span.end as usize, server.enc)),
+        ),
+        None => {
+            let pos = tp.position;
+            let d = doc
+                .published
+                .iter()
+                .find(|d| d.range.start <= pos && pos <= d.range.end)?;
+            let text = if d.violation.is_some() {
+                describe(lib, &Target::Rule(d.code.clone()), None)?
+            } else {
+                let lint = d
+                    .code
+                    .strip_prefix("pactum::")
+                    .is_none()
+                    .then_some(d.code.as_str());
+                let code = lint.map_or(d.code.clone(), str::to_string);
+                format!("**`{code}`**\n\n{}", explanation(&code)?)
+            };
+            (text, Some(d.range))
+        }
+    };
+    Some(Hover {
+        contents: HoverContents::Markup(MarkupContent {
+            kind: MarkupKind::Markdown,
+            value: text,
+        }),
+        range,
+    })
+}
+
+fn field_text(owner: &str, f: &FieldInfo) -> String {
+    let mut s = format!("`{owner}.{}`: `{}`", f.name, f.ty);
+    if f.optional {
+        s.push_str(" (optional)");
+    }
+    if let Some(d) = &f.default {
+        s.push_str(&format!(", default `{d}`"));
+    }
+    if f.default.is_none() && !f.optional {
+        s.push_str(" (required)");
+    }
+    if let Some(doc) = &f.doc {
+        s.push_str(&format!("\n\n{doc}"));
+    }
+    s
+}
+
+fn fields_text(fields: &[FieldInfo]) -> String {
+    fields
+        .iter()
+        .map(|f| {
+            let mut line = format!("- `{}`: `{}`", f.name, f.ty);
+            if f.optional {
+                line.push('?');
+            }
+            if let Some(d) = &f.default {
+                line.push_str(&format!(" = `{d}`"));
+            }
+            line
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The hover text of a name.
+pub fn describe(lib: &Library, target: &Target, owner: Option<&str>) -> Option<String> {
+    let idx = &lib.index;
+    Some(match target {
+        Target::Rule(id) => {
+            let Some(info) = lib
+                .engine
+                .as_ref()
+                .and_then(|e| e.rules().find(|r| r.id == id))
+            else {
+                return Some(format!("rule `{id}`"));
+            };
+            let mut s = format!(
+                "**rule `{id}`** ({})\n\n{}",
+                info.severity.as_str(),
+                info.message
+            );
+            if let Some(c) = info.cite {
+                s.push_str(&format!("\n\n*cite:* {c}"));
+            }
+            if let Some(h) = info.help {
+                s.push_str(&format!("\n\n*help:* {h}"));
+            }
+            if let Some(c) = info.comment {
+                s.push_str(&format!("\n\n{c}"));
+            }
+            s
+        }
+        Target::Value(name) => match idx.values.get(name)? {
+            ValueInfo::Fact { ty, text } => {
+                format!("**entity `{name}`**: `{ty}`\n\n```pactum\n{text}\n```")
+            }
+            ValueInfo::Def { text } => format!("**definition `{name}`**\n\n```pactum\n{text}\n```"),
+            ValueInfo::Variant { of } => format!("**`{name}`**: a value of enum `{of}`"),
+        },
+        Target::Kind(name) => {
+            let fields = idx.kinds.get(name)?;
+            format!(
+                "**step kind `{name}`**\n\n{}\n\nand `date` (default: the proposal's), `note`",
+                fields_text(fields)
+            )
+        }
+        Target::Type(name) => {
+            if let Some(fields) = idx.entities.get(name) {
+                format!("**entity type `{name}`**\n\n{}", fields_text(fields))
+            } else if let Some(vs) = idx.enums.get(name) {
+                format!(
+                    "**enum `{name}`**: {}",
+                    vs.iter()
+                        .map(|v| format!("`{v}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            } else {
+                format!("**type `{name}`** = `{}`", idx.aliases.get(name)?)
+            }
+        }
+        Target::Attr(name) => {
+            let mut parts = Vec::new();
+            for (kind, fields) in idx.kinds.iter().chain(idx.entities.iter()) {
+                if owner.is_some_and(|o| o != kind) {
+                    continue;
+                }
+                if let Some(f) = fields.iter().find(|f| f.name == *name) {
+                    parts.push(field_text(kind, f));
+                }
+            }
+            if parts.is_empty() {
+                return None;
+            }
+            parts.join("\n\n---\n\n")
+        }
+        Target::Lint(name) => {
+            let info = pactum::lint::lint_info(name)?;
+            let mut s = format!(
+                "**lint `{name}`** ({}, `{}`)\n\n{}",
+                info.default.as_str(),
+                info.code.as_str(),
+                info.summary
+            );
+            if let Some(e) = explanation(name) {
+                s.push_str(&format!("\n\n{e}"));
+            }
+            s
+        }
+    })
+}

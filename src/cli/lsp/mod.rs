@@ -1,0 +1,609 @@
+//! `pactum lsp`: the language server, over standard input and output.
+//!
+//! One thread reads a message, handles it and writes what it gives (responses,
+//! `publishDiagnostics`), in order: a check is fast enough that nothing needs cancelling.
+//! Every handler runs under `catch_unwind`: a panic is logged on standard error and
+//! answered with an error response, and the server goes on. A message that is not
+//! JSON-RPC is answered with a parse error and skipped. See docs/lsp.md.
+//!
+//! The modules, one per concern: `position` (UTF-16 and UTF-8 positions, edits),
+//! `documents` (the open files), `workspace` (library discovery, building and caching
+//! libraries), `index` (what a library declares and where names are written),
+//! `diagnostics`, `hover`, `completion`, `navigation` (definition, references, rename),
+//! `actions` (quick fixes), `symbols`.
+
+mod actions;
+mod completion;
+mod diagnostics;
+mod documents;
+mod hover;
+mod index;
+mod navigation;
+mod position;
+mod symbols;
+mod workspace;
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, Write};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use lsp_server::{ErrorCode, Message, Notification, Request, Response};
+use lsp_types::notification::Notification as _;
+use lsp_types::request::Request as _;
+use lsp_types::{notification as notif, request as req};
+use serde_json::Value;
+
+use documents::{DocKind, Document};
+use position::Encoding;
+use workspace::{Cache, LibKey, Library};
+
+use super::Exit;
+
+/// The name and version the server gives at startup and in `initialize`.
+pub const NAME: &str = "pactum-lsp";
+
+/// A handler's failure: a JSON-RPC error code and message.
+type Failure = (i32, String);
+
+fn invalid_params(e: impl std::fmt::Display) -> Failure {
+    (ErrorCode::InvalidParams as i32, e.to_string())
+}
+
+/// Runs the server on standard input and output until `exit`.
+pub fn run() -> Exit {
+    eprintln!("{NAME} {}", env!("CARGO_PKG_VERSION"));
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    let stdout = std::io::stdout();
+    let mut server = Server::new();
+    loop {
+        let msg = match read_message(&mut input) {
+            Read::Message(m) => m,
+            Read::Invalid(why) => {
+                eprintln!("{NAME}: {}", pactum::printable(&why));
+                let error = serde_json::json!({
+                    "jsonrpc": "2.0", "id": null,
+                    "error": { "code": ErrorCode::ParseError as i32, "message": why },
+                });
+                let mut out = stdout.lock();
+                let _ = write_raw(&mut out, &error.to_string());
+                continue;
+            }
+            Read::End => return Exit::Invalid,
+        };
+        let exit = matches!(&msg, Message::Notification(n) if n.method == notif::Exit::METHOD);
+        server.handle(msg);
+        let mut out = stdout.lock();
+        for m in server.outbox.drain(..) {
+            if m.write(&mut out).is_err() {
+                return Exit::Invalid;
+            }
+        }
+        if exit {
+            return if server.shutdown {
+                Exit::Ok
+            } else {
+                Exit::Invalid
+            };
+        }
+    }
+}
+
+enum Read {
+    Message(Message),
+    Invalid(String),
+    End,
+}
+
+/// The largest message accepted (a document of up to the limits, JSON-escaped).
+const MAX_MESSAGE: usize = 256 << 20;
+
+/// Reads one framed message. A frame whose body is not a JSON-RPC message is `Invalid`
+/// (and consumed); a header that cannot be read ends the stream only at end of input.
+fn read_message(input: &mut impl BufRead) -> Read {
+    let mut length: Option<usize> = None;
+    let mut line = String::new();
+    loop {
+        line.clear();
+        match input.read_line(&mut line) {
+            Ok(0) | Err(_) => return Read::End,
+            Ok(_) => {}
+        }
+        let header = line.trim_end_matches(['\r', '\n']);
+        if header.is_empty() {
+            if length.is_some() {
+                break;
+            }
+            continue;
+        }
+        if let Some((name, value)) = header.split_once(':') {
+            if name.trim().eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().ok();
+            }
+        }
+    }
+    let Some(length) = length.filter(|&n| n <= MAX_MESSAGE) else {
+        return Read::Invalid("a message without a valid Content-Length".to_string());
+    };
+    let mut body = vec![0u8; length];
+    if input.read_exact(&mut body).is_err() {
+        return Read::End;
+    }
+    match serde_json::from_slice::<Message>(&body) {
+        Ok(m) => Read::Message(m),
+        Err(e) => Read::Invalid(format!("not a JSON-RPC message: {e}")),
+    }
+}
+
+fn write_raw(out: &mut impl Write, text: &str) -> std::io::Result<()> {
+    write!(out, "Content-Length: {}\r\n\r\n{text}", text.len())?;
+    out.flush()
+}
+
+/// The server's state.
+pub struct Server {
+    /// How positions count columns (negotiated in `initialize`).
+    pub enc: Encoding,
+    /// Open documents by URI.
+    pub docs: BTreeMap<String, Document>,
+    /// Built libraries.
+    pub libs: BTreeMap<LibKey, Library>,
+    /// Embedded files written for the editor to open.
+    pub cache: Cache,
+    /// The date "today" for hovers and checks.
+    pub today: pactum::Date,
+    initialized: bool,
+    shutdown: bool,
+    outbox: Vec<Message>,
+}
+
+impl Server {
+    fn new() -> Server {
+        Server {
+            enc: Encoding::Utf16,
+            docs: BTreeMap::new(),
+            libs: BTreeMap::new(),
+            cache: Cache::default(),
+            today: super::today(),
+            initialized: false,
+            shutdown: false,
+            outbox: Vec::new(),
+        }
+    }
+
+    fn handle(&mut self, msg: Message) {
+        match msg {
+            Message::Request(r) => {
+                let id = r.id.clone();
+                let method = r.method.clone();
+                let result = catch_unwind(AssertUnwindSafe(|| self.request(r)));
+                let response = match result {
+                    Ok(Ok(value)) => Response {
+                        id,
+                        result: Some(value),
+                        error: None,
+                    },
+                    Ok(Err((code, message))) => Response::new_err(id, code, message),
+                    Err(_) => {
+                        eprintln!(
+                            "{NAME}: internal error while handling `{}`",
+                            pactum::printable(&method)
+                        );
+                        Response::new_err(
+                            id,
+                            ErrorCode::InternalError as i32,
+                            format!(
+                                "{NAME}: internal error while handling `{method}` (a bug; the server goes on)"
+                            ),
+                        )
+                    }
+                };
+                self.outbox.push(Message::Response(response));
+            }
+            Message::Notification(n) => {
+                let method = n.method.clone();
+                if catch_unwind(AssertUnwindSafe(|| self.notification(n))).is_err() {
+                    eprintln!(
+                        "{NAME}: internal error while handling `{}`",
+                        pactum::printable(&method)
+                    );
+                }
+            }
+            Message::Response(_) => {}
+        }
+    }
+
+    /// In a debug build, `PACTUM_LSP_PANIC=METHOD` makes that method's handler panic, so
+    /// that the tests can see a panic caught.
+    fn test_panic(method: &str) {
+        #[cfg(debug_assertions)]
+        if std::env::var("PACTUM_LSP_PANIC").is_ok_and(|m| m == method) {
+            #[expect(clippy::panic, reason = "the test hook of catch_unwind")]
+            {
+                panic!("PACTUM_LSP_PANIC: {method}");
+            }
+        }
+        let _ = method;
+    }
+
+    fn request(&mut self, r: Request) -> Result<Value, Failure> {
+        Self::test_panic(&r.method);
+        if r.method == req::Initialize::METHOD {
+            return self.initialize(r.params);
+        }
+        if !self.initialized {
+            return Err((
+                ErrorCode::ServerNotInitialized as i32,
+                "the server is not initialized".to_string(),
+            ));
+        }
+        if self.shutdown {
+            return Err((
+                ErrorCode::InvalidRequest as i32,
+                "the server is shutting down".to_string(),
+            ));
+        }
+        fn params<P: serde::de::DeserializeOwned>(v: Value) -> Result<P, Failure> {
+            serde_json::from_value(v).map_err(invalid_params)
+        }
+        let json = |v: Result<Value, serde_json::Error>| {
+            v.map_err(|e| (ErrorCode::InternalError as i32, e.to_string()))
+        };
+        match r.method.as_str() {
+            req::Shutdown::METHOD => {
+                self.shutdown = true;
+                Ok(Value::Null)
+            }
+            req::HoverRequest::METHOD => {
+                json(serde_json::to_value(hover::hover(self, &params(r.params)?)))
+            }
+            req::Completion::METHOD => json(serde_json::to_value(completion::complete(
+                self,
+                &params(r.params)?,
+            ))),
+            req::GotoDefinition::METHOD => json(serde_json::to_value(navigation::definition(
+                self,
+                &params(r.params)?,
+            ))),
+            req::References::METHOD => json(serde_json::to_value(navigation::references(
+                self,
+                &params(r.params)?,
+            ))),
+            req::PrepareRenameRequest::METHOD => {
+                navigation::prepare_rename(self, &params(r.params)?)
+                    .and_then(|v| json(serde_json::to_value(v)))
+            }
+            req::Rename::METHOD => navigation::rename(self, &params(r.params)?)
+                .and_then(|v| json(serde_json::to_value(v))),
+            req::CodeActionRequest::METHOD => json(serde_json::to_value(actions::code_actions(
+                self,
+                &params(r.params)?,
+            ))),
+            req::DocumentSymbolRequest::METHOD => json(serde_json::to_value(
+                symbols::document_symbols(self, &params(r.params)?),
+            )),
+            other => Err((
+                ErrorCode::MethodNotFound as i32,
+                format!("{NAME} does not handle `{other}`"),
+            )),
+        }
+    }
+
+    fn initialize(&mut self, params: Value) -> Result<Value, Failure> {
+        let p: lsp_types::InitializeParams =
+            serde_json::from_value(params).map_err(invalid_params)?;
+        let utf8 = p
+            .capabilities
+            .general
+            .as_ref()
+            .and_then(|g| g.position_encodings.as_ref())
+            .is_some_and(|e| e.contains(&lsp_types::PositionEncodingKind::UTF8));
+        self.enc = if utf8 {
+            Encoding::Utf8
+        } else {
+            Encoding::Utf16
+        };
+        self.initialized = true;
+        self.cache = Cache::create();
+        let result = lsp_types::InitializeResult {
+            capabilities: capabilities(self.enc),
+            server_info: Some(lsp_types::ServerInfo {
+                name: NAME.to_string(),
+                version: Some(env!("CARGO_PKG_VERSION").to_string()),
+            }),
+        };
+        serde_json::to_value(result).map_err(|e| (ErrorCode::InternalError as i32, e.to_string()))
+    }
+
+    fn notification(&mut self, n: Notification) {
+        Self::test_panic(&n.method);
+        if !self.initialized {
+            return;
+        }
+        fn params<P: serde::de::DeserializeOwned>(n: Notification) -> Option<P> {
+            match serde_json::from_value(n.params) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    eprintln!(
+                        "{NAME}: invalid `{}`: {}",
+                        pactum::printable(&n.method),
+                        pactum::printable(&e.to_string())
+                    );
+                    None
+                }
+            }
+        }
+        match n.method.as_str() {
+            notif::DidOpenTextDocument::METHOD => {
+                if let Some(p) = params::<lsp_types::DidOpenTextDocumentParams>(n) {
+                    self.open(p.text_document);
+                }
+            }
+            notif::DidChangeTextDocument::METHOD => {
+                if let Some(p) = params::<lsp_types::DidChangeTextDocumentParams>(n) {
+                    self.change(p);
+                }
+            }
+            notif::DidSaveTextDocument::METHOD => {
+                if let Some(p) = params::<lsp_types::DidSaveTextDocumentParams>(n) {
+                    let uri = p.text_document.uri.as_str().to_string();
+                    if self
+                        .docs
+                        .get(&uri)
+                        .is_some_and(|d| d.kind == DocKind::Policy)
+                    {
+                        self.policy_changed(&uri);
+                    }
+                }
+            }
+            notif::DidCloseTextDocument::METHOD => {
+                if let Some(p) = params::<lsp_types::DidCloseTextDocumentParams>(n) {
+                    let uri = p.text_document.uri.as_str().to_string();
+                    if let Some(doc) = self.docs.remove(&uri) {
+                        self.publish_empty(&uri);
+                        // The file on disk counts again.
+                        if doc.kind == DocKind::Policy {
+                            self.rebuild(&doc.lib);
+                        }
+                    }
+                }
+            }
+            notif::DidChangeWatchedFiles::METHOD => {
+                if let Some(p) = params::<lsp_types::DidChangeWatchedFilesParams>(n) {
+                    self.files_changed(&p);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn open(&mut self, item: lsp_types::TextDocumentItem) {
+        let uri = item.uri.as_str().to_string();
+        let Some(kind) = DocKind::of(&uri, &item.language_id) else {
+            return;
+        };
+        let path = workspace::uri_to_path(&uri);
+        let lib = path.as_deref().map_or(LibKey::Standard, |p| {
+            workspace::discover(p, kind == DocKind::Policy)
+        });
+        let mut doc = Document {
+            uri: uri.clone(),
+            path,
+            kind,
+            text: item.text,
+            version: item.version,
+            lines: position::LineIndex::default(),
+            lib: lib.clone(),
+            proposal: None,
+            published: Vec::new(),
+            fixes: None,
+        };
+        doc.reparse();
+        self.docs.insert(uri.clone(), doc);
+        if kind == DocKind::Policy {
+            self.rebuild(&lib);
+        } else {
+            self.ensure_library(&lib);
+            self.publish(&uri);
+        }
+    }
+
+    fn change(&mut self, p: lsp_types::DidChangeTextDocumentParams) {
+        let uri = p.text_document.uri.as_str().to_string();
+        let enc = self.enc;
+        let Some(doc) = self.docs.get_mut(&uri) else {
+            return;
+        };
+        for c in p.content_changes {
+            position::apply_change(&mut doc.text, c.range, &c.text, enc);
+        }
+        doc.version = p.text_document.version;
+        doc.reparse();
+        if doc.kind == DocKind::Policy {
+            self.policy_changed(&uri);
+        } else {
+            // Only this document is re-checked.
+            self.publish(&uri);
+        }
+    }
+
+    fn policy_changed(&mut self, uri: &str) {
+        if let Some(lib) = self.docs.get(uri).map(|d| d.lib.clone()) {
+            self.rebuild(&lib);
+        }
+    }
+
+    fn files_changed(&mut self, p: &lsp_types::DidChangeWatchedFilesParams) {
+        let mut stale: Vec<LibKey> = Vec::new();
+        let mut rediscover = false;
+        for change in &p.changes {
+            let Some(path) = workspace::uri_to_path(change.uri.as_str()) else {
+                continue;
+            };
+            if path.file_name().is_some_and(|n| n == "pactum.toml") {
+                rediscover = true;
+            }
+            let is_policy = path
+                .extension()
+                .is_some_and(|x| x.eq_ignore_ascii_case("policy"));
+            if is_policy {
+                for lib in self.libs.values() {
+                    if lib.contains(&path) && !stale.contains(&lib.key) {
+                        stale.push(lib.key.clone());
+                    }
+                }
+                rediscover = true;
+            }
+        }
+        if rediscover {
+            // A new `pactum.toml` or policy folder can move documents to another library.
+            for doc in self.docs.values_mut() {
+                if let Some(path) = &doc.path {
+                    let key = workspace::discover(path, doc.kind == DocKind::Policy);
+                    if key != doc.lib {
+                        stale.push(key.clone());
+                        doc.lib = key;
+                    }
+                }
+            }
+        }
+        for key in stale {
+            self.rebuild(&key);
+        }
+    }
+
+    /// The open `.policy` buffers of a library (path, text).
+    fn buffers(&self, key: &LibKey) -> Vec<(std::path::PathBuf, String)> {
+        self.docs
+            .values()
+            .filter(|d| d.kind == DocKind::Policy && d.lib == *key)
+            .filter_map(|d| Some((d.path.clone()?, d.text.clone())))
+            .collect()
+    }
+
+    fn ensure_library(&mut self, key: &LibKey) {
+        if !self.libs.contains_key(key) {
+            let lib = Library::build(key, &self.buffers(key), &self.cache);
+            self.libs.insert(key.clone(), lib);
+        }
+    }
+
+    /// Builds a library again and re-publishes every open document that uses it.
+    fn rebuild(&mut self, key: &LibKey) {
+        let lib = Library::build(key, &self.buffers(key), &self.cache);
+        self.libs.insert(key.clone(), lib);
+        let uris: Vec<String> = self
+            .docs
+            .values()
+            .filter(|d| d.lib == *key)
+            .map(|d| d.uri.clone())
+            .collect();
+        for uri in uris {
+            if let Some(d) = self.docs.get_mut(&uri) {
+                d.fixes = None;
+            }
+            self.publish(&uri);
+        }
+    }
+
+    fn publish(&mut self, uri: &str) {
+        let Some(doc) = self.docs.get(uri) else {
+            return;
+        };
+        let Some(lib) = self.libs.get(&doc.lib) else {
+            return;
+        };
+        let (lsp, published) = diagnostics::compute(self, doc, lib);
+        let version = doc.version;
+        if let Some(d) = self.docs.get_mut(uri) {
+            d.published = published;
+        }
+        self.notify_diagnostics(uri, lsp, Some(version));
+    }
+
+    fn publish_empty(&mut self, uri: &str) {
+        self.notify_diagnostics(uri, Vec::new(), None);
+    }
+
+    fn notify_diagnostics(
+        &mut self,
+        uri: &str,
+        diagnostics: Vec<lsp_types::Diagnostic>,
+        version: Option<i32>,
+    ) {
+        let Ok(uri) = uri.parse::<lsp_types::Uri>() else {
+            return;
+        };
+        let params = lsp_types::PublishDiagnosticsParams {
+            uri,
+            diagnostics,
+            version,
+        };
+        self.outbox.push(Message::Notification(Notification::new(
+            notif::PublishDiagnostics::METHOD.to_string(),
+            params,
+        )));
+    }
+
+    /// The document and its library, for a request on `uri`.
+    pub fn doc(&self, uri: &lsp_types::Uri) -> Option<(&Document, &Library)> {
+        let doc = self.docs.get(uri.as_str())?;
+        let lib = self.libs.get(&doc.lib)?;
+        Some((doc, lib))
+    }
+
+    /// The URI of a source of a library (a library file, or an open document's own name).
+    pub fn uri_of(&self, lib: &Library, name: &str) -> Option<lsp_types::Uri> {
+        if let Some(d) = self.docs.values().find(|d| d.name() == name) {
+            return d.uri.parse().ok();
+        }
+        let path = lib.paths.get(name)?;
+        workspace::path_to_uri(path).parse().ok()
+    }
+
+    /// The open document at a path, if any.
+    pub fn doc_at(&self, path: &std::path::Path) -> Option<&Document> {
+        self.docs.values().find(|d| d.path.as_deref() == Some(path))
+    }
+}
+
+/// What the server offers.
+fn capabilities(enc: Encoding) -> lsp_types::ServerCapabilities {
+    use lsp_types::*;
+    ServerCapabilities {
+        position_encoding: Some(match enc {
+            position::Encoding::Utf8 => PositionEncodingKind::UTF8,
+            position::Encoding::Utf16 => PositionEncodingKind::UTF16,
+        }),
+        text_document_sync: Some(TextDocumentSyncCapability::Options(
+            TextDocumentSyncOptions {
+                open_close: Some(true),
+                change: Some(TextDocumentSyncKind::INCREMENTAL),
+                save: Some(TextDocumentSyncSaveOptions::Supported(true)),
+                ..TextDocumentSyncOptions::default()
+            },
+        )),
+        hover_provider: Some(HoverProviderCapability::Simple(true)),
+        completion_provider: Some(CompletionOptions {
+            trigger_characters: Some(
+                [":", " ", "[", ",", "\""]
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
+            ),
+            ..CompletionOptions::default()
+        }),
+        definition_provider: Some(OneOf::Left(true)),
+        references_provider: Some(OneOf::Left(true)),
+        rename_provider: Some(OneOf::Right(RenameOptions {
+            prepare_provider: Some(true),
+            work_done_progress_options: WorkDoneProgressOptions::default(),
+        })),
+        code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
+            code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
+            ..CodeActionOptions::default()
+        })),
+        document_symbol_provider: Some(OneOf::Left(true)),
+        ..ServerCapabilities::default()
+    }
+}

@@ -1,0 +1,301 @@
+//! Go to definition, find references and rename, across a library's files and from
+//! proposals into the library. Rename is for definitions and facts (entity ids): it
+//! edits every place the name is written in the library's files and in the open proposals
+//! that use the library; anything else is refused by `prepareRename` with a reason.
+
+use std::collections::HashMap;
+
+use lsp_server::ErrorCode;
+use lsp_types::{
+    GotoDefinitionParams, GotoDefinitionResponse, Location, PrepareRenameResponse, ReferenceParams,
+    RenameParams, TextDocumentPositionParams, TextEdit, Uri, WorkspaceEdit,
+};
+use pactum::{Proposal, RawValue, Span};
+
+use super::documents::{DocKind, Document};
+use super::index::{Target, ValueInfo};
+use super::position::LineIndex;
+use super::workspace::Library;
+use super::{Failure, Server};
+
+/// A name written in a proposal: where, what it names, and the step's kind.
+#[derive(Clone, Debug)]
+pub struct ProposalName {
+    /// The name's span (without quotes).
+    pub span: Span,
+    /// What it names.
+    pub target: Target,
+    /// The kind of the step it is in.
+    pub kind: Option<String>,
+}
+
+/// Every kind, attribute and value name written in a proposal.
+pub fn proposal_names(p: &Proposal, lib: &Library) -> Vec<ProposalName> {
+    let text = p.source.text();
+    // A JSON string's span holds its quotes.
+    let unquote = |s: Span| {
+        if text
+            .get(s.start as usize..)
+            .is_some_and(|t| t.starts_with('"'))
+            && s.len() >= 2
+        {
+            Span::new(s.start as usize + 1, s.end as usize - 1)
+        } else {
+            s
+        }
+    };
+    let mut out = Vec::new();
+    for step in &p.steps {
+        let kind = step.kind.node.clone();
+        out.push(ProposalName {
+            span: unquote(step.kind.span),
+            target: Target::Kind(kind.clone()),
+            kind: Some(kind.clone()),
+        });
+        for a in &step.attrs {
+            out.push(ProposalName {
+                span: unquote(a.name.span),
+                target: Target::Attr(a.name.node.clone()),
+                kind: Some(kind.clone()),
+            });
+            let mut values = vec![&a.value];
+            while let Some(v) = values.pop() {
+                match &v.node {
+                    RawValue::Ident(n) | RawValue::Str(n) if lib.index.values.contains_key(n) => {
+                        out.push(ProposalName {
+                            span: unquote(v.span),
+                            target: Target::Value(n.clone()),
+                            kind: Some(kind.clone()),
+                        });
+                    }
+                    RawValue::List(items) => values.extend(items.iter()),
+                    _ => {}
+                }
+            }
+        }
+    }
+    out
+}
+
+/// What is written at an offset of a document: its target, the step kind (in a
+/// proposal), and the name's span.
+pub fn at(doc: &Document, lib: &Library, offset: usize) -> Option<(Target, Option<String>, Span)> {
+    let inside = |s: Span| (s.start as usize) <= offset && offset <= s.end as usize;
+    match doc.kind {
+        DocKind::Policy => {
+            let file = policy_file(doc, lib)?;
+            let o = lib.index.at(file, offset)?;
+            Some((o.target.clone(), o.owner.clone(), o.span))
+        }
+        DocKind::Proposal | DocKind::Json => {
+            let p = doc.parsed()?;
+            let n = proposal_names(p, lib)
+                .into_iter()
+                .find(|n| inside(n.span))?;
+            Some((n.target, n.kind, n.span))
+        }
+    }
+}
+
+/// The index of a policy document in its library's files.
+pub fn policy_file(doc: &Document, lib: &Library) -> Option<usize> {
+    let name = lib
+        .paths
+        .iter()
+        .find(|(_, p)| Some(p.as_path()) == doc.path.as_deref())
+        .map(|(n, _)| n.clone())?;
+    lib.index.file_named(&name)
+}
+
+fn location(server: &Server, lib: &Library, file: usize, span: Span) -> Option<Location> {
+    let f = lib.index.files.get(file)?;
+    let text = f.source.text();
+    let range = match server.doc_at(lib.paths.get(f.source.name())?) {
+        Some(d) => d.range(span.start as usize, span.end as usize, server.enc),
+        None => {
+            LineIndex::new(text).range(text, span.start as usize, span.end as usize, server.enc)
+        }
+    };
+    Some(Location {
+        uri: server.uri_of(lib, f.source.name())?,
+        range,
+    })
+}
+
+fn params_doc<'a>(
+    server: &'a Server,
+    p: &TextDocumentPositionParams,
+) -> Option<(&'a Document, &'a Library, Target, Option<String>, Span)> {
+    let (doc, lib) = server.doc(&p.text_document.uri)?;
+    let offset = doc.offset(p.position, server.enc);
+    let (target, owner, span) = at(doc, lib, offset)?;
+    Some((doc, lib, target, owner, span))
+}
+
+/// `textDocument/definition`.
+pub fn definition(server: &Server, p: &GotoDefinitionParams) -> Option<GotoDefinitionResponse> {
+    let (_, lib, target, owner, _) = params_doc(server, &p.text_document_position_params)?;
+    let decls: Vec<_> = lib
+        .index
+        .occurrences
+        .iter()
+        .filter(|o| o.decl && o.target == target)
+        .collect();
+    // An attribute of a step: the declaration in its kind, when there is one.
+    let narrowed: Vec<_> = decls
+        .iter()
+        .filter(|o| owner.is_some() && o.owner == owner)
+        .collect();
+    let chosen: Vec<Location> = if narrowed.is_empty() {
+        decls
+            .iter()
+            .filter_map(|o| location(server, lib, o.file, o.span))
+            .collect()
+    } else {
+        narrowed
+            .iter()
+            .filter_map(|o| location(server, lib, o.file, o.span))
+            .collect()
+    };
+    match chosen.len() {
+        0 => None,
+        1 => chosen
+            .into_iter()
+            .next()
+            .map(GotoDefinitionResponse::Scalar),
+        _ => Some(GotoDefinitionResponse::Array(chosen)),
+    }
+}
+
+/// Where a target is written in the open proposals of a library.
+fn in_proposals(server: &Server, lib: &Library, target: &Target) -> Vec<(Uri, lsp_types::Range)> {
+    let mut out = Vec::new();
+    for d in server.docs.values() {
+        if d.lib != lib.key || d.kind == DocKind::Policy {
+            continue;
+        }
+        let (Some(p), Ok(uri)) = (d.parsed(), d.uri.parse::<Uri>()) else {
+            continue;
+        };
+        for n in proposal_names(p, lib) {
+            if n.target == *target {
+                out.push((
+                    uri.clone(),
+                    d.range(n.span.start as usize, n.span.end as usize, server.enc),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// `textDocument/references`.
+pub fn references(server: &Server, p: &ReferenceParams) -> Option<Vec<Location>> {
+    let (_, lib, target, _, _) = params_doc(server, &p.text_document_position)?;
+    let mut out: Vec<Location> = lib
+        .index
+        .occurrences
+        .iter()
+        .filter(|o| o.target == target && (p.context.include_declaration || !o.decl))
+        .filter_map(|o| location(server, lib, o.file, o.span))
+        .collect();
+    out.extend(
+        in_proposals(server, lib, &target)
+            .into_iter()
+            .map(|(uri, range)| Location { uri, range }),
+    );
+    Some(out)
+}
+
+fn renameable(lib: &Library, target: &Target) -> Result<(), String> {
+    match target {
+        Target::Value(name) => match lib.index.values.get(name) {
+            Some(ValueInfo::Fact { .. } | ValueInfo::Def { .. }) => Ok(()),
+            Some(ValueInfo::Variant { .. }) => Err(format!(
+                "`{name}` is an enum variant: only definitions and facts can be renamed"
+            )),
+            None => Err(format!("`{name}` is not declared in this library")),
+        },
+        Target::Type(n) | Target::Kind(n) | Target::Attr(n) | Target::Rule(n) | Target::Lint(n) => {
+            Err(format!(
+                "`{n}` is not a definition or a fact: only definitions and facts (entity ids) can be renamed"
+            ))
+        }
+    }
+}
+
+/// `textDocument/prepareRename`.
+pub fn prepare_rename(
+    server: &Server,
+    p: &TextDocumentPositionParams,
+) -> Result<Option<PrepareRenameResponse>, Failure> {
+    let refuse = |why: String| (ErrorCode::InvalidRequest as i32, why);
+    let Some((doc, lib, target, _, span)) = params_doc(server, p) else {
+        return Err(refuse(
+            "nothing to rename here: only definitions and facts (entity ids) can be renamed".into(),
+        ));
+    };
+    renameable(lib, &target).map_err(refuse)?;
+    if lib.key == super::workspace::LibKey::Standard {
+        return Err(refuse(
+            "the standard library is built into pactum and cannot be renamed in".into(),
+        ));
+    }
+    Ok(Some(PrepareRenameResponse::Range(doc.range(
+        span.start as usize,
+        span.end as usize,
+        server.enc,
+    ))))
+}
+
+fn is_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// `textDocument/rename`.
+#[expect(
+    clippy::mutable_key_type,
+    reason = "lsp-types keys a WorkspaceEdit's changes by Uri"
+)]
+pub fn rename(server: &Server, p: &RenameParams) -> Result<Option<WorkspaceEdit>, Failure> {
+    let refuse = |why: String| (ErrorCode::InvalidRequest as i32, why);
+    prepare_rename(server, &p.text_document_position)?;
+    let Some((_, lib, target, _, _)) = params_doc(server, &p.text_document_position) else {
+        return Ok(None);
+    };
+    if !is_name(&p.new_name) {
+        return Err(refuse(format!(
+            "`{}` is not a name (letters, digits and `_`, not first a digit)",
+            p.new_name
+        )));
+    }
+    if lib.index.values.contains_key(&p.new_name) {
+        return Err(refuse(format!(
+            "`{}` is already declared in this library",
+            p.new_name
+        )));
+    }
+    let mut changes: HashMap<Uri, Vec<TextEdit>> = HashMap::new();
+    for o in lib.index.occurrences.iter().filter(|o| o.target == target) {
+        if let Some(loc) = location(server, lib, o.file, o.span) {
+            changes.entry(loc.uri).or_default().push(TextEdit {
+                range: loc.range,
+                new_text: p.new_name.clone(),
+            });
+        }
+    }
+    for (uri, range) in in_proposals(server, lib, &target) {
+        changes.entry(uri).or_default().push(TextEdit {
+            range,
+            new_text: p.new_name.clone(),
+        });
+    }
+    Ok(Some(WorkspaceEdit {
+        changes: Some(changes),
+        ..WorkspaceEdit::default()
+    }))
+}

@@ -1,0 +1,375 @@
+//! Which policy library a document is checked against, and the libraries themselves.
+//!
+//! A document's library is found from its path: the nearest ancestor folder with a
+//! `pactum.toml` (its `policies` key names the library's folder, relative to the file;
+//! default: that folder itself); else, for a `.policy` document, its own folder; else the
+//! nearest ancestor folder that holds `.policy` files; else the standard library. A
+//! library is built once and kept until one of its policy files changes (an open buffer
+//! is edited or saved, or the client reports a file changed on disk); open buffers
+//! override the files on disk.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use pactum::lint::{LintOptions, lint};
+use pactum::{Diagnostic, Engine, Limits, SourceFile};
+
+use super::index::Index;
+
+/// A library's identity: the standard library or a folder (canonical when it exists).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LibKey {
+    /// The standard library built in.
+    Standard,
+    /// The `.policy` files under a folder.
+    Dir(PathBuf),
+}
+
+/// `pactum.toml`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Manifest {
+    /// The library's folder, relative to the manifest.
+    policies: Option<String>,
+}
+
+/// The library of a document at `path` (`policy`: a `.policy` document).
+pub fn discover(path: &Path, policy: bool) -> LibKey {
+    let Some(dir) = path.parent() else {
+        return LibKey::Standard;
+    };
+    for a in dir.ancestors() {
+        let manifest = a.join("pactum.toml");
+        if manifest.is_file() {
+            let folder = std::fs::read_to_string(&manifest)
+                .ok()
+                .and_then(|t| match toml::from_str::<Manifest>(&t) {
+                    Ok(m) => m.policies,
+                    Err(e) => {
+                        eprintln!(
+                            "pactum-lsp: {}: {}",
+                            pactum::printable(&manifest.display().to_string()),
+                            pactum::printable(&e.to_string())
+                        );
+                        None
+                    }
+                })
+                .unwrap_or_else(|| ".".to_string());
+            return LibKey::Dir(canonical(&a.join(folder)));
+        }
+    }
+    if policy {
+        return LibKey::Dir(canonical(dir));
+    }
+    for a in dir.ancestors() {
+        let has_policy = std::fs::read_dir(a).is_ok_and(|entries| {
+            entries.flatten().any(|e| {
+                e.path()
+                    .extension()
+                    .is_some_and(|x| x.eq_ignore_ascii_case("policy"))
+                    && e.path().is_file()
+            })
+        });
+        if has_policy {
+            return LibKey::Dir(canonical(a));
+        }
+    }
+    LibKey::Standard
+}
+
+fn canonical(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// A built library.
+#[derive(Debug)]
+pub struct Library {
+    /// Which.
+    pub key: LibKey,
+    /// The compiled engine, when the library compiles.
+    pub engine: Option<Engine>,
+    /// Why it does not compile.
+    pub errors: Vec<Diagnostic>,
+    /// The lint findings (when it compiles).
+    pub lints: Vec<Diagnostic>,
+    /// Names and where they are written.
+    pub index: Index,
+    /// Each source's file on disk, by source name.
+    pub paths: BTreeMap<String, PathBuf>,
+}
+
+impl Library {
+    /// Builds a library, with the open `.policy` buffers (path, text) overriding its files.
+    pub fn build(key: &LibKey, buffers: &[(PathBuf, String)], cache: &Cache) -> Library {
+        let limits = Limits::default();
+        let mut errors = Vec::new();
+        let mut sources = match key {
+            LibKey::Standard => Engine::standard().sources().to_vec(),
+            LibKey::Dir(dir) => match Engine::read_sources(dir, &limits) {
+                Ok(s) => s,
+                Err(e) => {
+                    // No policy file on disk yet (a new buffer) is not an error when
+                    // buffers supply them.
+                    if buffers.is_empty() {
+                        errors.extend(e.into_vec());
+                    }
+                    Vec::new()
+                }
+            },
+        };
+        let mut paths = BTreeMap::new();
+        for s in &sources {
+            let path = match key {
+                LibKey::Standard => cache.std_path(s.name()),
+                LibKey::Dir(_) => Some(canonical(Path::new(s.name()))),
+            };
+            if let Some(p) = path {
+                paths.insert(s.name().to_string(), p);
+            }
+        }
+        for (path, text) in buffers {
+            let name = paths
+                .iter()
+                .find(|(_, p)| *p == path)
+                .map(|(n, _)| n.clone());
+            match name {
+                Some(n) => {
+                    if let Some(s) = sources.iter_mut().find(|s| s.name() == n) {
+                        *s = SourceFile::new(n, text.as_str());
+                    }
+                }
+                None => {
+                    let n = path.display().to_string();
+                    paths.insert(n.clone(), path.clone());
+                    sources.push(SourceFile::new(n, text.as_str()));
+                }
+            }
+        }
+        sources.sort_by(|a, b| a.name().cmp(b.name()));
+        let index = Index::new(&sources);
+        let (engine, lints) = if errors.is_empty() {
+            match Engine::from_sources_with(sources, &limits) {
+                Ok(engine) => {
+                    let lints = lint(&engine, &LintOptions::default()).diagnostics;
+                    (Some(engine), lints)
+                }
+                Err(e) => {
+                    errors.extend(e.into_vec());
+                    (None, Vec::new())
+                }
+            }
+        } else {
+            (None, Vec::new())
+        };
+        Library {
+            key: key.clone(),
+            engine,
+            errors,
+            lints,
+            index,
+            paths,
+        }
+    }
+
+    /// Whether a path is one of this library's policy files (or would be, once written).
+    pub fn contains(&self, path: &Path) -> bool {
+        match &self.key {
+            LibKey::Standard => false,
+            LibKey::Dir(dir) => path.starts_with(dir),
+        }
+    }
+}
+
+/// The folder where the server writes what the binary embeds and an editor must open as
+/// files: the standard library's policy files (for go-to-definition into them) and the
+/// diagnostics and lint documentation (the targets of `codeDescription.href`). Written
+/// once per version, atomically; `None` when no folder is writable.
+#[derive(Debug, Default)]
+pub struct Cache {
+    root: Option<PathBuf>,
+}
+
+const DIAGNOSTICS_MD: &str = include_str!("../../../docs/diagnostics.md");
+const LINTS_MD: &str = include_str!("../../../docs/lints.md");
+
+impl Cache {
+    /// Writes the cache (`$XDG_CACHE_HOME/pactum/lsp-VERSION`, else `~/.cache/...`, else
+    /// the temporary folder).
+    pub fn create() -> Cache {
+        let base = std::env::var_os("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+            .unwrap_or_else(std::env::temp_dir);
+        let root = base
+            .join("pactum")
+            .join(concat!("lsp-", env!("CARGO_PKG_VERSION")));
+        let mut files: Vec<(PathBuf, String)> = Engine::standard()
+            .sources()
+            .iter()
+            .filter_map(|s| {
+                let rel = s.name().strip_prefix("<std>/")?;
+                Some((root.join("std").join(rel), s.text().to_string()))
+            })
+            .collect();
+        files.push((root.join("docs/diagnostics.md"), DIAGNOSTICS_MD.to_string()));
+        files.push((root.join("docs/lints.md"), LINTS_MD.to_string()));
+        for (path, text) in &files {
+            let current = std::fs::read_to_string(path).ok();
+            if current.as_deref() == Some(text.as_str()) {
+                continue;
+            }
+            // A missing file is created empty, then replaced like any other.
+            let written = path
+                .parent()
+                .map_or(Ok(()), std::fs::create_dir_all)
+                .and_then(|()| match &current {
+                    Some(_) => Ok(()),
+                    None => std::fs::File::create(path).map(drop),
+                })
+                .and_then(|()| {
+                    crate::cli::fix::write_atomically(path, current.as_deref().unwrap_or(""), text)
+                });
+            if let Err(e) = written {
+                eprintln!(
+                    "pactum-lsp: cannot write {}: {}",
+                    pactum::printable(&path.display().to_string()),
+                    pactum::printable(&e.to_string())
+                );
+                return Cache { root: None };
+            }
+        }
+        Cache {
+            root: Some(canonical(&root)),
+        }
+    }
+
+    /// Where a standard library source (`<std>/x.policy`) is on disk.
+    pub fn std_path(&self, name: &str) -> Option<PathBuf> {
+        Some(
+            self.root
+                .as_ref()?
+                .join("std")
+                .join(name.strip_prefix("<std>/")?),
+        )
+    }
+
+    /// Where a documentation page (`diagnostics.md`, `lints.md`) is on disk.
+    pub fn doc_path(&self, page: &str) -> Option<PathBuf> {
+        Some(self.root.as_ref()?.join("docs").join(page))
+    }
+}
+
+/// The embedded documentation of a diagnostic code (`pactum::type::mismatch`) or a lint
+/// (`rule-never-fires`): its section of docs/diagnostics.md or docs/lints.md, up to the
+/// first example block.
+pub fn explanation(code_or_lint: &str) -> Option<String> {
+    let (page, heading) = if code_or_lint.starts_with("pactum::") {
+        (DIAGNOSTICS_MD, format!("## `{code_or_lint}`"))
+    } else {
+        (LINTS_MD, format!("### `{code_or_lint}`"))
+    };
+    let start = page.find(&format!("{heading}\n"))?;
+    let body = page.get(start + heading.len()..)?;
+    let end = body.find("\n#").unwrap_or(body.len());
+    let section = body.get(..end)?;
+    let cut = section.find("\n```").unwrap_or(section.len());
+    Some(section.get(..cut)?.trim().to_string())
+}
+
+/// The GitHub-style anchor of a heading's text (`pactum::io::not_utf8` →
+/// `pactumionot_utf8`).
+pub fn anchor(heading: &str) -> String {
+    heading
+        .chars()
+        .filter_map(|c| match c {
+            'a'..='z' | '0'..='9' | '_' | '-' => Some(c),
+            'A'..='Z' => Some(c.to_ascii_lowercase()),
+            ' ' => Some('-'),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A `file://` URI's path, percent-decoded (`None` for other schemes).
+pub fn uri_to_path(uri: &str) -> Option<PathBuf> {
+    let rest = uri.strip_prefix("file://")?;
+    // `file:///path` or `file://localhost/path`.
+    let rest = rest.strip_prefix("localhost").unwrap_or(rest);
+    let bytes = rest.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'%' {
+            let hex = rest
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
+            if let Some(v) = hex {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        if b == b'?' || b == b'#' {
+            break;
+        }
+        out.push(b);
+        i += 1;
+    }
+    let s = String::from_utf8(out).ok()?;
+    s.starts_with('/').then(|| PathBuf::from(s))
+}
+
+/// The `file://` URI of an absolute path, percent-encoded.
+pub fn path_to_uri(path: &Path) -> String {
+    let mut out = String::from("file://");
+    for b in path.to_string_lossy().bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(char::from(b));
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uris_round_trip() {
+        let p = Path::new("/tmp/a b/قزوين/ğ.proposal");
+        let uri = path_to_uri(p);
+        assert!(uri.starts_with("file:///tmp/a%20b/"));
+        assert_eq!(uri_to_path(&uri).as_deref(), Some(p));
+        assert_eq!(uri_to_path("untitled:Untitled-1"), None);
+    }
+
+    #[test]
+    fn explanations_come_from_the_docs() {
+        let e = explanation("pactum::proposal::unknown_kind").unwrap_or_default();
+        assert!(!e.is_empty());
+        assert!(explanation("rule-never-fires").is_some());
+        assert_eq!(anchor("`pactum::io::not_utf8`"), "pactumionot_utf8");
+    }
+
+    #[test]
+    fn discovery() {
+        let dir = std::env::temp_dir().join(format!("pactum-lsp-discover-{}", std::process::id()));
+        let lib = dir.join("lib");
+        let _ = std::fs::create_dir_all(lib.join("sub"));
+        let _ = std::fs::write(lib.join("a.policy"), "");
+        let prop = lib.join("sub/x.proposal");
+        assert_eq!(discover(&prop, false), LibKey::Dir(canonical(&lib)));
+        let _ = std::fs::write(dir.join("pactum.toml"), "policies = \"lib\"\n");
+        let _ = std::fs::create_dir_all(dir.join("proposals"));
+        assert_eq!(
+            discover(&dir.join("proposals/p.proposal"), false),
+            LibKey::Dir(canonical(&lib))
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(discover(Path::new("/x.proposal"), false), LibKey::Standard);
+    }
+}
