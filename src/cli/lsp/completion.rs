@@ -7,7 +7,8 @@ use lsp_types::{CompletionItem, CompletionItemKind, CompletionParams, Completion
 
 use super::Server;
 use super::documents::DocKind;
-use super::index::Index;
+use super::index::FieldInfo;
+use super::workspace::Library;
 
 #[derive(Clone, Debug, PartialEq)]
 enum Tok {
@@ -251,6 +252,28 @@ fn policy_context(before: &[Tok]) -> Context {
     Context::Nothing
 }
 
+/// An attribute's type and default, from the schema when the library compiles.
+fn attr_detail(lib: &Library, kind: &str, f: &FieldInfo) -> String {
+    if let Some(a) = lib.attribute(kind, &f.name) {
+        let mut d = a.ty.to_string();
+        match &a.default {
+            Some(pactum::DefaultValue::Value { text, .. }) => d.push_str(&format!(" = {text}")),
+            Some(pactum::DefaultValue::SameAs(other)) => d.push_str(&format!(" = {other}")),
+            None if a.optional => d.push('?'),
+            None => {}
+        }
+        return d;
+    }
+    let mut d = f.ty.clone();
+    if f.optional {
+        d.push('?');
+    }
+    if let Some(x) = &f.default {
+        d.push_str(&format!(" = {x}"));
+    }
+    d
+}
+
 fn item(label: &str, kind: CompletionItemKind, detail: Option<String>) -> CompletionItem {
     CompletionItem {
         label: label.to_string(),
@@ -260,9 +283,10 @@ fn item(label: &str, kind: CompletionItemKind, detail: Option<String>) -> Comple
     }
 }
 
-fn items(ctx: Context, index: &Index, json: bool) -> Vec<CompletionItem> {
+fn items(ctx: Context, lib: &Library) -> Vec<CompletionItem> {
     match ctx {
-        Context::Kind => index
+        Context::Kind => lib
+            .index
             .kinds
             .iter()
             .map(|(k, fields)| {
@@ -275,21 +299,24 @@ fn items(ctx: Context, index: &Index, json: bool) -> Vec<CompletionItem> {
             })
             .collect(),
         Context::Key(kind, used) => {
-            let Some(fields) = index.kinds.get(&kind) else {
+            let Some(fields) = lib.index.kinds.get(&kind) else {
                 return Vec::new();
             };
             let mut out: Vec<CompletionItem> = fields
                 .iter()
                 .filter(|f| !used.contains(&f.name))
                 .map(|f| {
-                    let mut detail = f.ty.clone();
-                    if f.optional {
-                        detail.push('?');
-                    }
-                    if let Some(d) = &f.default {
-                        detail.push_str(&format!(" = {d}"));
-                    }
-                    item(&f.name, CompletionItemKind::FIELD, Some(detail))
+                    let mut it = item(
+                        &f.name,
+                        CompletionItemKind::FIELD,
+                        Some(attr_detail(lib, &kind, f)),
+                    );
+                    it.documentation = lib
+                        .attribute(&kind, &f.name)
+                        .and_then(|a| a.doc.clone())
+                        .or_else(|| f.doc.clone())
+                        .map(lsp_types::Documentation::String);
+                    it
                 })
                 .collect();
             for extra in ["date", "note"] {
@@ -297,34 +324,13 @@ fn items(ctx: Context, index: &Index, json: bool) -> Vec<CompletionItem> {
                     out.push(item(extra, CompletionItemKind::FIELD, None));
                 }
             }
-            if json {
-                out.retain(|i| !used.contains(&i.label));
-            }
             out
         }
-        Context::Value(kind, attr) => {
-            let Some(f) = index.field(&kind, &attr) else {
-                return Vec::new();
-            };
-            if f.leaves.iter().any(|l| l == "bool") {
-                return ["true", "false"]
-                    .iter()
-                    .map(|b| item(b, CompletionItemKind::VALUE, None))
-                    .collect();
-            }
-            index
-                .values_of(&f.leaves)
-                .iter()
-                .map(|v| {
-                    let detail = match index.values.get(v) {
-                        Some(super::index::ValueInfo::Fact { ty, .. }) => Some(ty.clone()),
-                        Some(super::index::ValueInfo::Variant { of }) => Some(of.clone()),
-                        _ => None,
-                    };
-                    item(v, CompletionItemKind::ENUM_MEMBER, detail)
-                })
-                .collect()
-        }
+        Context::Value(kind, attr) => lib
+            .values_of(&kind, &attr)
+            .into_iter()
+            .map(|(v, detail)| item(&v, CompletionItemKind::ENUM_MEMBER, Some(detail)))
+            .collect(),
         Context::Lint => pactum::lint::LINTS
             .iter()
             .map(|l| {
@@ -369,7 +375,7 @@ pub fn complete(server: &Server, p: &CompletionParams) -> Option<CompletionRespo
         DocKind::Json => json_context(&toks),
         DocKind::Policy => policy_context(&toks),
     };
-    Some(CompletionResponse::Array(items(ctx, &lib.index, json)))
+    Some(CompletionResponse::Array(items(ctx, lib)))
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ pub fn hover(server: &Server, p: &HoverParams) -> Option<Hover> {
     let offset = doc.offset(tp.position, server.enc);
     let (text, range) = match navigation::at(doc, lib, offset) {
         Some((target, owner, span)) => (
-            describe(lib, &target, owner.as_deref())?,
+            describe(lib, &target, owner.as_deref(), server.today)?,
             Some(doc.range(span.start as usize, span.end as usize, server.enc)),
         ),
         None => {
@@ -28,7 +28,7 @@ pub fn hover(server: &Server, p: &HoverParams) -> Option<Hover> {
                 .iter()
                 .find(|d| d.range.start <= pos && pos <= d.range.end)?;
             let text = if d.violation.is_some() {
-                describe(lib, &Target::Rule(d.code.clone()), None)?
+                describe(lib, &Target::Rule(d.code.clone()), None, server.today)?
             } else {
                 let lint = d
                     .code
@@ -84,8 +84,29 @@ fn fields_text(fields: &[FieldInfo]) -> String {
         .join("\n")
 }
 
-/// The hover text of a name.
-pub fn describe(lib: &Library, target: &Target, owner: Option<&str>) -> Option<String> {
+/// An attribute as the schema has it: `` `area`: `State | Region` (required) ``.
+fn attr_line(a: &pactum::AttributeSchema) -> String {
+    let mut s = format!("`{}`: `{}`", a.name, a.ty);
+    match &a.default {
+        Some(pactum::DefaultValue::Value { text, .. }) => {
+            s.push_str(&format!(", default `{text}`"))
+        }
+        Some(pactum::DefaultValue::SameAs(other)) => {
+            s.push_str(&format!(", default: the value of `{other}`"))
+        }
+        None if a.optional => s.push_str(" (optional)"),
+        None => s.push_str(" (required)"),
+    }
+    s
+}
+
+/// The hover text of a name (`today`: the date an entity's facts are shown as of).
+pub fn describe(
+    lib: &Library,
+    target: &Target,
+    owner: Option<&str>,
+    today: pactum::Date,
+) -> Option<String> {
     let idx = &lib.index;
     Some(match target {
         Target::Rule(id) => {
@@ -114,12 +135,44 @@ pub fn describe(lib: &Library, target: &Target, owner: Option<&str>) -> Option<S
         }
         Target::Value(name) => match idx.values.get(name)? {
             ValueInfo::Fact { ty, text } => {
-                format!("**entity `{name}`**: `{ty}`\n\n```pactum\n{text}\n```")
+                match lib.engine.as_ref().and_then(|e| e.facts(name, today)) {
+                    Some((facts, _)) => {
+                        let mut s = format!("**entity `{name}`**: `{ty}`, as of {today}\n");
+                        for f in &facts {
+                            s.push_str(&format!("\n- `{}`: {}", f.attribute, f.value));
+                            if f.changes {
+                                s.push_str(" (changes over time)");
+                            }
+                        }
+                        s
+                    }
+                    None => format!("**entity `{name}`**: `{ty}`\n\n```pactum\n{text}\n```"),
+                }
             }
             ValueInfo::Def { text } => format!("**definition `{name}`**\n\n```pactum\n{text}\n```"),
             ValueInfo::Variant { of } => format!("**`{name}`**: a value of enum `{of}`"),
         },
         Target::Kind(name) => {
+            if let Some(k) = lib
+                .schema
+                .as_ref()
+                .and_then(|s| s.kinds.iter().find(|k| k.name == *name))
+            {
+                let attrs: Vec<String> = k
+                    .attributes
+                    .iter()
+                    .map(|a| format!("- {}", attr_line(a)))
+                    .collect();
+                let mut s = format!("**step kind `{name}`**");
+                if let Some(d) = &k.doc {
+                    s.push_str(&format!("\n\n{d}"));
+                }
+                s.push_str(&format!(
+                    "\n\n{}\n\nand `date` (default: the proposal's), `note`",
+                    attrs.join("\n")
+                ));
+                return Some(s);
+            }
             let fields = idx.kinds.get(name)?;
             format!(
                 "**step kind `{name}`**\n\n{}\n\nand `date` (default: the proposal's), `note`",
@@ -147,7 +200,13 @@ pub fn describe(lib: &Library, target: &Target, owner: Option<&str>) -> Option<S
                 if owner.is_some_and(|o| o != kind) {
                     continue;
                 }
-                if let Some(f) = fields.iter().find(|f| f.name == *name) {
+                if let Some(a) = lib.attribute(kind, name) {
+                    let mut s = format!("`{kind}`: {}", attr_line(a));
+                    if let Some(d) = &a.doc {
+                        s.push_str(&format!("\n\n{d}"));
+                    }
+                    parts.push(s);
+                } else if let Some(f) = fields.iter().find(|f| f.name == *name) {
                     parts.push(field_text(kind, f));
                 }
             }

@@ -92,6 +92,9 @@ pub struct Library {
     pub errors: Vec<Diagnostic>,
     /// The lint findings (when it compiles).
     pub lints: Vec<Diagnostic>,
+    /// The schema (when it compiles): attributes with their types, defaults and doc
+    /// comments, entity ids by type.
+    pub schema: Option<pactum::Schema>,
     /// Names and where they are written.
     pub index: Index,
     /// Each source's file on disk, by source name.
@@ -163,12 +166,85 @@ impl Library {
         };
         Library {
             key: key.clone(),
+            schema: engine.as_ref().map(Engine::schema),
             engine,
             errors,
             lints,
             index,
             paths,
         }
+    }
+
+    /// A step kind's attribute in the schema.
+    pub fn attribute(&self, kind: &str, attr: &str) -> Option<&pactum::AttributeSchema> {
+        let schema = self.schema.as_ref()?;
+        let k = schema.kinds.iter().find(|k| k.name == kind);
+        let fields = match k {
+            Some(k) => &k.attributes,
+            None => {
+                &schema
+                    .entity_types
+                    .iter()
+                    .find(|t| t.name == kind)?
+                    .attributes
+            }
+        };
+        fields.iter().find(|a| a.name == attr)
+    }
+
+    /// The values an attribute's type takes (entity ids, enum values, `true`/`false`):
+    /// from the schema when the library compiles, else from the syntax tree.
+    pub fn values_of(&self, kind: &str, attr: &str) -> Vec<(String, String)> {
+        let (Some(schema), Some(a)) = (self.schema.as_ref(), self.attribute(kind, attr)) else {
+            let Some(f) = self.index.field(kind, attr) else {
+                return Vec::new();
+            };
+            if f.leaves.iter().any(|l| l == "bool") {
+                return vec![
+                    ("true".into(), "bool".into()),
+                    ("false".into(), "bool".into()),
+                ];
+            }
+            return self
+                .index
+                .values_of(&f.leaves)
+                .into_iter()
+                .map(|v| {
+                    let detail = match self.index.values.get(&v) {
+                        Some(super::index::ValueInfo::Fact { ty, .. }) => ty.clone(),
+                        Some(super::index::ValueInfo::Variant { of }) => of.clone(),
+                        _ => String::new(),
+                    };
+                    (v, detail)
+                })
+                .collect();
+        };
+        let mut ty = &a.ty;
+        while let pactum::TypeSchema::Set(t) | pactum::TypeSchema::List(t) = ty {
+            ty = t;
+        }
+        let mut out: Vec<(String, String)> = match ty {
+            pactum::TypeSchema::Bool => vec![
+                ("true".into(), "bool".into()),
+                ("false".into(), "bool".into()),
+            ],
+            pactum::TypeSchema::Entity(types) => schema
+                .entity_types
+                .iter()
+                .filter(|t| types.contains(&t.name))
+                .flat_map(|t| t.entities.iter().map(|e| (e.clone(), t.name.clone())))
+                .collect(),
+            pactum::TypeSchema::Enum(e) => schema
+                .enums
+                .iter()
+                .filter(|x| x.name == *e)
+                .flat_map(|x| x.variants.iter().map(|v| (v.clone(), x.name.clone())))
+                .collect(),
+            _ => Vec::new(),
+        };
+        out.sort();
+        out.dedup();
+        out
     }
 
     /// Whether a path is one of this library's policy files (or would be, once written).
