@@ -13,6 +13,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+pub mod lsp;
+
 use pactum::{CheckOptions, Date};
 
 /// The evaluation date every test pins (`--as-of`), so that results never depend on today.

@@ -57,13 +57,21 @@ pub fn code_actions(server: &mut Server, p: &CodeActionParams) -> Option<Vec<Cod
             .cloned()
             .collect();
         if let Some(s) = &d.suggestion {
+            // A JSON string's span holds its quotes: the replacement keeps them.
+            let (a, _) = doc.lines.span(&doc.text, d.range, server.enc);
+            let quoted = doc.text.get(a..).is_some_and(|t| t.starts_with('"'));
+            let new_text = if quoted {
+                format!("\"{s}\"")
+            } else {
+                s.clone()
+            };
             out.push(CodeActionOrCommand::CodeAction(CodeAction {
                 title: format!("replace with `{s}`"),
                 kind: Some(CodeActionKind::QUICKFIX),
                 diagnostics: Some(lsp_diag.clone()),
                 edit: Some(edit(vec![TextEdit {
                     range: d.range,
-                    new_text: s.clone(),
+                    new_text,
                 }])),
                 is_preferred: Some(true),
                 ..CodeAction::default()

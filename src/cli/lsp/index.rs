@@ -425,7 +425,53 @@ impl Walker<'_> {
                 self.expr(c);
             }
         }
+        for text in [&r.message, &r.help, &r.label].into_iter().flatten() {
+            self.interpolations(text.span);
+        }
         self.bound.truncate(mark);
+    }
+
+    /// The names in the `{...}` interpolations of a message, help or label literal: a
+    /// path's first name is a value (or a binder), the names after a `.` attributes.
+    fn interpolations(&mut self, literal: Span) {
+        let Some(src) = self.index.files.get(self.file).map(|f| f.source.clone()) else {
+            return;
+        };
+        let raw = src.slice(literal);
+        let base = literal.start as usize;
+        let mut depth = 0usize;
+        let mut chars = raw.char_indices().peekable();
+        let mut after_dot = false;
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '\\' => {
+                    chars.next();
+                }
+                '{' => depth += 1,
+                '}' => depth = depth.saturating_sub(1),
+                _ if depth > 0 && (c.is_ascii_alphabetic() || c == '_') => {
+                    let mut end = i + c.len_utf8();
+                    while let Some(&(j, d)) = chars.peek() {
+                        if !(d.is_ascii_alphanumeric() || d == '_') {
+                            break;
+                        }
+                        end = j + d.len_utf8();
+                        chars.next();
+                    }
+                    let word = raw.get(i..end).unwrap_or_default().to_string();
+                    let span = Span::new(base + i, base + end);
+                    if after_dot {
+                        self.push(span, Target::Attr(word), false, None);
+                    } else {
+                        self.name(span, &word);
+                    }
+                    after_dot = false;
+                    continue;
+                }
+                _ => {}
+            }
+            after_dot = c == '.';
+        }
     }
 
     fn name(&mut self, span: Span, name: &str) {
@@ -526,6 +572,17 @@ mod tests {
             .filter(|o| o.target == Target::Value("q".into()))
             .count();
         assert_eq!(q, 3);
+        let help = Index::new(&[SourceFile::new(
+            "b.policy",
+            "entity State { name: string }\nfact q: State { name: \"Q\" }\nstep visit { by: State }\nrule r.two {\n  severity error\n  on visit as s\n  forbid s.by == q\n  message \"{s.by} is {q.name}\"\n}\n",
+        )]);
+        assert_eq!(
+            help.occurrences
+                .iter()
+                .filter(|o| o.target == Target::Value("q".into()))
+                .count(),
+            3
+        );
         assert!(
             index
                 .occurrences

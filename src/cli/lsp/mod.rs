@@ -111,10 +111,7 @@ fn read_message(input: &mut impl BufRead) -> Read {
         }
         let header = line.trim_end_matches(['\r', '\n']);
         if header.is_empty() {
-            if length.is_some() {
-                break;
-            }
-            continue;
+            break;
         }
         if let Some((name, value)) = header.split_once(':') {
             if name.trim().eq_ignore_ascii_case("content-length") {
@@ -227,7 +224,6 @@ impl Server {
     }
 
     fn request(&mut self, r: Request) -> Result<Value, Failure> {
-        Self::test_panic(&r.method);
         if r.method == req::Initialize::METHOD {
             return self.initialize(r.params);
         }
@@ -237,6 +233,7 @@ impl Server {
                 "the server is not initialized".to_string(),
             ));
         }
+        Self::test_panic(&r.method);
         if self.shutdown {
             return Err((
                 ErrorCode::InvalidRequest as i32,

@@ -1,0 +1,497 @@
+//! `pactum lsp` driven through JSON-RPC over stdio, as an editor does: a scripted session
+//! over a library found through `pactum.toml`, and hostile input.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code: a failed expectation panics"
+)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::lsp::{Client, apply, position, position_of, uri, utf16};
+use serde_json::{Value, json};
+
+/// A workspace: `pactum.toml` naming `lib/` (a copy of the standard library) and
+/// `proposals/`.
+fn workspace(test: &str) -> PathBuf {
+    let dir = common::scratch("lsp", test);
+    std::fs::create_dir_all(dir.join("lib")).unwrap();
+    std::fs::create_dir_all(dir.join("proposals")).unwrap();
+    for e in std::fs::read_dir(common::root().join("policies")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "policy") {
+            std::fs::copy(&p, dir.join("lib").join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    std::fs::write(dir.join("pactum.toml"), "policies = \"lib\"\n").unwrap();
+    dir.canonicalize().unwrap()
+}
+
+/// A proposal whose violation is on a line with Arabic text and a character outside the
+/// BMP (Old Turkic) before it: its columns differ in UTF-16, UTF-8 and characters.
+const PROPOSAL: &str = "proposal shield {\n  title: \"درع قزوين\"\n  date: 2026-09-15\n}\n\
+step ex1: exercise { note: \"تمرين 𐰃 İğdır\", participants: [turkey, azerbaijan, kazakhstan], area: caspian_sea, framework: ots }\n";
+
+fn codes(diags: &[Value]) -> Vec<String> {
+    diags
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn hover_text(c: &mut Client, uri: &str, pos: Value) -> String {
+    let r = c.result(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": pos}),
+    );
+    r["contents"]["value"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn labels(r: &Value) -> Vec<String> {
+    r.as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn complete(c: &mut Client, uri: &str, text: &str) -> Vec<String> {
+    c.open(uri, "pactum-proposal", text);
+    c.diagnostics(uri);
+    let end = position(text, text.len());
+    labels(&c.result(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": uri}, "position": end}),
+    ))
+}
+
+#[test]
+fn a_scripted_session() {
+    let ws = workspace("session");
+    let prop_path = ws.join("proposals/shield.proposal");
+    std::fs::write(&prop_path, PROPOSAL).unwrap();
+    let prop = uri(&prop_path);
+    let mut c = Client::start(&[]);
+    let init = c.initialize(json!({}));
+    assert_eq!(init["capabilities"]["positionEncoding"], "utf-16");
+    assert_eq!(init["serverInfo"]["name"], "pactum-lsp");
+
+    // Diagnostics: the violation's range counts UTF-16 units on a line with Arabic text.
+    c.open(&prop, "pactum-proposal", PROPOSAL);
+    let diags = c.diagnostics(&prop);
+    assert!(
+        codes(&diags).contains(&"caspian.non_littoral_forces".to_string()),
+        "{diags:?}"
+    );
+    let v = diags
+        .iter()
+        .find(|d| d["code"] == "caspian.non_littoral_forces")
+        .unwrap();
+    let line = PROPOSAL.lines().nth(4).unwrap();
+    let col = utf16(&line[..line.find("turkey").unwrap()]);
+    assert_eq!(v["range"]["start"], json!({"line": 4, "character": col}));
+    assert_eq!(v["range"]["end"], json!({"line": 4, "character": col + 6}));
+    assert_eq!(v["severity"], 1);
+    assert!(v["message"].as_str().unwrap().contains("help: "));
+    let related = &v["relatedInformation"][0]["location"];
+    assert_eq!(related["uri"], uri(&ws.join("lib/caspian.policy")));
+    assert!(
+        v["codeDescription"]["href"]
+            .as_str()
+            .unwrap()
+            .starts_with(&uri(&ws.join("lib/caspian.policy#L")))
+    );
+
+    // An incremental edit (turkey → russia, a littoral state) clears the violation; the
+    // edit back brings it again.
+    let start = position_of(PROPOSAL, "turkey", 0);
+    let end = position_of(PROPOSAL, "turkey", 6);
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": prop, "version": 2},
+               "contentChanges": [{"range": {"start": start, "end": end}, "text": "russia"}]}),
+    );
+    let diags = c.diagnostics(&prop);
+    assert!(
+        !codes(&diags).contains(&"caspian.non_littoral_forces".to_string()),
+        "{diags:?}"
+    );
+    let end_russia = json!({"line": 4, "character": col + 6});
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": prop, "version": 3},
+               "contentChanges": [{"range": {"start": start, "end": end_russia}, "text": "turkey"}]}),
+    );
+    let diags = c.diagnostics(&prop);
+    assert!(codes(&diags).contains(&"caspian.non_littoral_forces".to_string()));
+
+    // Hover: an entity (its facts as of today), a step kind, an attribute, a rule (in its
+    // policy file), a lint in `allow`.
+    let h = hover_text(&mut c, &prop, position_of(PROPOSAL, "turkey", 2));
+    assert!(h.contains("entity `turkey`") && h.contains("as of"), "{h}");
+    let h = hover_text(&mut c, &prop, position_of(PROPOSAL, "exercise", 1));
+    assert!(
+        h.contains("step kind `exercise`") && h.contains("participants"),
+        "{h}"
+    );
+    let h = hover_text(&mut c, &prop, position_of(PROPOSAL, "area:", 1));
+    assert!(h.contains("`area`: `State | Region` (required)"), "{h}");
+    let caspian_path = ws.join("lib/caspian.policy");
+    let caspian = std::fs::read_to_string(&caspian_path).unwrap();
+    let caspian_uri = uri(&caspian_path);
+    c.open(&caspian_uri, "pactum-policy", &caspian);
+    let policy_diags = c.diagnostics(&caspian_uri);
+    assert!(policy_diags.is_empty(), "{policy_diags:?}");
+    let h = hover_text(
+        &mut c,
+        &caspian_uri,
+        position_of(&caspian, "caspian.non_littoral_forces", 3),
+    );
+    assert!(
+        h.contains("rule `caspian.non_littoral_forces`") && h.contains("cite:"),
+        "{h}"
+    );
+    let transit_path = ws.join("lib/transit.policy");
+    let transit = std::fs::read_to_string(&transit_path).unwrap();
+    let transit_uri = uri(&transit_path);
+    c.open(&transit_uri, "pactum-policy", &transit);
+    c.diagnostics(&transit_uri);
+    let h = hover_text(
+        &mut c,
+        &transit_uri,
+        position_of(&transit, "allow rule-always-fires", 8),
+    );
+    assert!(h.contains("lint `rule-always-fires`"), "{h}");
+
+    // Completion: step kinds, the attributes not yet given, entity ids of the type.
+    let comp = uri(&ws.join("proposals/new.proposal"));
+    let kinds = complete(&mut c, &comp, "proposal n {}\nstep s1: ");
+    assert!(
+        kinds.contains(&"exercise".to_string()) && kinds.contains(&"transit_flight".to_string())
+    );
+    let attrs = complete(
+        &mut c,
+        &comp,
+        "proposal n {}\nstep s1: exercise {\n  area: caspian_sea\n  ",
+    );
+    assert!(
+        attrs.contains(&"participants".to_string()) && !attrs.contains(&"area".to_string()),
+        "{attrs:?}"
+    );
+    let ids = complete(
+        &mut c,
+        &comp,
+        "proposal n {}\nstep s1: exercise {\n  participants: [turkey, ",
+    );
+    assert!(
+        ids.contains(&"kazakhstan".to_string()) && !ids.contains(&"caspian_sea".to_string()),
+        "{ids:?}"
+    );
+    let values = complete(
+        &mut c,
+        &comp,
+        "proposal n {}\nstep s1: exercise {\n  command: ",
+    );
+    assert_eq!(values, ["national", "unified"]);
+
+    // Definition: from the proposal into the library's files.
+    let def = c.result(
+        "textDocument/definition",
+        json!({"textDocument": {"uri": prop}, "position": position_of(PROPOSAL, "caspian_sea", 2)}),
+    );
+    assert_eq!(def["uri"], uri(&ws.join("lib/world.policy")));
+    let world = std::fs::read_to_string(ws.join("lib/world.policy")).unwrap();
+    assert_eq!(
+        def["range"]["start"],
+        position_of(&world, "fact caspian_sea", 5)
+    );
+    let def = c.result(
+        "textDocument/definition",
+        json!({"textDocument": {"uri": prop}, "position": position_of(PROPOSAL, "area:", 0)}),
+    );
+    let schema = std::fs::read_to_string(ws.join("lib/schema.policy")).unwrap();
+    assert_eq!(def["uri"], uri(&ws.join("lib/schema.policy")));
+    let exercise_at = schema.find("step exercise").unwrap();
+    let area_at = exercise_at + schema[exercise_at..].find("area").unwrap();
+    assert_eq!(def["range"]["start"], position(&schema, area_at));
+
+    // References: every file that names the fact, and the proposal.
+    let refs = c.result(
+        "textDocument/references",
+        json!({"textDocument": {"uri": prop}, "position": position_of(PROPOSAL, "caspian_sea", 0),
+               "context": {"includeDeclaration": true}}),
+    );
+    let files: std::collections::BTreeSet<String> = refs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["uri"].as_str().unwrap().to_string())
+        .collect();
+    assert!(files.contains(&uri(&ws.join("lib/world.policy"))));
+    assert!(files.contains(&caspian_uri));
+    assert!(files.contains(&prop));
+
+    // Rename: a fact across the library's files and the open proposal; a rule is refused.
+    let at = json!({"textDocument": {"uri": caspian_uri}, "position": position_of(&caspian, "caspian_sea", 3)});
+    let prep = c.result("textDocument/prepareRename", at.clone());
+    assert_eq!(prep["start"], position_of(&caspian, "caspian_sea", 0));
+    let mut params = at.clone();
+    params["newName"] = json!("caspian");
+    let edit = c.result("textDocument/rename", params);
+    let changes = edit["changes"].as_object().unwrap();
+    assert!(changes.contains_key(&uri(&ws.join("lib/world.policy"))));
+    assert!(changes.contains_key(&prop));
+    let renamed = apply(&caspian, changes[&caspian_uri].as_array().unwrap());
+    assert!(
+        !renamed.contains("caspian_sea") && renamed.contains("caspian.littoral"),
+        "{renamed}"
+    );
+    let refused = c.request(
+        "textDocument/prepareRename",
+        json!({"textDocument": {"uri": caspian_uri}, "position": position_of(&caspian, "caspian.non_littoral_forces", 2)}),
+    );
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("only definitions and facts"),
+        "{refused}"
+    );
+
+    // Code actions: the violation's repairs, the best one preferred; applying it makes the
+    // proposal compliant (no error left).
+    let actions = c.result(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": prop}, "range": v["range"], "context": {"diagnostics": [v]}}),
+    );
+    let actions = actions.as_array().unwrap();
+    let best = actions
+        .iter()
+        .find(|a| {
+            a["isPreferred"] == true
+                && a["title"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("caspian.non_littoral_forces")
+        })
+        .unwrap_or_else(|| panic!("a preferred repair: {actions:?}"));
+    let fixed = apply(PROPOSAL, best["edit"]["changes"][&prop].as_array().unwrap());
+    // Diagnostics published before (when the policy files were opened) are not the news.
+    c.forget();
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": prop, "version": 4}, "contentChanges": [{"text": fixed}]}),
+    );
+    let diags = c.diagnostics(&prop);
+    assert!(diags.iter().all(|d| d["severity"] != 1), "{diags:?}");
+
+    // Document symbols: the header and the step.
+    let symbols = c.result(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": prop}}),
+    );
+    let names: Vec<&str> = symbols
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["shield", "ex1"]);
+    let symbols = c.result(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": caspian_uri}}),
+    );
+    assert!(
+        symbols
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["name"] == "caspian.non_littoral_forces")
+    );
+
+    // A policy document with a type error: the error in that file, and the proposals of
+    // the library say that it does not compile.
+    c.forget();
+    let bad = caspian.replace("when s.area == caspian_sea", "when s.area == 3");
+    assert_ne!(bad, caspian);
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": caspian_uri, "version": 2}, "contentChanges": [{"text": bad}]}),
+    );
+    let diags = c.diagnostics(&caspian_uri);
+    assert!(
+        codes(&diags)
+            .iter()
+            .any(|c| c.starts_with("pactum::type::")),
+        "{diags:?}"
+    );
+    let diags = c.diagnostics(&prop);
+    assert!(
+        diags[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("does not compile"),
+        "{diags:?}"
+    );
+
+    let (code, stderr) = c.shutdown();
+    assert_eq!(code, 0);
+    assert!(stderr.starts_with("pactum-lsp 0.1.0"), "{stderr}");
+}
+
+#[test]
+fn utf8_positions_when_the_client_offers_them() {
+    let ws = workspace("utf8");
+    let path = ws.join("proposals/shield.proposal");
+    let mut c = Client::start(&[]);
+    let init = c.initialize(json!({"general": {"positionEncodings": ["utf-8", "utf-16"]}}));
+    assert_eq!(init["capabilities"]["positionEncoding"], "utf-8");
+    c.open(&uri(&path), "pactum-proposal", PROPOSAL);
+    let diags = c.diagnostics(&uri(&path));
+    let v = diags
+        .iter()
+        .find(|d| d["code"] == "caspian.non_littoral_forces")
+        .unwrap();
+    let line = PROPOSAL.lines().nth(4).unwrap();
+    assert_eq!(
+        v["range"]["start"]["character"],
+        line.find("turkey").unwrap()
+    );
+    assert_eq!(c.shutdown().0, 0);
+}
+
+#[test]
+fn json_proposals_and_did_you_mean() {
+    let path = Path::new("/nonexistent-pactum-lsp/p.json");
+    let text = r#"{"id": "p", "date": "2026-09-15", "steps": [{"id": "a", "kind": "exercize", "participants": ["turkey"], "area": "caspian_sea"}]}"#;
+    let mut c = Client::start(&[]);
+    c.initialize(json!({}));
+    let u = uri(path);
+    c.open(&u, "json", text);
+    let diags = c.diagnostics(&u);
+    assert_eq!(codes(&diags), ["pactum::proposal::unknown_kind"]);
+    let d = &diags[0];
+    // The span of a JSON string holds its quotes.
+    assert_eq!(d["range"]["start"], position_of(text, "\"exercize", 0));
+    assert!(
+        d["codeDescription"]["href"]
+            .as_str()
+            .unwrap()
+            .ends_with("diagnostics.md#pactumproposalunknown_kind")
+    );
+    let actions = c.result(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": u}, "range": d["range"], "context": {"diagnostics": [d]}}),
+    );
+    let a = &actions[0];
+    assert_eq!(a["title"], "replace with `exercise`");
+    let fixed = apply(text, a["edit"]["changes"][&u].as_array().unwrap());
+    assert!(fixed.contains(r#""kind": "exercise""#), "{fixed}");
+    // Completion in JSON: the kinds in `"kind": "`, entity ids in a list.
+    let comp = r#"{"id": "p", "steps": [{"id": "a", "kind": "exercise", "participants": ["tur"#;
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": u, "version": 2}, "contentChanges": [{"text": comp}]}),
+    );
+    c.diagnostics(&u);
+    let r = c.result(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": u}, "position": position(comp, comp.len())}),
+    );
+    assert!(labels(&r).contains(&"turkey".to_string()));
+    // Hover on a diagnostic's code explains it.
+    assert_eq!(c.shutdown().0, 0);
+}
+
+#[test]
+fn hostile_input_never_stops_the_server() {
+    let mut c = Client::start(&[("PACTUM_LSP_PANIC", "textDocument/hover")]);
+    // Before `initialize`: refused, not a crash.
+    let r = c.request("textDocument/hover", json!({}));
+    assert_eq!(r["error"]["code"], -32002);
+    c.initialize(json!({}));
+    // Not JSON, not JSON-RPC, a frame without a length: a parse error each, and on.
+    c.send_raw(b"Content-Length: 9\r\n\r\nnot json!");
+    assert_eq!(c.recv()["error"]["code"], -32700);
+    c.send_raw(b"Content-Length: 2\r\n\r\n[]");
+    assert_eq!(c.recv()["error"]["code"], -32700);
+    c.send_raw(b"Content-Type: x\r\n\r\n");
+    assert_eq!(c.recv()["error"]["code"], -32700);
+    // Unknown methods, wrong params.
+    assert_eq!(
+        c.request("pactum/custom", json!({}))["error"]["code"],
+        -32601
+    );
+    assert_eq!(
+        c.request("textDocument/definition", json!({"x": 1}))["error"]["code"],
+        -32602
+    );
+    c.notify("textDocument/didOpen", json!({"textDocument": 3}));
+    // A panicking handler is answered with an error, and the server goes on.
+    let u = "file:///nonexistent-pactum-lsp/a.proposal";
+    let text = "proposal p {}\nstep s: training { parties: [turkey], host: turkey }\n";
+    c.open(u, "pactum-proposal", text);
+    c.diagnostics(u);
+    let r = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": u}, "position": {"line": 1, "character": 9}}),
+    );
+    assert_eq!(r["error"]["code"], -32603, "{r}");
+    // Out-of-range positions and ranges.
+    for pos in [
+        json!({"line": 99999, "character": 0}),
+        json!({"line": 1, "character": 4000000000u32}),
+    ] {
+        for m in [
+            "textDocument/definition",
+            "textDocument/completion",
+            "textDocument/references",
+            "textDocument/prepareRename",
+        ] {
+            let mut params = json!({"textDocument": {"uri": u}, "position": pos});
+            if m == "textDocument/references" {
+                params["context"] = json!({"includeDeclaration": true});
+            }
+            let r = c.request(m, params);
+            assert!(
+                r.get("result").is_some() || r["error"]["code"] == -32600,
+                "{m}: {r}"
+            );
+        }
+    }
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": u, "version": 2},
+               "contentChanges": [{"range": {"start": {"line": 500, "character": 9}, "end": {"line": 0, "character": 2}}, "text": "𐰃"}]}),
+    );
+    c.diagnostics(u);
+    // Requests on documents never opened.
+    let r = c.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": "file:///nope.policy"}}),
+    );
+    assert_eq!(r["result"], Value::Null);
+    // A huge document: diagnostics (a size limit), not a crash.
+    let huge = format!(
+        "proposal p {{}}\n{}",
+        "step s: training { parties: [turkey], host: turkey }\n".repeat(400_000)
+    );
+    let h = "file:///nonexistent-pactum-lsp/huge.proposal";
+    c.open(h, "pactum-proposal", &huge);
+    let diags = c.diagnostics(h);
+    assert!(!diags.is_empty());
+    let (code, stderr) = c.shutdown();
+    assert_eq!(code, 0);
+    assert!(
+        stderr.contains("internal error while handling `textDocument/hover`"),
+        "{stderr}"
+    );
+}
