@@ -1,6 +1,10 @@
 //! A small JSON-RPC client for `pactum lsp`: starts the real binary, frames messages, and
 //! reads responses and notifications on a thread (so that a server that stops answering
 //! fails the test after a generous wait instead of hanging it; nothing is timed).
+#![allow(
+    clippy::indexing_slicing,
+    reason = "JSON values and test texts are indexed; a missing key is a failed test"
+)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
