@@ -28,7 +28,9 @@ fn root() -> &'static Path {
 }
 
 fn scratch(krate: &str, test: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(krate).join(test);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(krate)
+        .join(test);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -45,7 +47,14 @@ use lsp::{Client, position};
 /// rule.
 fn proposal(n: usize) -> String {
     let mut s = String::from("proposal bench {\n  title: \"1,000 steps\"\n  date: 2026-09-15\n}\n");
-    let states = ["turkey", "azerbaijan", "kazakhstan", "kyrgyzstan", "uzbekistan", "hungary"];
+    let states = [
+        "turkey",
+        "azerbaijan",
+        "kazakhstan",
+        "kyrgyzstan",
+        "uzbekistan",
+        "hungary",
+    ];
     for i in 0..n {
         let a = states[i % states.len()];
         let b = states[(i / states.len() + 1) % states.len()];
@@ -72,7 +81,14 @@ fn ms(d: Duration) -> String {
 
 /// Types into the note at byte `at` of `uri`'s `text`: a character in, then out, and so on;
 /// each keystroke timed until the document's diagnostics are published.
-fn keystrokes(c: &mut Client, uri: &str, text: &str, at: usize, n: usize, version: &mut i64) -> Vec<Duration> {
+fn keystrokes(
+    c: &mut Client,
+    uri: &str,
+    text: &str,
+    at: usize,
+    n: usize,
+    version: &mut i64,
+) -> Vec<Duration> {
     let pos = position(text, at);
     let after = json!({"line": pos["line"], "character": pos["character"].as_u64().unwrap() + 1});
     let mut out = Vec::with_capacity(n);
@@ -98,7 +114,10 @@ fn keystrokes(c: &mut Client, uri: &str, text: &str, at: usize, n: usize, versio
 }
 
 fn main() {
-    let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
     let steps = args.first().copied().unwrap_or(1000);
     let n = args.get(1).copied().unwrap_or(100);
     let text = proposal(steps);

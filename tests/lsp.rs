@@ -143,7 +143,10 @@ fn a_scripted_session() {
         "{h}"
     );
     let h = hover_text(&mut c, &prop, position_of(PROPOSAL, "area:", 1));
-    assert!(h.contains("`area`: `State | Region` (required)"), "{h}");
+    assert!(
+        h.contains("`exercise.area`: `State | Region` (required)"),
+        "{h}"
+    );
     let caspian_path = ws.join("lib/caspian.policy");
     let caspian = std::fs::read_to_string(&caspian_path).unwrap();
     let caspian_uri = uri(&caspian_path);

@@ -438,7 +438,7 @@ impl<'a> Cx<'a> {
             "not a binder, definition, entity or enum value",
         );
         match hint {
-            Some(h) => self.help(format!("did you mean `{h}`?")),
+            Some(h) => self.suggest(&h),
             None if self.out.kind_index.contains_key(n) => {
                 self.help(format!("`{n}` is a step kind; match on it with `match s {{ {n} => ... }}` or scope the rule with `on {n} as s`"))
             }
@@ -457,7 +457,7 @@ impl<'a> Cx<'a> {
             "not a declared step kind",
         );
         match h {
-            Some(h) => self.help(format!("did you mean `{h}`?")),
+            Some(h) => self.suggest(&h),
             None => {
                 let mut all: Vec<&str> = self.out.kind_index.keys().map(String::as_str).collect();
                 all.sort_unstable();
@@ -503,7 +503,7 @@ impl<'a> Cx<'a> {
                     "unknown attribute",
                 );
                 if let Some(h) = h {
-                    self.help(format!("did you mean `{h}`?"));
+                    self.suggest(&h);
                 }
                 return None;
             };
@@ -550,7 +550,7 @@ impl<'a> Cx<'a> {
                 );
                 self.related(kf, ks, "declared here");
                 match h {
-                    Some(h) => self.help(format!("did you mean `{h}`?")),
+                    Some(h) => self.suggest(&h),
                     None if kinds.len() > 1 => self.help(format!(
                         "use `match` to read `{field}` only from the kinds that have it"
                     )),

@@ -250,7 +250,7 @@ impl<'a> Cx<'a> {
                     "unknown attribute",
                 );
                 match hint {
-                    Some(h) => self.help(format!("did you mean `{h}`?")),
+                    Some(h) => self.suggest(&h),
                     None => {
                         let names: Vec<_> = et.fields.iter().map(|f| f.name.as_str()).collect();
                         self.help(format!("`{}` has: {}", et.name, names.join(", ")));

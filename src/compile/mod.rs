@@ -228,6 +228,14 @@ impl<'a> Cx<'a> {
         }
     }
 
+    /// The name meant for the misspelt one the last error points at (its help and
+    /// [`Diagnostic::suggestion`]).
+    pub(super) fn suggest(&mut self, name: &str) {
+        if let Some(d) = self.errors.last_mut() {
+            *d = d.clone().with_suggestion(name);
+        }
+    }
+
     pub(super) fn related(&mut self, file: FileId, span: Span, label: &str) {
         let src = self.src(file);
         if let Some(d) = self.errors.last_mut() {

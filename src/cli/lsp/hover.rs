@@ -85,8 +85,8 @@ fn fields_text(fields: &[FieldInfo]) -> String {
 }
 
 /// An attribute as the schema has it: `` `area`: `State | Region` (required) ``.
-fn attr_line(a: &pactum::AttributeSchema) -> String {
-    let mut s = format!("`{}`: `{}`", a.name, a.ty);
+fn attr_line(name: &str, a: &pactum::AttributeSchema) -> String {
+    let mut s = format!("`{name}`: `{}`", a.ty);
     match &a.default {
         Some(pactum::DefaultValue::Value { text, .. }) => {
             s.push_str(&format!(", default `{text}`"))
@@ -161,7 +161,7 @@ pub fn describe(
                 let attrs: Vec<String> = k
                     .attributes
                     .iter()
-                    .map(|a| format!("- {}", attr_line(a)))
+                    .map(|a| format!("- {}", attr_line(&a.name, a)))
                     .collect();
                 let mut s = format!("**step kind `{name}`**");
                 if let Some(d) = &k.doc {
@@ -201,7 +201,8 @@ pub fn describe(
                     continue;
                 }
                 if let Some(a) = lib.attribute(kind, name) {
-                    let mut s = format!("`{kind}`: {}", attr_line(a));
+                    let mut s =
+                        format!("**attribute** {}", attr_line(&format!("{kind}.{name}"), a));
                     if let Some(d) = &a.doc {
                         s.push_str(&format!("\n\n{d}"));
                     }

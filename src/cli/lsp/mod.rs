@@ -341,25 +341,21 @@ impl Server {
                     self.change(p);
                 }
             }
-            notif::DidSaveTextDocument::METHOD => {
-                if let Some(p) = params::<lsp_types::DidSaveTextDocumentParams>(n) {
-                    let uri = p.text_document.uri.as_str().to_string();
-                    if self
-                        .docs
-                        .get(&uri)
-                        .is_some_and(|d| d.kind == DocKind::Policy)
-                    {
-                        self.policy_changed(&uri);
-                    }
-                }
-            }
+            // A save writes the buffer the library was built from: nothing to re-check.
+            notif::DidSaveTextDocument::METHOD => {}
             notif::DidCloseTextDocument::METHOD => {
                 if let Some(p) = params::<lsp_types::DidCloseTextDocumentParams>(n) {
                     let uri = p.text_document.uri.as_str().to_string();
                     if let Some(doc) = self.docs.remove(&uri) {
                         self.publish_empty(&uri);
-                        // The file on disk counts again.
-                        if doc.kind == DocKind::Policy {
+                        // The file on disk counts again, if it differs from the buffer.
+                        let on_disk = doc
+                            .path
+                            .as_ref()
+                            .and_then(|p| std::fs::read_to_string(p).ok());
+                        if doc.kind == DocKind::Policy
+                            && on_disk.as_deref() != Some(doc.text.as_str())
+                        {
                             self.rebuild(&doc.lib);
                         }
                     }
@@ -396,8 +392,13 @@ impl Server {
             fixes: None,
         };
         doc.reparse();
+        let path = doc.path.clone();
+        let unchanged = kind == DocKind::Policy
+            && path
+                .as_deref()
+                .is_some_and(|p| self.built_from(&lib, p, &doc.text));
         self.docs.insert(uri.clone(), doc);
-        if kind == DocKind::Policy {
+        if kind == DocKind::Policy && !unchanged {
             self.rebuild(&lib);
         } else {
             self.ensure_library(&lib);
@@ -467,6 +468,20 @@ impl Server {
         for key in stale {
             self.rebuild(&key);
         }
+    }
+
+    /// Whether library `key` is built, with `text` as the policy file at `path`.
+    fn built_from(&self, key: &LibKey, path: &std::path::Path, text: &str) -> bool {
+        self.libs.get(key).is_some_and(|lib| {
+            lib.paths.iter().any(|(name, p)| {
+                p == path
+                    && lib
+                        .index
+                        .files
+                        .iter()
+                        .any(|f| f.source.name() == name && f.source.text() == text)
+            })
+        })
     }
 
     /// The open `.policy` buffers of a library (path, text).
