@@ -218,16 +218,8 @@ pub fn describe(
         }
         Target::Lint(name) => {
             let info = pactum::lint::lint_info(name)?;
-            let mut s = format!(
-                "**lint `{name}`** ({}, `{}`)\n\n{}",
-                info.default.as_str(),
-                info.code.as_str(),
-                info.summary
-            );
-            if let Some(e) = explanation(name) {
-                s.push_str(&format!("\n\n{e}"));
-            }
-            s
+            let text = explanation(name).unwrap_or_else(|| info.summary.to_string());
+            format!("**lint `{name}`**\n\n{text}")
         }
     })
 }

@@ -350,7 +350,16 @@ pub fn explanation(code_or_lint: &str) -> Option<String> {
     let end = body.find("\n#").unwrap_or(body.len());
     let section = body.get(..end)?;
     let cut = section.find("\n```").unwrap_or(section.len());
-    Some(section.get(..cut)?.trim().to_string())
+    let mut text = section.get(..cut)?.trim();
+    // The paragraph that introduces the example block goes with it.
+    if text.ends_with(':') {
+        text = text
+            .rfind("\n\n")
+            .and_then(|i| text.get(..i))
+            .unwrap_or(text)
+            .trim();
+    }
+    Some(text.to_string())
 }
 
 /// The GitHub-style anchor of a heading's text (`pactum::io::not_utf8` →
