@@ -498,3 +498,37 @@ fn hostile_input_never_stops_the_server() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_policy_file_changed_on_disk_rebuilds_its_library() {
+    let ws = workspace("watched");
+    let prop_path = ws.join("proposals/shield.proposal");
+    let prop = uri(&prop_path);
+    let mut c = Client::start(&[]);
+    c.initialize(json!({"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}}));
+    c.open(&prop, "pactum-proposal", PROPOSAL);
+    assert!(codes(&c.diagnostics(&prop)).contains(&"caspian.non_littoral_forces".to_string()));
+    // The server asked to be told of policy files changed on disk.
+    let asked = c.notifications.iter().any(|m| {
+        m["method"] == "client/registerCapability"
+            && m["params"]["registrations"][0]["method"] == "workspace/didChangeWatchedFiles"
+    });
+    assert!(asked, "{:?}", c.notifications);
+    // Littoral states now include Türkiye: no Caspian violation.
+    let world = ws.join("lib/world.policy");
+    let text = std::fs::read_to_string(&world).unwrap();
+    let changed = text.replacen("littoral: [", "littoral: [turkey, ", 1);
+    assert_ne!(changed, text);
+    std::fs::write(&world, changed).unwrap();
+    c.forget();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri(&world), "type": 2}]}),
+    );
+    let diags = c.diagnostics(&prop);
+    assert!(
+        !codes(&diags).contains(&"caspian.non_littoral_forces".to_string()),
+        "{diags:?}"
+    );
+    assert_eq!(c.shutdown().0, 0);
+}

@@ -151,6 +151,8 @@ pub struct Server {
     pub today: pactum::Date,
     initialized: bool,
     shutdown: bool,
+    /// The client can be asked to report changes of files on disk.
+    watch: bool,
     outbox: Vec<Message>,
 }
 
@@ -164,6 +166,7 @@ impl Server {
             today: super::today(),
             initialized: false,
             shutdown: false,
+            watch: false,
             outbox: Vec::new(),
         }
     }
@@ -300,6 +303,13 @@ impl Server {
         } else {
             Encoding::Utf16
         };
+        self.watch = p
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|w| w.did_change_watched_files.as_ref())
+            .and_then(|d| d.dynamic_registration)
+            .unwrap_or(false);
         self.initialized = true;
         self.cache = Cache::create();
         let result = lsp_types::InitializeResult {
@@ -331,6 +341,7 @@ impl Server {
             }
         }
         match n.method.as_str() {
+            notif::Initialized::METHOD if self.watch => self.register_watchers(),
             notif::DidOpenTextDocument::METHOD => {
                 if let Some(p) = params::<lsp_types::DidOpenTextDocumentParams>(n) {
                     self.open(p.text_document);
@@ -368,6 +379,34 @@ impl Server {
             }
             _ => {}
         }
+    }
+
+    /// Asks the client to report changes of policy files and `pactum.toml` on disk (the
+    /// answer is not needed).
+    fn register_watchers(&mut self) {
+        use lsp_types::{
+            DidChangeWatchedFilesRegistrationOptions, FileSystemWatcher, GlobPattern, Registration,
+        };
+        let watchers = ["**/*.policy", "**/pactum.toml"]
+            .iter()
+            .map(|g| FileSystemWatcher {
+                glob_pattern: GlobPattern::String(g.to_string()),
+                kind: None,
+            })
+            .collect();
+        let options = DidChangeWatchedFilesRegistrationOptions { watchers };
+        let params = lsp_types::RegistrationParams {
+            registrations: vec![Registration {
+                id: "pactum-watch".to_string(),
+                method: notif::DidChangeWatchedFiles::METHOD.to_string(),
+                register_options: serde_json::to_value(options).ok(),
+            }],
+        };
+        self.outbox.push(Message::Request(Request::new(
+            lsp_server::RequestId::from("pactum-watch".to_string()),
+            req::RegisterCapability::METHOD.to_string(),
+            params,
+        )));
     }
 
     fn open(&mut self, item: lsp_types::TextDocumentItem) {
