@@ -410,7 +410,14 @@ fn json_proposals_and_did_you_mean() {
         json!({"textDocument": {"uri": u}, "position": position(comp, comp.len())}),
     );
     assert!(labels(&r).contains(&"turkey".to_string()));
-    // Hover on a diagnostic's code explains it.
+    // Hover on a misspelt kind explains the diagnostic's code.
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": u, "version": 3}, "contentChanges": [{"text": text}]}),
+    );
+    c.diagnostics(&u);
+    let h = hover_text(&mut c, &u, position_of(text, "exercize", 2));
+    assert!(h.starts_with("**`pactum::proposal::unknown_kind`**"), "{h}");
     assert_eq!(c.shutdown().0, 0);
 }
 

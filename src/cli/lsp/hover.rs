@@ -16,11 +16,16 @@ pub fn hover(server: &Server, p: &HoverParams) -> Option<Hover> {
     let tp = &p.text_document_position_params;
     let (doc, lib) = server.doc(&tp.text_document.uri)?;
     let offset = doc.offset(tp.position, server.enc);
-    let (text, range) = match navigation::at(doc, lib, offset) {
-        Some((target, owner, span)) => (
-            describe(lib, &target, owner.as_deref(), server.today)?,
-            Some(doc.range(span.start as usize, span.end as usize, server.enc)),
-        ),
+    let named = navigation::at(doc, lib, offset).and_then(|(target, owner, span)| {
+        let text = describe(lib, &target, owner.as_deref(), server.today)?;
+        Some((
+            text,
+            doc.range(span.start as usize, span.end as usize, server.enc),
+        ))
+    });
+    let (text, range) = match named {
+        Some(found) => found,
+        // No name known here (a misspelt one, say): the diagnostic under the cursor.
         None => {
             let pos = tp.position;
             let d = doc
@@ -30,15 +35,9 @@ pub fn hover(server: &Server, p: &HoverParams) -> Option<Hover> {
             let text = if d.violation.is_some() {
                 describe(lib, &Target::Rule(d.code.clone()), None, server.today)?
             } else {
-                let lint = d
-                    .code
-                    .strip_prefix("pactum::")
-                    .is_none()
-                    .then_some(d.code.as_str());
-                let code = lint.map_or(d.code.clone(), str::to_string);
-                format!("**`{code}`**\n\n{}", explanation(&code)?)
+                format!("**`{}`**\n\n{}", d.code, explanation(&d.code)?)
             };
-            (text, Some(d.range))
+            (text, d.range)
         }
     };
     Some(Hover {
@@ -46,7 +45,7 @@ pub fn hover(server: &Server, p: &HoverParams) -> Option<Hover> {
             kind: MarkupKind::Markdown,
             value: text,
         }),
-        range,
+        range: Some(range),
     })
 }
 
