@@ -19,8 +19,8 @@ pub struct CompletionsArgs {
 /// Arguments of `pactum man`.
 #[derive(Debug, clap::Args)]
 pub struct ManArgs {
-    /// Write one page per command into DIR (`pactum.1`, `pactum-check.1`, ...) instead of
-    /// printing the page of `pactum`, which lists the subcommands, on standard output.
+    /// Write one page per command into DIR, made if need be (`pactum.1`, `pactum-check.1`,
+    /// ...), instead of printing one page of every command on standard output.
     #[arg(long, value_name = "DIR")]
     dir: Option<PathBuf>,
 }
@@ -39,7 +39,7 @@ pub fn man(args: &ManArgs, out: &mut dyn Write) -> Exit {
     let mut cmd = crate::cli::command().disable_help_subcommand(true);
     cmd.build();
     let Some(dir) = &args.dir else {
-        return match page(cmd) {
+        return match one_page(cmd) {
             Ok(text) => {
                 emit(out, &text);
                 Exit::Ok
@@ -60,6 +60,13 @@ pub fn man(args: &ManArgs, out: &mut dyn Write) -> Exit {
     }
     pages.sort_by_key(|c| c.get_display_name().unwrap_or(c.get_name()).to_string());
     let mut written = String::new();
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        let what = format!(
+            "cannot make folder `{}`: {e}",
+            pactum::printable(&dir.display().to_string())
+        );
+        return failed(out, what, "check the path");
+    }
     for c in pages {
         let name = clap_mangen::Man::new(c.clone()).get_filename();
         let path = dir.join(&name);
@@ -79,6 +86,40 @@ pub fn man(args: &ManArgs, out: &mut dyn Write) -> Exit {
     }
     emit(out, &written);
     Exit::Ok
+}
+
+/// The page of `pactum` with each subcommand's synopsis, description and options as a
+/// section of it (`PACTUM CHECK`, ...): clap_mangen's sections of each, their headings one
+/// level down.
+fn one_page(cmd: clap::Command) -> std::io::Result<String> {
+    let mut text = page(cmd.clone())?;
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let man = clap_mangen::Man::new(sub.clone());
+        let mut sections = Vec::new();
+        man.render_synopsis_section(&mut sections)?;
+        man.render_description_section(&mut sections)?;
+        if sub.get_arguments().any(|a| !a.is_hide_set()) {
+            man.render_options_section(&mut sections)?;
+        }
+        let heading = format!("pactum {}", sub.get_name()).to_uppercase();
+        let mut roff = clap_mangen::roff::Roff::default();
+        roff.control("SH", [heading.as_str()]);
+        text.push_str(&body(&roff.to_roff(), false));
+        text.push_str(&body(&String::from_utf8_lossy(&sections), true));
+    }
+    Ok(text)
+}
+
+/// Roff without the preamble each rendering starts with (the `Aq` string, defined once by
+/// the page); `demote` turns its sections (`.SH`) into subsections (`.SS`).
+fn body(roff: &str, demote: bool) -> String {
+    roff.lines()
+        .filter(|l| !l.starts_with(".ie \\n(.g .ds Aq") && !l.starts_with(".el .ds Aq"))
+        .map(|l| match l.strip_prefix(".SH ") {
+            Some(heading) if demote => format!(".SS {heading}\n"),
+            _ => format!("{l}\n"),
+        })
+        .collect()
 }
 
 /// The roff text of one command's page.
