@@ -68,6 +68,8 @@ step sample {
   nobody: Empty?
 }
 step bare {}
+// A kind no proposal can use: no entity is an `Empty`.
+step lonely { who: Empty }
 fact a: State { name: "A" }
 fact b: State { name: "B" }
 fact sea: Region { name: "Sea" }
@@ -377,6 +379,8 @@ fn every_attribute_type_agrees() {
         r#"{ "id": "p", "steps": [ { "id": "b", "kind": "bare" } ] }"#.to_string(),
         r#"{ "id": "p", "steps": [ { "id": "b", "kind": "bare", "x": 1 } ] }"#.to_string(),
         r#"{ "id": "p", "steps": [ { "id": "b", "kind": "bare", "x": null } ] }"#.to_string(),
+        r#"{ "id": "p", "steps": [ { "id": "l", "kind": "lonely", "who": "a" } ] }"#.to_string(),
+        r#"{ "id": "p", "steps": [ { "id": "l", "kind": "lonely" } ] }"#.to_string(),
     ];
     for (i, text) in cases.iter().enumerate() {
         assert!(
@@ -392,11 +396,15 @@ fn attributes_carry_types_defaults_and_descriptions() {
     let step = &schema["properties"]["steps"]["items"];
     assert_eq!(
         step["properties"]["kind"]["enum"],
-        json!(["sample", "bare"])
+        json!(["sample", "bare", "lonely"])
     );
     assert_eq!(
         step["properties"]["kind"]["enumDescriptions"],
-        json!(["A step of every type.", ""])
+        json!([
+            "A step of every type.",
+            "",
+            "A kind no proposal can use: no entity is an `Empty`."
+        ])
     );
     let case = &step["allOf"][0];
     assert_eq!(case["if"]["properties"]["kind"]["const"], "sample");
@@ -428,6 +436,19 @@ fn attributes_carry_types_defaults_and_descriptions() {
     assert!(attr["base"].get("default").is_none());
     assert_eq!(attr["nobody"], json!({ "enum": [null] }));
     assert_eq!(then["additionalProperties"]["type"], "null");
+}
+
+/// A library without step kinds: only proposals without steps.
+#[test]
+fn a_library_without_kinds_takes_proposals_without_steps() {
+    let engine = engine_of("entity State { name: string }\nfact a: State { name: \"A\" }\n");
+    let v = Validator::new(&engine.schema().json_schema());
+    for text in [
+        r#"{ "id": "p", "steps": [] }"#,
+        r#"{ "id": "p", "steps": [ { "id": "s", "kind": "x" } ] }"#,
+    ] {
+        assert!(agree(&engine, &v, "no kinds", text), "{text}");
+    }
 }
 
 /// The file committed for the standard library is what `pactum schema --json-schema`
