@@ -438,6 +438,23 @@ fn attributes_carry_types_defaults_and_descriptions() {
     assert_eq!(then["additionalProperties"]["type"], "null");
 }
 
+/// `$schema` names the file's JSON Schema for editors: pactum accepts it in the proposal
+/// object, a string or `null`, and keeps it out of the proposal; a step cannot have one.
+#[test]
+fn schema_member_is_accepted_and_ignored() {
+    let (engine, v) = standard();
+    let text = r#"{ "$schema": "../policies/proposal.schema.json", "id": "p", "steps": [] }"#;
+    let p = Proposal::from_json(text).unwrap();
+    assert_eq!(p.to_json(), json!({ "id": "p", "steps": [] }));
+    assert!(!p.to_text().contains("schema"));
+    let in_step = r#"{ "id": "p", "steps": [ { "id": "t", "kind": "training", "parties": ["iran"], "host": "iran", "$schema": "x" } ] }"#;
+    assert_eq!(
+        codes(engine, in_step),
+        BTreeSet::from(["pactum::proposal::unknown_attribute".to_string()])
+    );
+    assert!(agree(engine, v, "$schema in a step", in_step));
+}
+
 /// A library without step kinds: only proposals without steps.
 #[test]
 fn a_library_without_kinds_takes_proposals_without_steps() {
