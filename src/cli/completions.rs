@@ -51,7 +51,8 @@ pub fn man(args: &ManArgs, out: &mut dyn Write) -> Exit {
             ),
         };
     };
-    // the command and every visible subcommand, depth first, as clap_mangen names them
+    // the command and every visible subcommand (theirs too), by name, as clap_mangen names
+    // their files
     let mut pages = Vec::new();
     let mut stack = vec![cmd];
     while let Some(c) = stack.pop() {
