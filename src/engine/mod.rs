@@ -8,6 +8,7 @@
 
 mod apply;
 mod explain;
+mod json_schema;
 mod repair;
 mod schema;
 mod why;
