@@ -174,6 +174,22 @@ fn a_scripted_session() {
     );
     assert!(h.contains("lint `rule-always-fires`"), "{h}");
 
+    // A rule id in a library test's `// expect:` comment.
+    let test_path = ws.join("lib/tests/caspian.proposal");
+    let test_text =
+        std::fs::read_to_string(common::root().join("policies/tests/caspian.proposal")).unwrap();
+    let test_uri = uri(&test_path);
+    c.open(&test_uri, "pactum-proposal", &test_text);
+    c.diagnostics(&test_uri);
+    let at = position_of(&test_text, "expect: caspian.non_littoral_forces", 12);
+    let h = hover_text(&mut c, &test_uri, at.clone());
+    assert!(h.contains("rule `caspian.non_littoral_forces`"), "{h}");
+    let def = c.result(
+        "textDocument/definition",
+        json!({"textDocument": {"uri": test_uri}, "position": at}),
+    );
+    assert_eq!(def["uri"], caspian_uri);
+
     // Completion: step kinds, the attributes not yet given, entity ids of the type.
     let comp = uri(&ws.join("proposals/new.proposal"));
     let kinds = complete(&mut c, &comp, "proposal n {}\nstep s1: ");

@@ -88,13 +88,55 @@ pub fn at(doc: &Document, lib: &Library, offset: usize) -> Option<(Target, Optio
             Some((o.target.clone(), o.owner.clone(), o.span))
         }
         DocKind::Proposal | DocKind::Json => {
-            let p = doc.parsed()?;
-            let n = proposal_names(p, lib)
-                .into_iter()
-                .find(|n| inside(n.span))?;
-            Some((n.target, n.kind, n.span))
+            let found = doc
+                .parsed()
+                .and_then(|p| proposal_names(p, lib).into_iter().find(|n| inside(n.span)));
+            match found {
+                Some(n) => Some((n.target, n.kind, n.span)),
+                None => rule_in_comment(doc, lib, offset),
+            }
         }
     }
+}
+
+/// A rule id written in a `//` comment of a proposal (a library test's
+/// `// expect: RULE STEP`, say).
+fn rule_in_comment(
+    doc: &Document,
+    lib: &Library,
+    offset: usize,
+) -> Option<(Target, Option<String>, Span)> {
+    let text = &doc.text;
+    let line_start = text.get(..offset)?.rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text
+        .get(offset..)?
+        .find('\n')
+        .map_or(text.len(), |i| offset + i);
+    let line = text.get(line_start..line_end)?;
+    let comment = line.find("//")? + line_start;
+    if offset < comment {
+        return None;
+    }
+    let is_id = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.';
+    let start = text
+        .get(..offset)?
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| is_id(*c))
+        .last()
+        .map_or(offset, |(i, _)| i);
+    let end = text
+        .get(offset..)?
+        .char_indices()
+        .find(|(_, c)| !is_id(*c))
+        .map_or(line_end, |(i, _)| offset + i);
+    let word = text.get(start..end)?.trim_end_matches('.');
+    let target = Target::Rule(word.to_string());
+    lib.index
+        .occurrences
+        .iter()
+        .any(|o| o.decl && o.target == target)
+        .then(|| (target, None, Span::new(start, start + word.len())))
 }
 
 /// The index of a policy document in its library's files.
