@@ -119,9 +119,22 @@ fn read_message(input: &mut impl BufRead) -> Read {
             }
         }
     }
-    let Some(length) = length.filter(|&n| n <= MAX_MESSAGE) else {
+    let Some(length) = length else {
         return Read::Invalid("a message without a valid Content-Length".to_string());
     };
+    if length > MAX_MESSAGE {
+        // Skipped whole, so that the next frame is read from its start.
+        let skipped = std::io::copy(
+            &mut input.by_ref().take(length as u64),
+            &mut std::io::sink(),
+        );
+        return match skipped {
+            Ok(n) if n == length as u64 => Read::Invalid(format!(
+                "a message of {length} bytes, more than {MAX_MESSAGE}"
+            )),
+            _ => Read::End,
+        };
+    }
     let mut body = vec![0u8; length];
     if input.read_exact(&mut body).is_err() {
         return Read::End;
