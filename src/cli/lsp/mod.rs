@@ -125,7 +125,7 @@ fn read_message(input: &mut impl BufRead) -> Read {
     if length > MAX_MESSAGE {
         // Skipped whole, so that the next frame is read from its start.
         let skipped = std::io::copy(
-            &mut input.by_ref().take(length as u64),
+            &mut std::io::Read::take(&mut *input, length as u64),
             &mut std::io::sink(),
         );
         return match skipped {
