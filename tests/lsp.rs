@@ -505,15 +505,29 @@ fn hostile_input_never_stops_the_server() {
         json!({"textDocument": {"uri": "file:///nope.policy"}}),
     );
     assert_eq!(r["result"], Value::Null);
-    // A huge document: diagnostics (a size limit), not a crash.
+    // A huge document, on one line of 7 MB with characters outside the BMP: its
+    // diagnostic at the far end, and a definition from there.
+    let steps: String = (0..100_000)
+        .map(|i| {
+            format!("step s{i}: training {{ note: \"𐰃 قزوين\", parties: [turkey], host: turkey }} ")
+        })
+        .collect();
     let huge = format!(
-        "proposal p {{}}\n{}",
-        "step s: training { parties: [turkey], host: turkey }\n".repeat(400_000)
+        "proposal p {{}} {steps}step last: training {{ note: \"𐰃\", parties: [turkey], host: turkye }}"
     );
     let h = "file:///nonexistent-pactum-lsp/huge.proposal";
     c.open(h, "pactum-proposal", &huge);
     let diags = c.diagnostics(h);
-    assert!(!diags.is_empty());
+    assert_eq!(codes(&diags), ["pactum::proposal::unknown_entity"]);
+    assert_eq!(diags[0]["range"]["start"], position_of(&huge, "turkye", 0));
+    let def = c.result(
+        "textDocument/definition",
+        json!({"textDocument": {"uri": h}, "position": position_of(&huge, "parties: [turkey], host: turkye", 12)}),
+    );
+    assert!(
+        def["uri"].as_str().unwrap().ends_with("/std/world.policy"),
+        "{def}"
+    );
     let (code, stderr) = c.shutdown();
     assert_eq!(code, 0);
     assert!(
