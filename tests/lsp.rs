@@ -569,3 +569,31 @@ fn a_policy_file_changed_on_disk_rebuilds_its_library() {
     );
     assert_eq!(c.shutdown().0, 0);
 }
+
+#[test]
+fn a_misspelt_name_in_a_policy_has_a_quick_fix() {
+    let dir = common::scratch("lsp", "policy-typo")
+        .canonicalize()
+        .unwrap();
+    let path = dir.join("mine.policy");
+    let text = "entity State {}\nfact alpha: State {}\nstep visit { by: State }\n\
+                rule r.one {\n  severity error\n  cite alpha \"art. 1\"\n  on visit as s\n  forbid s.by == alpah\n  message \"m\"\n  help \"h\"\n}\n";
+    std::fs::write(&path, text).unwrap();
+    let u = uri(&path);
+    let mut c = Client::start(&[]);
+    c.initialize(json!({}));
+    c.open(&u, "pactum-policy", text);
+    let diags = c.diagnostics(&u);
+    let d = diags
+        .iter()
+        .find(|d| d["code"] == "pactum::resolve::unknown_name")
+        .unwrap_or_else(|| panic!("{diags:?}"));
+    assert_eq!(d["range"]["start"], position_of(text, "alpah", 0));
+    let actions = c.result(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": u}, "range": d["range"], "context": {"diagnostics": [d]}}),
+    );
+    let fixed = apply(text, actions[0]["edit"]["changes"][&u].as_array().unwrap());
+    assert!(fixed.contains("forbid s.by == alpha\n"), "{fixed}");
+    assert_eq!(c.shutdown().0, 0);
+}
