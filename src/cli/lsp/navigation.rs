@@ -278,7 +278,11 @@ pub fn prepare_rename(
         ));
     };
     renameable(lib, &target).map_err(refuse)?;
-    if lib.key == super::workspace::LibKey::Standard {
+    let built_in = match &lib.key {
+        super::workspace::LibKey::Standard => true,
+        super::workspace::LibKey::Dir(dir) => server.cache.contains(dir),
+    };
+    if built_in {
         return Err(refuse(
             "the standard library is built into pactum and cannot be renamed in".into(),
         ));

@@ -330,6 +330,11 @@ impl Cache {
         )
     }
 
+    /// Whether a path is inside the cache (the standard library's files written there).
+    pub fn contains(&self, path: &Path) -> bool {
+        self.root.as_ref().is_some_and(|r| path.starts_with(r))
+    }
+
     /// Where a documentation page (`diagnostics.md`, `lints.md`) is on disk.
     pub fn doc_path(&self, page: &str) -> Option<PathBuf> {
         Some(self.root.as_ref()?.join("docs").join(page))
