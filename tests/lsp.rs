@@ -576,7 +576,7 @@ fn a_misspelt_name_in_a_policy_has_a_quick_fix() {
         .canonicalize()
         .unwrap();
     let path = dir.join("mine.policy");
-    let text = "entity State {}\nfact alpha: State {}\nstep visit { by: State }\n\
+    let text = "entity State { name: string = \"x\" }\nfact alpha: State {}\nstep visit { by: State }\n\
                 rule r.one {\n  severity error\n  cite alpha \"art. 1\"\n  on visit as s\n  forbid s.by == alpah\n  message \"m\"\n  help \"h\"\n}\n";
     std::fs::write(&path, text).unwrap();
     let u = uri(&path);
@@ -595,5 +595,20 @@ fn a_misspelt_name_in_a_policy_has_a_quick_fix() {
     );
     let fixed = apply(text, actions[0]["edit"]["changes"][&u].as_array().unwrap());
     assert!(fixed.contains("forbid s.by == alpha\n"), "{fixed}");
+    // Typing `s.` in the rule (the file no longer parses): the attributes of its kind, from
+    // the last version that parsed; `alpha.` a fact's.
+    for (typed, expect) in [("forbid s.", "by"), ("forbid alpha.", "name")] {
+        let half = format!("{}{typed}", &text[..text.find("forbid").unwrap()]);
+        c.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": u, "version": 2}, "contentChanges": [{"text": half}]}),
+        );
+        c.diagnostics(&u);
+        let r = c.result(
+            "textDocument/completion",
+            json!({"textDocument": {"uri": u}, "position": position(&half, half.len())}),
+        );
+        assert!(labels(&r).contains(&expect.to_string()), "{typed}: {r}");
+    }
     assert_eq!(c.shutdown().0, 0);
 }

@@ -73,6 +73,9 @@ enum Context {
     /// A value of this attribute of this kind.
     Value(String, String),
     Lint,
+    /// After `NAME.` in a policy: the attributes of what the name is (a rule's step
+    /// binder: its kinds; a fact: its entity type).
+    Member(Vec<String>),
     Nothing,
 }
 
@@ -274,6 +277,29 @@ fn attr_detail(lib: &Library, kind: &str, f: &FieldInfo) -> String {
     d
 }
 
+/// The kinds or entity type of `name` before a `.` at the end of a policy text: the binder
+/// of the last `on KIND, KIND as NAME`, or a fact.
+fn member_context(before: &[Tok], name: &str, lib: &Library) -> Context {
+    let binder = before
+        .windows(2)
+        .rposition(|w| matches!(w, [Tok::Word(a), Tok::Word(b)] if a == "as" && b == name));
+    if let Some(i) = binder {
+        let mut kinds = Vec::new();
+        for t in before.get(..i).unwrap_or_default().iter().rev() {
+            match t {
+                Tok::Word(w) if w == "on" => return Context::Member(kinds),
+                Tok::Word(w) => kinds.push(w.clone()),
+                Tok::Punct(',') => {}
+                _ => break,
+            }
+        }
+    }
+    match lib.index.values.get(name) {
+        Some(super::index::ValueInfo::Fact { ty, .. }) => Context::Member(vec![ty.clone()]),
+        _ => Context::Nothing,
+    }
+}
+
 fn item(label: &str, kind: CompletionItemKind, detail: Option<String>) -> CompletionItem {
     CompletionItem {
         label: label.to_string(),
@@ -331,6 +357,27 @@ fn items(ctx: Context, lib: &Library) -> Vec<CompletionItem> {
             .into_iter()
             .map(|(v, detail)| item(&v, CompletionItemKind::ENUM_MEMBER, Some(detail)))
             .collect(),
+        Context::Member(owners) => {
+            let mut out: Vec<CompletionItem> = Vec::new();
+            for o in &owners {
+                let fields = lib.index.kinds.get(o).or_else(|| lib.index.entities.get(o));
+                for f in fields.into_iter().flatten() {
+                    if !out.iter().any(|i| i.label == f.name) {
+                        out.push(item(
+                            &f.name,
+                            CompletionItemKind::FIELD,
+                            Some(attr_detail(lib, o, f)),
+                        ));
+                    }
+                }
+            }
+            if owners.iter().any(|o| lib.index.kinds.contains_key(o)) {
+                for extra in ["id", "kind", "date"] {
+                    out.push(item(extra, CompletionItemKind::FIELD, None));
+                }
+            }
+            out
+        }
         Context::Lint => pactum::lint::LINTS
             .iter()
             .map(|l| {
@@ -370,12 +417,31 @@ pub fn complete(server: &Server, p: &CompletionParams) -> Option<CompletionRespo
         }
     }
     let toks = tokens(&head);
+    let typed = before.get(cut..).unwrap_or_default();
     let ctx = match doc.kind {
         DocKind::Proposal => proposal_context(&toks),
         DocKind::Json => json_context(&toks),
-        DocKind::Policy => policy_context(&toks),
+        DocKind::Policy => match typed.rsplit_once('.') {
+            Some((name, _)) if !name.is_empty() && !name.contains('.') => {
+                member_context(&tokens(before.get(..cut)?), name, lib)
+            }
+            _ => policy_context(&toks),
+        },
     };
-    Some(CompletionResponse::Array(items(ctx, lib)))
+    let member = matches!(ctx, Context::Member(_));
+    let mut items = items(ctx, lib);
+    if member {
+        // Only the part after the `.` is replaced (a client's word may hold the dot).
+        let from = before.rfind('.').map_or(offset, |i| i + 1);
+        let range = doc.range(from, offset, server.enc);
+        for it in &mut items {
+            it.text_edit = Some(lsp_types::CompletionTextEdit::Edit(lsp_types::TextEdit {
+                range,
+                new_text: it.label.clone(),
+            }));
+        }
+    }
+    Some(CompletionResponse::Array(items))
 }
 
 #[cfg(test)]

@@ -81,6 +81,9 @@ pub struct IndexedFile {
     pub source: SourceFile,
     /// Its syntax tree, when it parses.
     pub tree: Option<PolicyFile>,
+    /// When it does not parse (being edited): the tree of the last version that did, whose
+    /// declarations still serve hover and completion (not navigation: its spans are old).
+    pub stale: Option<(PolicyFile, SourceFile)>,
 }
 
 /// The table.
@@ -107,14 +110,30 @@ pub struct Index {
 const BUILTIN_TYPES: &[&str] = &["bool", "int", "string", "date"];
 
 impl Index {
-    /// Indexes a library's files.
-    pub fn new(sources: &[SourceFile]) -> Index {
+    /// Indexes a library's files; `previous`, the index of the library's last build, keeps
+    /// the declarations of a file that no longer parses.
+    pub fn new(sources: &[SourceFile], previous: Option<&Index>) -> Index {
         let mut index = Index {
             files: sources
                 .iter()
-                .map(|s| IndexedFile {
-                    source: s.clone(),
-                    tree: pactum::syntax::parse_policy(s).ok(),
+                .map(|s| {
+                    let tree = pactum::syntax::parse_policy(s).ok();
+                    let stale = match (&tree, previous) {
+                        (None, Some(prev)) => prev
+                            .files
+                            .iter()
+                            .find(|f| f.source.name() == s.name())
+                            .and_then(|f| match &f.tree {
+                                Some(t) => Some((t.clone(), f.source.clone())),
+                                None => f.stale.clone(),
+                            }),
+                        _ => None,
+                    };
+                    IndexedFile {
+                        source: s.clone(),
+                        tree,
+                        stale,
+                    }
                 })
                 .collect(),
             ..Index::default()
@@ -145,8 +164,11 @@ impl Index {
         let mut values = BTreeMap::new();
         let mut facts_of: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for f in &self.files {
-            let Some(tree) = &f.tree else { continue };
-            let src = &f.source;
+            let (tree, src) = match (&f.tree, &f.stale) {
+                (Some(t), _) => (t, &f.source),
+                (None, Some((t, old))) => (t, old),
+                (None, None) => continue,
+            };
             for item in &tree.items {
                 match item {
                     Item::Entity(r) | Item::Step(r) => {
@@ -227,7 +249,9 @@ impl Index {
     fn expand_leaves(&mut self) {
         let mut alias_leaves: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for f in &self.files {
-            let Some(tree) = &f.tree else { continue };
+            let Some(tree) = f.tree.as_ref().or(f.stale.as_ref().map(|(t, _)| t)) else {
+                continue;
+            };
             for item in &tree.items {
                 if let Item::Alias(a) = item {
                     alias_leaves.insert(a.name.node.clone(), named(&a.ty));
@@ -558,7 +582,7 @@ mod tests {
             "entity State {}\nfact p: State {}\nfact q: State {}\nstep visit { by: State, to: set<State> = [] }\n\
              rule r.one {\n  severity error\n  cite q \"art. 1\"\n  on visit as s\n  forbid each p in s.to where p == q\n  message \"m\"\n  help \"h\"\n}\n",
         );
-        let index = Index::new(std::slice::from_ref(&src));
+        let index = Index::new(std::slice::from_ref(&src), None);
         let values: Vec<_> = index
             .occurrences
             .iter()
@@ -572,10 +596,13 @@ mod tests {
             .filter(|o| o.target == Target::Value("q".into()))
             .count();
         assert_eq!(q, 3);
-        let help = Index::new(&[SourceFile::new(
-            "b.policy",
-            "entity State { name: string }\nfact q: State { name: \"Q\" }\nstep visit { by: State }\nrule r.two {\n  severity error\n  on visit as s\n  forbid s.by == q\n  message \"{s.by} is {q.name}\"\n}\n",
-        )]);
+        let help = Index::new(
+            &[SourceFile::new(
+                "b.policy",
+                "entity State { name: string }\nfact q: State { name: \"Q\" }\nstep visit { by: State }\nrule r.two {\n  severity error\n  on visit as s\n  forbid s.by == q\n  message \"{s.by} is {q.name}\"\n}\n",
+            )],
+            None,
+        );
         assert_eq!(
             help.occurrences
                 .iter()

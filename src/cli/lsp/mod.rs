@@ -547,14 +547,14 @@ impl Server {
 
     fn ensure_library(&mut self, key: &LibKey) {
         if !self.libs.contains_key(key) {
-            let lib = Library::build(key, &self.buffers(key), &self.cache);
+            let lib = Library::build(key, &self.buffers(key), &self.cache, None);
             self.libs.insert(key.clone(), lib);
         }
     }
 
     /// Builds a library again and re-publishes every open document that uses it.
     fn rebuild(&mut self, key: &LibKey) {
-        let lib = Library::build(key, &self.buffers(key), &self.cache);
+        let lib = Library::build(key, &self.buffers(key), &self.cache, self.libs.get(key));
         self.libs.insert(key.clone(), lib);
         let uris: Vec<String> = self
             .docs

@@ -103,7 +103,12 @@ pub struct Library {
 
 impl Library {
     /// Builds a library, with the open `.policy` buffers (path, text) overriding its files.
-    pub fn build(key: &LibKey, buffers: &[(PathBuf, String)], cache: &Cache) -> Library {
+    pub fn build(
+        key: &LibKey,
+        buffers: &[(PathBuf, String)],
+        cache: &Cache,
+        previous: Option<&Library>,
+    ) -> Library {
         let limits = Limits::default();
         let mut errors = Vec::new();
         let mut sources = match key {
@@ -149,7 +154,7 @@ impl Library {
             }
         }
         sources.sort_by(|a, b| a.name().cmp(b.name()));
-        let index = Index::new(&sources);
+        let index = Index::new(&sources, previous.map(|p| &p.index));
         let (engine, lints) = if errors.is_empty() {
             match Engine::from_sources_with(sources, &limits) {
                 Ok(engine) => {
