@@ -372,7 +372,7 @@ fn items(ctx: Context, lib: &Library) -> Vec<CompletionItem> {
                 }
             }
             if owners.iter().any(|o| lib.index.kinds.contains_key(o)) {
-                for extra in ["id", "kind", "date"] {
+                for extra in ["id", "date"] {
                     out.push(item(extra, CompletionItemKind::FIELD, None));
                 }
             }
