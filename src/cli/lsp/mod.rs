@@ -427,7 +427,8 @@ impl Server {
         let Some(kind) = DocKind::of(&uri, &item.language_id) else {
             return;
         };
-        let path = workspace::uri_to_path(&uri);
+        // Canonical (a file opened through a link is the library's file).
+        let path = workspace::uri_to_path(&uri).map(|p| workspace::canonical(&p));
         let lib = path.as_deref().map_or(LibKey::Standard, |p| {
             workspace::discover(p, kind == DocKind::Policy)
         });
@@ -489,6 +490,11 @@ impl Server {
         for change in &p.changes {
             let Some(path) = workspace::uri_to_path(change.uri.as_str()) else {
                 continue;
+            };
+            // A deleted file has no canonical form: its folder has.
+            let path = match (path.parent(), path.file_name()) {
+                (Some(dir), Some(name)) => workspace::canonical(dir).join(name),
+                _ => path,
             };
             if path.file_name().is_some_and(|n| n == "pactum.toml") {
                 rediscover = true;

@@ -77,7 +77,8 @@ pub fn discover(path: &Path, policy: bool) -> LibKey {
     LibKey::Standard
 }
 
-fn canonical(p: &Path) -> PathBuf {
+/// The canonical form of a path, or the path itself when it does not exist.
+pub fn canonical(p: &Path) -> PathBuf {
     std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
