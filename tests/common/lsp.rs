@@ -36,8 +36,11 @@ impl Client {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        // The standard library's files are written under the cache folder: a scratch one.
-        let cache = super::scratch("lsp", &format!("cache-{}", std::process::id()));
+        // The standard library's files are written under the cache folder: a scratch one
+        // per server (the tests of a crate run at once).
+        static SERVERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = SERVERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let cache = super::scratch("lsp-cache", &format!("{}-{n}", std::process::id()));
         cmd.env("XDG_CACHE_HOME", &cache);
         for (k, v) in env {
             cmd.env(k, v);

@@ -312,6 +312,14 @@ impl Cache {
                 .and_then(|()| {
                     crate::cli::fix::write_atomically(path, current.as_deref().unwrap_or(""), text)
                 });
+            // Another server starting at the same time may have written it first.
+            let written = written.or_else(|e| {
+                if std::fs::read_to_string(path).is_ok_and(|t| t == *text) {
+                    Ok(())
+                } else {
+                    Err(e)
+                }
+            });
             if let Err(e) = written {
                 eprintln!(
                     "pactum-lsp: cannot write {}: {}",
