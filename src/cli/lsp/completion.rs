@@ -79,6 +79,9 @@ enum Context {
     Nothing,
 }
 
+/// Not a kind name (it has a space): the context of the proposal header's keys.
+const HEADER: &str = "proposal header";
+
 /// The context at the end of a `.proposal` text.
 fn proposal_context(before: &[Tok]) -> Context {
     #[derive(PartialEq)]
@@ -107,6 +110,8 @@ fn proposal_context(before: &[Tok]) -> Context {
                         Tok::Punct(':'),
                         Tok::Word(k),
                     ] if st == "step" => Some(k.clone()),
+                    // The header's keys are completed as those of a kind of this name.
+                    [.., Tok::Word(p), Tok::Word(_)] if p == "proposal" => Some(HEADER.to_string()),
                     _ => None,
                 };
                 used.clear();
@@ -324,6 +329,11 @@ fn items(ctx: Context, lib: &Library) -> Vec<CompletionItem> {
                 )
             })
             .collect(),
+        Context::Key(kind, used) if kind == HEADER => ["title", "date"]
+            .iter()
+            .filter(|k| !used.iter().any(|u| u == *k))
+            .map(|k| item(k, CompletionItemKind::FIELD, None))
+            .collect(),
         Context::Key(kind, used) => {
             let Some(fields) = lib.index.kinds.get(&kind) else {
                 return Vec::new();
@@ -468,6 +478,10 @@ mod tests {
             Context::Value("exercise".into(), "area".into())
         );
         assert_eq!(ctx("step ex1: exercise { area: x }\n"), Context::Nothing);
+        assert_eq!(
+            ctx("proposal p {\n  title: \"t\"\n  "),
+            Context::Key(HEADER.into(), vec!["title".into()])
+        );
     }
 
     #[test]
