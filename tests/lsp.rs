@@ -612,3 +612,29 @@ fn a_misspelt_name_in_a_policy_has_a_quick_fix() {
     }
     assert_eq!(c.shutdown().0, 0);
 }
+
+#[test]
+fn policies_flag_names_the_library_of_every_document() {
+    let dir = common::scratch("lsp", "policies-flag")
+        .canonicalize()
+        .unwrap();
+    std::fs::write(
+        dir.join("mine.policy"),
+        "entity State {}\nfact alpha: State {}\nstep visit { by: State }\n",
+    )
+    .unwrap();
+    let mut c = Client::start_with(&["--policies", dir.to_str().unwrap()], &[]);
+    c.initialize(json!({}));
+    // Far from that folder, and in a folder of the standard library: checked against it.
+    let u = uri(&common::root().join("policies/examples/new.proposal"));
+    let text = "proposal p {}\nstep s: visit { by: alpha }\nstep t: exercise { by: alpha }\n";
+    c.open(&u, "pactum-proposal", text);
+    let diags = c.diagnostics(&u);
+    assert_eq!(
+        codes(&diags),
+        ["pactum::proposal::unknown_kind"],
+        "{diags:?}"
+    );
+    assert_eq!(diags[0]["range"]["start"], position_of(text, "exercise", 0));
+    assert_eq!(c.shutdown().0, 0);
+}

@@ -79,7 +79,7 @@ enum Command {
     /// Explain why each rule checked on one step of a proposal fired or did not.
     Explain(explain::Args),
     /// The language server, over standard input and output (for editors).
-    Lsp,
+    Lsp(lsp::Args),
     /// Print the JSON Schema of JSON proposals under a policy library, for editors.
     Schema(schema::Args),
     /// Print the shell completion script of pactum for SHELL.
@@ -125,7 +125,7 @@ pub fn run(
         Command::Explore(args) => explore::run(&args, out),
         Command::Diff(args) => diff::run(&args, out),
         Command::Explain(args) => explain::run(&args, out),
-        Command::Lsp => lsp::run(),
+        Command::Lsp(args) => lsp::run(&args),
         Command::Schema(args) => schema::run(&args, out),
         Command::Completions(args) => completions::completions(&args, out),
         Command::Man(args) => completions::man(&args, out),

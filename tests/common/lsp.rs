@@ -30,8 +30,14 @@ pub struct Client {
 impl Client {
     /// Starts `pactum lsp` in the crate root with extra environment variables.
     pub fn start(env: &[(&str, &str)]) -> Client {
+        Client::start_with(&[], env)
+    }
+
+    /// Starts `pactum lsp ARGS...` in the crate root with extra environment variables.
+    pub fn start_with(args: &[&str], env: &[(&str, &str)]) -> Client {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_pactum"));
         cmd.arg("lsp")
+            .args(args)
             .current_dir(super::root())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

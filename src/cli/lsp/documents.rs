@@ -25,7 +25,7 @@ impl DocKind {
     /// By file name and the client's language id; `None` for files the server ignores.
     pub fn of(uri: &str, language: &str) -> Option<DocKind> {
         let lower = uri.to_ascii_lowercase();
-        if lower.ends_with(".policy") || language == "pactum-policy" {
+        if lower.ends_with(".policy") || language == "pactum" || language == "pactum-policy" {
             Some(DocKind::Policy)
         } else if lower.ends_with(".proposal") || language == "pactum-proposal" {
             Some(DocKind::Proposal)

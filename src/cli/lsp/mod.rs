@@ -49,13 +49,27 @@ fn invalid_params(e: impl std::fmt::Display) -> Failure {
     (ErrorCode::InvalidParams as i32, e.to_string())
 }
 
+/// Arguments of `pactum lsp`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The policy library of every document (default: each document's own, found from its
+    /// path: a `pactum.toml`, the nearest folder of `.policy` files, else the standard
+    /// library).
+    #[arg(long, value_name = "DIR")]
+    policies: Option<std::path::PathBuf>,
+}
+
 /// Runs the server on standard input and output until `exit`.
-pub fn run() -> Exit {
+pub fn run(args: &Args) -> Exit {
     eprintln!("{NAME} {}", env!("CARGO_PKG_VERSION"));
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
     let stdout = std::io::stdout();
     let mut server = Server::new();
+    server.fixed = args.policies.as_deref().map(|d| {
+        let dir = std::env::current_dir().map_or_else(|_| d.to_path_buf(), |cwd| cwd.join(d));
+        LibKey::Dir(workspace::canonical(&dir))
+    });
     loop {
         let msg = match read_message(&mut input) {
             Read::Message(m) => m,
@@ -162,6 +176,8 @@ pub struct Server {
     pub cache: Cache,
     /// The date "today" for hovers and checks.
     pub today: pactum::Date,
+    /// `--policies DIR`: the library of every document.
+    pub fixed: Option<LibKey>,
     initialized: bool,
     shutdown: bool,
     /// The client can be asked to report changes of files on disk.
@@ -177,6 +193,7 @@ impl Server {
             libs: BTreeMap::new(),
             cache: Cache::default(),
             today: super::today(),
+            fixed: None,
             initialized: false,
             shutdown: false,
             watch: false,
@@ -429,9 +446,7 @@ impl Server {
         };
         // Canonical (a file opened through a link is the library's file).
         let path = workspace::uri_to_path(&uri).map(|p| workspace::canonical(&p));
-        let lib = path.as_deref().map_or(LibKey::Standard, |p| {
-            workspace::discover(p, kind == DocKind::Policy)
-        });
+        let lib = self.library_of(path.as_deref(), kind);
         let mut doc = Document {
             uri: uri.clone(),
             path,
@@ -457,6 +472,20 @@ impl Server {
             self.ensure_library(&lib);
             self.publish(&uri);
         }
+    }
+
+    /// The library of a document: `--policies`, else found from its path.
+    fn library_of(&self, path: Option<&std::path::Path>, kind: DocKind) -> LibKey {
+        if let Some(fixed @ LibKey::Dir(dir)) = &self.fixed {
+            // A policy file outside that folder is in its own library.
+            let outside = kind == DocKind::Policy && path.is_some_and(|p| !p.starts_with(dir));
+            if !outside {
+                return fixed.clone();
+            }
+        }
+        path.map_or(LibKey::Standard, |p| {
+            workspace::discover(p, kind == DocKind::Policy)
+        })
     }
 
     fn change(&mut self, p: lsp_types::DidChangeTextDocumentParams) {
@@ -513,13 +542,16 @@ impl Server {
         }
         if rediscover {
             // A new `pactum.toml` or policy folder can move documents to another library.
-            for doc in self.docs.values_mut() {
-                if let Some(path) = &doc.path {
-                    let key = workspace::discover(path, doc.kind == DocKind::Policy);
-                    if key != doc.lib {
-                        stale.push(key.clone());
-                        doc.lib = key;
-                    }
+            let moved: Vec<(String, LibKey)> = self
+                .docs
+                .values()
+                .map(|d| (d.uri.clone(), self.library_of(d.path.as_deref(), d.kind)))
+                .filter(|(uri, key)| self.docs.get(uri).is_some_and(|d| d.lib != *key))
+                .collect();
+            for (uri, key) in moved {
+                if let Some(doc) = self.docs.get_mut(&uri) {
+                    stale.push(key.clone());
+                    doc.lib = key;
                 }
             }
         }
