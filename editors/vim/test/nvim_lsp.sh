@@ -57,7 +57,8 @@ TXT
 (cd "$tmp" && timeout 60 "$nvim_bin" --headless --clean -u NONE -i NONE -n \
   -c "luafile $tmp/init.lua" -c "luafile $tmp/check.lua") > "$tmp/nvim.out" 2>&1 || true
 if diff -u "$tmp/expected.txt" "$tmp/result.txt"; then
-  echo "nvim lsp setup ($("$nvim_bin" --version | head -n 1)): 4 passed, 0 failed"
+  echo "the Neovim setup of docs/editors.md, with $("$nvim_bin" --version | head -n 1):"
+  echo "nvim-setup: 4 passed, 0 failed"
 else
   cat "$tmp/nvim.out" >&2
   [ -f "$tmp/server.log" ] && cat "$tmp/server.log" >&2

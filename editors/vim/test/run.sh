@@ -15,7 +15,7 @@ status=0
   -c "filetype plugin on" -c "syntax on" \
   -S "$here/syntax_test.vim" < /dev/null || status=$?
 if [ ! -s "$out" ]; then
-  echo "vim syntax: $vim_bin wrote no result (exit $status)" >&2
+  echo "vim-syntax: $vim_bin wrote no result (exit $status)" >&2
   exit 1
 fi
 cat "$out"

@@ -105,7 +105,7 @@ call s:Expect('\u{1F600} and a bad \x"', '\x', 'pactumProposalBadEscape')
 call s:Expect('// The Caspian Shield exercise', 'Caspian', 'pactumProposalComment')
 
 let s:out = copy(s:failed)
-call add(s:out, printf('vim syntax: %d passed, %d failed', s:passed, len(s:failed)))
+call add(s:out, printf('vim-syntax: %d passed, %d failed', s:passed, len(s:failed)))
 call writefile(s:out, g:pactum_test_out)
 if empty(s:failed)
   qall!
