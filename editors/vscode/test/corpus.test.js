@@ -5,9 +5,12 @@
 // - every character that is not white space gets a scope of its own (nothing the grammar
 //   does not know);
 // - each top-level item (`rule`, `fact`, ... in a policy; `proposal`, `step` in a proposal)
-//   starts at the top level, so no string, list or block leaks past the item before it;
-// - after the last line nothing is left open: a sentinel item appended to the file starts
-//   at the top level too.
+//   starts with nothing left open by the item before it (but a policy's `def`, which ends
+//   where the next item starts), so no string, list or block leaks past an item; the
+//   grammars recover from a bracket left open at the next item, and this checks that
+//   real files never need that;
+// - after the last line nothing is left open: a sentinel item appended to the file is
+//   checked the same way.
 'use strict';
 
 const test = require('node:test');
@@ -41,7 +44,7 @@ function files(dir) {
 async function problems(text, scope) {
   const lines = await tokenize(`${text.replace(/\n$/, '')}\n${SENTINEL[scope]}`, scope);
   const found = [];
-  lines.forEach(({ line, tokens }, i) => {
+  lines.forEach(({ line, tokens, open }, i) => {
     const where = `line ${i + 1}`;
     for (const t of tokens) {
       const bad = t.scopes.find((s) => s.startsWith('invalid'));
@@ -51,6 +54,8 @@ async function problems(text, scope) {
       }
     }
     if (ITEM[scope].test(line)) {
+      const left = open.slice(1).filter((s) => s !== 'meta.def.pactum');
+      if (left.length > 0) found.push(`${where}: the item starts inside ${left.join(' ')}`);
       const first = tokens[0];
       if (!first || first.scopes.length !== 3) {
         found.push(`${where}: the item does not start at the top level (${first ? first.scopes.join(' ') : 'no token'})`);

@@ -45,7 +45,8 @@ function registry() {
 
 /**
  * Tokenizes `text` with the grammar `scopeName`: one entry per line, each with its tokens
- * ({ text, scopes, startIndex }) and the rule stack after the line.
+ * ({ text, scopes, startIndex }), the rule stack after the line, and `open`: the scopes of
+ * the regions still open when the line starts (the root scope alone at the top level).
  */
 async function tokenize(text, scopeName) {
   const grammar = await (await registry()).loadGrammar(scopeName);
@@ -53,8 +54,10 @@ async function tokenize(text, scopeName) {
   let stack = vsctm.INITIAL;
   const lines = [];
   for (const line of text.split(/\r?\n/)) {
+    const open = grammar.tokenizeLine(' ', stack).tokens[0].scopes;
     const r = grammar.tokenizeLine(line, stack);
     lines.push({
+      open,
       line,
       tokens: r.tokens.map((t) => ({
         text: line.substring(t.startIndex, t.endIndex),
