@@ -3,15 +3,17 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 pub(crate) mod check;
+mod completions;
 mod diff;
 mod explain;
 mod explore;
 mod fix;
 pub mod formats;
 mod lint;
+mod schema;
 mod test;
 
 /// Exit codes (fixed by the CLI contract).
@@ -75,6 +77,17 @@ enum Command {
     Diff(diff::Args),
     /// Explain why each rule checked on one step of a proposal fired or did not.
     Explain(explain::Args),
+    /// Print the JSON Schema of JSON proposals under a policy library, for editors.
+    Schema(schema::Args),
+    /// Print the shell completion script of pactum for SHELL.
+    Completions(completions::CompletionsArgs),
+    /// Print pactum's man page (roff), or write one page per command into a folder.
+    Man(completions::ManArgs),
+}
+
+/// The clap definition of the command line (for completions and man pages).
+pub(crate) fn command() -> clap::Command {
+    Cli::command()
 }
 
 /// Runs the command line.
@@ -109,6 +122,9 @@ pub fn run(
         Command::Explore(args) => explore::run(&args, out),
         Command::Diff(args) => diff::run(&args, out),
         Command::Explain(args) => explain::run(&args, out),
+        Command::Schema(args) => schema::run(&args, out),
+        Command::Completions(args) => completions::completions(&args, out),
+        Command::Man(args) => completions::man(&args, out),
     };
     if let Some(e) = WRITE_ERROR.get() {
         eprintln!("pactum: cannot write the output: {}", pactum::printable(e));
