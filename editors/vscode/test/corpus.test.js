@@ -1,6 +1,7 @@
 // Runs both grammars over every .policy and .proposal file of the repository's policies/
-// folder (the standard library, its tests and examples) and checks that the grammar never
-// goes astray on real files:
+// folder (the standard library, its tests and examples) and of tests/ (the Rust tests'
+// corpora, but the files that expect a parse error: `// expect: pactum::parse::...`), and
+// checks that the grammar never goes astray on real files:
 // - no token is scoped `invalid` (an unknown escape, say);
 // - every character that is not white space gets a scope of its own (nothing the grammar
 //   does not know);
@@ -19,7 +20,8 @@ const fs = require('fs');
 const path = require('path');
 const { tokenize, scopeOf } = require('./tokenize');
 
-const ROOT = path.join(__dirname, '..', '..', '..', 'policies');
+const REPO = path.join(__dirname, '..', '..', '..');
+const ROOT = path.join(REPO, 'policies');
 const ITEM = {
   'source.pactum': /^(entity|enum|type|step|fact|def|rule)\b/,
   'source.pactum-proposal': /^(proposal|step)\b/,
@@ -66,14 +68,20 @@ async function problems(text, scope) {
 }
 
 const all = files(ROOT);
+const PARSE_ERROR = /^\/\/\s*expect:.*pactum::parse::/m;
+const more = files(path.join(REPO, 'tests')).filter((f) => !PARSE_ERROR.test(fs.readFileSync(f, 'utf8')));
 
 test('the corpus is there', () => {
   assert.ok(all.filter((f) => f.endsWith('.policy')).length >= 10, 'policies/*.policy');
   assert.ok(all.filter((f) => f.endsWith('.proposal')).length >= 10, 'policies/**/*.proposal');
 });
 
-for (const file of all) {
-  test(`grammar on ${path.relative(path.join(ROOT, '..'), file)}`, async () => {
+test('the test corpora are there', () => {
+  assert.ok(more.length >= 100, 'tests/**/*.policy, *.proposal');
+});
+
+for (const file of [...all, ...more]) {
+  test(`grammar on ${path.relative(REPO, file)}`, async () => {
     const found = await problems(fs.readFileSync(file, 'utf8'), scopeOf(file));
     assert.deepStrictEqual(found, []);
   });
