@@ -189,6 +189,35 @@ fn check_source<R>(
 /// or a folder walked in path order. In a folder, links are skipped unless `follow`, and
 /// then a folder reached twice (a loop) is walked once and a file reached twice is read once.
 pub(crate) fn collect(path: &Path, follow: bool, out: &mut Vec<InputFile>) {
+    collect_matching(path, follow, &Wanted::PROPOSALS, out);
+}
+
+/// Which files a command takes from folders.
+pub(crate) struct Wanted {
+    /// Whether a file found in a folder is one.
+    pub(crate) is: fn(&Path) -> bool,
+    /// Their extensions, for the message when a folder holds none: "`.proposal` or `.json`".
+    pub(crate) what: &'static str,
+    /// What to pass instead: "proposal files".
+    pub(crate) files: &'static str,
+}
+
+impl Wanted {
+    /// Proposals, as `check` takes them.
+    pub(crate) const PROPOSALS: Wanted = Wanted {
+        is: crate::cli::is_proposal,
+        what: "`.proposal` or `.json`",
+        files: "proposal files",
+    };
+}
+
+/// Like [`collect`], taking from folders the files `wanted` names.
+pub(crate) fn collect_matching(
+    path: &Path,
+    follow: bool,
+    wanted: &Wanted,
+    out: &mut Vec<InputFile>,
+) {
     let name = path.display().to_string();
     if !path.is_dir() {
         out.push((name, read(path)));
@@ -196,16 +225,19 @@ pub(crate) fn collect(path: &Path, follow: bool, out: &mut Vec<InputFile>) {
     }
     let before = out.len();
     let mut visited = std::collections::BTreeSet::new();
-    walk(path, follow, &mut visited, out, 0);
+    walk(path, follow, wanted.is, &mut visited, out, 0);
     if out.len() == before {
         let d = Diagnostic::bare(
             Code::Usage,
-            format!("no `.proposal` or `.json` files in `{}`", printable(&name)),
+            format!("no {} files in `{}`", wanted.what, printable(&name)),
         )
         .with_help(if follow {
-            "pass proposal files, or a folder that holds some"
+            format!("pass {}, or a folder that holds some", wanted.files)
         } else {
-            "pass proposal files, or a folder that holds some (links in folders are followed only with --follow)"
+            format!(
+                "pass {}, or a folder that holds some (links in folders are followed only with --follow)",
+                wanted.files
+            )
         });
         out.push((name, Err(d)));
     }
@@ -214,6 +246,7 @@ pub(crate) fn collect(path: &Path, follow: bool, out: &mut Vec<InputFile>) {
 fn walk(
     dir: &Path,
     follow: bool,
+    is_wanted: fn(&Path) -> bool,
     visited: &mut std::collections::BTreeSet<PathBuf>,
     out: &mut Vec<InputFile>,
     depth: u32,
@@ -253,8 +286,8 @@ fn walk(
             continue;
         }
         if p.is_dir() {
-            walk(&p, follow, visited, out, depth + 1);
-        } else if crate::cli::is_proposal(&p) {
+            walk(&p, follow, is_wanted, visited, out, depth + 1);
+        } else if is_wanted(&p) {
             // With --follow, a file reached twice (by its path and through a link, or
             // through two links) is checked once, under the first name in path order.
             if follow && std::fs::canonicalize(&p).is_ok_and(|c| !visited.insert(c)) {

@@ -9,7 +9,9 @@ pub(crate) mod check;
 mod diff;
 mod explain;
 mod explore;
+mod files;
 mod fix;
+mod fmt;
 pub mod formats;
 mod lint;
 mod test;
@@ -75,6 +77,8 @@ enum Command {
     Diff(diff::Args),
     /// Explain why each rule checked on one step of a proposal fired or did not.
     Explain(explain::Args),
+    /// Format `.policy` and `.proposal` files in the canonical layout, comments kept.
+    Fmt(fmt::Args),
 }
 
 /// Runs the command line.
@@ -109,6 +113,7 @@ pub fn run(
         Command::Explore(args) => explore::run(&args, out),
         Command::Diff(args) => diff::run(&args, out),
         Command::Explain(args) => explain::run(&args, out),
+        Command::Fmt(args) => fmt::run(&args, out),
     };
     if let Some(e) = WRITE_ERROR.get() {
         eprintln!("pactum: cannot write the output: {}", pactum::printable(e));
@@ -235,6 +240,11 @@ pub(crate) fn today() -> pactum::Date {
 /// Whether to color output on stdout.
 pub(crate) fn color() -> bool {
     std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
+}
+
+/// Whether to color diagnostics written to stderr.
+pub(crate) fn stderr_color() -> bool {
+    std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
 }
 
 /// Writes the output, ignoring a closed pipe.
