@@ -125,8 +125,11 @@ impl<'a> Cursor<'a> {
         self.source.get(self.last_end.min(end)..end).unwrap_or("")
     }
 
-    fn pending(&self, pos: usize) -> Option<&Comment> {
-        self.comments.get(self.next).filter(|c| c.start < pos)
+    fn pending(&self, pos: usize) -> Option<Comment> {
+        self.comments
+            .get(self.next)
+            .filter(|c| c.start < pos)
+            .cloned()
     }
 
     /// Where the next token at or after `from` starts: past white space and comments.
@@ -159,27 +162,83 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// The comments before `pos` inside a line (see the module doc), then `s`, the token
-    /// at `start..end`.
+    /// The comments before `pos` that no token took (see the module doc), then `s`, the
+    /// token at `start..end`, then the comments that follow it on its line.
     pub(crate) fn token(&mut self, start: usize, end: usize, s: &str) -> Doc {
-        let mut v = Vec::new();
-        while let Some(c) = self.pending(start) {
-            if c.text.starts_with("/*") {
-                v.push(text(c.text.clone()));
-                v.push(text(" "));
-            } else {
-                v.push(Doc::Suffix(format!(" {}", c.text)));
-                v.push(Doc::BreakParent);
-            }
-            self.last_end = c.end;
-            self.next += 1;
+        self.token_with(start, end, s, false)
+    }
+
+    /// An opening bracket: like [`Cursor::token`], but a line comment after it breaks the
+    /// group it opens.
+    pub(crate) fn open(&mut self, start: usize, end: usize, s: &str) -> Doc {
+        self.token_with(start, end, s, true)
+    }
+
+    /// An opening bracket that the tree does not locate (see [`Cursor::lit`]).
+    pub(crate) fn lit_open(&mut self, s: &str) -> Doc {
+        if self.source.is_empty() {
+            return text(s);
         }
+        let at = self.next_token(self.last_end);
+        self.open(at, at + s.len(), s)
+    }
+
+    fn token_with(&mut self, start: usize, end: usize, s: &str, opens: bool) -> Doc {
+        let _ = opens;
+        let mut v = Vec::new();
+        self.defer_to_line_end(start, &mut v);
         v.push(text(s));
         if !self.source.is_empty() {
             self.last_end = end;
         }
         self.printed = true;
+        self.following(&mut v);
         Doc::Cat(v)
+    }
+
+    /// The comments before `pos`, where no line may start: a block comment on the line of
+    /// the last token stays inline; the others go to the end of the line (each after the
+    /// first on a line of its own).
+    fn defer_to_line_end(&mut self, pos: usize, v: &mut Vec<Doc>) {
+        while let Some(c) = self.pending(pos) {
+            if c.text.starts_with("/*") {
+                v.push(Doc::Comment(format!("{} ", c.text)));
+            } else {
+                v.push(Doc::Suffix(format!(" {}", c.text)));
+            }
+            self.last_end = c.end;
+            self.next += 1;
+        }
+    }
+
+    /// Before a possible line break inside an expression: the comments up to the next
+    /// token go to the end of the line that the break may end.
+    pub(crate) fn before_break(&mut self) -> Doc {
+        if self.source.is_empty() {
+            return Doc::Nil;
+        }
+        let pos = self.next_token(self.last_end);
+        let mut v = Vec::new();
+        self.defer_to_line_end(pos, &mut v);
+        Doc::Cat(v)
+    }
+
+    /// The comments right after the last token, on its line: a block comment stays there,
+    /// a line comment goes to the end of the line.
+    fn following(&mut self, v: &mut Vec<Doc>) {
+        while let Some(c) = self.comments.get(self.next).cloned() {
+            let gap = self.source.get(self.last_end..c.start).unwrap_or("x");
+            if !gap.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r')) {
+                break;
+            }
+            if c.text.starts_with("/*") {
+                v.push(Doc::Comment(format!(" {}", c.text)));
+            } else {
+                v.push(Doc::Suffix(format!(" {}", c.text)));
+            }
+            self.last_end = c.end;
+            self.next += 1;
+        }
     }
 
     /// A literal token (a keyword, a bracket) that the tree does not locate: it is the
@@ -196,16 +255,25 @@ impl<'a> Cursor<'a> {
         self.token(at, at + s.len(), s)
     }
 
-    /// Steps past the literal `s` if it is the next token (an optional comma), printing
-    /// nothing: the comments before it come out with the next token.
-    pub(crate) fn skip(&mut self, s: &str) {
+    /// Steps past the literal `s` if it is the next token (an optional comma, which the
+    /// printer writes itself): what it gives is the comments that follow it on its line.
+    pub(crate) fn skip(&mut self, s: &str) -> Doc {
+        let mut v = Vec::new();
         if self.source.is_empty() {
-            return;
+            return Doc::Nil;
         }
         let at = self.next_token(self.last_end);
         if self.source.get(at..).is_some_and(|t| t.starts_with(s)) {
+            // comments between the last token and the comma: right after the token
+            while let Some(c) = self.pending(at) {
+                v.push(Doc::Suffix(format!(" {}", c.text)));
+                self.last_end = c.end;
+                self.next += 1;
+            }
             self.last_end = at + s.len();
+            self.following(&mut v);
         }
+        Doc::Cat(v)
     }
 
     /// The comments before `pos` on the line of the last token: to the end of that line.
@@ -217,7 +285,6 @@ impl<'a> Cursor<'a> {
                 break;
             }
             v.push(Doc::Suffix(format!(" {}", c.text)));
-            v.push(Doc::BreakParent);
             self.last_end = c.end;
             self.next += 1;
         }
@@ -245,11 +312,12 @@ impl<'a> Cursor<'a> {
         let mut first = true;
         while let Some(c) = self.pending(pos) {
             let blank = has_blank_line(self.gap(c.start));
+            // on a line of its own, whether the group around is broken or not
+            v.push(Doc::LineStart);
             if keep_blank && blank && (blank_first || !first) {
                 v.push(Doc::Hard);
             }
             first = false;
-            v.push(Doc::BreakParent);
             v.push(text(c.text.clone()));
             self.last_end = c.end;
             self.next += 1;
@@ -274,11 +342,15 @@ impl<'a> Cursor<'a> {
                 }
                 v.push(Doc::Hard);
             }
-            v.push(Doc::BreakParent);
             v.push(text(c.text.clone()));
             self.last_end = c.end;
             self.next += 1;
             self.same_line(pos, &mut v);
+            // the closing bracket goes on the next line
+            v.push(Doc::NeedBreak);
+        }
+        if !self.source.is_empty() {
+            v.push(Doc::CloseNext);
         }
         Doc::Cat(v)
     }

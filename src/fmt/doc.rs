@@ -1,8 +1,10 @@
 //! A small Wadler-style document algebra and its printer (in the manner of Prettier's):
 //! text, line breaks that a group may print flat (as a space, or as nothing), forced line
-//! breaks, nesting, and two things for comments: a line suffix (printed just before the
-//! next line break, so that a `//` comment always ends its line) and a break-parent mark
-//! (every group around it breaks).
+//! breaks, nesting, and what comments need: a line suffix (a `//` comment, printed just
+//! before the next line break, which it forces even in a flat group), an inline block
+//! comment, and a line start (a comment on a line of its own) that break no group: where
+//! a comment sits never changes how the code around it is laid out, so formatting again
+//! finds the same layout.
 //!
 //! A group is printed flat when its flat form fits in what is left of the line, up to the
 //! next possible line break after it; otherwise its lines break. A forced line break
@@ -25,16 +27,26 @@ pub(crate) enum Doc {
     Soft,
     /// Always a line break.
     Hard,
-    /// Breaks every group around it.
-    BreakParent,
-    /// Printed before the next line break (a trailing comment).
+    /// Marks the end of a block's content: line comments that wait for the end of the
+    /// line and go on lines of their own there are indented as the block's content.
+    CloseNext,
+    /// A line break unless the line is empty so far (a comment on a line of its own),
+    /// without breaking the group around it.
+    LineStart,
+    /// The next `Line` or `Soft` breaks (after a comment on a line of its own).
+    NeedBreak,
+    /// Printed before the next line break (a trailing comment); the next `Line` or `Soft`
+    /// breaks even in a flat group.
     Suffix(String),
+    /// A block comment inline: printed as text, unless a line comment waits for the end of
+    /// the line (then after it, on a line of its own: the comments keep their order).
+    Comment(String),
     /// The first when its group is broken, the second when flat.
     IfBreak(Box<Doc>, Box<Doc>),
     /// The document with its line breaks indented by this many more spaces.
     Nest(usize, Box<Doc>),
-    /// A group; `true` when it must break (it holds a break-parent mark).
-    Group(Box<Doc>, bool),
+    /// A group: flat if it fits, broken otherwise.
+    Group(Box<Doc>),
     /// A group that is always broken, without breaking the groups around it (the arms of
     /// a `match`: `def f(s) = match s {` stays on one line).
     Broken(Box<Doc>),
@@ -57,10 +69,9 @@ pub(crate) fn nest(n: usize, d: Doc) -> Doc {
     Doc::Nest(n, Box::new(d))
 }
 
-/// A group: flat if it fits, broken otherwise (always broken if it holds a break-parent).
+/// A group: flat if it fits, broken otherwise.
 pub(crate) fn group(d: Doc) -> Doc {
-    let forced = breaks(&d);
-    Doc::Group(Box::new(d), forced)
+    Doc::Group(Box::new(d))
 }
 
 /// A group always broken (see [`Doc::Broken`]).
@@ -88,19 +99,6 @@ pub(crate) fn is_empty(d: &Doc) -> bool {
     }
 }
 
-/// Whether a document holds a break-parent mark (a group's own flag stands for its
-/// content, so each node is looked at once when groups are built bottom-up).
-fn breaks(d: &Doc) -> bool {
-    match d {
-        Doc::BreakParent => true,
-        Doc::Group(_, forced) => *forced,
-        Doc::Nest(_, d) | Doc::Broken(d) => breaks(d),
-        Doc::IfBreak(a, b) => breaks(a) || breaks(b),
-        Doc::Cat(ds) => ds.iter().any(breaks),
-        Doc::Nil | Doc::Text(_) | Doc::Line | Doc::Soft | Doc::Hard | Doc::Suffix(_) => false,
-    }
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Mode {
     Flat,
@@ -120,14 +118,16 @@ pub(crate) fn render(doc: &Doc, width: usize) -> String {
     let mut indent_due: Option<usize> = Some(0);
     let mut suffixes: Vec<&str> = Vec::new();
     let mut stack: Vec<(usize, Mode, &Doc)> = vec![(0, Mode::Break, doc)];
+    let mut need_break = false;
+    let mut close_next = false;
     let newline = |out: &mut String,
                    suffixes: &mut Vec<&str>,
                    indent_due: &mut Option<usize>,
                    col: &mut usize,
+                   close_next: &mut bool,
                    ind: usize| {
-        for s in suffixes.drain(..) {
-            out.push_str(s);
-        }
+        flush(out, suffixes, if *close_next { ind + 2 } else { ind });
+        *close_next = false;
         let trimmed = out.trim_end_matches([' ', '\t']).len();
         out.truncate(trimmed);
         out.push('\n');
@@ -136,22 +136,46 @@ pub(crate) fn render(doc: &Doc, width: usize) -> String {
     };
     while let Some((ind, mode, d)) = stack.pop() {
         match d {
-            Doc::Nil | Doc::BreakParent => {}
-            Doc::Text(s) => {
+            Doc::Nil => {}
+            Doc::CloseNext => close_next = true,
+            Doc::Comment(s) if !suffixes.is_empty() => suffixes.push(s),
+            Doc::Text(s) | Doc::Comment(s) => {
                 if s.is_empty() {
                     continue;
                 }
+                let comment = matches!(d, Doc::Comment(_));
+                close_next = false;
+                let s = s.as_str();
+                let at_start = indent_due.is_some();
                 if let Some(i) = indent_due.take() {
                     out.extend(std::iter::repeat_n(' ', i));
                 }
+                // one space between a block comment and what is around it, never two
+                let s = if comment {
+                    if !at_start && !out.ends_with(' ') {
+                        out.push(' ');
+                        col += 1;
+                    }
+                    s.trim()
+                } else if out.ends_with(' ') && !at_start {
+                    s.strip_prefix(' ').unwrap_or(s)
+                } else {
+                    s
+                };
                 out.push_str(s);
                 match s.rfind('\n') {
                     Some(at) => col = s.get(at + 1..).unwrap_or("").chars().count(),
                     None => col += s.chars().count(),
                 }
+                if comment {
+                    out.push(' ');
+                    col += 1;
+                }
             }
-            Doc::Line | Doc::Soft if mode == Mode::Flat => {
-                if matches!(d, Doc::Line) {
+            // A line comment waiting for the end of its line ends it here, even in a flat
+            // group.
+            Doc::Line | Doc::Soft if mode == Mode::Flat && suffixes.is_empty() && !need_break => {
+                if matches!(d, Doc::Line) && !out.ends_with(' ') {
                     if let Some(i) = indent_due.take() {
                         out.extend(std::iter::repeat_n(' ', i));
                     }
@@ -159,19 +183,38 @@ pub(crate) fn render(doc: &Doc, width: usize) -> String {
                     col += 1;
                 }
             }
-            Doc::Line | Doc::Soft => {
-                newline(&mut out, &mut suffixes, &mut indent_due, &mut col, ind)
+            Doc::Line | Doc::Soft | Doc::Hard => {
+                newline(
+                    &mut out,
+                    &mut suffixes,
+                    &mut indent_due,
+                    &mut col,
+                    &mut close_next,
+                    ind,
+                );
+                need_break = false;
             }
-            Doc::Hard => newline(&mut out, &mut suffixes, &mut indent_due, &mut col, ind),
+            Doc::LineStart => {
+                if indent_due.is_none() {
+                    newline(
+                        &mut out,
+                        &mut suffixes,
+                        &mut indent_due,
+                        &mut col,
+                        &mut close_next,
+                        ind,
+                    );
+                }
+                need_break = false;
+            }
+            Doc::NeedBreak => need_break = true,
             Doc::Suffix(s) => suffixes.push(s),
             Doc::IfBreak(b, f) => stack.push((ind, mode, if mode == Mode::Break { b } else { f })),
             Doc::Nest(n, d) => stack.push((ind + n, mode, d)),
-            Doc::Group(d, forced) => {
+            Doc::Group(d) => {
                 // Measured even inside a flat group: after a forced break in it, the rest
                 // of the group is laid out again.
-                let m = if *forced {
-                    Mode::Break
-                } else if fits(width.saturating_sub(col), d, &stack) {
+                let m = if fits(width, width.saturating_sub(col), d, &stack) {
                     Mode::Flat
                 } else {
                     Mode::Break
@@ -182,9 +225,7 @@ pub(crate) fn render(doc: &Doc, width: usize) -> String {
             Doc::Cat(ds) => stack.extend(ds.iter().rev().map(|d| (ind, mode, d))),
         }
     }
-    for s in suffixes.drain(..) {
-        out.push_str(s);
-    }
+    flush(&mut out, &mut suffixes, 0);
     let trimmed = out.trim_end_matches([' ', '\t', '\n']).len();
     out.truncate(trimmed);
     if !out.is_empty() {
@@ -193,8 +234,24 @@ pub(crate) fn render(doc: &Doc, width: usize) -> String {
     out
 }
 
+/// Writes the line comments waiting for the end of the line: the first at the end of it,
+/// each other on a line of its own below, indented by `ind`: as the next line, or as the
+/// content of the block it ends (where they stand when formatted again; a line comment
+/// runs to the end of its line: two on one line would make one).
+fn flush(out: &mut String, suffixes: &mut Vec<&str>, ind: usize) {
+    for (i, s) in suffixes.drain(..).enumerate() {
+        if i > 0 {
+            out.push('\n');
+            out.extend(std::iter::repeat_n(' ', ind));
+            out.push_str(s.trim_start());
+        } else {
+            out.push_str(s);
+        }
+    }
+}
+
 /// Whether `d`, flat, and what follows it up to the next line break fit in `room`.
-fn fits(room: usize, d: &Doc, rest: &[(usize, Mode, &Doc)]) -> bool {
+fn fits(width: usize, room: usize, d: &Doc, rest: &[(usize, Mode, &Doc)]) -> bool {
     let mut room = room;
     let mut local: Vec<(Mode, &Doc)> = vec![(Mode::Flat, d)];
     let mut rest_at = rest.len();
@@ -213,16 +270,21 @@ fn fits(room: usize, d: &Doc, rest: &[(usize, Mode, &Doc)]) -> bool {
             }
         };
         match d {
-            Doc::Nil | Doc::BreakParent | Doc::Suffix(_) => {}
-            Doc::Text(s) => {
+            Doc::Nil | Doc::Suffix(_) | Doc::NeedBreak | Doc::CloseNext => {}
+            Doc::LineStart => return true,
+            Doc::Text(s) | Doc::Comment(s) => {
                 let w = first_width(s);
                 if w > room {
                     return false;
                 }
-                if s.contains('\n') {
-                    return true;
+                match s.rfind('\n') {
+                    // a block comment over several lines: the line goes on after its end
+                    Some(at) => {
+                        let last = s.get(at + 1..).unwrap_or("").chars().count();
+                        room = width.saturating_sub(last);
+                    }
+                    None => room -= w,
                 }
-                room -= w;
             }
             Doc::Line if mode == Mode::Flat => {
                 if room == 0 {
@@ -234,7 +296,7 @@ fn fits(room: usize, d: &Doc, rest: &[(usize, Mode, &Doc)]) -> bool {
             Doc::Line | Doc::Soft | Doc::Hard => return true,
             Doc::IfBreak(b, f) => local.push((mode, if mode == Mode::Break { b } else { f })),
             Doc::Nest(_, d) => local.push((mode, d)),
-            Doc::Group(d, forced) => local.push((if *forced { Mode::Break } else { mode }, d)),
+            Doc::Group(d) => local.push((mode, d)),
             Doc::Broken(d) => local.push((Mode::Break, d)),
             Doc::Cat(ds) => local.extend(ds.iter().rev().map(|d| (mode, d))),
         }
@@ -280,15 +342,17 @@ mod tests {
     }
 
     #[test]
-    fn a_suffix_waits_for_the_line_break_and_a_break_parent_breaks_the_group() {
+    fn a_suffix_waits_for_the_end_of_the_line_and_ends_it_at_the_next_line() {
         let d = group(cat(vec![
             text("a"),
             Doc::Suffix(" // c".into()),
-            Doc::BreakParent,
+            text(","),
             Doc::Line,
             text("b"),
+            Doc::Line,
+            text("c"),
         ]));
-        assert_eq!(render(&d, 100), "a // c\nb\n");
+        assert_eq!(render(&d, 100), "a, // c\nb c\n");
     }
 
     #[test]

@@ -78,6 +78,7 @@ impl Printer<'_> {
 
     fn item(&mut self, p: P<'_>) -> Doc {
         let rule = p.as_rule();
+        let end = p.as_span().end();
         let mut inner = p.into_inner();
         let mut v = Vec::new();
         match rule {
@@ -92,7 +93,14 @@ impl Printer<'_> {
                     v.push(self.tok(&name));
                 }
                 v.push(text(" "));
-                v.push(self.braces(inner.collect(), false, Sep::FlatComma, true, Self::field));
+                v.push(self.braces(
+                    inner.collect(),
+                    true,
+                    Sep::FlatComma,
+                    true,
+                    Self::field,
+                    end,
+                ));
             }
             Rule::enum_decl => {
                 v.push(self.c.lit("enum"));
@@ -101,7 +109,14 @@ impl Printer<'_> {
                     v.push(self.tok(&name));
                 }
                 v.push(text(" "));
-                v.push(self.braces(inner.collect(), false, Sep::Comma, false, |p, q| p.tok(&q)));
+                v.push(self.braces(
+                    inner.collect(),
+                    false,
+                    Sep::Comma,
+                    false,
+                    |p, q| p.tok(&q),
+                    end,
+                ));
             }
             Rule::type_decl => {
                 v.push(self.c.lit("type"));
@@ -134,6 +149,7 @@ impl Printer<'_> {
                     Sep::FlatComma,
                     true,
                     Self::fact_attr,
+                    end,
                 ));
             }
             Rule::def_decl => {
@@ -149,6 +165,7 @@ impl Printer<'_> {
                     } else {
                         v.push(text(" "));
                         v.push(self.c.lit("="));
+                        v.push(self.c.before_break());
                         body = self.expr(q, false);
                     }
                 }
@@ -167,7 +184,7 @@ impl Printer<'_> {
                     v.push(self.tok(&id));
                 }
                 v.push(text(" "));
-                v.push(self.braces(inner.collect(), true, Sep::None, true, Self::clause));
+                v.push(self.braces(inner.collect(), true, Sep::None, true, Self::clause, end));
             }
             // every item of the grammar is above
             _ => {}
@@ -175,8 +192,15 @@ impl Printer<'_> {
         cat(v)
     }
 
-    /// `{ elements }`: `{}` when empty; on one line when it fits and the source had it on
-    /// one line (unless `always_broken`); else one element per line.
+    /// `{ elements }`: `{}` when empty; one element per line when `always_broken`, when it
+    /// does not fit, or when the source breaks a line between its first element and its
+    /// end (`end`, after the `}`); else on one line. (Whether the source breaks a line
+    /// before the first element does not count: a comment there ends a line, wherever it
+    /// came from.)
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one helper for every kind of block"
+    )]
     fn braces(
         &mut self,
         elems: Vec<P<'_>>,
@@ -184,16 +208,18 @@ impl Printer<'_> {
         sep: Sep,
         keep_blank: bool,
         f: fn(&mut Self, P<'_>) -> Doc,
+        end: usize,
     ) -> Doc {
-        let open = self.c.lit("{");
-        let after_open = self.c.last_end();
-        let first = elems
-            .first()
-            .map_or_else(|| self.c.next_token(after_open), start);
+        let open = self.c.lit_open("{");
         let n = elems.len();
-        let is_broken = always_broken || self.c.slice(after_open, first).contains('\n');
+        let is_broken = always_broken
+            || elems
+                .first()
+                .is_some_and(|e| self.c.slice(start(e), end).contains('\n'));
         let line = if is_broken { Doc::Hard } else { Doc::Line };
         let mut inner = Vec::new();
+        // the comments after a comma go after the comma the printer writes
+        let mut after = Doc::Nil;
         for (i, e) in elems.into_iter().enumerate() {
             let at = start(&e);
             if i > 0 {
@@ -202,16 +228,18 @@ impl Printer<'_> {
                     Sep::FlatComma => inner.push(if_break(Doc::Nil, text(","))),
                     Sep::Comma => inner.push(text(",")),
                 }
+                inner.push(std::mem::replace(&mut after, Doc::Nil));
             }
             inner.push(self.c.trailing(at));
             inner.push(line.clone());
             inner.push(self.c.before(at, keep_blank, i > 0));
             inner.push(f(self, e));
-            self.c.skip(",");
+            after = self.c.skip(",");
         }
         if n > 0 && sep == Sep::Comma {
             inner.push(if_break(text(","), Doc::Nil));
         }
+        inner.push(after);
         let close = self.c.next_token(self.c.last_end());
         let tail = self.c.after(close, keep_blank);
         let shut = self.c.lit("}");
@@ -219,19 +247,25 @@ impl Printer<'_> {
             return cat(vec![open, shut]);
         }
         inner.push(tail);
-        let d = cat(vec![open, nest(2, cat(inner)), line, shut]);
-        if is_broken { broken(d) } else { group(d) }
+        // the closing bracket after the group: a comment after it does not break it
+        let d = cat(vec![open, nest(2, cat(inner)), line]);
+        let d = if is_broken { broken(d) } else { group(d) };
+        cat(vec![d, shut])
     }
 
     fn params(&mut self, p: P<'_>) -> Doc {
         let mut v = vec![self.c.lit("(")];
+        let mut after = Doc::Nil;
         for (i, q) in p.into_inner().enumerate() {
             if i > 0 {
-                v.push(text(", "));
+                v.push(text(","));
+                v.push(std::mem::replace(&mut after, Doc::Nil));
+                v.push(text(" "));
             }
             v.push(self.tok(&q));
-            self.c.skip(",");
+            after = self.c.skip(",");
         }
+        v.push(after);
         v.push(self.c.lit(")"));
         cat(v)
     }
@@ -356,16 +390,20 @@ impl Printer<'_> {
                     if q.as_rule() == Rule::step_scope {
                         let names: Vec<P<'_>> = q.into_inner().collect();
                         let last = names.len().saturating_sub(1);
+                        let mut after = Doc::Nil;
                         for (i, n) in names.into_iter().enumerate() {
                             if i == last {
+                                v.push(std::mem::replace(&mut after, Doc::Nil));
                                 v.push(text(" "));
                                 v.push(self.c.lit("as"));
                                 v.push(text(" "));
                             } else if i > 0 {
-                                v.push(text(", "));
+                                v.push(text(","));
+                                v.push(std::mem::replace(&mut after, Doc::Nil));
+                                v.push(text(" "));
                             }
                             v.push(self.tok(&n));
-                            self.c.skip(",");
+                            after = self.c.skip(",");
                         }
                     } else {
                         v.push(self.tok(&q));
@@ -396,9 +434,10 @@ impl Printer<'_> {
                             }
                         }
                         _ if each => {
+                            let pre = self.c.before_break();
                             let w = self.c.lit("where");
                             let cond = self.expr(q, true);
-                            v.push(cat(vec![brk(), w, text(" "), cond]));
+                            v.push(cat(vec![pre, brk(), w, text(" "), cond]));
                         }
                         _ => v.push(self.expr(q, true)),
                     }
@@ -408,9 +447,10 @@ impl Printer<'_> {
             Rule::unless_clause => {
                 for q in inner {
                     if q.as_rule() == Rule::string {
+                        let pre = self.c.before_break();
                         let b = self.c.lit("because");
                         let s = self.tok(&q);
-                        v.push(cat(vec![brk(), b, text(" "), s]));
+                        v.push(cat(vec![pre, brk(), b, text(" "), s]));
                     } else {
                         v.push(self.expr(q, true));
                     }
@@ -483,6 +523,7 @@ impl Printer<'_> {
                 };
                 let mut rest = Vec::new();
                 while let Some(op) = inner.next() {
+                    rest.push(self.c.before_break());
                     rest.push(if nest_chain { brk() } else { Doc::Line });
                     rest.push(self.tok(&op));
                     rest.push(text(" "));
@@ -562,9 +603,10 @@ impl Printer<'_> {
                     v.push(self.expr(s, true));
                 }
                 if let Some(c) = inner.next() {
+                    let pre = self.c.before_break();
                     let w = self.c.lit("where");
                     let cond = self.expr(c, true);
-                    v.push(cat(vec![brk(), w, text(" "), cond]));
+                    v.push(cat(vec![pre, brk(), w, text(" "), cond]));
                 }
                 v.push(self.c.lit("]"));
                 group(cat(v))
@@ -575,17 +617,21 @@ impl Printer<'_> {
                 if let Some(f) = inner.next() {
                     v.push(self.tok(&f));
                 }
-                v.push(self.c.lit("("));
+                let open = self.c.lit_open("(");
                 let args: Vec<P<'_>> = inner.collect();
                 let filter = args
                     .first()
                     .is_some_and(|a| a.as_rule() == Rule::bare_filter);
                 let mut a = Vec::new();
+                let mut after = Doc::Nil;
                 for (i, q) in args.into_iter().enumerate() {
                     if i > 0 {
                         a.push(text(","));
+                        a.push(std::mem::replace(&mut after, Doc::Nil));
+                        a.push(self.c.before_break());
                         a.push(Doc::Line);
                     } else {
+                        a.push(self.c.before_break());
                         a.push(Doc::Soft);
                     }
                     if q.as_rule() == Rule::bare_filter {
@@ -593,16 +639,19 @@ impl Printer<'_> {
                     } else {
                         a.push(self.expr(q, true));
                     }
-                    self.c.skip(",");
+                    after = self.c.skip(",");
                 }
                 let any = !a.is_empty();
                 if any && !filter {
                     a.push(if_break(text(","), Doc::Nil));
                 }
+                a.push(after);
                 let shut = self.c.lit(")");
                 if any {
-                    v.push(group(cat(vec![nest(2, cat(a)), Doc::Soft, shut])));
+                    v.push(group(cat(vec![open, nest(2, cat(a)), Doc::Soft])));
+                    v.push(shut);
                 } else {
+                    v.push(open);
                     v.push(shut);
                 }
                 cat(v)
@@ -625,8 +674,9 @@ impl Printer<'_> {
                 }
                 v.push(self.c.lit(":"));
                 if let Some(b) = inner.next() {
+                    let pre = self.c.before_break();
                     let body = self.expr(b, true);
-                    v.push(cat(vec![brk(), body]));
+                    v.push(cat(vec![pre, brk(), body]));
                 }
                 group(cat(v))
             }
@@ -637,7 +687,7 @@ impl Printer<'_> {
                     v.push(self.tok(&x));
                 }
                 v.push(text(" "));
-                v.push(self.braces(inner.collect(), true, Sep::Comma, false, Self::arm));
+                v.push(self.braces(inner.collect(), true, Sep::Comma, false, Self::arm, 0));
                 cat(v)
             }
             Rule::if_expr => {
@@ -649,8 +699,10 @@ impl Printer<'_> {
                 // `if c then a else b`; broken: `then a else b` below, or `then` and `else`
                 // on a line each.
                 let mut rest = Vec::new();
+                let pre = self.c.before_break();
                 for kw in ["then", "else"] {
                     if kw == "else" {
+                        rest.push(self.c.before_break());
                         rest.push(Doc::Line);
                     }
                     rest.push(self.c.lit(kw));
@@ -659,6 +711,7 @@ impl Printer<'_> {
                         rest.push(self.expr(x, true));
                     }
                 }
+                v.push(pre);
                 v.push(nest(2, cat(vec![Doc::Line, group(cat(rest))])));
                 group(cat(v))
             }
@@ -680,9 +733,10 @@ impl Printer<'_> {
             v.push(self.expr(s, true));
         }
         if let Some(c) = inner.next() {
+            let pre = self.c.before_break();
             let w = self.c.lit("where");
             let cond = self.expr(c, true);
-            v.push(cat(vec![brk(), w, text(" "), cond]));
+            v.push(cat(vec![pre, brk(), w, text(" "), cond]));
         }
         group(cat(v))
     }
@@ -712,31 +766,32 @@ impl Printer<'_> {
 
     /// `[a, b from D]`: flat when it fits, else one element per line, trailing comma.
     fn list(&mut self, p: P<'_>) -> Doc {
-        let open = self.c.lit("[");
+        let open = self.c.lit_open("[");
         let mut inner = Vec::new();
         let mut n = 0;
         for q in p.into_inner() {
             if q.as_rule() == Rule::during {
                 inner.push(text(" "));
                 inner.push(self.during(q));
-                self.c.skip(",");
                 continue;
             }
-            self.c.skip(",");
+            let after = self.c.skip(",");
             let at = start(&q);
             if n > 0 {
                 inner.push(text(","));
             }
+            inner.push(after);
             inner.push(self.c.trailing(at));
             inner.push(if n > 0 { Doc::Line } else { Doc::Soft });
             inner.push(self.c.before(at, false, false));
             inner.push(self.expr(q, true));
             n += 1;
         }
-        self.c.skip(",");
+        let after = self.c.skip(",");
         if n > 0 {
             inner.push(if_break(text(","), Doc::Nil));
         }
+        inner.push(after);
         let close = self.c.next_token(self.c.last_end());
         let tail = self.c.after(close, false);
         let shut = self.c.lit("]");
@@ -744,6 +799,9 @@ impl Printer<'_> {
             return cat(vec![open, shut]);
         }
         inner.push(tail);
-        group(cat(vec![open, nest(2, cat(inner)), Doc::Soft, shut]))
+        cat(vec![
+            group(cat(vec![open, nest(2, cat(inner)), Doc::Soft])),
+            shut,
+        ])
     }
 }

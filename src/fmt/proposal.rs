@@ -147,7 +147,7 @@ impl Printer<'_> {
         if self.c.has_source() {
             entries.sort_by_key(Entry::start);
         }
-        let mut v = vec![text(" "), self.c.lit("{")];
+        let mut v = vec![text(" "), self.c.lit_open("{")];
         let mut inner = Vec::new();
         for (i, e) in entries.iter().enumerate() {
             let start = e.start();
@@ -155,7 +155,7 @@ impl Printer<'_> {
             inner.push(Doc::Hard);
             inner.push(self.c.before(start, true, i > 0));
             inner.push(self.entry(e));
-            self.c.skip(",");
+            inner.push(self.c.skip(","));
         }
         let close = match close {
             Some(c) => c,
@@ -195,22 +195,25 @@ impl Printer<'_> {
         match &v.node {
             RawValue::List(items) => {
                 let (start, end) = self.at(v.span);
-                let open = self.c.token(start, start + 1, "[");
+                let open = self.c.open(start, start + 1, "[");
                 let mut inner = Vec::new();
+                let mut after = Doc::Nil;
                 for (i, item) in items.iter().enumerate() {
                     let at = item.span.start as usize;
                     if i > 0 {
                         inner.push(text(","));
+                        inner.push(std::mem::replace(&mut after, Doc::Nil));
                     }
                     inner.push(self.c.trailing(at));
                     inner.push(if i > 0 { Doc::Line } else { Doc::Soft });
                     inner.push(self.c.before(at, false, false));
                     inner.push(self.value(item));
-                    self.c.skip(",");
+                    after = self.c.skip(",");
                 }
                 if !items.is_empty() {
                     inner.push(if_break(text(","), Doc::Nil));
                 }
+                inner.push(after);
                 let close = end.saturating_sub(1);
                 let tail = self.c.after(close, false);
                 let shut = self.c.token(close, end, "]");
@@ -218,7 +221,10 @@ impl Printer<'_> {
                     return cat(vec![open, shut]);
                 }
                 inner.push(tail);
-                group(cat(vec![open, nest(2, cat(inner)), Doc::Soft, shut]))
+                cat(vec![
+                    group(cat(vec![open, nest(2, cat(inner)), Doc::Soft])),
+                    shut,
+                ])
             }
             RawValue::Str(s) => self.tok(v.span, || quote(s)),
             RawValue::Ident(s) => self.tok(v.span, || print_name(s, NamePos::Value)),
