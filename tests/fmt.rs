@@ -337,3 +337,22 @@ fn inside_string(text: &str, i: usize) -> bool {
     }
     inside
 }
+
+// ------------------------------------------------------------------ the formatting corpus
+
+/// Every file of `tests/corpus/fmt/` (messy inputs: comments everywhere, long lists and
+/// expressions, CRLF, Arabic and Turkish text), formatted: the snapshot is the result, and
+/// the laws hold for each.
+#[test]
+fn formatting_corpus_snapshots() {
+    insta::glob!("corpus/fmt", "*.{policy,proposal}", |path| {
+        let text = std::fs::read_to_string(path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let formatted = if name.ends_with(".policy") {
+            policy_laws(&name, &text)
+        } else {
+            proposal_laws(&name, &text)
+        };
+        insta::assert_snapshot!("formatted", formatted);
+    });
+}

@@ -93,7 +93,7 @@ pub(crate) fn if_break(broken: Doc, flat: Doc) -> Doc {
 /// Whether a document prints nothing at all.
 pub(crate) fn is_empty(d: &Doc) -> bool {
     match d {
-        Doc::Nil => true,
+        Doc::Nil | Doc::CloseNext => true,
         Doc::Cat(v) => v.iter().all(is_empty),
         _ => false,
     }
@@ -241,11 +241,13 @@ pub(crate) fn render(doc: &Doc, width: usize) -> String {
 fn flush(out: &mut String, suffixes: &mut Vec<&str>, ind: usize) {
     for (i, s) in suffixes.drain(..).enumerate() {
         if i > 0 {
+            let trimmed = out.trim_end_matches([' ', '\t']).len();
+            out.truncate(trimmed);
             out.push('\n');
             out.extend(std::iter::repeat_n(' ', ind));
-            out.push_str(s.trim_start());
+            out.push_str(s.trim());
         } else {
-            out.push_str(s);
+            out.push_str(s.trim_end());
         }
     }
 }

@@ -34,12 +34,16 @@ enum Sep {
 
 struct Printer<'a> {
     c: Cursor<'a>,
+    /// Printing a fact's value: a list written over several lines stays so (the fact's
+    /// block is then broken too, so no group around the list is measured with it).
+    in_fact: bool,
 }
 
 /// Prints the parse tree `file` of `source`, with its comments.
 pub(crate) fn print(source: &str, file: P<'_>, comments: Vec<Comment>) -> String {
     let mut p = Printer {
         c: Cursor::new(source, comments),
+        in_fact: false,
     };
     let doc = p.file(file);
     render(&doc, super::WIDTH)
@@ -159,18 +163,27 @@ impl Printer<'_> {
                     v.push(self.tok(&name));
                 }
                 let mut body = Doc::Nil;
+                let mut commented = false;
                 for q in inner {
                     if q.as_rule() == Rule::def_params {
                         v.push(self.params(q));
                     } else {
                         v.push(text(" "));
+                        let eq = self.c.next_token(self.c.last_end());
+                        // a line comment between `=` and the body ends the first line
+                        commented = self.c.slice(eq, start(&q)).contains("//");
                         v.push(self.c.lit("="));
                         v.push(self.c.before_break());
                         body = self.expr(q, false);
                     }
                 }
                 // `def f(x) = body` when it fits (or the body's first line does, as for a
-                // `match`), else the body on the lines below, indented.
+                // `match`), else the body on the lines below, indented; there too when a
+                // comment follows the `=`.
+                if commented {
+                    v.push(nest(2, cat(vec![Doc::Hard, body])));
+                    return cat(v);
+                }
                 v.push(if_break(
                     nest(2, cat(vec![Doc::Line, body.clone()])),
                     cat(vec![text(" "), body]),
@@ -316,7 +329,9 @@ impl Printer<'_> {
                 v.push(text(" "));
                 v.push(self.during(q));
             } else {
+                self.in_fact = true;
                 v.push(self.expr(q, true));
+                self.in_fact = false;
             }
         }
         cat(v)
@@ -646,6 +661,8 @@ impl Printer<'_> {
                     a.push(if_break(text(","), Doc::Nil));
                 }
                 a.push(after);
+                // comments before the `)`: before the line break that may come before it
+                a.push(self.c.before_break());
                 let shut = self.c.lit(")");
                 if any {
                     v.push(group(cat(vec![open, nest(2, cat(a)), Doc::Soft])));
@@ -764,8 +781,13 @@ impl Printer<'_> {
         cat(v)
     }
 
-    /// `[a, b from D]`: flat when it fits, else one element per line, trailing comma.
+    /// `[a, b from D]`: flat when it fits (and, in a fact, the source has it on one line from
+    /// its first element on), else one element per line, trailing comma.
     fn list(&mut self, p: P<'_>) -> Doc {
+        let end = p.as_span().end();
+        let first = p.clone().into_inner().next().map(|q| start(&q));
+        let written_broken =
+            self.in_fact && first.is_some_and(|f| self.c.slice(f, end).contains('\n'));
         let open = self.c.lit_open("[");
         let mut inner = Vec::new();
         let mut n = 0;
@@ -799,8 +821,9 @@ impl Printer<'_> {
             return cat(vec![open, shut]);
         }
         inner.push(tail);
+        let d = cat(vec![open, nest(2, cat(inner)), Doc::Soft]);
         cat(vec![
-            group(cat(vec![open, nest(2, cat(inner)), Doc::Soft])),
+            if written_broken { broken(d) } else { group(d) },
             shut,
         ])
     }

@@ -9,7 +9,7 @@
 //! attributes come first, then `note`, then `date`.
 
 use super::comments::{Comment, Cursor};
-use super::doc::{Doc, cat, group, if_break, is_empty, nest, render, text};
+use super::doc::{Doc, broken, cat, group, if_break, is_empty, nest, render, text};
 use crate::proposal::{NamePos, Proposal, RawValue, keys, print_id, print_name, quote};
 use crate::source::{Span, Spanned};
 
@@ -195,6 +195,10 @@ impl Printer<'_> {
         match &v.node {
             RawValue::List(items) => {
                 let (start, end) = self.at(v.span);
+                // written over several lines (from its first element on): one per line
+                let written_broken = items
+                    .first()
+                    .is_some_and(|f| self.c.slice(f.span.start as usize, end).contains('\n'));
                 let open = self.c.open(start, start + 1, "[");
                 let mut inner = Vec::new();
                 let mut after = Doc::Nil;
@@ -221,8 +225,9 @@ impl Printer<'_> {
                     return cat(vec![open, shut]);
                 }
                 inner.push(tail);
+                let d = cat(vec![open, nest(2, cat(inner)), Doc::Soft]);
                 cat(vec![
-                    group(cat(vec![open, nest(2, cat(inner)), Doc::Soft])),
+                    if written_broken { broken(d) } else { group(d) },
                     shut,
                 ])
             }
