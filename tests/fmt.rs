@@ -356,3 +356,144 @@ fn formatting_corpus_snapshots() {
         insta::assert_snapshot!("formatted", formatted);
     });
 }
+
+// ------------------------------------------------------------------ the command line
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8(out.stderr.clone()).unwrap()
+}
+
+/// A scratch folder with a messy policy, a formatted proposal, a policy that does not parse
+/// and a JSON proposal.
+fn project(test: &str) -> PathBuf {
+    let dir = common::scratch("fmt", test);
+    std::fs::create_dir_all(dir.join("lib")).unwrap();
+    std::fs::write(dir.join("lib/a.policy"), "fact x:   State { name: \"X\" }   // x\n").unwrap();
+    std::fs::write(
+        dir.join("lib/b.proposal"),
+        "proposal p {}\n\nstep t: training {\n  parties: [turkey]\n  host: turkey\n}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("lib/p.json"), "{ \"id\": \"p\", \"steps\": [] }").unwrap();
+    std::fs::write(dir.join("bad.policy"), "rule x {\n  severity\n").unwrap();
+    dir
+}
+
+#[test]
+fn check_lists_the_files_that_would_change_and_writes_nothing() {
+    let dir = project("check");
+    let before = std::fs::read_to_string(dir.join("lib/a.policy")).unwrap();
+    let out = common::pactum_in(&dir, &["fmt", "--check", "lib"]);
+    assert_eq!(common::code(&out), 1, "{}", stderr(&out));
+    assert_eq!(common::stdout(&out), "lib/a.policy\n");
+    assert_eq!(stderr(&out), "would format 1 file, 1 unchanged\n");
+    assert_eq!(std::fs::read_to_string(dir.join("lib/a.policy")).unwrap(), before);
+    // a formatted file passes
+    let out = common::pactum_in(&dir, &["fmt", "--check", "lib/b.proposal"]);
+    assert_eq!(common::code(&out), 0);
+    assert_eq!(common::stdout(&out), "");
+}
+
+#[test]
+fn diff_shows_the_change_and_writes_nothing() {
+    let dir = project("diff");
+    let out = common::pactum_in(&dir, &["fmt", "--diff", "lib/a.policy"]);
+    assert_eq!(common::code(&out), 1);
+    assert_eq!(
+        common::stdout(&out),
+        "--- a/lib/a.policy\n+++ b/lib/a.policy\n@@ -1 +1 @@\n-fact x:   State { name: \"X\" }   // x\n+fact x: State { name: \"X\" } // x\n"
+    );
+    assert!(std::fs::read_to_string(dir.join("lib/a.policy")).unwrap().contains("x:   State"));
+}
+
+#[test]
+fn files_are_rewritten_in_place_and_only_when_they_change() {
+    let dir = project("write");
+    let b = dir.join("lib/b.proposal");
+    let mtime = std::fs::metadata(&b).unwrap().modified().unwrap();
+    let out = common::pactum_in(&dir, &["fmt", "lib"]);
+    assert_eq!(common::code(&out), 0, "{}", stderr(&out));
+    assert_eq!(common::stdout(&out), "");
+    assert_eq!(stderr(&out), "formatted 1 file, 1 unchanged\n");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("lib/a.policy")).unwrap(),
+        "fact x: State { name: \"X\" } // x\n"
+    );
+    assert_eq!(std::fs::metadata(&b).unwrap().modified().unwrap(), mtime);
+    // no temporary file is left beside them
+    let names: Vec<String> = std::fs::read_dir(dir.join("lib"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+    // and a second run changes nothing
+    let out = common::pactum_in(&dir, &["fmt", "--check", "lib"]);
+    assert_eq!(common::code(&out), 0);
+}
+
+#[test]
+fn a_file_that_does_not_parse_is_left_alone_and_exits_2() {
+    let dir = project("bad");
+    let bad = std::fs::read_to_string(dir.join("bad.policy")).unwrap();
+    let out = common::pactum_in(&dir, &["fmt", "bad.policy", "lib/a.policy"]);
+    assert_eq!(common::code(&out), 2);
+    let err = stderr(&out);
+    assert!(err.contains("pactum::parse::policy_syntax"), "{err}");
+    assert!(err.contains("bad.policy: does not parse, not formatted"), "{err}");
+    assert_eq!(std::fs::read_to_string(dir.join("bad.policy")).unwrap(), bad);
+    // the other file was still formatted
+    assert_eq!(
+        std::fs::read_to_string(dir.join("lib/a.policy")).unwrap(),
+        "fact x: State { name: \"X\" } // x\n"
+    );
+    // 2 wins over 1 with --check
+    let out = common::pactum_in(&dir, &["fmt", "--check", "bad.policy"]);
+    assert_eq!(common::code(&out), 2);
+}
+
+#[test]
+fn json_proposals_are_skipped_with_a_note() {
+    let dir = project("json");
+    let out = common::pactum_in(&dir, &["fmt", "--check", "lib/p.json"]);
+    assert_eq!(common::code(&out), 0);
+    assert_eq!(
+        stderr(&out),
+        "lib/p.json: JSON proposals are not formatted, skipped\nwould format 0 files, 0 unchanged, 1 skipped\n"
+    );
+}
+
+#[test]
+fn standard_input_is_formatted_to_standard_output() {
+    use std::io::Write as _;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pactum"))
+        .args(["fmt", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"// a proposal\nproposal p {  }\nstep t: training { parties: [turkey], host: turkey }\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(common::code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        common::stdout(&out),
+        "// a proposal\nproposal p {}\n\nstep t: training {\n  parties: [turkey]\n  host: turkey\n}\n"
+    );
+}
+
+#[test]
+fn the_standard_library_and_the_examples_are_formatted() {
+    let out = common::pactum(&["fmt", "--check", "policies/"]);
+    assert_eq!(
+        common::code(&out),
+        0,
+        "run `pactum fmt policies/`:\n{}{}",
+        common::stdout(&out),
+        stderr(&out)
+    );
+}
