@@ -368,7 +368,11 @@ fn stderr(out: &std::process::Output) -> String {
 fn project(test: &str) -> PathBuf {
     let dir = common::scratch("fmt", test);
     std::fs::create_dir_all(dir.join("lib")).unwrap();
-    std::fs::write(dir.join("lib/a.policy"), "fact x:   State { name: \"X\" }   // x\n").unwrap();
+    std::fs::write(
+        dir.join("lib/a.policy"),
+        "fact x:   State { name: \"X\" }   // x\n",
+    )
+    .unwrap();
     std::fs::write(
         dir.join("lib/b.proposal"),
         "proposal p {}\n\nstep t: training {\n  parties: [turkey]\n  host: turkey\n}\n",
@@ -387,7 +391,10 @@ fn check_lists_the_files_that_would_change_and_writes_nothing() {
     assert_eq!(common::code(&out), 1, "{}", stderr(&out));
     assert_eq!(common::stdout(&out), "lib/a.policy\n");
     assert_eq!(stderr(&out), "would format 1 file, 1 unchanged\n");
-    assert_eq!(std::fs::read_to_string(dir.join("lib/a.policy")).unwrap(), before);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("lib/a.policy")).unwrap(),
+        before
+    );
     // a formatted file passes
     let out = common::pactum_in(&dir, &["fmt", "--check", "lib/b.proposal"]);
     assert_eq!(common::code(&out), 0);
@@ -403,7 +410,11 @@ fn diff_shows_the_change_and_writes_nothing() {
         common::stdout(&out),
         "--- a/lib/a.policy\n+++ b/lib/a.policy\n@@ -1 +1 @@\n-fact x:   State { name: \"X\" }   // x\n+fact x: State { name: \"X\" } // x\n"
     );
-    assert!(std::fs::read_to_string(dir.join("lib/a.policy")).unwrap().contains("x:   State"));
+    assert!(
+        std::fs::read_to_string(dir.join("lib/a.policy"))
+            .unwrap()
+            .contains("x:   State")
+    );
 }
 
 #[test]
@@ -439,8 +450,14 @@ fn a_file_that_does_not_parse_is_left_alone_and_exits_2() {
     assert_eq!(common::code(&out), 2);
     let err = stderr(&out);
     assert!(err.contains("pactum::parse::policy_syntax"), "{err}");
-    assert!(err.contains("bad.policy: does not parse, not formatted"), "{err}");
-    assert_eq!(std::fs::read_to_string(dir.join("bad.policy")).unwrap(), bad);
+    assert!(
+        err.contains("bad.policy: does not parse, not formatted"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("bad.policy")).unwrap(),
+        bad
+    );
     // the other file was still formatted
     assert_eq!(
         std::fs::read_to_string(dir.join("lib/a.policy")).unwrap(),
