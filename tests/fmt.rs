@@ -292,6 +292,8 @@ proptest! {
         choices in proptest::collection::vec((any::<usize>(), any::<usize>()), 0..10),
     ) {
         let plain = p.to_text();
+        // one printer: the canonical text form is formatted already
+        prop_assert_eq!(format_proposal_named("g.proposal", &plain).unwrap(), plain.clone());
         // line ends, and the places inside lists (after `[` and commas) where a line may end
         let mut places: Vec<usize> = plain.match_indices('\n').map(|(i, _)| i).collect();
         places.extend(plain.match_indices("[").map(|(i, _)| i + 1));
@@ -513,4 +515,20 @@ fn the_standard_library_and_the_examples_are_formatted() {
         common::stdout(&out),
         stderr(&out)
     );
+}
+
+/// Brackets nested as deep as the parser allows are formatted (the printer recurses once
+/// per level, its layout does not recurse).
+#[test]
+fn deeply_nested_expressions_are_formatted() {
+    let depth = 120;
+    let text = format!(
+        "def d = {}true{}\ndef l = {}{}\n",
+        "(".repeat(depth),
+        ")".repeat(depth),
+        "[".repeat(depth),
+        "]".repeat(depth)
+    );
+    let once = policy_laws("deep.policy", &text);
+    assert!(once.contains(&"(".repeat(depth)));
 }
