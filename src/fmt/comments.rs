@@ -3,17 +3,21 @@
 //!
 //! Every token the printer writes goes through a [`Cursor`], in source order, with its
 //! position; the comments before that position come out first. So every comment is
-//! printed once, in its order, next to the tokens it was between. Where it goes:
+//! printed once, in its order, next to the tokens it was between (what is left at the end
+//! comes out at the end of the file). Where it goes:
 //!
-//! - a comment after code on the same line (trailing) stays at the end of that line;
+//! - a comment after a token on the same line (trailing) stays after it: a block comment
+//!   right there, a line comment at the end of the line;
 //! - a comment on a line of its own (leading) stays on a line of its own above the next
 //!   item, field, clause, entry or list element, or above the closing bracket;
-//! - a comment anywhere else (inside an expression, between two tokens of one line): a
-//!   block comment stays where it is, inline; a line comment moves to the end of the
-//!   line that the token after it is printed on.
+//! - a comment on a line of its own where no line starts (inside an expression) goes to
+//!   the end of the line before it (a line comment, and a block comment behind one),
+//!   each after the first on a line of its own.
 //!
 //! Blank lines before and between leading comments are kept where the printer keeps blank
-//! lines (between items, fields, clauses and entries), at most one.
+//! lines (between items, fields, clauses and entries), at most one. A comment never breaks
+//! a group (see `doc.rs`), so where it sits does not change the layout of the code around
+//! it, and formatting again finds the same layout.
 
 use super::doc::{Doc, text};
 
@@ -165,26 +169,6 @@ impl<'a> Cursor<'a> {
     /// The comments before `pos` that no token took (see the module doc), then `s`, the
     /// token at `start..end`, then the comments that follow it on its line.
     pub(crate) fn token(&mut self, start: usize, end: usize, s: &str) -> Doc {
-        self.token_with(start, end, s, false)
-    }
-
-    /// An opening bracket: like [`Cursor::token`], but a line comment after it breaks the
-    /// group it opens.
-    pub(crate) fn open(&mut self, start: usize, end: usize, s: &str) -> Doc {
-        self.token_with(start, end, s, true)
-    }
-
-    /// An opening bracket that the tree does not locate (see [`Cursor::lit`]).
-    pub(crate) fn lit_open(&mut self, s: &str) -> Doc {
-        if self.source.is_empty() {
-            return text(s);
-        }
-        let at = self.next_token(self.last_end);
-        self.open(at, at + s.len(), s)
-    }
-
-    fn token_with(&mut self, start: usize, end: usize, s: &str, opens: bool) -> Doc {
-        let _ = opens;
         let mut v = Vec::new();
         self.defer_to_line_end(start, &mut v);
         v.push(text(s));
@@ -248,10 +232,6 @@ impl<'a> Cursor<'a> {
             return text(s);
         }
         let at = self.next_token(self.last_end);
-        debug_assert!(
-            self.source.get(at..).is_some_and(|t| t.starts_with(s)),
-            "expected `{s}` at {at}"
-        );
         self.token(at, at + s.len(), s)
     }
 

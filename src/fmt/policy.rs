@@ -223,7 +223,7 @@ impl Printer<'_> {
         f: fn(&mut Self, P<'_>) -> Doc,
         end: usize,
     ) -> Doc {
-        let open = self.c.lit_open("{");
+        let open = self.c.lit("{");
         let n = elems.len();
         let is_broken = always_broken
             || elems
@@ -632,7 +632,7 @@ impl Printer<'_> {
                 if let Some(f) = inner.next() {
                     v.push(self.tok(&f));
                 }
-                let open = self.c.lit_open("(");
+                let open = self.c.lit("(");
                 let args: Vec<P<'_>> = inner.collect();
                 let filter = args
                     .first()
@@ -788,7 +788,7 @@ impl Printer<'_> {
         let first = p.clone().into_inner().next().map(|q| start(&q));
         let written_broken =
             self.in_fact && first.is_some_and(|f| self.c.slice(f, end).contains('\n'));
-        let open = self.c.lit_open("[");
+        let open = self.c.lit("[");
         let mut inner = Vec::new();
         let mut n = 0;
         for q in p.into_inner() {

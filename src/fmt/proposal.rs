@@ -147,7 +147,7 @@ impl Printer<'_> {
         if self.c.has_source() {
             entries.sort_by_key(Entry::start);
         }
-        let mut v = vec![text(" "), self.c.lit_open("{")];
+        let mut v = vec![text(" "), self.c.lit("{")];
         let mut inner = Vec::new();
         for (i, e) in entries.iter().enumerate() {
             let start = e.start();
@@ -199,7 +199,7 @@ impl Printer<'_> {
                 let written_broken = items
                     .first()
                     .is_some_and(|f| self.c.slice(f.span.start as usize, end).contains('\n'));
-                let open = self.c.open(start, start + 1, "[");
+                let open = self.c.token(start, start + 1, "[");
                 let mut inner = Vec::new();
                 let mut after = Doc::Nil;
                 for (i, item) in items.iter().enumerate() {
