@@ -214,7 +214,13 @@ pub(crate) fn render(doc: &Doc, width: usize) -> String {
             Doc::Group(d) => {
                 // Measured even inside a flat group: after a forced break in it, the rest
                 // of the group is laid out again.
-                let m = if fits(width, width.saturating_sub(col), d, &stack) {
+                let m = if fits(
+                    width,
+                    width.saturating_sub(col),
+                    !suffixes.is_empty() || need_break,
+                    d,
+                    &stack,
+                ) {
                     Mode::Flat
                 } else {
                     Mode::Break
@@ -253,8 +259,10 @@ fn flush(out: &mut String, suffixes: &mut Vec<&str>, ind: usize) {
 }
 
 /// Whether `d`, flat, and what follows it up to the next line break fit in `room`.
-fn fits(width: usize, room: usize, d: &Doc, rest: &[(usize, Mode, &Doc)]) -> bool {
+fn fits(width: usize, room: usize, pending: bool, d: &Doc, rest: &[(usize, Mode, &Doc)]) -> bool {
     let mut room = room;
+    // a line comment waits for the end of the line: the next line break ends it
+    let mut ends = pending;
     let mut local: Vec<(Mode, &Doc)> = vec![(Mode::Flat, d)];
     let mut rest_at = rest.len();
     loop {
@@ -272,8 +280,10 @@ fn fits(width: usize, room: usize, d: &Doc, rest: &[(usize, Mode, &Doc)]) -> boo
             }
         };
         match d {
-            Doc::Nil | Doc::Suffix(_) | Doc::NeedBreak | Doc::CloseNext => {}
+            Doc::Nil | Doc::CloseNext => {}
+            Doc::Suffix(_) | Doc::NeedBreak => ends = true,
             Doc::LineStart => return true,
+            Doc::Line | Doc::Soft if ends => return true,
             Doc::Text(s) | Doc::Comment(s) => {
                 let w = first_width(s);
                 if w > room {
