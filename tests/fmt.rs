@@ -532,3 +532,33 @@ fn deeply_nested_expressions_are_formatted() {
     let once = policy_laws("deep.policy", &text);
     assert!(once.contains(&"(".repeat(depth)));
 }
+
+/// The code block of docs/fmt.md after the marker `<!-- fmt: NAME -->`.
+fn doc_block(doc: &str, name: &str) -> String {
+    let marker = format!("<!-- fmt: {name} -->\n```text\n");
+    let start = doc
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} block"))
+        + marker.len();
+    let end = doc[start..].find("```\n").unwrap() + start;
+    doc[start..end].to_string()
+}
+
+/// docs/fmt.md's before and after are what the binary prints, its diff too.
+#[test]
+fn the_examples_of_docs_fmt_md_are_real() {
+    let doc = std::fs::read_to_string(common::root().join("docs/fmt.md")).unwrap();
+    let before = doc_block(&doc, "before");
+    let after = doc_block(&doc, "after");
+    assert_eq!(policy_laws("x.policy", &before), after);
+    let dir = common::scratch("fmt", "doc");
+    std::fs::write(dir.join("x.policy"), &before).unwrap();
+    let out = common::pactum_in(&dir, &["fmt", "--diff", "x.policy"]);
+    assert_eq!(common::code(&out), 1);
+    assert_eq!(common::stdout(&out), doc_block(&doc, "diff"));
+    let out = common::pactum_in(&dir, &["fmt", "--check", "x.policy"]);
+    assert_eq!(
+        (common::code(&out), common::stdout(&out)),
+        (1, "x.policy\n".into())
+    );
+}

@@ -186,7 +186,7 @@ impl<'a> Cursor<'a> {
     fn defer_to_line_end(&mut self, pos: usize, v: &mut Vec<Doc>) {
         while let Some(c) = self.pending(pos) {
             if c.text.starts_with("/*") {
-                v.push(Doc::Comment(format!("{} ", c.text)));
+                v.push(Doc::Comment(c.text.clone()));
             } else {
                 v.push(Doc::Suffix(format!(" {}", c.text)));
             }
@@ -216,7 +216,7 @@ impl<'a> Cursor<'a> {
                 break;
             }
             if c.text.starts_with("/*") {
-                v.push(Doc::Comment(format!(" {}", c.text)));
+                v.push(Doc::Comment(c.text.clone()));
             } else {
                 v.push(Doc::Suffix(format!(" {}", c.text)));
             }

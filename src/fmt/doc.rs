@@ -285,14 +285,16 @@ fn fits(width: usize, room: usize, pending: bool, d: &Doc, rest: &[(usize, Mode,
             Doc::LineStart => return true,
             Doc::Line | Doc::Soft if ends => return true,
             Doc::Text(s) | Doc::Comment(s) => {
-                let w = first_width(s);
+                // a block comment has a space on each side
+                let pad = usize::from(matches!(d, Doc::Comment(_)));
+                let w = first_width(s) + pad;
                 if w > room {
                     return false;
                 }
                 match s.rfind('\n') {
                     // a block comment over several lines: the line goes on after its end
                     Some(at) => {
-                        let last = s.get(at + 1..).unwrap_or("").chars().count();
+                        let last = s.get(at + 1..).unwrap_or("").chars().count() + pad;
                         room = width.saturating_sub(last);
                     }
                     None => room -= w,
