@@ -200,6 +200,8 @@ pub(crate) struct Wanted {
     pub(crate) what: &'static str,
     /// What to pass instead: "proposal files".
     pub(crate) files: &'static str,
+    /// The help of a path that cannot be read.
+    pub(crate) read_help: &'static str,
 }
 
 impl Wanted {
@@ -208,6 +210,7 @@ impl Wanted {
         is: crate::cli::is_proposal,
         what: "`.proposal` or `.json`",
         files: "proposal files",
+        read_help: "check the path; `pactum check` takes proposal files or folders",
     };
 }
 
@@ -220,12 +223,12 @@ pub(crate) fn collect_matching(
 ) {
     let name = path.display().to_string();
     if !path.is_dir() {
-        out.push((name, read(path)));
+        out.push((name, read(path, wanted.read_help)));
         return;
     }
     let before = out.len();
     let mut visited = std::collections::BTreeSet::new();
-    walk(path, follow, wanted.is, &mut visited, out, 0);
+    walk(path, follow, wanted, &mut visited, out, 0);
     if out.len() == before {
         let d = Diagnostic::bare(
             Code::Usage,
@@ -246,7 +249,7 @@ pub(crate) fn collect_matching(
 fn walk(
     dir: &Path,
     follow: bool,
-    is_wanted: fn(&Path) -> bool,
+    wanted: &Wanted,
     visited: &mut std::collections::BTreeSet<PathBuf>,
     out: &mut Vec<InputFile>,
     depth: u32,
@@ -286,22 +289,22 @@ fn walk(
             continue;
         }
         if p.is_dir() {
-            walk(&p, follow, is_wanted, visited, out, depth + 1);
-        } else if is_wanted(&p) {
+            walk(&p, follow, wanted, visited, out, depth + 1);
+        } else if (wanted.is)(&p) {
             // With --follow, a file reached twice (by its path and through a link, or
             // through two links) is checked once, under the first name in path order.
             if follow && std::fs::canonicalize(&p).is_ok_and(|c| !visited.insert(c)) {
                 continue;
             }
-            out.push((p.display().to_string(), read(&p)));
+            out.push((p.display().to_string(), read(&p, wanted.read_help)));
         }
     }
 }
 
-fn read(path: &Path) -> Result<SourceFile, Diagnostic> {
+fn read(path: &Path, help: &str) -> Result<SourceFile, Diagnostic> {
     SourceFile::read(path, pactum::Limits::default().max_input_bytes).map_err(|d| {
         if d.code == Code::Io && d.help.as_deref() == Some("check the path") {
-            d.with_help("check the path; `pactum check` takes proposal files or folders")
+            d.with_help(help)
         } else {
             d
         }

@@ -62,6 +62,7 @@ const FORMATTABLE: Wanted = Wanted {
     is: formattable,
     what: "`.policy` or `.proposal`",
     files: "policy or proposal files",
+    read_help: "check the path; `pactum fmt` takes policy and proposal files or folders",
 };
 
 /// Formats a text of the given kind.
