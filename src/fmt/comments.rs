@@ -340,6 +340,37 @@ impl<'a> Cursor<'a> {
         self.source.get(start..end).unwrap_or("")
     }
 
+    /// Where a node's code ends: the end of `span` without the white space and comments
+    /// that the parser lets trail inside a node.
+    pub(crate) fn content_end(&self, span: pest::Span<'_>) -> usize {
+        let mut end = span.end();
+        loop {
+            let text = self.source.get(span.start()..end).unwrap_or("");
+            end = span.start() + text.trim_end().len();
+            match self
+                .comments
+                .iter()
+                .find(|c| c.end == end && c.start >= span.start())
+            {
+                Some(c) => end = c.start,
+                None => return end,
+            }
+        }
+    }
+
+    /// Whether the source breaks a line between `a` and `b` where no comment is (a comment
+    /// brings its own line breaks, wherever it came from).
+    pub(crate) fn breaks_line(&self, a: usize, b: usize) -> bool {
+        !self.comments.iter().any(|c| c.start < b && c.end > a) && self.slice(a, b).contains('\n')
+    }
+
+    /// Whether a line comment is between `a` and `b`.
+    pub(crate) fn line_comment_within(&self, a: usize, b: usize) -> bool {
+        self.comments
+            .iter()
+            .any(|c| c.start >= a && c.end <= b && c.text.starts_with("//"))
+    }
+
     /// The length of the source.
     pub(crate) fn len(&self) -> usize {
         self.source.len()

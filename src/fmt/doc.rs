@@ -47,6 +47,10 @@ pub(crate) enum Doc {
     Nest(usize, Box<Doc>),
     /// A group: flat if it fits, broken otherwise.
     Group(Box<Doc>),
+    /// A group of a block (`{ ... }` of a fact or an enum): as a group, but broken when it
+    /// starts while a line comment waits for the end of the line (the comment then ends
+    /// up inside the block, which a comment inside breaks).
+    Block(Box<Doc>),
     /// A group that is always broken, without breaking the groups around it (the arms of
     /// a `match`: `def f(s) = match s {` stays on one line).
     Broken(Box<Doc>),
@@ -72,6 +76,11 @@ pub(crate) fn nest(n: usize, d: Doc) -> Doc {
 /// A group: flat if it fits, broken otherwise.
 pub(crate) fn group(d: Doc) -> Doc {
     Doc::Group(Box::new(d))
+}
+
+/// A block's group (see [`Doc::Block`]).
+pub(crate) fn block(d: Doc) -> Doc {
+    Doc::Block(Box::new(d))
 }
 
 /// A group always broken (see [`Doc::Broken`]).
@@ -211,12 +220,14 @@ pub(crate) fn render(doc: &Doc, width: usize) -> String {
             Doc::Suffix(s) => suffixes.push(s),
             Doc::IfBreak(b, f) => stack.push((ind, mode, if mode == Mode::Break { b } else { f })),
             Doc::Nest(n, d) => stack.push((ind + n, mode, d)),
-            Doc::Group(d) => {
+            Doc::Block(d) if !suffixes.is_empty() => stack.push((ind, Mode::Break, d)),
+            Doc::Group(d) | Doc::Block(d) => {
                 // Measured even inside a flat group: after a forced break in it, the rest
                 // of the group is laid out again.
                 let m = if fits(
                     width,
                     width.saturating_sub(col),
+                    ind,
                     !suffixes.is_empty() || need_break,
                     d,
                     &stack,
@@ -259,14 +270,22 @@ fn flush(out: &mut String, suffixes: &mut Vec<&str>, ind: usize) {
 }
 
 /// Whether `d`, flat, and what follows it up to the next line break fit in `room`.
-fn fits(width: usize, room: usize, pending: bool, d: &Doc, rest: &[(usize, Mode, &Doc)]) -> bool {
+fn fits(
+    width: usize,
+    room: usize,
+    ind: usize,
+    pending: bool,
+    d: &Doc,
+    rest: &[(usize, Mode, &Doc)],
+) -> bool {
     let mut room = room;
     // a line comment waits for the end of the line: the next line break ends it
     let mut ends = pending;
-    let mut local: Vec<(Mode, &Doc)> = vec![(Mode::Flat, d)];
+    // (inside the group, with indentation; `true` for an entry of what follows it)
+    let mut local: Vec<(usize, Mode, &Doc, bool)> = vec![(ind, Mode::Flat, d, false)];
     let mut rest_at = rest.len();
     loop {
-        let (mode, d) = match local.pop() {
+        let (ind, mode, d, after) = match local.pop() {
             Some(x) => x,
             None => {
                 let Some(i) = rest_at.checked_sub(1) else {
@@ -274,7 +293,7 @@ fn fits(width: usize, room: usize, pending: bool, d: &Doc, rest: &[(usize, Mode,
                 };
                 rest_at = i;
                 match rest.get(i) {
-                    Some(&(_, m, d)) => (m, d),
+                    Some(&(ind, m, d)) => (ind, m, d, true),
                     None => return true,
                 }
             }
@@ -282,6 +301,14 @@ fn fits(width: usize, room: usize, pending: bool, d: &Doc, rest: &[(usize, Mode,
         match d {
             Doc::Nil | Doc::CloseNext => {}
             Doc::Suffix(_) | Doc::NeedBreak => ends = true,
+            // Inside the group, a line that a comment ends (or starts) goes on below: the
+            // rest of the group must fit there too. After the group, the line has ended.
+            Doc::LineStart | Doc::Line | Doc::Soft
+                if (ends || matches!(d, Doc::LineStart)) && !after =>
+            {
+                ends = false;
+                room = width.saturating_sub(ind);
+            }
             Doc::LineStart => return true,
             Doc::Line | Doc::Soft if ends => return true,
             Doc::Text(s) | Doc::Comment(s) => {
@@ -308,11 +335,13 @@ fn fits(width: usize, room: usize, pending: bool, d: &Doc, rest: &[(usize, Mode,
             }
             Doc::Soft if mode == Mode::Flat => {}
             Doc::Line | Doc::Soft | Doc::Hard => return true,
-            Doc::IfBreak(b, f) => local.push((mode, if mode == Mode::Break { b } else { f })),
-            Doc::Nest(_, d) => local.push((mode, d)),
-            Doc::Group(d) => local.push((mode, d)),
-            Doc::Broken(d) => local.push((Mode::Break, d)),
-            Doc::Cat(ds) => local.extend(ds.iter().rev().map(|d| (mode, d))),
+            Doc::IfBreak(b, f) => {
+                local.push((ind, mode, if mode == Mode::Break { b } else { f }, after));
+            }
+            Doc::Nest(n, d) => local.push((ind + n, mode, d, after)),
+            Doc::Group(d) | Doc::Block(d) => local.push((ind, mode, d, after)),
+            Doc::Broken(d) => local.push((ind, Mode::Break, d, after)),
+            Doc::Cat(ds) => local.extend(ds.iter().rev().map(|d| (ind, mode, d, after))),
         }
     }
 }

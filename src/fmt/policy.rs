@@ -16,7 +16,7 @@
 use pest::iterators::Pair;
 
 use super::comments::{Comment, Cursor};
-use super::doc::{Doc, brk, broken, cat, group, if_break, is_empty, nest, render, text};
+use super::doc::{Doc, block, brk, broken, cat, group, if_break, is_empty, nest, render, text};
 use crate::syntax::Rule;
 
 type P<'i> = Pair<'i, Rule>;
@@ -206,10 +206,10 @@ impl Printer<'_> {
     }
 
     /// `{ elements }`: `{}` when empty; one element per line when `always_broken`, when it
-    /// does not fit, or when the source breaks a line between its first element and its
-    /// end (`end`, after the `}`); else on one line. (Whether the source breaks a line
-    /// before the first element does not count: a comment there ends a line, wherever it
-    /// came from.)
+    /// does not fit, or when the source breaks a line between two elements or after the
+    /// last (`end` is after the `}`), where no comment is, or when a line comment is
+    /// inside; else on one line. (Line breaks before the first element, inside an element,
+    /// or beside a comment do not count: the width or a comment may have made them.)
     #[allow(
         clippy::too_many_arguments,
         reason = "one helper for every kind of block"
@@ -223,12 +223,25 @@ impl Printer<'_> {
         f: fn(&mut Self, P<'_>) -> Doc,
         end: usize,
     ) -> Doc {
+        // (from the last token: the comments before the `{` come out with it)
+        let brace = self.c.last_end();
         let open = self.c.lit("{");
         let n = elems.len();
+        // Written broken: a line break between two elements, or after the last (not one
+        // inside an element's value, which the width may have broken, nor one where a
+        // comment is).
+        let mut ends: Vec<usize> = elems
+            .iter()
+            .map(|e| self.c.content_end(e.as_span()))
+            .collect();
+        let starts: Vec<usize> = elems.iter().skip(1).map(start).chain([end]).collect();
+        ends.truncate(starts.len());
         let is_broken = always_broken
-            || elems
-                .first()
-                .is_some_and(|e| self.c.slice(start(e), end).contains('\n'));
+            || self.c.line_comment_within(brace, end)
+            || ends
+                .iter()
+                .zip(&starts)
+                .any(|(&a, &b)| self.c.breaks_line(a, b));
         let line = if is_broken { Doc::Hard } else { Doc::Line };
         let mut inner = Vec::new();
         // the comments after a comma go after the comma the printer writes
@@ -262,7 +275,7 @@ impl Printer<'_> {
         inner.push(tail);
         // the closing bracket after the group: a comment after it does not break it
         let d = cat(vec![open, nest(2, cat(inner)), line]);
-        let d = if is_broken { broken(d) } else { group(d) };
+        let d = if is_broken { broken(d) } else { block(d) };
         cat(vec![d, shut])
     }
 
