@@ -295,17 +295,17 @@ impl<'a> Cursor<'a> {
             // on a line of its own, whether the group around is broken or not
             v.push(Doc::LineStart);
             if keep_blank && blank && (blank_first || !first) {
-                v.push(Doc::Hard);
+                v.push(Doc::CommentBreak);
             }
             first = false;
             v.push(text(c.text.clone()));
             self.last_end = c.end;
             self.next += 1;
             self.same_line(pos, &mut v);
-            v.push(Doc::Hard);
+            v.push(Doc::CommentBreak);
         }
         if keep_blank && has_blank_line(self.gap(pos)) && (blank_first || !first) {
-            v.push(Doc::Hard);
+            v.push(Doc::CommentBreak);
         }
         Doc::Cat(v)
     }
@@ -318,9 +318,9 @@ impl<'a> Cursor<'a> {
             let blank = has_blank_line(self.gap(c.start));
             if self.printed || !v.is_empty() {
                 if keep_blank && blank {
-                    v.push(Doc::Hard);
+                    v.push(Doc::CommentBreak);
                 }
-                v.push(Doc::Hard);
+                v.push(Doc::CommentBreak);
             }
             v.push(text(c.text.clone()));
             self.last_end = c.end;

@@ -27,6 +27,10 @@ pub(crate) enum Doc {
     Soft,
     /// Always a line break.
     Hard,
+    /// Always a line break, around a comment on a line of its own: measuring a group goes
+    /// on past it (a comment's line breaks do not end the group's line), where it stops
+    /// at a `Hard`.
+    CommentBreak,
     /// Marks the end of a block's content: line comments that wait for the end of the
     /// line and go on lines of their own there are indented as the block's content.
     CloseNext,
@@ -192,7 +196,7 @@ pub(crate) fn render(doc: &Doc, width: usize) -> String {
                     col += 1;
                 }
             }
-            Doc::Line | Doc::Soft | Doc::Hard => {
+            Doc::Line | Doc::Soft | Doc::Hard | Doc::CommentBreak => {
                 newline(
                     &mut out,
                     &mut suffixes,
@@ -303,8 +307,8 @@ fn fits(
             Doc::Suffix(_) | Doc::NeedBreak => ends = true,
             // Inside the group, a line that a comment ends (or starts) goes on below: the
             // rest of the group must fit there too. After the group, the line has ended.
-            Doc::LineStart | Doc::Line | Doc::Soft
-                if (ends || matches!(d, Doc::LineStart)) && !after =>
+            Doc::LineStart | Doc::Line | Doc::Soft | Doc::CommentBreak
+                if (ends || matches!(d, Doc::LineStart | Doc::CommentBreak)) && !after =>
             {
                 ends = false;
                 room = width.saturating_sub(ind);
@@ -334,7 +338,7 @@ fn fits(
                 room -= 1;
             }
             Doc::Soft if mode == Mode::Flat => {}
-            Doc::Line | Doc::Soft | Doc::Hard => return true,
+            Doc::Line | Doc::Soft | Doc::Hard | Doc::CommentBreak => return true,
             Doc::IfBreak(b, f) => {
                 local.push((ind, mode, if mode == Mode::Break { b } else { f }, after));
             }
