@@ -232,7 +232,10 @@ pub(crate) fn render(doc: &Doc, width: usize) -> String {
                     width,
                     width.saturating_sub(col),
                     ind,
-                    !suffixes.is_empty() || need_break,
+                    (
+                        !suffixes.is_empty() || need_break,
+                        indent_due.is_none() && out.ends_with(' '),
+                    ),
                     d,
                     &stack,
                 ) {
@@ -278,13 +281,15 @@ fn fits(
     width: usize,
     room: usize,
     ind: usize,
-    pending: bool,
+    (pending, space): (bool, bool),
     d: &Doc,
     rest: &[(usize, Mode, &Doc)],
 ) -> bool {
     let mut room = room;
     // a line comment waits for the end of the line: the next line break ends it
     let mut ends = pending;
+    // whether the text measured so far ends with a space
+    let mut space = space;
     // (inside the group, with indentation; `true` for an entry of what follows it)
     let mut local: Vec<(usize, Mode, &Doc, bool)> = vec![(ind, Mode::Flat, d, false)];
     let mut rest_at = rest.len();
@@ -311,31 +316,54 @@ fn fits(
                 if (ends || matches!(d, Doc::LineStart | Doc::CommentBreak)) && !after =>
             {
                 ends = false;
+                space = false;
                 room = width.saturating_sub(ind);
             }
             Doc::LineStart => return true,
             Doc::Line | Doc::Soft if ends => return true,
             Doc::Text(s) | Doc::Comment(s) => {
-                // a block comment has a space on each side
-                let pad = usize::from(matches!(d, Doc::Comment(_)));
-                let w = first_width(s) + pad;
-                if w > room {
-                    return false;
+                // as printed: a block comment has one space on each side, and a space
+                // after a space is not printed
+                let comment = matches!(d, Doc::Comment(_));
+                let s = if comment {
+                    s.trim()
+                } else if space {
+                    s.strip_prefix(' ').unwrap_or(s)
+                } else {
+                    s
+                };
+                if s.is_empty() {
+                    continue;
                 }
+                let before = usize::from(comment && !space);
+                let after = usize::from(comment);
                 match s.rfind('\n') {
                     // a block comment over several lines: the line goes on after its end
                     Some(at) => {
-                        let last = s.get(at + 1..).unwrap_or("").chars().count() + pad;
+                        if first_width(s) + before > room {
+                            return false;
+                        }
+                        let last = s.get(at + 1..).unwrap_or("").chars().count() + after;
                         room = width.saturating_sub(last);
                     }
-                    None => room -= w,
+                    None => {
+                        let w = before + s.chars().count() + after;
+                        if w > room {
+                            return false;
+                        }
+                        room -= w;
+                    }
                 }
+                space = comment || s.ends_with(' ');
             }
             Doc::Line if mode == Mode::Flat => {
-                if room == 0 {
-                    return false;
+                if !space {
+                    if room == 0 {
+                        return false;
+                    }
+                    room -= 1;
+                    space = true;
                 }
-                room -= 1;
             }
             Doc::Soft if mode == Mode::Flat => {}
             Doc::Line | Doc::Soft | Doc::Hard | Doc::CommentBreak => return true,
