@@ -264,6 +264,10 @@ pub struct EntityType {
     pub name: String,
     /// Its attributes.
     pub fields: Vec<FieldInfo>,
+    /// Where it is declared.
+    pub file: FileId,
+    /// The span of its name.
+    pub span: Span,
 }
 
 /// What an atom is.
@@ -525,6 +529,8 @@ pub struct Compiled {
     pub types: Vec<EntityType>,
     /// Enums: name and variants.
     pub enums: Vec<(String, Vec<AtomId>)>,
+    /// Where each enum is declared: its file and the span of its name.
+    pub enum_decls: Vec<(FileId, Span)>,
     /// Step kinds.
     pub kinds: Vec<KindInfo>,
     /// Kind by name.

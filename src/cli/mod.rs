@@ -3,9 +3,10 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 pub(crate) mod check;
+mod completions;
 mod diff;
 mod explain;
 mod explore;
@@ -14,6 +15,7 @@ mod fix;
 mod fmt;
 pub mod formats;
 mod lint;
+mod schema;
 mod test;
 
 /// Exit codes (fixed by the CLI contract).
@@ -79,6 +81,17 @@ enum Command {
     Explain(explain::Args),
     /// Format `.policy` and `.proposal` files in the canonical layout, comments kept.
     Fmt(fmt::Args),
+    /// Print the JSON Schema of JSON proposals under a policy library, for editors.
+    Schema(schema::Args),
+    /// Print the shell completion script of pactum for SHELL.
+    Completions(completions::CompletionsArgs),
+    /// Print pactum's man page (roff), or write one page per command into a folder.
+    Man(completions::ManArgs),
+}
+
+/// The clap definition of the command line (for completions and man pages).
+pub(crate) fn command() -> clap::Command {
+    Cli::command()
 }
 
 /// Runs the command line.
@@ -114,6 +127,9 @@ pub fn run(
         Command::Diff(args) => diff::run(&args, out),
         Command::Explain(args) => explain::run(&args, out),
         Command::Fmt(args) => fmt::run(&args, out),
+        Command::Schema(args) => schema::run(&args, out),
+        Command::Completions(args) => completions::completions(&args, out),
+        Command::Man(args) => completions::man(&args, out),
     };
     if let Some(e) = WRITE_ERROR.get() {
         eprintln!("pactum: cannot write the output: {}", pactum::printable(e));

@@ -104,6 +104,7 @@ pub fn compile(
         sources: Vec::new(),
         types: Vec::new(),
         enums: Vec::new(),
+        enum_decls: Vec::new(),
         kinds: Vec::new(),
         kind_index: NameMap::default(),
         atoms: Vec::new(),
@@ -256,6 +257,8 @@ impl<'a> Cx<'a> {
                             self.out.types.push(EntityType {
                                 name: d.name.node.clone(),
                                 fields: Vec::new(),
+                                file: fi,
+                                span: d.name.span,
                             });
                             self.type_refs.insert(
                                 d.name.node.clone(),
@@ -268,6 +271,7 @@ impl<'a> Cx<'a> {
                         if self.declare_type(&d.name, fi) {
                             let id = self.out.enums.len() as EnumId;
                             self.out.enums.push((d.name.node.clone(), Vec::new()));
+                            self.out.enum_decls.push((fi, d.name.span));
                             self.type_refs
                                 .insert(d.name.node.clone(), (TypeRef::Enum(id), fi, d.name.span));
                             enum_decls.push((d, fi));

@@ -8,13 +8,19 @@
 
 mod apply;
 mod explain;
+mod json_schema;
 mod repair;
+mod schema;
 mod why;
 
 use std::path::Path;
 
 pub use explain::Explained;
 pub use repair::MAX_FIXES;
+pub use schema::{
+    AttributeSchema, DefaultValue, EntityTypeSchema, EnumSchema, FactEntry, KindSchema, Schema,
+    TypeSchema,
+};
 pub use why::{
     BindingExplanation, Condition, EachExplanation, ErrorInfo, Outcome, RuleExplanation, SourceRef,
     StepExplanation,

@@ -307,7 +307,12 @@ impl<'a> Parser<'a> {
                 }
                 // `null` for an optional member is the member left out (what serde writes for
                 // an absent `Option`).
-                keys::TITLE | keys::DATE if p.null()? => {}
+                keys::TITLE | keys::DATE | keys::SCHEMA if p.null()? => {}
+                // the schema an editor validates the file with: a string, not part of the
+                // proposal
+                keys::SCHEMA => {
+                    p.string_member(keys::SCHEMA)?;
+                }
                 keys::TITLE => header.title = p.string_member(keys::TITLE)?,
                 keys::DATE => header.date = p.date_member()?,
                 keys::STEPS => {

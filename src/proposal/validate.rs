@@ -28,10 +28,12 @@ pub(crate) mod keys {
     pub const NOTE: &str = "note";
     /// The steps of a JSON proposal.
     pub const STEPS: &str = "steps";
+    /// The JSON Schema of a JSON proposal, for editors: accepted and ignored.
+    pub const SCHEMA: &str = "$schema";
     /// The keys of the text form's header `proposal ID { ... }`.
     pub const HEADER: [&str; 2] = [TITLE, DATE];
     /// The keys of a JSON proposal.
-    pub const PROPOSAL: [&str; 4] = [ID, TITLE, DATE, STEPS];
+    pub const PROPOSAL: [&str; 5] = [ID, TITLE, DATE, STEPS, SCHEMA];
 }
 
 /// Which form is being read: it decides the wording of some diagnostics.
