@@ -40,6 +40,29 @@ pub fn policy_parse(data: &[u8]) {
     }
 }
 
+/// The formatter: a policy (or, if it starts with `proposal`, a proposal) that parses
+/// formats to a text that parses and formats to itself; one that does not parse gives
+/// diagnostics.
+pub fn fmt(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let proposal = text
+        .trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+        .starts_with("proposal");
+    let format = if proposal {
+        pactum::fmt::format_proposal
+    } else {
+        pactum::fmt::format_policy
+    };
+    match format(&text) {
+        Ok(once) => {
+            let twice = format(&once);
+            assert!(twice.is_ok(), "the formatted text parses: {twice:?}");
+            assert_eq!(Ok(once), twice, "formatting is idempotent");
+        }
+        Err(diags) => assert!(!diags.into_vec().is_empty(), "a failed parse says why"),
+    }
+}
+
 /// The proposal text parser.
 pub fn proposal_text(data: &[u8]) {
     let text = String::from_utf8_lossy(data);

@@ -7,7 +7,7 @@ root="$(dirname "$fuzz")"
 cd "$root"
 
 rm -rf "$fuzz/corpus"
-for t in policy_parse proposal_text proposal_json check_render lint; do
+for t in policy_parse proposal_text proposal_json check_render lint fmt; do
   mkdir -p "$fuzz/corpus/$t"
 done
 
@@ -29,6 +29,9 @@ while IFS= read -r dir; do
   cat $files > "$fuzz/corpus/policy_parse/lib-${dir//\//-}.policy"
 done < <(find tests/corpus/policies tests/corpus/eval -mindepth 1 -maxdepth 1 -type d | sort)
 
+# fmt: the formatting corpus, the standard library and the examples.
+for f in tests/corpus/fmt/* policies/*.policy policies/examples/*.proposal; do copy "$f" fmt; done
+
 # Lint: each lint example and each case of issue 12 as one file (schema and rules), and
 # the whole standard library.
 while IFS= read -r dir; do
@@ -48,10 +51,10 @@ while IFS= read -r f; do
 done < <(find policies/examples tests/corpus -name '*.json' | sort)
 
 # libFuzzer deduplicates by content anyway; drop byte-identical seeds to keep the repo small.
-for t in policy_parse proposal_text proposal_json check_render lint; do
+for t in policy_parse proposal_text proposal_json check_render lint fmt; do
   (cd "$fuzz/corpus/$t" && sha1sum -- * | sort | awk 'seen[$1]++ { print $2 }' | xargs -r rm --)
 done
 echo "seed corpus: $(du -sb "$fuzz/corpus" | cut -f1) bytes"
-for t in policy_parse proposal_text proposal_json check_render lint; do
+for t in policy_parse proposal_text proposal_json check_render lint fmt; do
   echo "$t: $(find "$fuzz/corpus/$t" -type f | wc -l) seeds"
 done

@@ -37,6 +37,7 @@
 //! | check | `engine/` | the [`Engine`]: apply the rules, explain what fired |
 //! | report | `report.rs`, `diag.rs` | [`Report`], [`Diagnostic`], rendering |
 //! | lint | `lint/` | the library checked on its own, [`lint`] |
+//! | format | `fmt/` | the canonical layout of policy and proposal text, comments kept, [`fmt`] |
 //!
 //! The command line (`src/cli/`) is the binary's, a layer over this API.
 
@@ -50,6 +51,7 @@ mod diag;
 pub mod diff;
 mod engine;
 mod eval;
+pub mod fmt;
 mod ir;
 mod library;
 mod limits;

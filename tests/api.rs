@@ -141,7 +141,11 @@ fn docs_api_md_lists_the_public_api() {
             missing.insert(t.clone());
         }
     }
-    for (module, file) in [("lint", "src/lint/mod.rs"), ("testing", "src/testing.rs")] {
+    for (module, file) in [
+        ("lint", "src/lint/mod.rs"),
+        ("testing", "src/testing.rs"),
+        ("fmt", "src/fmt/mod.rs"),
+    ] {
         for item in items(&read(file)) {
             let path = format!("{module}::{item}");
             if !doc.contains(&format!("`{path}`")) {

@@ -24,6 +24,7 @@ fn run(target: &str, data: &[u8]) {
         "proposal_json" => harness::proposal_json(data),
         "check_render" => harness::check_render(engine(), data),
         "lint" => harness::lint(data),
+        "fmt" => harness::fmt(data),
         other => unreachable!("no fuzz target `{other}`"),
     }
 }
@@ -41,6 +42,7 @@ fn seed_corpus() {
         "proposal_json",
         "check_render",
         "lint",
+        "fmt",
     ] {
         let dir = root.join(target);
         let mut files: Vec<_> = std::fs::read_dir(&dir)

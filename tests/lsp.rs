@@ -638,3 +638,54 @@ fn policies_flag_names_the_library_of_every_document() {
     assert_eq!(diags[0]["range"]["start"], position_of(text, "exercise", 0));
     assert_eq!(c.shutdown().0, 0);
 }
+
+#[test]
+fn formatting_is_pactum_fmt() {
+    let mut c = Client::start(&[]);
+    let init = c.initialize(json!({}));
+    assert_eq!(init["capabilities"]["documentFormattingProvider"], true);
+    let fmt = |c: &mut Client, u: &str| {
+        c.request(
+            "textDocument/formatting",
+            json!({"textDocument": {"uri": u}, "options": {"tabSize": 2, "insertSpaces": true}}),
+        )
+    };
+    // A proposal: the edits give what `pactum fmt` gives; once formatted, no edits.
+    let u = "file:///nonexistent-pactum-lsp/f.proposal";
+    let text = "// drafted in a hurry\nproposal   f { title: \"قزوين 𐰃\"   }\nstep s1:   training {parties:[turkey,azerbaijan],host:turkey} // trailing\n\n\n\nstep s2: training { parties: [turkey], host: turkey }\n";
+    c.open(u, "pactum-proposal", text);
+    c.diagnostics(u);
+    let r = fmt(&mut c, u);
+    let formatted = apply(text, r["result"].as_array().unwrap());
+    assert_eq!(formatted, pactum::fmt::format_proposal(text).unwrap());
+    assert_ne!(formatted, text);
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": u, "version": 2}, "contentChanges": [{"text": formatted}]}),
+    );
+    c.diagnostics(u);
+    assert_eq!(fmt(&mut c, u)["result"], json!([]));
+    // A policy too.
+    let p = "file:///nonexistent-pactum-lsp/lib/a.policy";
+    let policy = "entity State {}\nfact   a: State {}\nstep visit {by: State}\n";
+    c.open(p, "pactum", policy);
+    c.diagnostics(p);
+    let r = fmt(&mut c, p);
+    assert_eq!(
+        apply(policy, r["result"].as_array().unwrap()),
+        pactum::fmt::format_policy(policy).unwrap()
+    );
+    // A document that does not parse is not formatted: an error says why.
+    let bad = "file:///nonexistent-pactum-lsp/bad.proposal";
+    c.open(bad, "pactum-proposal", "proposal b {\nstep");
+    c.diagnostics(bad);
+    let r = fmt(&mut c, bad);
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("does not parse"),
+        "{r}"
+    );
+    assert_eq!(c.shutdown().0, 0);
+}

@@ -1,6 +1,7 @@
 //! `pactum lsp` in a real editor: Neovim (0.7, Debian's), headless, runs
 //! `tests/nvim/e2e.lua`: it opens an example proposal, waits for the diagnostics and
-//! asserts them, asks for a hover and, when the server offers it, formatting. Skipped when
+//! asserts them, asks for a hover, and formats the file (already formatted: no edits) and
+//! the file with a line unformatted (the edits, applied by Neovim, give it back). Skipped when
 //! `nvim` is not installed, unless `PACTUM_REQUIRE_NVIM=1` (CI sets it): then a missing
 //! `nvim` fails, so the test can never be skipped silently.
 
@@ -80,4 +81,9 @@ fn neovim_shows_diagnostics_and_hover() {
         "{report}"
     );
     assert!(report.contains("hover: **entity `turkey`**"), "{report}");
+    assert!(report.contains("formatting: 0 edits"), "{report}");
+    assert!(
+        report.contains("formatting an unformatted line: "),
+        "{report}"
+    );
 }

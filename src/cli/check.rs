@@ -189,23 +189,58 @@ fn check_source<R>(
 /// or a folder walked in path order. In a folder, links are skipped unless `follow`, and
 /// then a folder reached twice (a loop) is walked once and a file reached twice is read once.
 pub(crate) fn collect(path: &Path, follow: bool, out: &mut Vec<InputFile>) {
+    collect_matching(path, follow, &Wanted::PROPOSALS, out);
+}
+
+/// Which files a command takes from folders.
+pub(crate) struct Wanted {
+    /// Whether a file found in a folder is one.
+    pub(crate) is: fn(&Path) -> bool,
+    /// Their extensions, for the message when a folder holds none: "`.proposal` or `.json`".
+    pub(crate) what: &'static str,
+    /// What to pass instead: "proposal files".
+    pub(crate) files: &'static str,
+    /// The help of a path that cannot be read.
+    pub(crate) read_help: &'static str,
+}
+
+impl Wanted {
+    /// Proposals, as `check` takes them.
+    pub(crate) const PROPOSALS: Wanted = Wanted {
+        is: crate::cli::is_proposal,
+        what: "`.proposal` or `.json`",
+        files: "proposal files",
+        read_help: "check the path; `pactum check` takes proposal files or folders",
+    };
+}
+
+/// Like [`collect`], taking from folders the files `wanted` names.
+pub(crate) fn collect_matching(
+    path: &Path,
+    follow: bool,
+    wanted: &Wanted,
+    out: &mut Vec<InputFile>,
+) {
     let name = path.display().to_string();
     if !path.is_dir() {
-        out.push((name, read(path)));
+        out.push((name, read(path, wanted.read_help)));
         return;
     }
     let before = out.len();
     let mut visited = std::collections::BTreeSet::new();
-    walk(path, follow, &mut visited, out, 0);
+    walk(path, follow, wanted, &mut visited, out, 0);
     if out.len() == before {
         let d = Diagnostic::bare(
             Code::Usage,
-            format!("no `.proposal` or `.json` files in `{}`", printable(&name)),
+            format!("no {} files in `{}`", wanted.what, printable(&name)),
         )
         .with_help(if follow {
-            "pass proposal files, or a folder that holds some"
+            format!("pass {}, or a folder that holds some", wanted.files)
         } else {
-            "pass proposal files, or a folder that holds some (links in folders are followed only with --follow)"
+            format!(
+                "pass {}, or a folder that holds some (links in folders are followed only with --follow)",
+                wanted.files
+            )
         });
         out.push((name, Err(d)));
     }
@@ -214,6 +249,7 @@ pub(crate) fn collect(path: &Path, follow: bool, out: &mut Vec<InputFile>) {
 fn walk(
     dir: &Path,
     follow: bool,
+    wanted: &Wanted,
     visited: &mut std::collections::BTreeSet<PathBuf>,
     out: &mut Vec<InputFile>,
     depth: u32,
@@ -253,22 +289,22 @@ fn walk(
             continue;
         }
         if p.is_dir() {
-            walk(&p, follow, visited, out, depth + 1);
-        } else if crate::cli::is_proposal(&p) {
+            walk(&p, follow, wanted, visited, out, depth + 1);
+        } else if (wanted.is)(&p) {
             // With --follow, a file reached twice (by its path and through a link, or
             // through two links) is checked once, under the first name in path order.
             if follow && std::fs::canonicalize(&p).is_ok_and(|c| !visited.insert(c)) {
                 continue;
             }
-            out.push((p.display().to_string(), read(&p)));
+            out.push((p.display().to_string(), read(&p, wanted.read_help)));
         }
     }
 }
 
-fn read(path: &Path) -> Result<SourceFile, Diagnostic> {
+fn read(path: &Path, help: &str) -> Result<SourceFile, Diagnostic> {
     SourceFile::read(path, pactum::Limits::default().max_input_bytes).map_err(|d| {
         if d.code == Code::Io && d.help.as_deref() == Some("check the path") {
-            d.with_help("check the path; `pactum check` takes proposal files or folders")
+            d.with_help(help)
         } else {
             d
         }

@@ -10,7 +10,9 @@ mod completions;
 mod diff;
 mod explain;
 mod explore;
+mod files;
 mod fix;
+mod fmt;
 pub mod formats;
 mod lint;
 mod lsp;
@@ -78,6 +80,8 @@ enum Command {
     Diff(diff::Args),
     /// Explain why each rule checked on one step of a proposal fired or did not.
     Explain(explain::Args),
+    /// Format `.policy` and `.proposal` files in the canonical layout, comments kept.
+    Fmt(fmt::Args),
     /// The language server, over standard input and output (for editors).
     Lsp(lsp::Args),
     /// Print the JSON Schema of JSON proposals under a policy library, for editors.
@@ -125,6 +129,7 @@ pub fn run(
         Command::Explore(args) => explore::run(&args, out),
         Command::Diff(args) => diff::run(&args, out),
         Command::Explain(args) => explain::run(&args, out),
+        Command::Fmt(args) => fmt::run(&args, out),
         Command::Lsp(args) => lsp::run(&args),
         Command::Schema(args) => schema::run(&args, out),
         Command::Completions(args) => completions::completions(&args, out),
@@ -255,6 +260,11 @@ pub(crate) fn today() -> pactum::Date {
 /// Whether to color output on stdout.
 pub(crate) fn color() -> bool {
     std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
+}
+
+/// Whether to color diagnostics written to stderr.
+pub(crate) fn stderr_color() -> bool {
+    std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
 }
 
 /// Writes the output, ignoring a closed pipe.

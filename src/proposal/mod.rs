@@ -20,7 +20,7 @@ use crate::date::Date;
 use crate::diag::Errors;
 use crate::source::{SourceFile, Span, Spanned};
 pub(crate) use validate::id_problem;
-use validate::keys;
+pub(crate) use validate::keys;
 
 /// Lists in attribute values nest at most this deep, in both forms (so that a proposal
 /// read from JSON can always be printed and re-read as text).
@@ -250,48 +250,12 @@ impl Proposal {
     }
 
     /// The canonical text form: the header, a blank line, then each step separated by a
-    /// blank line; two-space indent; strings escaped; lists as `[a, b]`.
+    /// blank line; two-space indent; strings escaped; lists as `[a, b]` (one element per line,
+    /// when that does not fit in [`crate::fmt::WIDTH`] columns). `pactum fmt` prints with
+    /// the same printer.
     pub fn to_text(&self) -> String {
-        let mut out = String::new();
-        let _ = write!(out, "proposal {}", print_id(&self.id.node));
-        if self.title.is_none() && self.date.is_none() {
-            out.push_str(" {}\n");
-        } else {
-            out.push_str(" {\n");
-            if let Some(title) = &self.title {
-                let _ = writeln!(out, "  {}: {}", keys::TITLE, quote(&title.node));
-            }
-            if let Some(date) = &self.date {
-                let _ = writeln!(out, "  {}: {}", keys::DATE, date.node);
-            }
-            out.push_str("}\n");
-        }
-        for step in &self.steps {
-            let _ = write!(
-                out,
-                "\nstep {}: {}",
-                print_id(&step.id.node),
-                print_name(&step.kind.node, NamePos::Kind)
-            );
-            if step.attrs.is_empty() && step.note.is_none() && step.date.is_none() {
-                out.push_str(" {}\n");
-                continue;
-            }
-            out.push_str(" {\n");
-            for attr in &step.attrs {
-                let _ = write!(out, "  {}: ", print_name(&attr.name.node, NamePos::Key));
-                write_value(&mut out, &attr.value.node);
-                out.push('\n');
-            }
-            if let Some(note) = &step.note {
-                let _ = writeln!(out, "  {}: {}", keys::NOTE, quote(&note.node));
-            }
-            if let Some(date) = &step.date {
-                let _ = writeln!(out, "  {}: {}", keys::DATE, date.node);
-            }
-            out.push_str("}\n");
-        }
-        out
+        // The formatter's printer, without a source: canonical spellings, no comments.
+        crate::fmt::proposal::print(self, None, Vec::new())
     }
 
     /// The JSON form as a value (dates and identifiers become strings). Object keys of a
@@ -396,32 +360,6 @@ fn value_to_json(v: &RawValue) -> serde_json::Value {
     }
 }
 
-fn write_value(out: &mut String, v: &RawValue) {
-    match v {
-        RawValue::Str(s) => out.push_str(&quote(s)),
-        RawValue::Ident(s) => out.push_str(&print_name(s, NamePos::Value)),
-        RawValue::Int(i) => {
-            let _ = write!(out, "{i}");
-        }
-        RawValue::Bool(b) => {
-            let _ = write!(out, "{b}");
-        }
-        RawValue::Date(d) => {
-            let _ = write!(out, "{d}");
-        }
-        RawValue::List(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_value(out, &item.node);
-            }
-            out.push(']');
-        }
-    }
-}
-
 /// A string literal of the text form.
 pub(crate) fn quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
@@ -456,14 +394,14 @@ fn is_name(s: &str) -> bool {
 
 /// Where the text form writes `s`: a step kind, an attribute name or a bare value.
 #[derive(Clone, Copy)]
-enum NamePos {
+pub(crate) enum NamePos {
     Kind,
     Key,
     Value,
 }
 
 /// `s` bare where the grammar reads it back as the same name, else quoted.
-fn print_name(s: &str, pos: NamePos) -> String {
+pub(crate) fn print_name(s: &str, pos: NamePos) -> String {
     let bare = is_name(s)
         && match pos {
             NamePos::Kind => true,
@@ -473,7 +411,7 @@ fn print_name(s: &str, pos: NamePos) -> String {
     if bare { s.to_string() } else { quote(s) }
 }
 
-fn print_id(s: &str) -> String {
+pub(crate) fn print_id(s: &str) -> String {
     if id_problem(s).is_none() {
         s.to_string()
     } else {

@@ -12,4 +12,6 @@ mod policy;
 pub use ast::*;
 pub(crate) use hidden::hidden_text;
 pub use policy::parse_policy;
-pub(crate) use policy::{comment_above, parse_expr, parse_policy_with, too_large};
+pub(crate) use policy::{
+    Rule, comment_above, parse_expr, parse_policy_with, parse_tree, too_large,
+};

@@ -72,6 +72,12 @@ pub fn parse_policy_with(
     }
 }
 
+/// The pest parse tree of a policy text, for the formatter: `None` if it does not parse
+/// (call [`parse_policy`] first for the diagnostics).
+pub(crate) fn parse_tree(text: &str) -> Option<pest::iterators::Pairs<'_, Rule>> {
+    PolicyParser::parse(Rule::file, text).ok()
+}
+
 /// Parses a standalone expression (used for `{...}` interpolation in messages).
 pub fn parse_expr(source: &SourceFile, offset: usize, text: &str) -> Result<Expr, Diagnostic> {
     let pairs = PolicyParser::parse(Rule::expr_only, text).map_err(|e| {

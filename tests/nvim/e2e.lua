@@ -64,7 +64,7 @@ local ok, err = pcall(function()
   say("hover: " .. tostring(text))
   assert(text and text:find("entity `turkey`", 1, true), "the hover shows the entity")
 
-  -- Formatting, when the server offers it: the example is already formatted.
+  -- Formatting: the example is already formatted (no edits).
   local client = vim.lsp.get_client_by_id(client_id)
   if client.server_capabilities.documentFormattingProvider then
     local fmt = vim.lsp.buf_request_sync(buf, "textDocument/formatting", {
@@ -76,6 +76,21 @@ local ok, err = pcall(function()
     local edits = res.result or {}
     say("formatting: " .. #edits .. " edits")
     assert(#edits == 0, "the example is already formatted")
+
+    -- Unformat the step's line, then format the buffer: the edits, applied by Neovim, give
+    -- the file back.
+    local original = vim.api.nvim_buf_get_lines(buf, 0, -1, false)
+    vim.api.nvim_buf_set_lines(buf, 14, 15, false, { "participants:[turkey,azerbaijan,kazakhstan]" })
+    local again = vim.lsp.buf_request_sync(buf, "textDocument/formatting", {
+      textDocument = { uri = uri },
+      options = { tabSize = 2, insertSpaces = true },
+    }, 30000)
+    local edits2 = again and again[client_id] and again[client_id].result or {}
+    assert(#edits2 > 0, "the changed line is formatted")
+    vim.lsp.util.apply_text_edits(edits2, buf, "utf-16")
+    local now = vim.api.nvim_buf_get_lines(buf, 0, -1, false)
+    assert(vim.deep_equal(now, original), "formatting gives the example back")
+    say("formatting an unformatted line: " .. #edits2 .. " edits, the file back")
   else
     say("formatting: not offered")
   end

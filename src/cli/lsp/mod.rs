@@ -10,12 +10,13 @@
 //! `documents` (the open files), `workspace` (library discovery, building and caching
 //! libraries), `index` (what a library declares and where names are written),
 //! `diagnostics`, `hover`, `completion`, `navigation` (definition, references, rename),
-//! `actions` (quick fixes), `symbols`.
+//! `actions` (quick fixes), `symbols`, `formatting`.
 
 mod actions;
 mod completion;
 mod diagnostics;
 mod documents;
+mod formatting;
 mod hover;
 mod index;
 mod navigation;
@@ -309,6 +310,8 @@ impl Server {
                 self,
                 &params(r.params)?,
             ))),
+            req::Formatting::METHOD => formatting::format(self, &params(r.params)?)
+                .and_then(|v| json(serde_json::to_value(v))),
             req::DocumentSymbolRequest::METHOD => json(serde_json::to_value(
                 symbols::document_symbols(self, &params(r.params)?),
             )),
@@ -706,6 +709,7 @@ fn capabilities(enc: Encoding) -> lsp_types::ServerCapabilities {
             ..CodeActionOptions::default()
         })),
         document_symbol_provider: Some(OneOf::Left(true)),
+        document_formatting_provider: Some(OneOf::Left(true)),
         ..ServerCapabilities::default()
     }
 }

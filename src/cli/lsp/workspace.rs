@@ -310,7 +310,11 @@ impl Cache {
                     None => std::fs::File::create(path).map(drop),
                 })
                 .and_then(|()| {
-                    crate::cli::fix::write_atomically(path, current.as_deref().unwrap_or(""), text)
+                    crate::cli::files::write_atomically(
+                        path,
+                        current.as_deref().unwrap_or(""),
+                        text,
+                    )
                 });
             // Another server starting at the same time may have written it first.
             let written = written.or_else(|e| {

@@ -1,0 +1,843 @@
+//! The printer of policy files, from pest's parse tree of `grammar/policy.pest` (the same
+//! parse as [`crate::syntax::parse_policy`], which keeps every token: brackets, the order
+//! of clauses; the syntax tree drops them). Every token is printed as written, in source
+//! order; only the space between tokens changes (and optional commas: a block or list
+//! broken over lines has a trailing comma where the grammar allows one, a flat one none).
+//!
+//! Layout, modelled on the standard library:
+//! - items at the left margin, one blank line kept between them where there was one;
+//! - `rule` and `match` blocks always one clause (arm) per line, indented by two spaces;
+//! - `entity`, `step`, `enum` and `fact` blocks on one line when they fit and were
+//!   written on one line, else one field per line;
+//! - `&&`, `||` and set-operator chains, lists, calls, quantifiers, `if` and `def`
+//!   bodies broken when they do not fit in the width: a chain breaks before each
+//!   operator, a list puts one element per line.
+
+use pest::iterators::Pair;
+
+use super::comments::{Comment, Cursor};
+use super::doc::{Doc, block, brk, broken, cat, group, if_break, is_empty, nest, render, text};
+use crate::syntax::Rule;
+
+type P<'i> = Pair<'i, Rule>;
+
+/// How the elements of a block are separated.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sep {
+    /// By line breaks only (rule clauses).
+    None,
+    /// By line breaks, or `, ` when flat (fields, fact attributes).
+    FlatComma,
+    /// By commas, with a trailing comma when broken (enum variants, match arms).
+    Comma,
+}
+
+struct Printer<'a> {
+    c: Cursor<'a>,
+    /// Printing a fact's value: a list written over several lines stays so (the fact's
+    /// block is then broken too, so no group around the list is measured with it).
+    in_fact: bool,
+}
+
+/// Prints the parse tree `file` of `source`, with its comments.
+pub(crate) fn print(source: &str, file: P<'_>, comments: Vec<Comment>) -> String {
+    let mut p = Printer {
+        c: Cursor::new(source, comments),
+        in_fact: false,
+    };
+    let doc = p.file(file);
+    render(&doc, super::WIDTH)
+}
+
+fn start(p: &P<'_>) -> usize {
+    p.as_span().start()
+}
+
+impl Printer<'_> {
+    /// A token pair, as written.
+    fn tok(&mut self, p: &P<'_>) -> Doc {
+        let s = p.as_span();
+        self.c.token(s.start(), s.end(), s.as_str())
+    }
+
+    fn file(&mut self, p: P<'_>) -> Doc {
+        let mut v = Vec::new();
+        let items: Vec<P<'_>> = p
+            .into_inner()
+            .filter(|q| q.as_rule() != Rule::EOI)
+            .collect();
+        for (i, item) in items.into_iter().enumerate() {
+            let at = start(&item);
+            if i > 0 {
+                v.push(self.c.trailing(at));
+                v.push(Doc::Hard);
+            }
+            v.push(self.c.before(at, true, i > 0));
+            v.push(self.item(item));
+        }
+        let end = self.c.len();
+        v.push(self.c.after(end, true));
+        cat(v)
+    }
+
+    fn item(&mut self, p: P<'_>) -> Doc {
+        let rule = p.as_rule();
+        let end = p.as_span().end();
+        let mut inner = p.into_inner();
+        let mut v = Vec::new();
+        match rule {
+            Rule::entity_decl | Rule::step_decl => {
+                v.push(self.c.lit(if rule == Rule::entity_decl {
+                    "entity"
+                } else {
+                    "step"
+                }));
+                v.push(text(" "));
+                if let Some(name) = inner.next() {
+                    v.push(self.tok(&name));
+                }
+                v.push(text(" "));
+                v.push(self.braces(
+                    inner.collect(),
+                    true,
+                    Sep::FlatComma,
+                    true,
+                    Self::field,
+                    end,
+                ));
+            }
+            Rule::enum_decl => {
+                v.push(self.c.lit("enum"));
+                v.push(text(" "));
+                if let Some(name) = inner.next() {
+                    v.push(self.tok(&name));
+                }
+                v.push(text(" "));
+                v.push(self.braces(
+                    inner.collect(),
+                    false,
+                    Sep::Comma,
+                    false,
+                    |p, q| p.tok(&q),
+                    end,
+                ));
+            }
+            Rule::type_decl => {
+                v.push(self.c.lit("type"));
+                v.push(text(" "));
+                if let Some(name) = inner.next() {
+                    v.push(self.tok(&name));
+                }
+                v.push(text(" "));
+                v.push(self.c.lit("="));
+                v.push(text(" "));
+                if let Some(ty) = inner.next() {
+                    v.push(self.type_expr(ty));
+                }
+            }
+            Rule::fact_decl => {
+                v.push(self.c.lit("fact"));
+                v.push(text(" "));
+                if let Some(name) = inner.next() {
+                    v.push(self.tok(&name));
+                }
+                v.push(self.c.lit(":"));
+                v.push(text(" "));
+                if let Some(ty) = inner.next() {
+                    v.push(self.tok(&ty));
+                }
+                v.push(text(" "));
+                v.push(self.braces(
+                    inner.collect(),
+                    false,
+                    Sep::FlatComma,
+                    true,
+                    Self::fact_attr,
+                    end,
+                ));
+            }
+            Rule::def_decl => {
+                v.push(self.c.lit("def"));
+                v.push(text(" "));
+                if let Some(name) = inner.next() {
+                    v.push(self.tok(&name));
+                }
+                let mut body = Doc::Nil;
+                let mut commented = false;
+                for q in inner {
+                    if q.as_rule() == Rule::def_params {
+                        v.push(self.params(q));
+                    } else {
+                        v.push(text(" "));
+                        let eq = self.c.next_token(self.c.last_end());
+                        // a line comment between `=` and the body ends the first line
+                        commented = self.c.slice(eq, start(&q)).contains("//");
+                        v.push(self.c.lit("="));
+                        v.push(self.c.before_break());
+                        body = self.expr(q, false);
+                    }
+                }
+                // `def f(x) = body` when it fits (or the body's first line does, as for a
+                // `match`), else the body on the lines below, indented; there too when a
+                // comment follows the `=`.
+                if commented {
+                    v.push(nest(2, cat(vec![Doc::Hard, body])));
+                    return cat(v);
+                }
+                v.push(if_break(
+                    nest(2, cat(vec![Doc::Line, body.clone()])),
+                    cat(vec![text(" "), body]),
+                ));
+                return group(cat(v));
+            }
+            Rule::rule_decl => {
+                v.push(self.c.lit("rule"));
+                v.push(text(" "));
+                if let Some(id) = inner.next() {
+                    v.push(self.tok(&id));
+                }
+                v.push(text(" "));
+                v.push(self.braces(inner.collect(), true, Sep::None, true, Self::clause, end));
+            }
+            // every item of the grammar is above
+            _ => {}
+        }
+        cat(v)
+    }
+
+    /// `{ elements }`: `{}` when empty; one element per line when `always_broken`, when it
+    /// does not fit, or when the source breaks a line between two elements or after the
+    /// last (`end` is after the `}`), where no comment is, or when a line comment is
+    /// inside; else on one line. (Line breaks before the first element, inside an element,
+    /// or beside a comment do not count: the width or a comment may have made them.)
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one helper for every kind of block"
+    )]
+    fn braces(
+        &mut self,
+        elems: Vec<P<'_>>,
+        always_broken: bool,
+        sep: Sep,
+        keep_blank: bool,
+        f: fn(&mut Self, P<'_>) -> Doc,
+        end: usize,
+    ) -> Doc {
+        // (from the last token: the comments before the `{` come out with it)
+        let brace = self.c.last_end();
+        let open = self.c.lit("{");
+        let n = elems.len();
+        // Written broken: a line break between two elements, or after the last (not one
+        // inside an element's value, which the width may have broken, nor one where a
+        // comment is).
+        let mut ends: Vec<usize> = elems
+            .iter()
+            .map(|e| self.c.content_end(e.as_span()))
+            .collect();
+        let starts: Vec<usize> = elems.iter().skip(1).map(start).chain([end]).collect();
+        ends.truncate(starts.len());
+        let is_broken = always_broken
+            || self.c.line_comment_within(brace, end)
+            || ends
+                .iter()
+                .zip(&starts)
+                .any(|(&a, &b)| self.c.breaks_line(a, b));
+        let line = if is_broken { Doc::Hard } else { Doc::Line };
+        let mut inner = Vec::new();
+        // the comments after a comma go after the comma the printer writes
+        let mut after = Doc::Nil;
+        for (i, e) in elems.into_iter().enumerate() {
+            let at = start(&e);
+            if i > 0 {
+                match sep {
+                    Sep::None => {}
+                    Sep::FlatComma => inner.push(if_break(Doc::Nil, text(","))),
+                    Sep::Comma => inner.push(text(",")),
+                }
+                inner.push(std::mem::replace(&mut after, Doc::Nil));
+            }
+            inner.push(self.c.trailing(at));
+            inner.push(line.clone());
+            inner.push(self.c.before(at, keep_blank, i > 0));
+            inner.push(f(self, e));
+            after = self.c.skip(",");
+        }
+        if n > 0 && sep == Sep::Comma {
+            inner.push(if_break(text(","), Doc::Nil));
+        }
+        inner.push(after);
+        let close = self.c.next_token(self.c.last_end());
+        let tail = self.c.after(close, keep_blank);
+        let shut = self.c.lit("}");
+        if n == 0 && is_empty(&tail) {
+            return cat(vec![open, shut]);
+        }
+        inner.push(tail);
+        // the closing bracket after the group: a comment after it does not break it
+        let d = cat(vec![open, nest(2, cat(inner)), line]);
+        let d = if is_broken { broken(d) } else { block(d) };
+        cat(vec![d, shut])
+    }
+
+    fn params(&mut self, p: P<'_>) -> Doc {
+        let mut v = vec![self.c.lit("(")];
+        let mut after = Doc::Nil;
+        for (i, q) in p.into_inner().enumerate() {
+            if i > 0 {
+                v.push(text(","));
+                v.push(std::mem::replace(&mut after, Doc::Nil));
+                v.push(text(" "));
+            }
+            v.push(self.tok(&q));
+            after = self.c.skip(",");
+        }
+        v.push(after);
+        v.push(self.c.lit(")"));
+        cat(v)
+    }
+
+    fn field(&mut self, p: P<'_>) -> Doc {
+        let mut inner = p.into_inner();
+        let mut v = Vec::new();
+        if let Some(name) = inner.next() {
+            v.push(self.tok(&name));
+        }
+        v.push(self.c.lit(":"));
+        v.push(text(" "));
+        if let Some(ty) = inner.next() {
+            v.push(self.type_expr(ty));
+        }
+        for q in inner {
+            match q.as_rule() {
+                Rule::optional => v.push(self.tok(&q)),
+                Rule::excludes => {
+                    v.push(text(" "));
+                    v.push(self.c.lit("excludes"));
+                    v.push(text(" "));
+                    for i in q.into_inner() {
+                        v.push(self.tok(&i));
+                    }
+                }
+                _ => {
+                    v.push(text(" "));
+                    v.push(self.c.lit("="));
+                    v.push(text(" "));
+                    v.push(self.expr(q, true));
+                }
+            }
+        }
+        cat(v)
+    }
+
+    fn fact_attr(&mut self, p: P<'_>) -> Doc {
+        let mut inner = p.into_inner();
+        let mut v = Vec::new();
+        if let Some(name) = inner.next() {
+            v.push(self.tok(&name));
+        }
+        v.push(self.c.lit(":"));
+        v.push(text(" "));
+        for q in inner {
+            if q.as_rule() == Rule::during {
+                v.push(text(" "));
+                v.push(self.during(q));
+            } else {
+                self.in_fact = true;
+                v.push(self.expr(q, true));
+                self.in_fact = false;
+            }
+        }
+        cat(v)
+    }
+
+    fn during(&mut self, p: P<'_>) -> Doc {
+        let mut v = Vec::new();
+        for (i, q) in p.into_inner().enumerate() {
+            if i > 0 {
+                v.push(text(" "));
+            }
+            v.push(self.tok(&q));
+        }
+        cat(v)
+    }
+
+    fn type_expr(&mut self, p: P<'_>) -> Doc {
+        let mut v = Vec::new();
+        for (i, q) in p.into_inner().enumerate() {
+            if i > 0 {
+                v.push(text(" "));
+                v.push(self.c.lit("|"));
+                v.push(text(" "));
+            }
+            match q.as_rule() {
+                Rule::set_type | Rule::list_type => {
+                    v.push(self.c.lit(if q.as_rule() == Rule::set_type {
+                        "set"
+                    } else {
+                        "list"
+                    }));
+                    v.push(self.c.lit("<"));
+                    for t in q.into_inner() {
+                        v.push(self.type_expr(t));
+                    }
+                    v.push(self.c.lit(">"));
+                }
+                _ => {
+                    for t in q.into_inner() {
+                        v.push(self.tok(&t));
+                    }
+                }
+            }
+        }
+        cat(v)
+    }
+
+    fn clause(&mut self, p: P<'_>) -> Doc {
+        let rule = p.as_rule();
+        let mut v = Vec::new();
+        let kw = match rule {
+            Rule::severity_clause => "severity",
+            Rule::cite_clause => "cite",
+            Rule::scope_clause => "on",
+            Rule::when_clause => "when",
+            Rule::unless_clause => "unless",
+            Rule::message_clause => "message",
+            Rule::help_clause => "help",
+            Rule::label_clause => "label",
+            Rule::allow_clause => "allow",
+            _ => "",
+        };
+        if !kw.is_empty() {
+            v.push(self.c.lit(kw));
+            v.push(text(" "));
+        }
+        let mut inner = p.into_inner().peekable();
+        match rule {
+            Rule::scope_clause => {
+                for q in inner {
+                    if q.as_rule() == Rule::step_scope {
+                        let names: Vec<P<'_>> = q.into_inner().collect();
+                        let last = names.len().saturating_sub(1);
+                        let mut after = Doc::Nil;
+                        for (i, n) in names.into_iter().enumerate() {
+                            if i == last {
+                                v.push(std::mem::replace(&mut after, Doc::Nil));
+                                v.push(text(" "));
+                                v.push(self.c.lit("as"));
+                                v.push(text(" "));
+                            } else if i > 0 {
+                                v.push(text(","));
+                                v.push(std::mem::replace(&mut after, Doc::Nil));
+                                v.push(text(" "));
+                            }
+                            v.push(self.tok(&n));
+                            after = self.c.skip(",");
+                        }
+                    } else {
+                        v.push(self.tok(&q));
+                    }
+                }
+            }
+            Rule::verdict_clause => {
+                if let Some(k) = inner.next() {
+                    v.push(self.tok(&k));
+                    v.push(text(" "));
+                }
+                let mut each = false;
+                for q in inner {
+                    match q.as_rule() {
+                        Rule::each_head => {
+                            each = true;
+                            let mut h = q.into_inner();
+                            v.push(self.c.lit("each"));
+                            v.push(text(" "));
+                            if let Some(x) = h.next() {
+                                v.push(self.tok(&x));
+                            }
+                            v.push(text(" "));
+                            v.push(self.c.lit("in"));
+                            v.push(text(" "));
+                            if let Some(s) = h.next() {
+                                v.push(self.expr(s, true));
+                            }
+                        }
+                        _ if each => {
+                            let pre = self.c.before_break();
+                            let w = self.c.lit("where");
+                            let cond = self.expr(q, true);
+                            v.push(cat(vec![pre, brk(), w, text(" "), cond]));
+                        }
+                        _ => v.push(self.expr(q, true)),
+                    }
+                }
+                return group(cat(v));
+            }
+            Rule::unless_clause => {
+                for q in inner {
+                    if q.as_rule() == Rule::string {
+                        let pre = self.c.before_break();
+                        let b = self.c.lit("because");
+                        let s = self.tok(&q);
+                        v.push(cat(vec![pre, brk(), b, text(" "), s]));
+                    } else {
+                        v.push(self.expr(q, true));
+                    }
+                }
+                return group(cat(v));
+            }
+            Rule::allow_clause => {
+                if let Some(l) = inner.next() {
+                    v.push(self.tok(&l));
+                }
+                v.push(text(" "));
+                v.push(self.c.lit("because"));
+                v.push(text(" "));
+                if let Some(s) = inner.next() {
+                    v.push(self.tok(&s));
+                }
+            }
+            Rule::when_clause => {
+                if let Some(e) = inner.next() {
+                    v.push(self.expr(e, true));
+                }
+            }
+            _ => {
+                // severity, cite, message, help, label: tokens separated by spaces
+                let mut first = true;
+                for q in inner {
+                    if !first {
+                        v.push(text(" "));
+                    }
+                    first = false;
+                    v.push(self.tok(&q));
+                }
+            }
+        }
+        cat(v)
+    }
+
+    /// An expression; `nest_chain`: a chain of operators at its top indents its lines
+    /// after the first (false where the caller indents already, as a `def` body does).
+    fn expr(&mut self, p: P<'_>, nest_chain: bool) -> Doc {
+        let mut p = p;
+        // Rules that wrap a single child print as the child.
+        loop {
+            let passthrough = matches!(
+                p.as_rule(),
+                Rule::expr
+                    | Rule::or_expr
+                    | Rule::and_expr
+                    | Rule::not_expr
+                    | Rule::cmp_expr
+                    | Rule::set_expr
+                    | Rule::postfix
+            );
+            if !passthrough {
+                break;
+            }
+            let mut inner = p.clone().into_inner();
+            match (inner.next(), inner.next()) {
+                (Some(only), None) => p = only,
+                _ => break,
+            }
+        }
+        let rule = p.as_rule();
+        match rule {
+            Rule::or_expr | Rule::and_expr | Rule::set_expr => {
+                let mut inner = p.into_inner();
+                let first = match inner.next() {
+                    Some(f) => self.expr(f, true),
+                    None => Doc::Nil,
+                };
+                let mut rest = Vec::new();
+                while let Some(op) = inner.next() {
+                    rest.push(self.c.before_break());
+                    rest.push(if nest_chain { brk() } else { Doc::Line });
+                    rest.push(self.tok(&op));
+                    rest.push(text(" "));
+                    if let Some(x) = inner.next() {
+                        rest.push(self.expr(x, true));
+                    }
+                }
+                group(cat(vec![first, cat(rest)]))
+            }
+            Rule::not_expr => {
+                let mut v = Vec::new();
+                for q in p.into_inner() {
+                    if q.as_rule() == Rule::not_op {
+                        v.push(self.tok(&q));
+                    } else {
+                        v.push(self.expr(q, nest_chain));
+                    }
+                }
+                cat(v)
+            }
+            Rule::cmp_expr => {
+                let mut v = Vec::new();
+                for (i, q) in p.into_inner().enumerate() {
+                    if i > 0 {
+                        v.push(text(" "));
+                    }
+                    match q.as_rule() {
+                        Rule::cmp_op => {
+                            let s = q.as_span();
+                            let word =
+                                if q.clone().into_inner().any(|r| r.as_rule() == Rule::not_in) {
+                                    "not in"
+                                } else {
+                                    s.as_str()
+                                };
+                            v.push(self.c.token(s.start(), s.end(), word));
+                        }
+                        Rule::is_op | Rule::has_op | Rule::ident => v.push(self.tok(&q)),
+                        Rule::type_expr => v.push(self.type_expr(q)),
+                        _ => v.push(self.expr(q, true)),
+                    }
+                }
+                cat(v)
+            }
+            Rule::postfix => {
+                let mut v = Vec::new();
+                for (i, q) in p.into_inner().enumerate() {
+                    if i == 0 {
+                        v.push(self.expr(q, true));
+                    } else {
+                        v.push(self.c.lit("."));
+                        v.push(self.tok(&q));
+                    }
+                }
+                cat(v)
+            }
+            Rule::paren => {
+                let open = self.c.lit("(");
+                let inner = match p.into_inner().next() {
+                    Some(e) => self.expr(e, true),
+                    None => Doc::Nil,
+                };
+                let shut = self.c.lit(")");
+                cat(vec![open, inner, shut])
+            }
+            Rule::list_lit => self.list(p),
+            Rule::comprehension => {
+                let mut inner = p.into_inner();
+                let mut v = vec![self.c.lit("[")];
+                if let Some(x) = inner.next() {
+                    v.push(self.tok(&x));
+                }
+                v.push(text(" "));
+                v.push(self.c.lit("in"));
+                v.push(text(" "));
+                if let Some(s) = inner.next() {
+                    v.push(self.expr(s, true));
+                }
+                if let Some(c) = inner.next() {
+                    let pre = self.c.before_break();
+                    let w = self.c.lit("where");
+                    let cond = self.expr(c, true);
+                    v.push(cat(vec![pre, brk(), w, text(" "), cond]));
+                }
+                v.push(self.c.lit("]"));
+                group(cat(v))
+            }
+            Rule::call => {
+                let mut inner = p.into_inner();
+                let mut v = Vec::new();
+                if let Some(f) = inner.next() {
+                    v.push(self.tok(&f));
+                }
+                let open = self.c.lit("(");
+                let args: Vec<P<'_>> = inner.collect();
+                let filter = args
+                    .first()
+                    .is_some_and(|a| a.as_rule() == Rule::bare_filter);
+                let mut a = Vec::new();
+                let mut after = Doc::Nil;
+                for (i, q) in args.into_iter().enumerate() {
+                    if i > 0 {
+                        a.push(text(","));
+                        a.push(std::mem::replace(&mut after, Doc::Nil));
+                        a.push(self.c.before_break());
+                        a.push(Doc::Line);
+                    } else {
+                        a.push(self.c.before_break());
+                        a.push(Doc::Soft);
+                    }
+                    if q.as_rule() == Rule::bare_filter {
+                        a.push(self.bare_filter(q));
+                    } else {
+                        a.push(self.expr(q, true));
+                    }
+                    after = self.c.skip(",");
+                }
+                let any = !a.is_empty();
+                if any && !filter {
+                    a.push(if_break(text(","), Doc::Nil));
+                }
+                a.push(after);
+                // comments before the `)`: before the line break that may come before it
+                a.push(self.c.before_break());
+                let shut = self.c.lit(")");
+                if any {
+                    v.push(group(cat(vec![open, nest(2, cat(a)), Doc::Soft])));
+                    v.push(shut);
+                } else {
+                    v.push(open);
+                    v.push(shut);
+                }
+                cat(v)
+            }
+            Rule::quantifier => {
+                let mut inner = p.into_inner();
+                let mut v = Vec::new();
+                if let Some(k) = inner.next() {
+                    v.push(self.tok(&k));
+                }
+                v.push(text(" "));
+                if let Some(x) = inner.next() {
+                    v.push(self.tok(&x));
+                }
+                v.push(text(" "));
+                v.push(self.c.lit("in"));
+                v.push(text(" "));
+                if let Some(s) = inner.next() {
+                    v.push(self.expr(s, true));
+                }
+                v.push(self.c.lit(":"));
+                if let Some(b) = inner.next() {
+                    let pre = self.c.before_break();
+                    let body = self.expr(b, true);
+                    v.push(cat(vec![pre, brk(), body]));
+                }
+                group(cat(v))
+            }
+            Rule::match_expr => {
+                let mut inner = p.into_inner();
+                let mut v = vec![self.c.lit("match"), text(" ")];
+                if let Some(x) = inner.next() {
+                    v.push(self.tok(&x));
+                }
+                v.push(text(" "));
+                v.push(self.braces(inner.collect(), true, Sep::Comma, false, Self::arm, 0));
+                cat(v)
+            }
+            Rule::if_expr => {
+                let mut inner = p.into_inner();
+                let mut v = vec![self.c.lit("if"), text(" ")];
+                if let Some(c) = inner.next() {
+                    v.push(self.expr(c, true));
+                }
+                // `if c then a else b`; broken: `then a else b` below, or `then` and `else`
+                // on a line each.
+                let mut rest = Vec::new();
+                let pre = self.c.before_break();
+                for kw in ["then", "else"] {
+                    if kw == "else" {
+                        rest.push(self.c.before_break());
+                        rest.push(Doc::Line);
+                    }
+                    rest.push(self.c.lit(kw));
+                    rest.push(text(" "));
+                    if let Some(x) = inner.next() {
+                        rest.push(self.expr(x, true));
+                    }
+                }
+                v.push(pre);
+                v.push(nest(2, cat(vec![Doc::Line, group(cat(rest))])));
+                group(cat(v))
+            }
+            // date, int, string, ident
+            _ => self.tok(&p),
+        }
+    }
+
+    fn bare_filter(&mut self, p: P<'_>) -> Doc {
+        let mut inner = p.into_inner();
+        let mut v = Vec::new();
+        if let Some(x) = inner.next() {
+            v.push(self.tok(&x));
+        }
+        v.push(text(" "));
+        v.push(self.c.lit("in"));
+        v.push(text(" "));
+        if let Some(s) = inner.next() {
+            v.push(self.expr(s, true));
+        }
+        if let Some(c) = inner.next() {
+            let pre = self.c.before_break();
+            let w = self.c.lit("where");
+            let cond = self.expr(c, true);
+            v.push(cat(vec![pre, brk(), w, text(" "), cond]));
+        }
+        group(cat(v))
+    }
+
+    fn arm(&mut self, p: P<'_>) -> Doc {
+        let mut v = Vec::new();
+        for q in p.into_inner() {
+            match q.as_rule() {
+                Rule::match_pat => {
+                    for (i, k) in q.into_inner().enumerate() {
+                        if i > 0 {
+                            v.push(text(" "));
+                            v.push(self.c.lit("|"));
+                            v.push(text(" "));
+                        }
+                        v.push(self.tok(&k));
+                    }
+                    v.push(text(" "));
+                    v.push(self.c.lit("=>"));
+                    v.push(text(" "));
+                }
+                _ => v.push(self.expr(q, true)),
+            }
+        }
+        cat(v)
+    }
+
+    /// `[a, b from D]`: flat when it fits (and, in a fact, the source has it on one line from
+    /// its first element on), else one element per line, trailing comma.
+    fn list(&mut self, p: P<'_>) -> Doc {
+        let end = p.as_span().end();
+        let first = p.clone().into_inner().next().map(|q| start(&q));
+        let written_broken =
+            self.in_fact && first.is_some_and(|f| self.c.slice(f, end).contains('\n'));
+        let open = self.c.lit("[");
+        let mut inner = Vec::new();
+        let mut n = 0;
+        for q in p.into_inner() {
+            if q.as_rule() == Rule::during {
+                inner.push(text(" "));
+                inner.push(self.during(q));
+                continue;
+            }
+            let after = self.c.skip(",");
+            let at = start(&q);
+            if n > 0 {
+                inner.push(text(","));
+            }
+            inner.push(after);
+            inner.push(self.c.trailing(at));
+            inner.push(if n > 0 { Doc::Line } else { Doc::Soft });
+            inner.push(self.c.before(at, false, false));
+            inner.push(self.expr(q, true));
+            n += 1;
+        }
+        let after = self.c.skip(",");
+        if n > 0 {
+            inner.push(if_break(text(","), Doc::Nil));
+        }
+        inner.push(after);
+        let close = self.c.next_token(self.c.last_end());
+        let tail = self.c.after(close, false);
+        let shut = self.c.lit("]");
+        if n == 0 && is_empty(&tail) {
+            return cat(vec![open, shut]);
+        }
+        inner.push(tail);
+        let d = cat(vec![open, nest(2, cat(inner)), Doc::Soft]);
+        cat(vec![
+            if written_broken { broken(d) } else { group(d) },
+            shut,
+        ])
+    }
+}
