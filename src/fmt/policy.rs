@@ -80,6 +80,20 @@ impl Printer<'_> {
         cat(v)
     }
 
+    /// `keyword name`: an item's keyword and its name (the next token of `inner`).
+    fn head(
+        &mut self,
+        v: &mut Vec<Doc>,
+        keyword: &str,
+        inner: &mut pest::iterators::Pairs<'_, Rule>,
+    ) {
+        v.push(self.c.lit(keyword));
+        v.push(text(" "));
+        if let Some(name) = inner.next() {
+            v.push(self.tok(&name));
+        }
+    }
+
     fn item(&mut self, p: P<'_>) -> Doc {
         let rule = p.as_rule();
         let end = p.as_span().end();
@@ -87,15 +101,12 @@ impl Printer<'_> {
         let mut v = Vec::new();
         match rule {
             Rule::entity_decl | Rule::step_decl => {
-                v.push(self.c.lit(if rule == Rule::entity_decl {
+                let keyword = if rule == Rule::entity_decl {
                     "entity"
                 } else {
                     "step"
-                }));
-                v.push(text(" "));
-                if let Some(name) = inner.next() {
-                    v.push(self.tok(&name));
-                }
+                };
+                self.head(&mut v, keyword, &mut inner);
                 v.push(text(" "));
                 v.push(self.braces(
                     inner.collect(),
@@ -107,11 +118,7 @@ impl Printer<'_> {
                 ));
             }
             Rule::enum_decl => {
-                v.push(self.c.lit("enum"));
-                v.push(text(" "));
-                if let Some(name) = inner.next() {
-                    v.push(self.tok(&name));
-                }
+                self.head(&mut v, "enum", &mut inner);
                 v.push(text(" "));
                 v.push(self.braces(
                     inner.collect(),
@@ -123,11 +130,7 @@ impl Printer<'_> {
                 ));
             }
             Rule::type_decl => {
-                v.push(self.c.lit("type"));
-                v.push(text(" "));
-                if let Some(name) = inner.next() {
-                    v.push(self.tok(&name));
-                }
+                self.head(&mut v, "type", &mut inner);
                 v.push(text(" "));
                 v.push(self.c.lit("="));
                 v.push(text(" "));
@@ -136,11 +139,7 @@ impl Printer<'_> {
                 }
             }
             Rule::fact_decl => {
-                v.push(self.c.lit("fact"));
-                v.push(text(" "));
-                if let Some(name) = inner.next() {
-                    v.push(self.tok(&name));
-                }
+                self.head(&mut v, "fact", &mut inner);
                 v.push(self.c.lit(":"));
                 v.push(text(" "));
                 if let Some(ty) = inner.next() {
@@ -157,11 +156,7 @@ impl Printer<'_> {
                 ));
             }
             Rule::def_decl => {
-                v.push(self.c.lit("def"));
-                v.push(text(" "));
-                if let Some(name) = inner.next() {
-                    v.push(self.tok(&name));
-                }
+                self.head(&mut v, "def", &mut inner);
                 let mut body = Doc::Nil;
                 let mut commented = false;
                 for q in inner {
@@ -191,11 +186,7 @@ impl Printer<'_> {
                 return group(cat(v));
             }
             Rule::rule_decl => {
-                v.push(self.c.lit("rule"));
-                v.push(text(" "));
-                if let Some(id) = inner.next() {
-                    v.push(self.tok(&id));
-                }
+                self.head(&mut v, "rule", &mut inner);
                 v.push(text(" "));
                 v.push(self.braces(inner.collect(), true, Sep::None, true, Self::clause, end));
             }
