@@ -273,6 +273,16 @@ fn a_scripted_session() {
         !renamed.contains("caspian_sea") && renamed.contains("caspian.littoral"),
         "{renamed}"
     );
+    // A new name that a binder would capture (`as s`), or a keyword, is refused.
+    for (name, why) in [("s", "already used"), ("rule", "keyword")] {
+        let mut params = at.clone();
+        params["newName"] = json!(name);
+        let r = c.request("textDocument/rename", params);
+        assert!(
+            r["error"]["message"].as_str().unwrap().contains(why),
+            "{name}: {r}"
+        );
+    }
     let refused = c.request(
         "textDocument/prepareRename",
         json!({"textDocument": {"uri": caspian_uri}, "position": position_of(&caspian, "caspian.non_littoral_forces", 2)}),

@@ -302,6 +302,93 @@ fn is_name(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
+/// The policy language's keywords (`grammar/policy.pest`, rule `keyword`), and `from` and
+/// `until`, which a fact's values use.
+const KEYWORDS: &[&str] = &[
+    "entity", "enum", "type", "step", "fact", "def", "rule", "severity", "cite", "on", "as",
+    "when", "forbid", "require", "each", "where", "unless", "because", "message", "help", "label",
+    "allow", "excludes", "any", "all", "in", "not", "is", "has", "match", "if", "then", "else",
+    "proposal", "true", "false", "from", "until",
+];
+
+/// Whether the code of a policy file writes `word` as a name of its own: a whole
+/// identifier, outside comments and string literals, and not after or before a `.` (an
+/// attribute such as `s.host`, a rule id such as `caspian.x`: other namespaces; a binder
+/// or parameter is always declared somewhere without a dot, and is found there).
+fn writes_word(text: &str, word: &str) -> bool {
+    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut chars = text.char_indices().peekable();
+    let mut prev: Option<char> = None;
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '/' if chars.peek().is_some_and(|(_, n)| *n == '/') => {
+                for (_, n) in chars.by_ref() {
+                    if n == '\n' {
+                        break;
+                    }
+                }
+                prev = Some('\n');
+            }
+            '/' if chars.peek().is_some_and(|(_, n)| *n == '*') => {
+                chars.next();
+                let mut star = false;
+                for (_, n) in chars.by_ref() {
+                    if star && n == '/' {
+                        break;
+                    }
+                    star = n == '*';
+                }
+                prev = Some(' ');
+            }
+            '"' => {
+                let mut escaped = false;
+                for (_, n) in chars.by_ref() {
+                    match n {
+                        _ if escaped => escaped = false,
+                        '\\' => escaped = true,
+                        '"' => break,
+                        _ => {}
+                    }
+                }
+                prev = Some('"');
+            }
+            c if ident(c) && !prev.is_some_and(ident) => {
+                let mut end = i + c.len_utf8();
+                while let Some(&(j, n)) = chars.peek() {
+                    if !ident(n) {
+                        break;
+                    }
+                    end = j + n.len_utf8();
+                    chars.next();
+                }
+                let next = chars.peek().map(|(_, n)| *n);
+                if text.get(i..end) == Some(word) && prev != Some('.') && next != Some('.') {
+                    return true;
+                }
+                prev = text.get(..end).and_then(|t| t.chars().next_back());
+            }
+            c => prev = Some(c),
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::writes_word;
+
+    #[test]
+    fn a_name_is_found_in_code_only_and_whole() {
+        let text = "rule caspian.x { on exercise as s forbid each p in forces(s) where p == turkey\n  message \"{p} of caspian\" } // caspian\n/* caspian */ def f(x) = x.host";
+        for used in ["s", "p", "forces", "exercise", "turkey", "f", "x"] {
+            assert!(writes_word(text, used), "{used}");
+        }
+        for unused in ["caspian", "host", "pp", "turk", "x_", "of"] {
+            assert!(!writes_word(text, unused), "{unused}");
+        }
+    }
+}
+
 /// `textDocument/rename`.
 #[expect(
     clippy::mutable_key_type,
@@ -322,6 +409,26 @@ pub fn rename(server: &Server, p: &RenameParams) -> Result<Option<WorkspaceEdit>
     if lib.index.values.contains_key(&p.new_name) {
         return Err(refuse(format!(
             "`{}` is already declared in this library",
+            p.new_name
+        )));
+    }
+    if KEYWORDS.contains(&p.new_name.as_str()) {
+        return Err(refuse(format!(
+            "`{}` is a keyword of the policy language",
+            p.new_name
+        )));
+    }
+    // A name written anywhere in the library (a binder such as `as s` or `each p`, a
+    // parameter, a kind, a type, an attribute, a built-in) could capture the renamed one
+    // or clash with it, and change what a rule means: refused, conservatively.
+    if lib
+        .index
+        .files
+        .iter()
+        .any(|f| writes_word(f.source.text(), &p.new_name))
+    {
+        return Err(refuse(format!(
+            "`{}` is already used in this library (a binder, parameter, kind, type, attribute or other name): renaming to it could change what a rule means",
             p.new_name
         )));
     }
