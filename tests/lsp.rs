@@ -461,6 +461,27 @@ fn hostile_input_never_stops_the_server() {
     assert_eq!(c.recv()["error"]["code"], -32700);
     c.send_raw(b"Content-Type: x\r\n\r\n");
     assert_eq!(c.recv()["error"]["code"], -32700);
+    // A Content-Length too short, then one too long (it swallows the start of the next
+    // frame): each costs its frame, and the requests after them are answered.
+    let body = br#"{"jsonrpc":"2.0","id":900,"method":"pactum/x"}"#;
+    let mut short = format!("Content-Length: {}\r\n\r\n", body.len() - 5).into_bytes();
+    short.extend_from_slice(body);
+    c.send_raw(&short);
+    assert_eq!(c.recv()["error"]["code"], -32700);
+    assert_eq!(
+        c.request("pactum/custom", json!({}))["error"]["code"],
+        -32601
+    );
+    let mut long = format!("Content-Length: {}\r\n\r\n", body.len() + 30).into_bytes();
+    long.extend_from_slice(body);
+    long.extend_from_slice(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
+    long.extend_from_slice(body);
+    c.send_raw(&long);
+    assert_eq!(c.recv()["error"]["code"], -32700);
+    assert_eq!(
+        c.request("pactum/custom", json!({}))["error"]["code"],
+        -32601
+    );
     // Unknown methods, wrong params.
     assert_eq!(
         c.request("pactum/custom", json!({}))["error"]["code"],

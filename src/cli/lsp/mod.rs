@@ -114,7 +114,9 @@ enum Read {
 const MAX_MESSAGE: usize = 256 << 20;
 
 /// Reads one framed message. A frame whose body is not a JSON-RPC message is `Invalid`
-/// (and consumed); a header that cannot be read ends the stream only at end of input.
+/// (and consumed); a header that cannot be read ends the stream only at end of input; a
+/// frame with a wrong Content-Length costs that frame (and, if too long, the next), not
+/// the session.
 fn read_message(input: &mut impl BufRead) -> Read {
     let mut length: Option<usize> = None;
     let mut line = String::new();
@@ -124,9 +126,15 @@ fn read_message(input: &mut impl BufRead) -> Read {
             Ok(0) | Err(_) => return Read::End,
             Ok(_) => {}
         }
-        let header = line.trim_end_matches(['\r', '\n']);
+        let mut header = line.trim_end_matches(['\r', '\n']);
         if header.is_empty() {
             break;
+        }
+        // After a frame whose Content-Length was wrong, the rest of a body (which ends
+        // without a line break) runs into the next header: read from the header's start,
+        // so that the frames after it are read again.
+        if let Some(at) = header.to_ascii_lowercase().rfind("content-length:") {
+            header = header.get(at..).unwrap_or(header);
         }
         if let Some((name, value)) = header.split_once(':') {
             if name.trim().eq_ignore_ascii_case("content-length") {
