@@ -706,6 +706,23 @@ fn formatting_is_pactum_fmt() {
         apply(policy, r["result"].as_array().unwrap()),
         pactum::fmt::format_policy(policy).unwrap()
     );
+    // A long document (past the line diff's bound): one edit of the whole text.
+    let long_u = "file:///nonexistent-pactum-lsp/long.proposal";
+    let mut long = String::from("proposal long {}\n");
+    for i in 0..2000 {
+        long.push_str(&format!(
+            "step s{i}:   training {{parties:[turkey],host:turkey}}\n"
+        ));
+    }
+    c.open(long_u, "pactum-proposal", &long);
+    c.diagnostics(long_u);
+    let r = fmt(&mut c, long_u);
+    let edits = r["result"].as_array().unwrap();
+    assert_eq!(edits.len(), 1);
+    assert_eq!(
+        apply(&long, edits),
+        pactum::fmt::format_proposal(&long).unwrap()
+    );
     // A document that does not parse is not formatted: an error says why.
     let bad = "file:///nonexistent-pactum-lsp/bad.proposal";
     c.open(bad, "pactum-proposal", "proposal b {\nstep");

@@ -1,7 +1,8 @@
 //! Formatting: `textDocument/formatting` through `pactum::fmt` (the layout of `pactum fmt`)
 //! for `.policy` and `.proposal` documents. The answer is the smallest set of whole-line
 //! edits (a line diff with `similar`), so that an editor keeps the cursor and the marks of
-//! the lines that do not change. A document that does not parse is not formatted: the
+//! the lines that do not change (one edit of the whole text past 3,000 lines, where a diff
+//! would cost more than the formatting). A document that does not parse is not formatted: the
 //! answer is an error saying so (its diagnostics say why). JSON proposals are not
 //! formatted (no edits).
 
@@ -11,6 +12,10 @@ use similar::{DiffTag, TextDiff};
 
 use super::documents::DocKind;
 use super::{Failure, Server};
+
+/// Documents longer than this (in lines, before or after) get one edit of the whole text
+/// instead of a line diff.
+const MAX_DIFF_LINES: usize = 3_000;
 
 /// `textDocument/formatting`.
 pub fn format(
@@ -42,6 +47,15 @@ pub fn format(
 fn line_edits(server: &Server, doc: &super::documents::Document, formatted: &str) -> Vec<TextEdit> {
     if formatted == doc.text {
         return Vec::new();
+    }
+    // A line diff costs about the product of the lines and the changes: past this size,
+    // one edit of the whole document (what `pactum fmt` would write) keeps the answer as
+    // fast as the formatter.
+    if doc.text.lines().count().max(formatted.lines().count()) > MAX_DIFF_LINES {
+        return vec![TextEdit {
+            range: doc.range(0, doc.text.len(), server.enc),
+            new_text: formatted.to_string(),
+        }];
     }
     let diff = TextDiff::from_lines(doc.text.as_str(), formatted);
     // Byte offset of the start of each old line (and of the end).

@@ -373,22 +373,6 @@ fn writes_word(text: &str, word: &str) -> bool {
     false
 }
 
-#[cfg(test)]
-mod tests {
-    use super::writes_word;
-
-    #[test]
-    fn a_name_is_found_in_code_only_and_whole() {
-        let text = "rule caspian.x { on exercise as s forbid each p in forces(s) where p == turkey\n  message \"{p} of caspian\" } // caspian\n/* caspian */ def f(x) = x.host";
-        for used in ["s", "p", "forces", "exercise", "turkey", "f", "x"] {
-            assert!(writes_word(text, used), "{used}");
-        }
-        for unused in ["caspian", "host", "pp", "turk", "x_", "of"] {
-            assert!(!writes_word(text, unused), "{unused}");
-        }
-    }
-}
-
 /// `textDocument/rename`.
 #[expect(
     clippy::mutable_key_type,
@@ -451,4 +435,20 @@ pub fn rename(server: &Server, p: &RenameParams) -> Result<Option<WorkspaceEdit>
         changes: Some(changes),
         ..WorkspaceEdit::default()
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::writes_word;
+
+    #[test]
+    fn a_name_is_found_in_code_only_and_whole() {
+        let text = "rule caspian.x { on exercise as s forbid each p in forces(s) where p == turkey\n  message \"{p} of caspian\" } // caspian\n/* caspian */ def f(x) = x.host";
+        for used in ["s", "p", "forces", "exercise", "turkey", "f", "x"] {
+            assert!(writes_word(text, used), "{used}");
+        }
+        for unused in ["caspian", "host", "pp", "turk", "x_", "of"] {
+            assert!(!writes_word(text, unused), "{unused}");
+        }
+    }
 }
