@@ -626,6 +626,38 @@ fn a_misspelt_name_in_a_policy_has_a_quick_fix() {
     );
     let fixed = apply(text, actions[0]["edit"]["changes"][&u].as_array().unwrap());
     assert!(fixed.contains("forbid s.by == alpha\n"), "{fixed}");
+    // Misspelt types, severities, instruments and functions too.
+    let good = "entity State { name: string = \"x\" }\nfact alpha: State {}\nstep visit { by: State }\n\
+                def same(s) = s.by == alpha\n\
+                rule r.one {\n  severity error\n  cite alpha \"art. 1\"\n  on visit as s\n  forbid same(s)\n  message \"m\"\n  help \"h\"\n}\n";
+    for (version, (right, wrong)) in [
+        ("by: State }", "by: Stae }"),
+        ("severity error", "severity eror"),
+        ("cite alpha", "cite alpah"),
+        ("forbid same(s)", "forbid sme(s)"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let typo = good.replacen(right, wrong, 1);
+        c.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": u, "version": 10 + version}, "contentChanges": [{"text": typo}]}),
+        );
+        let diags = c.diagnostics(&u);
+        let d = diags
+            .iter()
+            .find(|d| d["message"].as_str().unwrap_or("").starts_with("unknown"))
+            .unwrap_or_else(|| panic!("{wrong}: {diags:?}"));
+        let actions = c.result(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": u}, "range": d["range"], "context": {"diagnostics": [d]}}),
+        );
+        let edits = actions[0]["edit"]["changes"][&u]
+            .as_array()
+            .unwrap_or_else(|| panic!("{wrong}: no quick fix: {actions}"));
+        assert_eq!(apply(&typo, edits), good, "{wrong}");
+    }
     // Typing `s.` in the rule (the file no longer parses): the attributes of its kind, from
     // the last version that parsed; `alpha.` a fact's.
     for (typed, expect) in [("forbid s.", "by"), ("forbid alpha.", "name")] {

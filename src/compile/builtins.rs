@@ -226,7 +226,7 @@ impl<'a> Cx<'a> {
                         "not a definition or built-in",
                     );
                     match h {
-                        Some(h) => self.help(format!("did you mean `{h}`?")),
+                        Some(h) => self.suggest(&h),
                         None => self.help("the built-ins are `count`, `days`, `entities`, `in_force` and `steps`; declare others with `def name(x) = ...`"),
                     }
                     return bad;

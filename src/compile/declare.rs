@@ -79,7 +79,7 @@ impl<'a> Cx<'a> {
             "not a declared type",
         );
         match hint {
-            Some(h) => self.help(format!("did you mean `{h}`?")),
+            Some(h) => self.suggest(&h),
             None => self.help(
                 "declare it with `entity`, `enum` or `type`, or use bool, int, string or date",
             ),

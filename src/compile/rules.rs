@@ -30,7 +30,10 @@ impl<'a> Cx<'a> {
                     "not a severity",
                 );
                 match h {
-                    Some(h) => self.help(format!("did you mean `{h}`? severities are error, warning and note")),
+                    Some(h) => {
+                        self.suggest(h);
+                        self.help(format!("did you mean `{h}`? severities are error, warning and note"));
+                    }
                     None => self.help("severities are error (a legal violation), warning (a political risk) and note"),
                 }
                 Severity::Error
@@ -59,7 +62,7 @@ impl<'a> Cx<'a> {
                 let h = did_you_mean(&inst.node, self.out.atom_index.keys().map(String::as_str)).map(str::to_string);
                 self.err(Code::UnknownName, file, inst.span, format!("unknown instrument `{}`", inst.node), "not a declared fact");
                 match h {
-                    Some(h) => self.help(format!("did you mean `{h}`?")),
+                    Some(h) => self.suggest(&h),
                     None => self.help("declare the instrument as a fact, e.g. `fact my_treaty: Instrument { title: \"...\" }`"),
                 }
                 return None;
