@@ -85,8 +85,9 @@ pub fn compute(
                     let d = Diagnostic::bare(
                         lib.errors.first().map_or(Code::LibraryPath, |d| d.code),
                         format!(
-                            "the policy library does not compile ({} errors){first}; open its files to see them",
-                            lib.errors.len()
+                            "the policy library does not compile ({} error{}){first}; open its files to see them",
+                            lib.errors.len(),
+                            if lib.errors.len() == 1 { "" } else { "s" }
                         ),
                     );
                     out.push(&d, None);

@@ -87,6 +87,17 @@ fn fields_text(fields: &[FieldInfo]) -> String {
 fn attr_line(name: &str, a: &pactum::AttributeSchema) -> String {
     let mut s = format!("`{name}`: `{}`", a.ty);
     match &a.default {
+        // A set or list as a proposal writes it (`[]`, not `none`).
+        Some(pactum::DefaultValue::Value {
+            json: serde_json::Value::Array(items),
+            ..
+        }) => {
+            let items: Vec<String> = items
+                .iter()
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                .collect();
+            s.push_str(&format!(", default `[{}]`", items.join(", ")))
+        }
         Some(pactum::DefaultValue::Value { text, .. }) => {
             s.push_str(&format!(", default `{text}`"))
         }
