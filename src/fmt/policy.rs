@@ -536,17 +536,49 @@ impl Printer<'_> {
         match rule {
             Rule::or_expr | Rule::and_expr | Rule::set_expr => {
                 let mut inner = p.into_inner();
+                let mut prev_end = 0;
                 let first = match inner.next() {
-                    Some(f) => self.expr(f, true),
+                    Some(f) => {
+                        prev_end = f.as_span().end();
+                        self.expr(f, true)
+                    }
                     None => Doc::Nil,
+                };
+                // A line comment in the chain ends its line where the source has it: before
+                // an operator (`a // why` then `&& b`) or after one (`a && // why` then `b`),
+                // so that it stays between the same two tokens.
+                let hard = || {
+                    if nest_chain {
+                        nest(2, Doc::Hard)
+                    } else {
+                        Doc::Hard
+                    }
                 };
                 let mut rest = Vec::new();
                 while let Some(op) = inner.next() {
+                    let (op_start, op_end) = (op.as_span().start(), op.as_span().end());
+                    let before_op = self.c.line_comment_within(prev_end, op_start);
                     rest.push(self.c.before_break());
-                    rest.push(if nest_chain { brk() } else { Doc::Line });
+                    rest.push(if before_op {
+                        hard()
+                    } else if nest_chain {
+                        brk()
+                    } else {
+                        Doc::Line
+                    });
                     rest.push(self.tok(&op));
-                    rest.push(text(" "));
-                    if let Some(x) = inner.next() {
+                    let next = inner.next();
+                    let after_op = next
+                        .as_ref()
+                        .is_some_and(|x| self.c.line_comment_within(op_end, x.as_span().start()));
+                    if after_op {
+                        rest.push(self.c.before_break());
+                        rest.push(hard());
+                    } else {
+                        rest.push(text(" "));
+                    }
+                    if let Some(x) = next {
+                        prev_end = x.as_span().end();
                         rest.push(self.expr(x, true));
                     }
                 }
