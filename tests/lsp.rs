@@ -458,7 +458,9 @@ fn hostile_input_never_stops_the_server() {
     c.send_raw(b"Content-Length: 9\r\n\r\nnot json!");
     assert_eq!(c.recv()["error"]["code"], -32700);
     c.send_raw(b"Content-Length: 2\r\n\r\n[]");
-    assert_eq!(c.recv()["error"]["code"], -32700);
+    assert_eq!(c.recv()["error"]["code"], -32600);
+    c.send_raw(b"Content-Length: 2\r\n\r\n42");
+    assert_eq!(c.recv()["error"]["code"], -32600);
     c.send_raw(b"Content-Type: x\r\n\r\n");
     assert_eq!(c.recv()["error"]["code"], -32700);
     // A Content-Length too short, then one too long (it swallows the start of the next

@@ -74,11 +74,11 @@ pub fn run(args: &Args) -> Exit {
     loop {
         let msg = match read_message(&mut input) {
             Read::Message(m) => m,
-            Read::Invalid(why) => {
+            Read::Invalid(code, why) => {
                 eprintln!("{NAME}: {}", pactum::printable(&why));
                 let error = serde_json::json!({
                     "jsonrpc": "2.0", "id": null,
-                    "error": { "code": ErrorCode::ParseError as i32, "message": why },
+                    "error": { "code": code, "message": why },
                 });
                 let mut out = stdout.lock();
                 let _ = write_raw(&mut out, &error.to_string());
@@ -106,7 +106,8 @@ pub fn run(args: &Args) -> Exit {
 
 enum Read {
     Message(Message),
-    Invalid(String),
+    /// The error code to answer with, and why.
+    Invalid(i32, String),
     End,
 }
 
@@ -143,7 +144,10 @@ fn read_message(input: &mut impl BufRead) -> Read {
         }
     }
     let Some(length) = length else {
-        return Read::Invalid("a message without a valid Content-Length".to_string());
+        return Read::Invalid(
+            ErrorCode::ParseError as i32,
+            "a message without a valid Content-Length".to_string(),
+        );
     };
     if length > MAX_MESSAGE {
         // Skipped whole, so that the next frame is read from its start.
@@ -152,9 +156,10 @@ fn read_message(input: &mut impl BufRead) -> Read {
             &mut std::io::sink(),
         );
         return match skipped {
-            Ok(n) if n == length as u64 => Read::Invalid(format!(
-                "a message of {length} bytes, more than {MAX_MESSAGE}"
-            )),
+            Ok(n) if n == length as u64 => Read::Invalid(
+                ErrorCode::ParseError as i32,
+                format!("a message of {length} bytes, more than {MAX_MESSAGE}"),
+            ),
             _ => Read::End,
         };
     }
@@ -164,7 +169,16 @@ fn read_message(input: &mut impl BufRead) -> Read {
     }
     match serde_json::from_slice::<Message>(&body) {
         Ok(m) => Read::Message(m),
-        Err(e) => Read::Invalid(format!("not a JSON-RPC message: {e}")),
+        // JSON, but not a request, response or notification (a batch, a number): an
+        // invalid request; not JSON at all: a parse error.
+        Err(e) if serde_json::from_slice::<serde_json::Value>(&body).is_ok() => Read::Invalid(
+            ErrorCode::InvalidRequest as i32,
+            format!("not a JSON-RPC message: {e}"),
+        ),
+        Err(e) => Read::Invalid(
+            ErrorCode::ParseError as i32,
+            format!("not a JSON-RPC message: {e}"),
+        ),
     }
 }
 
