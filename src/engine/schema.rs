@@ -318,15 +318,7 @@ fn json(lib: &Compiled, v: &Value) -> serde_json::Value {
 }
 
 fn source_ref(lib: &Compiled, file: FileId, span: Span) -> Option<SourceRef> {
-    let src = lib.source(file)?;
-    let lc = src.line_col(span.start);
-    Some(SourceRef {
-        file: src.name().to_string(),
-        start: span.start,
-        end: span.end,
-        line: lc.line,
-        column: lc.column,
-    })
+    SourceRef::of(lib, file, span)
 }
 
 /// The `//` comment lines right above the line of `span`.

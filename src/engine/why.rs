@@ -164,6 +164,25 @@ pub struct SourceRef {
     pub column: u32,
 }
 
+impl SourceRef {
+    /// Where `span` of library file `file` is.
+    pub(crate) fn of(
+        lib: &crate::ir::Compiled,
+        file: u32,
+        span: crate::source::Span,
+    ) -> Option<SourceRef> {
+        let src = lib.source(file)?;
+        let lc = src.line_col(span.start);
+        Some(SourceRef {
+            file: src.name().to_string(),
+            start: span.start,
+            end: span.end,
+            line: lc.line,
+            column: lc.column,
+        })
+    }
+}
+
 /// Why a rule could not be evaluated.
 #[derive(Clone, Debug, Serialize)]
 pub struct ErrorInfo {
@@ -575,16 +594,7 @@ impl Engine {
     }
 
     fn source_ref(&self, file: u32, span: crate::source::Span) -> Option<SourceRef> {
-        let span = self.balanced(file, span);
-        let src = self.lib.source(file)?;
-        let lc = src.line_col(span.start);
-        Some(SourceRef {
-            file: src.name().to_string(),
-            start: span.start,
-            end: span.end,
-            line: lc.line,
-            column: lc.column,
-        })
+        SourceRef::of(&self.lib, file, self.balanced(file, span))
     }
 
     /// A rule's explanation from what its application recorded.

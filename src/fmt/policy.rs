@@ -642,23 +642,8 @@ impl Printer<'_> {
             }
             Rule::list_lit => self.list(p),
             Rule::comprehension => {
-                let mut inner = p.into_inner();
                 let mut v = vec![self.c.lit("[")];
-                if let Some(x) = inner.next() {
-                    v.push(self.tok(&x));
-                }
-                v.push(text(" "));
-                v.push(self.c.lit("in"));
-                v.push(text(" "));
-                if let Some(s) = inner.next() {
-                    v.push(self.expr(s, true));
-                }
-                if let Some(c) = inner.next() {
-                    let pre = self.c.before_break();
-                    let w = self.c.lit("where");
-                    let cond = self.expr(c, true);
-                    v.push(cat(vec![pre, brk(), w, text(" "), cond]));
-                }
+                self.filter(p, &mut v);
                 v.push(self.c.lit("]"));
                 group(cat(v))
             }
@@ -774,8 +759,15 @@ impl Printer<'_> {
     }
 
     fn bare_filter(&mut self, p: P<'_>) -> Doc {
-        let mut inner = p.into_inner();
         let mut v = Vec::new();
+        self.filter(p, &mut v);
+        group(cat(v))
+    }
+
+    /// `x in S where c`, the inside of a comprehension and a call's bare filter: the
+    /// `where` on the next line when it does not fit.
+    fn filter(&mut self, p: P<'_>, v: &mut Vec<Doc>) {
+        let mut inner = p.into_inner();
         if let Some(x) = inner.next() {
             v.push(self.tok(&x));
         }
@@ -791,7 +783,6 @@ impl Printer<'_> {
             let cond = self.expr(c, true);
             v.push(cat(vec![pre, brk(), w, text(" "), cond]));
         }
-        group(cat(v))
     }
 
     fn arm(&mut self, p: P<'_>) -> Doc {
