@@ -288,6 +288,15 @@ fn bad_requests_get_a_json_error_with_a_code() {
     assert_eq!(invalid["report"]["compliant"], false);
     assert_eq!(invalid["marks"][0]["kind"], "input");
     assert_eq!(invalid["proposal"], Value::Null);
+    // A misspelt name comes with its did-you-mean as a fix.
+    let text = "proposal p {}\nstep t1: training { parties: [turky], host: turkey }\n";
+    let misspelt = check(&server, text, AS_OF);
+    let mark = &misspelt["marks"][0];
+    assert_eq!(mark["code"], "pactum::proposal::unknown_entity");
+    let fix = &mark["fixes"][0];
+    assert_eq!(fix["description"], "replace with `turkey`");
+    let fixed = apply(text, fix["changes"].as_array().unwrap());
+    assert_eq!(check(&server, &fixed, AS_OF)["report"]["compliant"], true);
 }
 
 #[test]

@@ -355,10 +355,24 @@ impl Workbench {
         }
         for e in &report.errors {
             let (start, end) = span_of(&e.diagnostic);
+            // A misspelt name's "did you mean" is its fix, as the language server's quick
+            // fix (only where the span is in the proposal and covers the name).
+            let fixes: Vec<Value> = e
+                .diagnostic
+                .suggestion
+                .iter()
+                .filter(|_| end > start)
+                .map(|meant| {
+                    json!({
+                        "description": format!("replace with `{meant}`"),
+                        "changes": [{"from": pos(start), "to": pos(end), "insert": meant}],
+                    })
+                })
+                .collect();
             marks.push(json!({
                 "from": pos(start), "to": pos(end), "severity": e.diagnostic.severity,
                 "code": e.code, "kind": "input", "message": e.message, "help": e.help,
-                "cite": null, "step": null, "binding": null, "evidence": [], "fixes": [],
+                "cite": null, "step": null, "binding": null, "evidence": [], "fixes": fixes,
                 "rule": e.rule,
             }));
         }
