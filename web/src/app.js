@@ -3,7 +3,7 @@
 // proposal, the library browser, examples and share links. Talks only to its own server
 // (the HTTP contract: docs/workbench.md); keeps nothing anywhere but in the URL fragment.
 import { EditorView, basicSetup } from 'codemirror';
-import { EditorState, Compartment } from '@codemirror/state';
+import { EditorState, Compartment, StateEffect } from '@codemirror/state';
 import { keymap } from '@codemirror/view';
 import { linter, lintGutter, forceLinting } from '@codemirror/lint';
 import { json } from '@codemirror/lang-json';
@@ -73,7 +73,6 @@ function diagnosticOf(m, doc) {
     from,
     to,
     severity: m.severity === 'note' ? 'info' : m.severity,
-    source: m.code,
     message: m.message,
     renderMessage: () => markDetails(m),
     actions: (m.fixes || []).map((f) => ({
@@ -276,6 +275,8 @@ function setupTabs() {
 // ------------------------------------------------------------------ document, date, examples, share
 
 const language = new Compartment();
+/** Asks for a new check of an unchanged text (the date changed). */
+const recheck = StateEffect.define();
 let currentFormat = 'text';
 
 const view = new EditorView({
@@ -287,11 +288,12 @@ const view = new EditorView({
       keymap.of([indentWithTab]),
       language.of(proposalLanguage),
       lintGutter(),
-      linter(checkSource, { delay: 400 }),
+      linter(checkSource, { delay: 400, needsRefresh: (u) => u.transactions.some((t) => t.effects.some((e) => e.is(recheck))) }),
       EditorView.lineWrapping,
       EditorView.contentAttributes.of({ 'aria-label': 'Proposal text (the .proposal text form or JSON)' }),
       EditorView.updateListener.of((u) => {
         if (!u.docChanged) return;
+        if (u.transactions.some((t) => t.isUserEvent('input.type') || t.isUserEvent('input.paste') || t.isUserEvent('delete'))) $('example').value = '';
         const f = formatOf(u.state.doc.toString());
         if (f !== currentFormat) setFormat(f);
       }),
@@ -314,6 +316,7 @@ function setText(text) {
 function setDate(d) {
   state.asOf = d || '';
   $('as-of').value = state.asOf || (state.library ? state.library.today : '');
+  view.dispatch({ effects: recheck.of(null) });
   forceLinting(view);
 }
 
