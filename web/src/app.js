@@ -293,6 +293,7 @@ const view = new EditorView({
       EditorView.contentAttributes.of({ 'aria-label': 'Proposal text (the .proposal text form or JSON)' }),
       EditorView.updateListener.of((u) => {
         if (!u.docChanged) return;
+        $('share-box').hidden = true;
         if (u.transactions.some((t) => t.isUserEvent('input.type') || t.isUserEvent('input.paste') || t.isUserEvent('delete'))) $('example').value = '';
         const f = formatOf(u.state.doc.toString());
         if (f !== currentFormat) setFormat(f);
@@ -315,6 +316,7 @@ function setText(text) {
 
 function setDate(d) {
   state.asOf = d || '';
+  $('share-box').hidden = true;
   $('as-of').value = state.asOf || (state.library ? state.library.today : '');
   view.dispatch({ effects: recheck.of(null) });
   forceLinting(view);

@@ -150,6 +150,21 @@ test('a shared link with Turkish and Arabic text loads intact, with UTF-16 posit
   assert.equal(frag.get('d'), '2026-10-01');
 });
 
+test('a JSON proposal is checked too, and text that does not parse is invalid input', async () => {
+  await open();
+  await page.selectOption('#example', 'caspian-shield.json');
+  assert.equal(await page.textContent('#format-badge'), 'JSON');
+  const range = await page.waitForSelector('.cm-lintRange-error');
+  assert.match(await range.textContent(), /turkey/);
+  await waitVerdict('not-compliant');
+  await typeText('proposal broken {\n  title: "Unfinished"\n}\n\nstep s1: exercise {\n  participants: [turky]\n}\n');
+  await waitVerdict('invalid');
+  assert.match(await page.textContent('#verdict'), /^Invalid input: 2 problems to correct/);
+  const messages = await page.$$eval('#problems .problem-message', (ms) => ms.map((m) => m.textContent));
+  assert.ok(messages.includes('unknown entity `turky`'), `problems: ${messages.join(' | ')}`);
+  await shot(page, 'invalid');
+});
+
 test('"why / why not" explains a step', async () => {
   await open();
   await page.selectOption('#example', 'caspian-shield.proposal');
