@@ -4,10 +4,8 @@
 // (the HTTP contract: docs/workbench.md); keeps nothing anywhere but in the URL fragment.
 import { EditorView, basicSetup } from 'codemirror';
 import { EditorState, Compartment, StateEffect } from '@codemirror/state';
-import { keymap } from '@codemirror/view';
 import { linter, lintGutter, forceLinting } from '@codemirror/lint';
 import { json } from '@codemirror/lang-json';
-import { indentWithTab } from '@codemirror/commands';
 import { proposalLanguage } from './proposal-lang.js';
 import { shareFragment, parseFragment } from './share.js';
 import { renderTimeline } from './timeline.js';
@@ -108,7 +106,9 @@ function markDetails(m) {
 function showServerError(e) {
   const v = $('verdict');
   v.className = 'verdict invalid';
-  v.replaceChildren(h('strong', {}, 'The workbench server did not answer'), ` (${e.message}). Is \`pactum serve\` still running?`);
+  v.dataset.verdict = 'error';
+  if (e.code) v.replaceChildren(h('strong', {}, 'Cannot check this text'), `: ${e.message}`, e.help ? ` (${e.help})` : '', '.');
+  else v.replaceChildren(h('strong', {}, 'The workbench server did not answer'), ` (${e.message}). Is pactum serve still running?`);
 }
 
 function counts(marks) {
@@ -285,7 +285,6 @@ const view = new EditorView({
     doc: '',
     extensions: [
       basicSetup,
-      keymap.of([indentWithTab]),
       language.of(proposalLanguage),
       lintGutter(),
       linter(checkSource, { delay: 400, needsRefresh: (u) => u.transactions.some((t) => t.effects.some((e) => e.is(recheck))) }),
