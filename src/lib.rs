@@ -65,8 +65,8 @@ pub mod testing;
 pub use date::{Date, DateError};
 pub use diag::{Code, Diagnostic, Errors, Location, Related, Severity, did_you_mean};
 pub use engine::{
-    AttributeSchema, DefaultValue, EntityTypeSchema, EnumSchema, FactEntry, KindSchema, Schema,
-    TypeSchema,
+    AttributeSchema, DefaultValue, EntityTypeSchema, EnumSchema, FactEntry, FactHistory,
+    FactPeriod, KindSchema, Schema, TypeSchema,
 };
 pub use engine::{
     BindingExplanation, Condition, EachExplanation, ErrorInfo, Outcome, RuleExplanation, SourceRef,

@@ -15,8 +15,9 @@ mod fix;
 mod fmt;
 pub mod formats;
 mod lint;
-mod lsp;
+pub(crate) mod lsp;
 mod schema;
+mod serve;
 mod test;
 
 /// Exit codes (fixed by the CLI contract).
@@ -86,6 +87,8 @@ enum Command {
     Lsp(lsp::Args),
     /// Print the JSON Schema of JSON proposals under a policy library, for editors.
     Schema(schema::Args),
+    /// The web workbench: edit and check proposals in a browser, on this machine.
+    Serve(serve::Args),
     /// Print the shell completion script of pactum for SHELL.
     Completions(completions::CompletionsArgs),
     /// Print pactum's man page (roff), or write one page per command into a folder.
@@ -131,6 +134,7 @@ pub fn run(
         Command::Explain(args) => explain::run(&args, out),
         Command::Fmt(args) => fmt::run(&args, out),
         Command::Lsp(args) => lsp::run(&args),
+        Command::Serve(args) => serve::run(&args),
         Command::Schema(args) => schema::run(&args, out),
         Command::Completions(args) => completions::completions(&args, out),
         Command::Man(args) => completions::man(&args, out),

@@ -18,8 +18,8 @@ use std::path::Path;
 pub use explain::Explained;
 pub use repair::MAX_FIXES;
 pub use schema::{
-    AttributeSchema, DefaultValue, EntityTypeSchema, EnumSchema, FactEntry, KindSchema, Schema,
-    TypeSchema,
+    AttributeSchema, DefaultValue, EntityTypeSchema, EnumSchema, FactEntry, FactHistory,
+    FactPeriod, KindSchema, Schema, TypeSchema,
 };
 pub use why::{
     BindingExplanation, Condition, EachExplanation, ErrorInfo, Outcome, RuleExplanation, SourceRef,

@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::Engine;
 use crate::date::Date;
 use crate::eval::display::display_into;
-use crate::ir::{AtomKind, Compiled, Default, FieldInfo, Ty, Value};
+use crate::ir::{AtomKind, Compiled, Default, FactValue, FieldInfo, Ty, Value};
 use crate::source::Span;
 use crate::syntax::FileId;
 
@@ -153,6 +153,29 @@ pub struct FactEntry {
     pub changes: bool,
 }
 
+/// One attribute of an entity whose value changes over time, as [`Engine::history`] gives
+/// it: its periods, in date order.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FactHistory {
+    /// The attribute.
+    pub attribute: String,
+    /// Its periods, in date order; adjacent periods differ.
+    pub periods: Vec<FactPeriod>,
+}
+
+/// A period over which an attribute keeps one value.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FactPeriod {
+    /// Its first day (`None`: since always).
+    pub from: Option<Date>,
+    /// The day it ends, exclusive (`None`: for ever).
+    pub until: Option<Date>,
+    /// The value, as people read it; `None` when the attribute is absent then.
+    pub value: Option<String>,
+    /// The value as JSON (`null` when absent).
+    pub json: serde_json::Value,
+}
+
 impl Engine {
     /// The library's schema: step kinds, entity types and enums, with their attributes,
     /// doc comments and where they are declared.
@@ -240,6 +263,51 @@ impl Engine {
             });
         }
         Some((out, source_ref(lib, info.file, info.span)))
+    }
+
+    /// The attributes of entity `id` whose values change over time (the fact writes `from`
+    /// or `until`), each with its periods, in the order its entity type declares them; facts
+    /// that hold on every date are left out ([`Engine::facts`] gives them). `None` when the
+    /// library has no entity with this id.
+    ///
+    /// ```
+    /// let engine = pactum::Engine::standard();
+    /// let csto = engine.history("csto").unwrap();
+    /// let members = csto.iter().find(|h| h.attribute == "members").unwrap();
+    /// assert!(members.periods.len() > 1);
+    /// assert!(members.periods.windows(2).all(|w| w[0].until == w[1].from));
+    /// ```
+    pub fn history(&self, id: &str) -> Option<Vec<FactHistory>> {
+        let lib = &self.lib;
+        let &atom = lib.atom_index.get(id)?;
+        let AtomKind::Entity(t) = lib.atoms.get(atom as usize)?.kind else {
+            return None;
+        };
+        let et = lib.types.get(t as usize)?;
+        let values = lib.facts.get(atom as usize)?;
+        let mut out = Vec::new();
+        for f in &et.fields {
+            let Some(a) = lib.attr_names.iter().position(|n| *n == f.name) else {
+                continue;
+            };
+            let Some(Some(FactValue::Timed(timeline))) = values.get(a) else {
+                continue;
+            };
+            let periods = timeline
+                .periods()
+                .map(|(from, until, v)| FactPeriod {
+                    from,
+                    until,
+                    value: v.map(|v| text(lib, v)),
+                    json: v.map_or(serde_json::Value::Null, |v| json(lib, v)),
+                })
+                .collect();
+            out.push(FactHistory {
+                attribute: f.name.clone(),
+                periods,
+            });
+        }
+        Some(out)
     }
 }
 

@@ -20,7 +20,7 @@ mod formatting;
 mod hover;
 mod index;
 mod navigation;
-mod position;
+pub(crate) mod position;
 mod symbols;
 mod workspace;
 
