@@ -120,6 +120,15 @@ function counts(marks) {
   return c;
 }
 
+/** When the proposal was judged: `as of D`, or the steps' own dates where they have them. */
+function judgedOn(r) {
+  const dates = [...new Set((r.timeline ? r.timeline.steps : []).map((s) => s.date).filter(Boolean))].sort();
+  if (dates.length === 0 || (dates.length === 1 && dates[0] === r.as_of)) return `as of ${r.as_of}`;
+  if (dates.length === 1) return `on ${dates[0]}, the date of its steps`;
+  if (dates.length <= 3) return `on ${dates.join(', ')}, the dates of its steps`;
+  return `on the ${dates.length} dates of its steps`;
+}
+
 function showCheck(r) {
   const c = counts(r.marks);
   const v = $('verdict');
@@ -127,13 +136,13 @@ function showCheck(r) {
   const extra = [c.warning ? plural(c.warning, 'warning') : null, c.note ? plural(c.note, 'note') : null].filter(Boolean).join(', ');
   if (invalid) {
     v.className = 'verdict invalid';
-    v.replaceChildren(h('strong', {}, 'Invalid input'), `: ${plural(c.input, 'problem')} to correct before the proposal can be judged (as of ${r.as_of}).`);
+    v.replaceChildren(h('strong', {}, 'Invalid input'), `: ${plural(c.input, 'problem')} to correct before the proposal can be judged.`);
   } else if (r.report.compliant) {
     v.className = 'verdict compliant';
-    v.replaceChildren(h('strong', {}, 'Compliant'), `: no rule is broken as of ${r.as_of}`, extra ? ` (${extra})` : '', '.');
+    v.replaceChildren(h('strong', {}, 'Compliant'), `: no rule is broken${extra ? ` (${extra})` : ''}, judged ${judgedOn(r)}.`);
   } else {
     v.className = 'verdict violating';
-    v.replaceChildren(h('strong', {}, 'Not compliant'), `: ${plural(c.error, 'error')}${extra ? ', ' + extra : ''} as of ${r.as_of}.`);
+    v.replaceChildren(h('strong', {}, 'Not compliant'), `: ${plural(c.error, 'error')}${extra ? ', ' + extra : ''}, judged ${judgedOn(r)}.`);
   }
   v.dataset.verdict = invalid ? 'invalid' : r.report.compliant ? 'compliant' : 'not-compliant';
   renderProblems(r);
@@ -147,7 +156,8 @@ function renderGraphics() {
   const r = state.check;
   if (!r) return;
   const width = Math.max(520, $('side').clientWidth - 24);
-  renderTimeline($('timeline'), r.timeline, r.as_of, setDate, width);
+  const named = new Set(r.steps.flatMap((s) => s.entities.map((e) => e.id)));
+  renderTimeline($('timeline'), r.timeline, r.as_of, setDate, width, named);
   renderPicture($('picture'), r, state.library, showStep, width);
 }
 
@@ -223,10 +233,48 @@ async function explain(step, rule) {
   if (state.asOf) body.as_of = state.asOf;
   try {
     const r = await postJson('/api/explain', body);
-    out.replaceChildren(h('h3', {}, `Why / why not: step ${r.step}${rule ? ', rule ' + rule : ''}`), h('pre', { class: 'explain', tabindex: 0 }, r.text));
+    out.replaceChildren(
+      h('h3', {}, `Why / why not: step ${r.step}${rule ? ', rule ' + rule : ''}`),
+      r.explanation ? explanationTable(r.explanation) : null,
+      h('details', { class: 'reasoning', open: !!rule || !r.explanation }, h('summary', {}, 'The full reasoning (each condition, true or false, and the facts it read)'), h('pre', { class: 'explain', tabindex: 0 }, r.text)),
+    );
   } catch (e) {
     out.replaceChildren(h('p', { class: 'error' }, e.message), e.help ? h('p', {}, e.help) : null);
   }
+}
+
+const OUTCOMES = {
+  fired: 'fires',
+  'when-false': 'does not apply to this step',
+  'condition-false': 'applies; nothing it forbids is there',
+  'condition-true': 'applies; what it requires is there',
+  excepted: 'would fire, but an exception (unless) applies',
+  empty: 'applies to no one here',
+  error: 'could not be evaluated',
+};
+
+/** One row per rule of a step explanation: does it fire, and in plain words why not. */
+function explanationTable(e) {
+  return h(
+    'table',
+    { class: 'why-table' },
+    h('caption', {}, `Judged on ${e.judged}`),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Rule'), h('th', { scope: 'col' }, 'Severity'), h('th', { scope: 'col' }, 'On this step'))),
+    h(
+      'tbody',
+      {},
+      e.rules.map((r) => {
+        const on = (r.bindings || []).filter((b) => b.fired).map((b) => (typeof b.value === 'string' ? b.value : null)).filter(Boolean);
+        return h(
+          'tr',
+          { class: r.fired ? 'fired' : '' },
+          h('th', { scope: 'row' }, h('code', {}, r.rule)),
+          h('td', {}, h('span', { class: `sev sev-${r.severity}` }, r.severity)),
+          h('td', {}, r.fired ? h('strong', {}, 'fires') : OUTCOMES[r.outcome] || r.outcome, r.fired && on.length ? ` for ${on.join(', ')}` : ''),
+        );
+      }),
+    ),
+  );
 }
 
 function goTo(from, to) {

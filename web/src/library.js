@@ -43,8 +43,10 @@ function ruleView(r, onExample) {
       [h('dt', {}, 'Says'), h('dd', {}, r.message)],
       r.help ? [h('dt', {}, 'Help'), h('dd', {}, r.help)] : null,
       r.comment ? [h('dt', {}, 'Note'), h('dd', { class: 'pre' }, r.comment)] : null,
-      r.unless && r.unless.length ? [h('dt', {}, 'Unless'), h('dd', {}, r.unless.map((u) => u.label).join(', '))] : null,
-      [h('dt', {}, 'Defined in'), h('dd', {}, h('code', {}, `${r.file}:${r.line}`))],
+      r.unless && r.unless.length
+        ? [h('dt', {}, 'Unless'), h('dd', {}, h('ul', { class: 'unless' }, r.unless.map((u) => h('li', {}, h('code', {}, u.text || u.label || ''), u.because ? ` (${u.because})` : ''))))]
+        : null,
+      r.file ? [h('dt', {}, 'Defined in'), h('dd', {}, h('code', {}, r.line ? `${r.file}:${r.line}` : r.file))] : null,
       [
         h('dt', {}, 'Fires on'),
         h(

@@ -161,8 +161,8 @@ function renderDiagram(model, onStep, width) {
     const cy = y + rowH / 2;
     const stepW = Math.min(240, width - 2 * nodeW - 120);
     const stepX = (width - stepW) / 2;
-    const node = (n, x, yy, anchorX) => {
-      const cls = `node ${n.country ? '' : 'offmap'} ${n.severity ? 'sev-' + n.severity : ''}`;
+    const node = (n, x, yy, anchorX, role) => {
+      const cls = `node ${role} ${n.country ? '' : 'offmap'} ${n.severity ? 'sev-' + n.severity : ''}`;
       svg.append(
         h('line', { x1: anchorX, y1: yy + nodeH / 2, x2: x < stepX ? stepX : stepX + stepW, y2: cy - 2, class: 'edge' }),
         h(
@@ -175,8 +175,8 @@ function renderDiagram(model, onStep, width) {
         ),
       );
     };
-    s.places.forEach((n, j) => node(n, 10, y + j * (nodeH + gap), 10 + nodeW));
-    s.parties.forEach((n, j) => node(n, width - 10 - nodeW, y + j * (nodeH + gap), width - 10 - nodeW));
+    s.places.forEach((n, j) => node(n, 10, y + j * (nodeH + gap), 10 + nodeW, 'place'));
+    s.parties.forEach((n, j) => node(n, width - 10 - nodeW, y + j * (nodeH + gap), width - 10 - nodeW, 'party'));
     const sev = [...s.places, ...s.parties].some((n) => n.severity === 'error') ? 'sev-error' : '';
     const g = h(
       'g',

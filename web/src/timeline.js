@@ -10,7 +10,20 @@ const fromMs = (ms) => new Date(ms).toISOString().slice(0, 10);
  * Draws `timeline` (the `timeline` of /api/check) into `box`. `asOf` is the chosen date;
  * `onPick(date)` is called when the reader clicks a date on the axis.
  */
-export function renderTimeline(box, timeline, asOf, onPick, width = 900) {
+/**
+ * The label of a period: a list of entities is shown by the ones the proposal names
+ * (`uzbekistan + 5 more`), anything else as it is.
+ */
+function periodLabel(value, named) {
+  const items = value.split(', ');
+  if (items.length < 2 && !named.has(value)) return value;
+  const mine = items.filter((i) => named.has(i));
+  const others = items.length - mine.length;
+  if (mine.length === 0) return `${others} others`;
+  return others ? `${mine.join(', ')} + ${others} more` : mine.join(', ');
+}
+
+export function renderTimeline(box, timeline, asOf, onPick, width = 900, named = new Set()) {
   box.replaceChildren();
   if (!timeline || !timeline.facts || timeline.facts.length === 0) {
     box.append(
@@ -58,9 +71,9 @@ export function renderTimeline(box, timeline, asOf, onPick, width = 900) {
       svg.append(
         h(
           'g',
-          { class: `period p${j % 2}` },
+          { class: `period p${j % 2}${p.value === 'none' || p.value === 'false' ? ' nothing' : ''}` },
           h('rect', { x: x(a), y: y + 4, width: w, height: rowH - 8, rx: 3 }),
-          w > 40 ? h('text', { x: x(a) + 4, y: y + 19, class: 'period-label' }, clip(p.value, Math.floor((w - 8) / 6.6))) : null,
+          w > 40 ? h('text', { x: x(a) + 4, y: y + 19, class: 'period-label' }, clip(periodLabel(p.value, named), Math.floor((w - 8) / 6.6))) : null,
           h('title', {}, `${f.entity} ${f.attribute}: ${label}`),
         ),
       );
@@ -88,6 +101,28 @@ export function renderTimeline(box, timeline, asOf, onPick, width = 900) {
     onPick(fromMs(lo + ((vx - labelW) / plotW) * (hi - lo)));
   });
   svg.append(hit);
+  const at = (f, d) => f.periods.find((p) => (!p.from || p.from <= d) && (!p.until || d < p.until));
+  const table = h(
+    'table',
+    { class: 'facts-at' },
+    h('caption', {}, asOf ? `The same facts as of ${asOf}` : 'The same facts'),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Fact'), h('th', { scope: 'col' }, asOf ? `On ${asOf}` : 'Value'), h('th', { scope: 'col' }, 'Changes on'))),
+    h(
+      'tbody',
+      {},
+      timeline.facts.map((f) => {
+        const now = asOf ? at(f, asOf) : null;
+        const changes = f.periods.flatMap((p) => [p.from, p.until]).filter(Boolean);
+        return h(
+          'tr',
+          {},
+          h('th', { scope: 'row' }, `${f.entity} · ${f.attribute}`),
+          h('td', {}, now ? now.value : '—'),
+          h('td', {}, [...new Set(changes)].sort().join(', ')),
+        );
+      }),
+    ),
+  );
   box.append(
     svg,
     h(
@@ -97,6 +132,7 @@ export function renderTimeline(box, timeline, asOf, onPick, width = 900) {
       h('span', { class: 'key step' }, 'date a step is judged on'),
       'Bars: what each fact says over time. Click the year axis to pick a date.',
     ),
+    table,
   );
 }
 

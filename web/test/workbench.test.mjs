@@ -74,7 +74,7 @@ test('a one-click fix makes the proposal compliant', async () => {
   await waitVerdict('compliant');
   assert.match(await editorText(page), / {2}participants: \[azerbaijan, kazakhstan\]\n/);
   assert.equal(await page.$('.cm-lintRange-error'), null);
-  assert.match(await page.textContent('#verdict'), /^Compliant: no rule is broken as of \d{4}-\d{2}-\d{2} \(1 warning\)\.$/);
+  assert.match(await page.textContent('#verdict'), /^Compliant: no rule is broken \(1 warning\), judged on 2026-09-15, the date of its steps\.$/);
   await shot(page, 'fixed');
 });
 
@@ -165,18 +165,29 @@ test('a JSON proposal is checked too, and text that does not parse is invalid in
   await shot(page, 'invalid');
 });
 
-test('"why / why not" explains a step', async () => {
+test('"why / why not" explains a step, and one rule from its problem', async () => {
   await open();
   await page.selectOption('#example', 'caspian-shield.proposal');
   await waitVerdict('not-compliant');
   await page.click('#tab-why');
   await page.click('#steps button[data-step=ex1]');
-  const pre = await page.waitForSelector('#explanation pre.explain');
-  const text = await pre.textContent();
+  await page.waitForSelector('#explanation table.why-table');
+  const rows = await page.$$eval('#explanation table.why-table tbody tr', (rs) => rs.map((r) => r.textContent));
+  assert.ok(rows.includes('caspian.non_littoral_forceserrorfires for turkey'), `rows: ${rows.join(' | ')}`);
+  assert.ok(rows.includes('caspian.before_conventionnotedoes not apply to this step'), `rows: ${rows.join(' | ')}`);
+  const text = await page.textContent('#explanation pre.explain');
   assert.match(text, /step `ex1` \(exercise\)/);
-  assert.match(text, /caspian\.non_littoral_forces/);
   assert.match(text, /does not apply/);
   await shot(page, 'why');
+
+  // "Why?" on a problem explains that rule alone, its reasoning open.
+  await page.click('#tab-problems');
+  await page.click('#problems li:first-child button.why');
+  await page.waitForSelector('#explanation h3:has-text("rule caspian.non_littoral_forces")');
+  const one = await page.$$eval('#explanation table.why-table tbody tr', (rs) => rs.map((r) => r.textContent));
+  assert.deepEqual(one, ['caspian.non_littoral_forceserrorfires for turkey']);
+  const reasoning = await page.waitForSelector('#explanation pre.explain');
+  assert.match(await reasoning.textContent(), /caspian\.non_littoral_forces/);
 });
 
 test('the picture maps the states and marks the offending one', async () => {
@@ -199,6 +210,7 @@ test('the library browser shows rules with citations and examples, facts and the
   const text = await rule.textContent();
   assert.match(text, /Convention on the Legal Status of the Caspian Sea/);
   assert.match(text, /caspian-shield\.proposal/);
+  await rule.evaluate((d) => d.scrollIntoView({ block: 'start' }));
   await shot(page, 'library');
   await page.fill('#lib-filter', '');
   const kinds = await page.$$eval('#library details.kind summary code', (cs) => cs.map((c) => c.textContent));
