@@ -165,6 +165,13 @@ test('a JSON proposal is checked too, and text that does not parse is invalid in
   await shot(page, 'invalid');
 });
 
+test('"Tidy layout" lays the text out as pactum fmt does', async () => {
+  await typeText('proposal x {\n title:   "X"\n}\nstep a: exercise {participants: [turkey], area: black_sea}\n');
+  await page.click('#tidy');
+  await page.waitForFunction(() => document.querySelectorAll('#editor .cm-line').length === 9);
+  assert.equal(await editorText(page), 'proposal x {\n  title: "X"\n}\n\nstep a: exercise {\n  participants: [turkey]\n  area: black_sea\n}\n');
+});
+
 test('"why / why not" explains a step, and one rule from its problem', async () => {
   await open();
   await page.selectOption('#example', 'caspian-shield.proposal');
