@@ -13,6 +13,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+pub mod http;
 pub mod lsp;
 
 use pactum::{CheckOptions, Date};

@@ -60,6 +60,8 @@ struct Shared {
     loopback: bool,
     library: Vec<u8>,
     examples: Vec<u8>,
+    /// The time one request may take.
+    budget: Duration,
 }
 
 /// Runs the workbench until interrupted (Ctrl-C or SIGTERM).
@@ -109,6 +111,7 @@ fn start(args: &Args) -> Result<(), Box<Diagnostic>> {
         examples: serde_json::to_vec(&wb.examples()).unwrap_or_default(),
         wb,
         loopback: args.bind.is_loopback(),
+        budget: BUDGET,
     });
     if !args.bind.is_loopback() {
         eprintln!(
@@ -252,15 +255,17 @@ async fn handle(shared: Arc<Shared>, headers: HeaderMap, body: Body, answer: Ans
     let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
         return too_large();
     };
+    let shared_budget = shared.budget;
     let work = tokio::task::spawn_blocking(move || {
         let req = api::request(&bytes)?;
         answer(&shared.wb, &req)
     });
-    match tokio::time::timeout(BUDGET, work).await {
+    let budget = shared_budget;
+    match tokio::time::timeout(budget, work).await {
         Err(_) => error(&ApiError::new(
             503,
             "pactum::serve::timeout",
-            format!("the request took longer than {} s", BUDGET.as_secs()),
+            format!("the request took longer than {} ms", budget.as_millis()),
             "try a smaller proposal; if it persists, check it with `pactum check`",
         )),
         Ok(Err(_panicked)) => error(&internal()),
@@ -272,7 +277,7 @@ async fn handle(shared: Arc<Shared>, headers: HeaderMap, body: Body, answer: Ans
 fn internal() -> ApiError {
     ApiError::new(
         500,
-        "pactum::internal",
+        "pactum::serve::internal",
         "pactum failed on this request (a bug)",
         "please report it with the proposal that caused it",
     )
@@ -452,6 +457,65 @@ mod tests {
         assert!(!host("localhost.evil.example"));
         assert!(!host("[::2]:80"));
         assert!(!loopback_host(&HeaderMap::new()));
+    }
+
+    fn shared(budget: Duration) -> Arc<Shared> {
+        let wb = Workbench::new(pactum::Engine::standard(), "<std>".into(), None, Vec::new());
+        Arc::new(Shared {
+            wb,
+            loopback: true,
+            library: Vec::new(),
+            examples: Vec::new(),
+            budget,
+        })
+    }
+
+    /// Runs `answer` as an endpoint would, and gives the status and the error body.
+    fn answered(answer: Answer, budget: Duration) -> (u16, Value) {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        let body = Body::from(r#"{"text": "proposal p {}"}"#);
+        let response = runtime.block_on(handle(shared(budget), headers, body, answer));
+        let status = response.status().as_u16();
+        let bytes = runtime
+            .block_on(axum::body::to_bytes(response.into_body(), 1 << 20))
+            .unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    #[test]
+    #[allow(clippy::panic, reason = "the panic is what is tested")]
+    fn a_panic_is_a_500_with_an_error_body() {
+        let (status, body) = answered(|_, _| panic!("boom"), BUDGET);
+        assert_eq!(status, 500);
+        assert_eq!(body["error"]["code"], "pactum::serve::internal");
+    }
+
+    #[test]
+    fn a_request_over_budget_is_a_503() {
+        let (status, body) = answered(
+            |_, _| {
+                std::thread::sleep(Duration::from_millis(500));
+                Ok(Value::Null)
+            },
+            Duration::from_millis(50),
+        );
+        assert_eq!(status, 503);
+        assert_eq!(body["error"]["code"], "pactum::serve::timeout");
+    }
+
+    #[test]
+    fn an_answer_is_a_200() {
+        let (status, body) = answered(Workbench::check, BUDGET);
+        assert_eq!(status, 200);
+        assert_eq!(body["report"]["compliant"], true);
     }
 
     #[test]
