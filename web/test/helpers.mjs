@@ -83,7 +83,7 @@ export function editorText(page) {
 export async function shot(page, name, { keepMouse = false } = {}) {
   fs.mkdirSync(shotDir, { recursive: true });
   if (!keepMouse) await page.mouse.move(1, 790);
-  await page.screenshot({ path: path.join(shotDir, `workbench-${name}.png`) });
+  await page.screenshot({ path: path.join(shotDir, `workbench-${name}.png`), animations: 'disabled' });
 }
 
 /** base64url of the UTF-8 bytes of `text`, as the page's share links write it. */

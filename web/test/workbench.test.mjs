@@ -233,3 +233,21 @@ test('the library browser shows rules with citations and examples, facts and the
   await page.click('details.rule[data-rule="caspian.non_littoral_forces"] button:has-text("caspian-shield.proposal")');
   await page.waitForFunction(() => document.querySelector('#example').value === 'caspian-shield.proposal');
 });
+
+test('the tabs work from the keyboard, and every control has a label', async () => {
+  await open();
+  await page.focus('#tab-problems');
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await page.getAttribute('#tab-why', 'aria-selected'), 'true');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-why');
+  assert.equal(await page.isHidden('#panel-problems'), true);
+  await page.keyboard.press('End');
+  assert.equal(await page.getAttribute('#tab-library', 'aria-selected'), 'true');
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await page.getAttribute('#tab-problems', 'aria-selected'), 'true');
+  const unlabelled = await page.$$eval('input, select, textarea', (els) =>
+    els.filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map((e) => e.id || e.outerHTML),
+  );
+  assert.deepEqual(unlabelled, []);
+  assert.equal(await page.getAttribute('#editor .cm-content', 'aria-label'), 'Proposal text (the .proposal text form or JSON)');
+});
