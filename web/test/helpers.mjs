@@ -83,6 +83,8 @@ export function editorText(page) {
 export async function shot(page, name, { keepMouse = false } = {}) {
   fs.mkdirSync(shotDir, { recursive: true });
   if (!keepMouse) await page.mouse.move(1, 790);
+  // The blinking cursor would make every screenshot differ from the last.
+  await page.addStyleTag({ content: '.cm-cursorLayer { visibility: hidden !important; }' });
   await page.screenshot({ path: path.join(shotDir, `workbench-${name}.png`), animations: 'disabled' });
 }
 
