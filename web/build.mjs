@@ -10,7 +10,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const out = process.argv[2] ? path.resolve(process.argv[2]) : path.join(here, '..', 'src', 'cli', 'serve', 'assets');
 fs.mkdirSync(out, { recursive: true });
 
-await esbuild.build({
+const result = await esbuild.build({
+  metafile: true,
   absWorkingDir: here,
   entryPoints: ['src/app.js'],
   bundle: true,
@@ -23,6 +24,26 @@ await esbuild.build({
   outfile: path.join(out, 'app.js'),
   logLevel: 'warning',
 });
+// licenses.txt: the licence of every npm package the bundle contains (MIT, ISC, BSD:
+// their notices must travel with the copies), in name order.
+const packages = new Set();
+for (const input of Object.keys(result.metafile.inputs)) {
+  const m = input.match(/^node_modules\/((?:@[^/]+\/)?[^/]+)\//);
+  if (m) packages.add(m[1]);
+}
+const notices = [...packages].sort().map((name) => {
+  const dir = path.join(here, 'node_modules', name);
+  const meta = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+  const file = fs.readdirSync(dir).filter((f) => /^(licen[cs]e|copying)/i.test(f)).sort()[0];
+  const text = file ? fs.readFileSync(path.join(dir, file), 'utf8').trim() : `${meta.license} (no licence file in the package)`;
+  return `${name} ${meta.version} (${meta.license})\n\n${text}\n`;
+});
+fs.writeFileSync(
+  path.join(out, 'licenses.txt'),
+  'The pactum workbench page bundles these npm packages; their licences follow.\n' +
+    'The map data (world-atlas) is made from Natural Earth, which is in the public domain.\n\n' +
+    notices.join('\n' + '-'.repeat(72) + '\n\n'),
+);
 fs.copyFileSync(path.join(here, 'src', 'index.html'), path.join(out, 'index.html'));
 fs.copyFileSync(path.join(here, 'src', 'app.css'), path.join(out, 'app.css'));
 const files = fs.readdirSync(out).filter((f) => f !== 'manifest.txt').sort();

@@ -250,4 +250,8 @@ test('the tabs work from the keyboard, and every control has a label', async () 
   );
   assert.deepEqual(unlabelled, []);
   assert.equal(await page.getAttribute('#editor .cm-content', 'aria-label'), 'Proposal text (the .proposal text form or JSON)');
+  // The footer links the licences of the bundled packages.
+  const licences = await page.evaluate(() => fetch(document.querySelector('.foot a').href).then((r) => r.text()));
+  assert.match(licences, /^@codemirror\/view [\d.]+ \(MIT\)$/m);
+  assert.match(licences, /^world-atlas [\d.]+ \(ISC\)$/m);
 });
