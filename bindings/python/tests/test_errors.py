@@ -122,7 +122,15 @@ def test_a_library_that_does_not_compile_raises_with_every_diagnostic(tmp_path):
 def test_a_missing_library_raises_an_io_error(tmp_path):
     with pytest.raises(pactum.PactumError) as info:
         pactum.Engine.load(tmp_path / "nowhere")
-    assert info.value.code.startswith("pactum::io") or info.value.code == "pactum::load::path"
+    assert info.value.code == "pactum::io"
+    assert "nowhere" in info.value.message and info.value.file is None
+
+
+def test_a_file_is_not_a_library(tmp_path):
+    (tmp_path / "a.policy").write_text("entity State {}\n")
+    with pytest.raises(pactum.PactumError) as info:
+        pactum.Engine.load(tmp_path / "a.policy")
+    assert info.value.code == "pactum::load::path"
 
 
 def test_control_characters_never_reach_the_message_unescaped(engine):

@@ -19,11 +19,17 @@ def test_eight_threads_give_the_sequential_reports(engine):
     assert concurrent == sequential
 
 
-def test_lint_and_explain_from_threads(engine):
-    text = EXAMPLES[0].read_text()
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        lints = list(pool.map(lambda _: engine.lint(), range(4)))
-    assert all(found == lints[0] for found in lints)
+def test_lint_explain_and_repairs_from_threads(engine):
+    text = next(p for p in EXAMPLES if p.name == "caspian-shield.proposal").read_text()
+    calls = [
+        lambda: engine.lint(),
+        lambda: engine.explain(text, "ex1", as_of=AS_OF),
+        lambda: engine.repairs(text, as_of=AS_OF),
+    ] * 4
+    sequential = [call() for call in calls]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        concurrent = list(pool.map(lambda call: call(), calls))
+    assert concurrent == sequential
 
 
 def big_proposal(steps: int) -> str:
