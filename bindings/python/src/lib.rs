@@ -294,11 +294,11 @@ impl Engine {
     }
 
     /// The proposal's report, exactly the entry of `results` that
-    /// `pactum check --format json [--fixes] --as-of AS_OF FILE` writes for it: `file`,
-    /// `proposal`, `compliant`, `violations` and `errors`. Input that cannot be read (a
+    /// `pactum check --format json [--fixes] [--deny warnings] --as-of AS_OF FILE` writes
+    /// for it: `file`, `proposal`, `compliant`, `violations` and `errors`. Input that cannot be read (a
     /// syntax error, an unknown step kind) is reported under `errors`, with
     /// `compliant: False`, as the command line reports it; bad arguments raise `PactumError`.
-    #[pyo3(signature = (proposal, *, as_of=None, fixes=0, name=None))]
+    #[pyo3(signature = (proposal, *, as_of=None, fixes=0, name=None, deny_warnings=false))]
     fn check<'py>(
         &self,
         py: Python<'py>,
@@ -306,6 +306,7 @@ impl Engine {
         as_of: Option<&Bound<'py, PyAny>>,
         fixes: usize,
         name: Option<String>,
+        deny_warnings: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         if fixes > pactum::MAX_FIXES {
             return Err(usage(
@@ -317,6 +318,7 @@ impl Engine {
         let opts = CheckOptions {
             as_of: Some(self::as_of(py, as_of)?),
             fixes,
+            deny_warnings,
             ..CheckOptions::default()
         };
         let input = input(py, proposal, name)?;

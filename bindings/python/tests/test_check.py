@@ -22,6 +22,13 @@ def test_every_example_with_fixes_matches_the_cli(engine, path):
     assert [got] == cli["results"]
 
 
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_deny_warnings_matches_the_cli(engine, path):
+    cli = cli_json("check", "--format", "json", "--deny", "warnings", "--as-of", AS_OF, rel(path))
+    got = engine.check(path.read_text(), as_of=AS_OF, name=rel(path), deny_warnings=True)
+    assert [got] == cli["results"]
+
+
 @pytest.mark.parametrize("as_of", ["2020-01-01", "2026-09-15", "2031-06-30"])
 def test_dates_match_the_cli(engine, as_of):
     path = ROOT / "policies" / "examples" / "uzbekistan-over-time.proposal"

@@ -139,9 +139,11 @@ class Engine:
         as_of: AsOf = None,
         fixes: int = 0,
         name: Optional[str] = None,
+        deny_warnings: bool = False,
     ) -> Report:
         """The report of `pactum check --format json` for the proposal (with `fixes=3`,
-        that of `--fixes`). Unreadable input is reported under `errors`."""
+        that of `--fixes`; with `deny_warnings`, of `--deny warnings`). Unreadable input is
+        reported under `errors`."""
     def lint(self) -> List[Diagnostic]:
         """The findings of `pactum lint --format json` for the library."""
     def explain(
