@@ -1,7 +1,7 @@
 """The Python side of the overhead measurement in docs/python.md: `engine.check` on the same
 proposal, timed over many runs (compare with `cargo run --release --example check_overhead`).
 
-    python examples/check_overhead.py ../../policies/examples/caspian-shield.proposal 2000
+    python examples/check_overhead.py ../../policies/examples/caspian-shield.proposal 5000
 """
 
 import sys
@@ -10,7 +10,7 @@ import time
 import pactum
 
 path = sys.argv[1] if len(sys.argv) > 1 else "../../policies/examples/caspian-shield.proposal"
-runs = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
+runs = int(sys.argv[2]) if len(sys.argv) > 2 else 5000
 text = open(path, encoding="utf-8").read()
 engine = pactum.Engine.standard()
 engine.check(text, as_of="2026-11-29", name=path)

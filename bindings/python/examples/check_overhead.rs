@@ -3,7 +3,7 @@
 //! serialize the report), timed over many runs, without Python.
 //!
 //! ```sh
-//! cargo run --release --locked --example check_overhead -- ../../policies/examples/caspian-shield.proposal 2000
+//! cargo run --release --locked --example check_overhead -- ../../policies/examples/caspian-shield.proposal 5000
 //! ```
 
 use std::time::Instant;
@@ -13,7 +13,7 @@ fn main() {
     let path = args
         .next()
         .unwrap_or_else(|| "../../policies/examples/caspian-shield.proposal".to_string());
-    let runs: u32 = args.next().and_then(|n| n.parse().ok()).unwrap_or(2000);
+    let runs: u32 = args.next().and_then(|n| n.parse().ok()).unwrap_or(5000);
     let Ok(text) = std::fs::read_to_string(&path) else {
         eprintln!("cannot read {path}");
         std::process::exit(2);

@@ -10,6 +10,7 @@
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList, PyString};
 use serde::Serialize;
 
@@ -48,7 +49,8 @@ struct Input {
 /// Any serializable value of the library as Python objects (dicts, lists, str, int, bool,
 /// None), through JSON: the shape of the command line's JSON output.
 fn to_py<'py>(py: Python<'py>, json: &str) -> PyResult<Bound<'py, PyAny>> {
-    py.import("json")?.call_method1("loads", (json,))
+    static LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    LOADS.import(py, "json", "loads")?.call1((json,))
 }
 
 /// A value serialized, off the GIL. Serializing a library value cannot fail (no maps with
