@@ -62,6 +62,16 @@ impl Date {
     pub fn ymd(self) -> (i32, u32, u32) {
         civil_from_days(self.0)
     }
+
+    /// Today's date in UTC, from the system clock (1970-01-01 if the clock is earlier):
+    /// the default evaluation date of the command line and the Python bindings. Checks
+    /// never read the clock; a caller passes the date in [`crate::CheckOptions::as_of`].
+    pub fn today() -> Date {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        Date::from_days(i32::try_from(secs / 86_400).unwrap_or(0))
+    }
 }
 
 impl fmt::Display for Date {

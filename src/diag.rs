@@ -347,6 +347,46 @@ pub struct Location {
     pub column: u32,
 }
 
+/// A diagnostic serializes as `pactum lint --format json` writes a finding: `lint` (the
+/// rule or lint that reported it, or `null`), `code`, `severity`, `message`, `help`,
+/// `notes`, `location` (its [`Location`], or `null`) and `related` (each a `message` and a
+/// `location`).
+impl serde::Serialize for Diagnostic {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        #[derive(serde::Serialize)]
+        struct RelatedOut {
+            message: String,
+            location: Location,
+        }
+        let related: Vec<RelatedOut> = self
+            .related
+            .iter()
+            .map(|r| {
+                let lc = r.source.line_col(r.span.start);
+                RelatedOut {
+                    message: r.label.clone(),
+                    location: Location {
+                        file: r.source.name().to_string(),
+                        line: lc.line,
+                        column: lc.column,
+                    },
+                }
+            })
+            .collect();
+        let mut st = s.serialize_struct("Diagnostic", 8)?;
+        st.serialize_field("lint", &self.rule)?;
+        st.serialize_field("code", self.code.as_str())?;
+        st.serialize_field("severity", &self.severity)?;
+        st.serialize_field("message", &self.message)?;
+        st.serialize_field("help", &self.help)?;
+        st.serialize_field("notes", &self.notes)?;
+        st.serialize_field("location", &self.location())?;
+        st.serialize_field("related", &related)?;
+        st.end()
+    }
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)

@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::cli::formats::{self, Findings, Format, RuleMeta, Tool};
 use crate::cli::{Exit, color, count, emit, tally};
 use pactum::lint::{LINTS, LintOptions, LintReport, lint, lint_info};
-use pactum::{Diagnostic, Location, Severity, printable, render_human};
+use pactum::{Diagnostic, Severity, printable, render_human};
 
 /// Arguments of `pactum lint`.
 #[derive(Debug, clap::Args)]
@@ -45,7 +45,8 @@ type LibraryRun = (String, Vec<String>, Result<LintReport, Vec<Diagnostic>>);
 struct LibraryResult {
     path: String,
     valid: bool,
-    findings: Vec<Finding>,
+    /// Each as `Diagnostic` serializes: the lint finding form.
+    findings: Vec<Diagnostic>,
     not_analysed: Vec<NotAnalysed>,
 }
 
@@ -53,51 +54,6 @@ struct LibraryResult {
 struct NotAnalysed {
     rule: String,
     reason: String,
-}
-
-#[derive(Debug, Serialize)]
-struct Finding {
-    lint: Option<String>,
-    code: &'static str,
-    severity: Severity,
-    message: String,
-    help: Option<String>,
-    notes: Vec<String>,
-    location: Option<Location>,
-    related: Vec<RelatedOut>,
-}
-
-#[derive(Debug, Serialize)]
-struct RelatedOut {
-    message: String,
-    location: Location,
-}
-
-fn finding(d: &Diagnostic) -> Finding {
-    Finding {
-        lint: d.rule.clone(),
-        code: d.code.as_str(),
-        severity: d.severity,
-        message: d.message.clone(),
-        help: d.help.clone(),
-        notes: d.notes.clone(),
-        location: d.location(),
-        related: d
-            .related
-            .iter()
-            .map(|r| {
-                let lc = r.source.line_col(r.span.start);
-                RelatedOut {
-                    message: r.label.clone(),
-                    location: Location {
-                        file: r.source.name().to_string(),
-                        line: lc.line,
-                        column: lc.column,
-                    },
-                }
-            })
-            .collect(),
-    }
 }
 
 /// Runs the lints and prints the findings.
@@ -197,7 +153,7 @@ pub fn run(args: &Args, out: &mut dyn std::io::Write) -> Exit {
                 results.push(LibraryResult {
                     path: name.clone(),
                     valid: false,
-                    findings: errors.iter().map(finding).collect(),
+                    findings: errors.clone(),
                     not_analysed: Vec::new(),
                 });
             }
@@ -245,7 +201,7 @@ pub fn run(args: &Args, out: &mut dyn std::io::Write) -> Exit {
                 results.push(LibraryResult {
                     path: name.clone(),
                     valid: true,
-                    findings: report.diagnostics.iter().map(finding).collect(),
+                    findings: report.diagnostics.clone(),
                     not_analysed: report
                         .not_analysed
                         .iter()

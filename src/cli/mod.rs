@@ -255,10 +255,7 @@ pub(crate) fn not_a_date(shown: &str) -> pactum::Diagnostic {
 }
 
 pub(crate) fn today() -> pactum::Date {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    pactum::Date::from_days(i32::try_from(secs / 86_400).unwrap_or(0))
+    pactum::Date::today()
 }
 
 /// Whether to color output on stdout.
