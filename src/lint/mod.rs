@@ -43,6 +43,14 @@ pub struct LintOptions {
     pub deny_warnings: bool,
     /// Budget per semantic question (see [`crate::Limits::lint_budget`]).
     pub budget: u64,
+    /// Budget for the whole lint, in questions: each semantic question asked and each
+    /// candidate pair of rules examined costs one. Spent, the lint stops and its report is
+    /// [`LintReport::cut_short`]. `None` (the default): no limit.
+    pub total_budget: Option<u64>,
+    /// Set to `true` from another thread, the lint stops as soon as it can (between two
+    /// questions), its report [`LintReport::cut_short`]: for a caller whose answer is no
+    /// longer needed (an editor's next keystroke). `None` (the default): never.
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl std::default::Default for LintOptions {
@@ -52,6 +60,8 @@ impl std::default::Default for LintOptions {
             deny: BTreeSet::new(),
             deny_warnings: false,
             budget: crate::Limits::default().lint_budget,
+            total_budget: None,
+            cancel: None,
         }
     }
 }
@@ -71,6 +81,10 @@ pub struct LintReport {
     pub candidate_pairs: usize,
     /// Rules in the library.
     pub rules: usize,
+    /// The semantic lints stopped before they asked every question (cancelled, or their
+    /// [`LintOptions::total_budget`] spent): findings may be missing, and each one given is
+    /// still right (none is ever a guess).
+    pub cut_short: bool,
 }
 
 pub(crate) struct Finder<'a> {
@@ -127,7 +141,8 @@ pub fn lint(engine: &Engine, opts: &LintOptions) -> LintReport {
         ..LintReport::default()
     };
     hygiene::lints(&mut f);
-    semantic::lints(&mut f, &mut report, opts.budget);
+    let stop = semantic::Stop::new(opts.cancel.as_deref(), opts.total_budget);
+    semantic::lints(&mut f, &mut report, opts.budget, &stop);
     let mut out = Vec::new();
     for mut d in f.out {
         let name = d.rule.clone().unwrap_or_default();

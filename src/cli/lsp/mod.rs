@@ -24,9 +24,13 @@ mod position;
 mod symbols;
 mod workspace;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{RecvTimeoutError, Sender, channel};
+use std::time::Duration;
 
 use lsp_server::{ErrorCode, Message, Notification, Request, Response};
 use lsp_types::notification::Notification as _;
@@ -36,7 +40,7 @@ use serde_json::Value;
 
 use documents::{DocKind, Document};
 use position::Encoding;
-use workspace::{Cache, LibKey, Library};
+use workspace::{Cache, LibKey, Library, LintState};
 
 use super::Exit;
 
@@ -60,19 +64,103 @@ pub struct Args {
     policies: Option<std::path::PathBuf>,
 }
 
+/// How long the input must be quiet before the checks that edits call for start: the
+/// keystrokes of a word are one rebuild, not one each.
+const DEBOUNCE: Duration = Duration::from_millis(60);
+
+/// What the main loop waits for: a message read (by the reader thread), or a library
+/// built or linted (by a builder thread).
+enum Event {
+    Input(Read),
+    Built {
+        key: LibKey,
+        generation: u64,
+        lib: Option<Library>,
+    },
+    Linted {
+        key: LibKey,
+        generation: u64,
+        lint: Option<(Vec<pactum::Diagnostic>, LintState)>,
+    },
+}
+
+/// A builder thread at work on a library.
+struct Job {
+    generation: u64,
+    cancel: Arc<AtomicBool>,
+}
+
 /// Runs the server on standard input and output until `exit`.
+///
+/// A reader thread reads the messages as they come; this thread handles them in order.
+/// An edit of a policy file only marks its library stale: once the input has been quiet
+/// for [`DEBOUNCE`] (every message already sent handled: requests answered from the last
+/// build, edits applied), a builder thread builds the library from the newest buffers and
+/// then lints it; a newer edit cancels it. Proposals are re-checked the same way, once
+/// per pause.
 pub fn run(args: &Args) -> Exit {
     eprintln!("{NAME} {}", env!("CARGO_PKG_VERSION"));
-    let stdin = std::io::stdin();
-    let mut input = stdin.lock();
     let stdout = std::io::stdout();
-    let mut server = Server::new();
+    let (tx, rx) = channel::<Event>();
+    let mut server = Server::new(tx.clone());
     server.fixed = args.policies.as_deref().map(|d| {
         let dir = std::env::current_dir().map_or_else(|_| d.to_path_buf(), |cwd| cwd.join(d));
         LibKey::Dir(workspace::canonical(&dir))
     });
+    std::thread::spawn(move || {
+        let stdin = std::io::stdin();
+        let mut input = stdin.lock();
+        loop {
+            let read = read_message(&mut input);
+            let end = matches!(read, Read::End);
+            if tx.send(Event::Input(read)).is_err() || end {
+                return;
+            }
+        }
+    });
     loop {
-        let msg = match read_message(&mut input) {
+        let event = if server.idle() {
+            rx.recv().ok()
+        } else {
+            match rx.recv_timeout(DEBOUNCE) {
+                Ok(e) => Some(e),
+                Err(RecvTimeoutError::Timeout) => {
+                    server.settle();
+                    if server.flush(&mut stdout.lock()).is_err() {
+                        return Exit::Invalid;
+                    }
+                    continue;
+                }
+                Err(RecvTimeoutError::Disconnected) => None,
+            }
+        };
+        let read = match event {
+            Some(Event::Input(read)) => read,
+            Some(Event::Built {
+                key,
+                generation,
+                lib,
+            }) => {
+                server.built(key, generation, lib);
+                if server.flush(&mut stdout.lock()).is_err() {
+                    return Exit::Invalid;
+                }
+                continue;
+            }
+            Some(Event::Linted {
+                key,
+                generation,
+                lint,
+            }) => {
+                server.linted(&key, generation, lint);
+                if server.flush(&mut stdout.lock()).is_err() {
+                    return Exit::Invalid;
+                }
+                continue;
+            }
+            None => return Exit::Invalid,
+        };
+        let msg = match read {
             Read::Message(m) => m,
             Read::Invalid(code, why) => {
                 eprintln!("{NAME}: {}", pactum::printable(&why));
@@ -88,11 +176,8 @@ pub fn run(args: &Args) -> Exit {
         };
         let exit = matches!(&msg, Message::Notification(n) if n.method == notif::Exit::METHOD);
         server.handle(msg);
-        let mut out = stdout.lock();
-        for m in server.outbox.drain(..) {
-            if m.write(&mut out).is_err() {
-                return Exit::Invalid;
-            }
+        if server.flush(&mut stdout.lock()).is_err() {
+            return Exit::Invalid;
         }
         if exit {
             return if server.shutdown {
@@ -206,10 +291,22 @@ pub struct Server {
     /// The client can be asked to report changes of files on disk.
     watch: bool,
     outbox: Vec<Message>,
+    /// Where builder threads report.
+    events: Sender<Event>,
+    /// Per library: the generation of its newest wanted build (one more per edit).
+    generation: BTreeMap<LibKey, u64>,
+    /// Per library: the generation of the build installed.
+    installed: BTreeMap<LibKey, u64>,
+    /// Libraries to build once the input is quiet.
+    stale: BTreeSet<LibKey>,
+    /// Proposals to check again once the input is quiet.
+    unchecked: BTreeSet<String>,
+    /// The builder thread of each library being built or linted.
+    jobs: BTreeMap<LibKey, Job>,
 }
 
 impl Server {
-    fn new() -> Server {
+    fn new(events: Sender<Event>) -> Server {
         Server {
             enc: Encoding::Utf16,
             docs: BTreeMap::new(),
@@ -221,6 +318,164 @@ impl Server {
             shutdown: false,
             watch: false,
             outbox: Vec::new(),
+            events,
+            generation: BTreeMap::new(),
+            installed: BTreeMap::new(),
+            stale: BTreeSet::new(),
+            unchecked: BTreeSet::new(),
+            jobs: BTreeMap::new(),
+        }
+    }
+
+    /// Writes what is to be sent.
+    fn flush(&mut self, out: &mut impl Write) -> std::io::Result<()> {
+        for m in self.outbox.drain(..) {
+            m.write(out)?;
+        }
+        Ok(())
+    }
+
+    /// Nothing waits for the input to be quiet.
+    fn idle(&self) -> bool {
+        self.stale.is_empty() && self.unchecked.is_empty()
+    }
+
+    /// The input is quiet: check the proposals edited since, and start the builds wanted
+    /// (a library whose builder is still at work, cancelled, waits for it to finish).
+    fn settle(&mut self) {
+        for uri in std::mem::take(&mut self.unchecked) {
+            self.publish(&uri);
+        }
+        let start: Vec<LibKey> = self
+            .stale
+            .iter()
+            .filter(|k| !self.jobs.contains_key(*k))
+            .cloned()
+            .collect();
+        for key in start {
+            self.stale.remove(&key);
+            self.start_build(key);
+        }
+    }
+
+    /// Builds a library again (after the input is quiet), and then re-publishes every open
+    /// document that uses it; a build already under way is cancelled.
+    fn rebuild(&mut self, key: &LibKey) {
+        *self.generation.entry(key.clone()).or_default() += 1;
+        if let Some(job) = self.jobs.get(key) {
+            job.cancel.store(true, Ordering::Relaxed);
+        }
+        self.stale.insert(key.clone());
+    }
+
+    /// A builder thread: builds the library, sends it, lints it, sends the findings.
+    fn start_build(&mut self, key: LibKey) {
+        let generation = self.generation.get(&key).copied().unwrap_or_default();
+        let cancel = Arc::new(AtomicBool::new(false));
+        self.jobs.insert(
+            key.clone(),
+            Job {
+                generation,
+                cancel: Arc::clone(&cancel),
+            },
+        );
+        let buffers = self.buffers(&key);
+        let cache = self.cache.clone();
+        let previous = self.libs.get(&key).map(|l| Arc::clone(&l.index));
+        let events = self.events.clone();
+        std::thread::spawn(move || {
+            let lib = catch_unwind(AssertUnwindSafe(|| {
+                Library::build(&key, &buffers, &cache, previous.as_deref(), &cancel)
+            }))
+            .unwrap_or_else(|_| {
+                eprintln!("{NAME}: internal error while building a library");
+                None
+            });
+            let engine = lib.as_ref().and_then(|l| l.engine.clone());
+            let _ = events.send(Event::Built {
+                key: key.clone(),
+                generation,
+                lib,
+            });
+            let lint = engine.and_then(|engine| {
+                catch_unwind(AssertUnwindSafe(|| Library::lint(&engine, &cancel))).unwrap_or_else(
+                    |_| {
+                        eprintln!("{NAME}: internal error while linting a library");
+                        None
+                    },
+                )
+            });
+            let _ = events.send(Event::Linted {
+                key,
+                generation,
+                lint,
+            });
+        });
+    }
+
+    /// A build is done: installed, unless a newer one is wanted; every open document of
+    /// the library re-published.
+    fn built(&mut self, key: LibKey, generation: u64, lib: Option<Library>) {
+        let newest = self.generation.get(&key).copied().unwrap_or_default();
+        let Some(lib) = lib.filter(|_| generation == newest) else {
+            return;
+        };
+        self.libs.insert(key.clone(), lib);
+        self.installed.insert(key.clone(), generation);
+        self.publish_library(&key);
+    }
+
+    /// A lint is done (or was cancelled): its findings join the build they are of, and the
+    /// library's policy files are re-published.
+    fn linted(
+        &mut self,
+        key: &LibKey,
+        generation: u64,
+        lint: Option<(Vec<pactum::Diagnostic>, LintState)>,
+    ) {
+        if self
+            .jobs
+            .get(key)
+            .is_some_and(|j| j.generation == generation)
+        {
+            self.jobs.remove(key);
+        }
+        let Some((lints, state)) = lint else {
+            return;
+        };
+        if self.installed.get(key) != Some(&generation) {
+            return;
+        }
+        if let Some(lib) = self.libs.get_mut(key) {
+            lib.lints = lints;
+            lib.lint = state;
+        }
+        let uris: Vec<String> = self
+            .docs
+            .values()
+            .filter(|d| d.lib == *key && d.kind == DocKind::Policy)
+            .map(|d| d.uri.clone())
+            .collect();
+        for uri in uris {
+            self.publish(&uri);
+        }
+    }
+
+    /// Re-publishes every open document of a library (its repairs computed again when
+    /// asked).
+    fn publish_library(&mut self, key: &LibKey) {
+        let uris: Vec<String> = self
+            .docs
+            .values()
+            .filter(|d| d.lib == *key)
+            .map(|d| d.uri.clone())
+            .collect();
+        for uri in uris {
+            if let Some(d) = self.docs.get_mut(&uri) {
+                d.fixes = None;
+            }
+            self.unchecked.remove(&uri);
+            self.publish(&uri);
         }
     }
 
@@ -527,8 +782,8 @@ impl Server {
         if doc.kind == DocKind::Policy {
             self.policy_changed(&uri);
         } else {
-            // Only this document is re-checked.
-            self.publish(&uri);
+            // Only this document is re-checked, once the input is quiet.
+            self.unchecked.insert(uri);
         }
     }
 
@@ -608,29 +863,24 @@ impl Server {
             .collect()
     }
 
+    /// Builds a library not built yet: the standard library at once (it is small, and
+    /// the requests that follow find it), a folder's in the background.
     fn ensure_library(&mut self, key: &LibKey) {
-        if !self.libs.contains_key(key) {
-            let lib = Library::build(key, &self.buffers(key), &self.cache, None);
-            self.libs.insert(key.clone(), lib);
+        if self.libs.contains_key(key) || self.generation.contains_key(key) {
+            return;
         }
-    }
-
-    /// Builds a library again and re-publishes every open document that uses it.
-    fn rebuild(&mut self, key: &LibKey) {
-        let lib = Library::build(key, &self.buffers(key), &self.cache, self.libs.get(key));
-        self.libs.insert(key.clone(), lib);
-        let uris: Vec<String> = self
-            .docs
-            .values()
-            .filter(|d| d.lib == *key)
-            .map(|d| d.uri.clone())
-            .collect();
-        for uri in uris {
-            if let Some(d) = self.docs.get_mut(&uri) {
-                d.fixes = None;
+        if *key == LibKey::Standard {
+            let never = AtomicBool::new(false);
+            if let Some(lib) = Library::build(key, &[], &self.cache, None, &never) {
+                self.libs.insert(key.clone(), lib);
+                self.installed.insert(key.clone(), 0);
+                self.generation.insert(key.clone(), 0);
+                // Its lint (a policy file of it is opened from the cache) in the background.
+                self.start_build(key.clone());
             }
-            self.publish(&uri);
+            return;
         }
+        self.rebuild(key);
     }
 
     fn publish(&mut self, uri: &str) {
