@@ -368,6 +368,35 @@ impl Server {
         self.stale.insert(key.clone());
     }
 
+    /// Brings a document's library, and the document's diagnostics, up to date with the
+    /// buffers now, instead of after the pause in typing (the lint still runs in the
+    /// background).
+    fn current(&mut self, uri: &str) {
+        if self.unchecked.remove(uri) {
+            self.publish(uri);
+        }
+        let Some(key) = self.docs.get(uri).map(|d| d.lib.clone()) else {
+            return;
+        };
+        let newest = self.generation.get(&key).copied();
+        if newest.is_none() || self.installed.get(&key).copied() == newest {
+            return;
+        }
+        if let Some(job) = self.jobs.get(&key) {
+            job.cancel.store(true, Ordering::Relaxed);
+        }
+        let previous = self.libs.get(&key).map(|l| Arc::clone(&l.index));
+        let never = AtomicBool::new(false);
+        let buffers = self.buffers(&key);
+        if let Some(lib) = Library::build(&key, &buffers, &self.cache, previous.as_deref(), &never)
+        {
+            let generation = newest.unwrap_or_default();
+            // Its lint: a build of the same generation, after the pause.
+            self.stale.insert(key.clone());
+            self.built(key, generation, Some(lib));
+        }
+    }
+
     /// A builder thread: builds the library, sends it, lints it, sends the findings.
     fn start_build(&mut self, key: LibKey) {
         let generation = self.generation.get(&key).copied().unwrap_or_default();
@@ -554,6 +583,26 @@ impl Server {
         fn params<P: serde::de::DeserializeOwned>(v: Value) -> Result<P, Failure> {
             serde_json::from_value(v).map_err(invalid_params)
         }
+        // What edits or points into the library's files needs the build of the newest
+        // text: one waiting for a pause in typing is done now.
+        let exact = [
+            req::GotoDefinition::METHOD,
+            req::References::METHOD,
+            req::PrepareRenameRequest::METHOD,
+            req::Rename::METHOD,
+            req::CodeActionRequest::METHOD,
+            req::DocumentSymbolRequest::METHOD,
+        ];
+        if exact.contains(&r.method.as_str()) {
+            if let Some(uri) = r
+                .params
+                .get("textDocument")
+                .and_then(|t| t.get("uri"))
+                .and_then(Value::as_str)
+            {
+                self.current(uri);
+            }
+        }
         let json = |v: Result<Value, serde_json::Error>| {
             v.map_err(|e| (ErrorCode::InternalError as i32, e.to_string()))
         };
@@ -736,6 +785,7 @@ impl Server {
             lines: position::LineIndex::default(),
             lib: lib.clone(),
             proposal: None,
+            last_good: None,
             published: Vec::new(),
             fixes: None,
         };
