@@ -361,6 +361,11 @@ impl Server {
     /// Builds a library again (after the input is quiet), and then re-publishes every open
     /// document that uses it; a build already under way is cancelled.
     fn rebuild(&mut self, key: &LibKey) {
+        if !self.libs.contains_key(key) && !self.jobs.contains_key(key) {
+            self.ensure_library(key);
+            self.publish_library(key);
+            return;
+        }
         *self.generation.entry(key.clone()).or_default() += 1;
         if let Some(job) = self.jobs.get(key) {
             job.cancel.store(true, Ordering::Relaxed);
@@ -391,14 +396,26 @@ impl Server {
         if let Some(lib) = Library::build(&key, &buffers, &self.cache, previous.as_deref(), &never)
         {
             let generation = newest.unwrap_or_default();
-            // Its lint: a build of the same generation, after the pause.
-            self.stale.insert(key.clone());
-            self.built(key, generation, Some(lib));
+            let engine = lib.engine.clone();
+            self.stale.remove(&key);
+            self.built(key.clone(), generation, Some(lib));
+            if self.jobs.contains_key(&key) {
+                // Linted after the pause (by a build of the same text) once the cancelled
+                // builder is done.
+                self.stale.insert(key);
+            } else {
+                self.start_job(key, engine);
+            }
         }
     }
 
     /// A builder thread: builds the library, sends it, lints it, sends the findings.
     fn start_build(&mut self, key: LibKey) {
+        self.start_job(key, None);
+    }
+
+    /// A builder thread: with `built` (the engine of the build installed), only its lint.
+    fn start_job(&mut self, key: LibKey, built: Option<Arc<pactum::Engine>>) {
         let generation = self.generation.get(&key).copied().unwrap_or_default();
         let cancel = Arc::new(AtomicBool::new(false));
         self.jobs.insert(
@@ -412,20 +429,26 @@ impl Server {
         let cache = self.cache.clone();
         let previous = self.libs.get(&key).map(|l| Arc::clone(&l.index));
         let events = self.events.clone();
+        let lint_only = built.is_some();
         std::thread::spawn(move || {
-            let lib = catch_unwind(AssertUnwindSafe(|| {
-                Library::build(&key, &buffers, &cache, previous.as_deref(), &cancel)
-            }))
-            .unwrap_or_else(|_| {
-                eprintln!("{NAME}: internal error while building a library");
-                None
-            });
-            let engine = lib.as_ref().and_then(|l| l.engine.clone());
-            let _ = events.send(Event::Built {
-                key: key.clone(),
-                generation,
-                lib,
-            });
+            let engine = if lint_only {
+                built
+            } else {
+                let lib = catch_unwind(AssertUnwindSafe(|| {
+                    Library::build(&key, &buffers, &cache, previous.as_deref(), &cancel)
+                }))
+                .unwrap_or_else(|_| {
+                    eprintln!("{NAME}: internal error while building a library");
+                    None
+                });
+                let engine = lib.as_ref().and_then(|l| l.engine.clone());
+                let _ = events.send(Event::Built {
+                    key: key.clone(),
+                    generation,
+                    lib,
+                });
+                engine
+            };
             let lint = engine.and_then(|engine| {
                 catch_unwind(AssertUnwindSafe(|| Library::lint(&engine, &cancel))).unwrap_or_else(
                     |_| {
@@ -916,21 +939,21 @@ impl Server {
     /// Builds a library not built yet: the standard library at once (it is small, and
     /// the requests that follow find it), a folder's in the background.
     fn ensure_library(&mut self, key: &LibKey) {
-        if self.libs.contains_key(key) || self.generation.contains_key(key) {
+        if self.libs.contains_key(key) {
             return;
         }
-        if *key == LibKey::Standard {
-            let never = AtomicBool::new(false);
-            if let Some(lib) = Library::build(key, &[], &self.cache, None, &never) {
-                self.libs.insert(key.clone(), lib);
-                self.installed.insert(key.clone(), 0);
-                self.generation.insert(key.clone(), 0);
-                // Its lint (a policy file of it is opened from the cache) in the background.
-                self.start_build(key.clone());
-            }
-            return;
+        // Built at once (the requests that follow find it), linted in the background.
+        let generation = self.generation.get(key).copied().unwrap_or_default();
+        self.generation.insert(key.clone(), generation);
+        let never = AtomicBool::new(false);
+        let buffers = self.buffers(key);
+        if let Some(lib) = Library::build(key, &buffers, &self.cache, None, &never) {
+            let engine = lib.engine.clone();
+            self.libs.insert(key.clone(), lib);
+            self.installed.insert(key.clone(), generation);
+            self.stale.remove(key);
+            self.start_job(key.clone(), engine);
         }
-        self.rebuild(key);
     }
 
     fn publish(&mut self, uri: &str) {
