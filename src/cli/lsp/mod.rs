@@ -1,10 +1,13 @@
 //! `pactum lsp`: the language server, over standard input and output.
 //!
-//! One thread reads a message, handles it and writes what it gives (responses,
-//! `publishDiagnostics`), in order: a check is fast enough that nothing needs cancelling.
-//! Every handler runs under `catch_unwind`: a panic is logged on standard error and
-//! answered with an error response, and the server goes on. A message that is not
-//! JSON-RPC is answered with a parse error and skipped. See docs/lsp.md.
+//! A reader thread reads the messages; the main thread handles each in order and writes
+//! what it gives (responses, `publishDiagnostics`). Building a library again after an edit
+//! of one of its policy files (parse, compile, then lint) runs on a builder thread once
+//! the typing pauses, and a newer edit cancels it: requests are answered meanwhile from
+//! the last build (see [`run`]). Every handler runs under `catch_unwind`: a panic is
+//! logged on standard error and answered with an error response, and the server goes on.
+//! A message that is not JSON-RPC is answered with a parse error and skipped. See
+//! docs/lsp.md.
 //!
 //! The modules, one per concern: `position` (UTF-16 and UTF-8 positions, edits),
 //! `documents` (the open files), `workspace` (library discovery, building and caching
@@ -29,7 +32,7 @@ use std::io::{BufRead, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{RecvTimeoutError, Sender, channel};
+use std::sync::mpsc::{RecvTimeoutError, Sender, TryRecvError, channel};
 use std::time::Duration;
 
 use lsp_server::{ErrorCode, Message, Notification, Request, Response};
@@ -93,11 +96,11 @@ struct Job {
 /// Runs the server on standard input and output until `exit`.
 ///
 /// A reader thread reads the messages as they come; this thread handles them in order.
-/// An edit of a policy file only marks its library stale: once the input has been quiet
-/// for [`DEBOUNCE`] (every message already sent handled: requests answered from the last
-/// build, edits applied), a builder thread builds the library from the newest buffers and
-/// then lints it; a newer edit cancels it. Proposals are re-checked the same way, once
-/// per pause.
+/// An edit of a proposal is checked once every message already sent is handled (ten
+/// keystrokes in the pipe: one check). An edit of a policy file only marks its library
+/// stale: once the input has been quiet for [`DEBOUNCE`] (requests answered from the last
+/// build meanwhile, edits applied), a builder thread builds the library from the newest
+/// buffers, sends it, then lints it; a newer edit cancels it.
 pub fn run(args: &Args) -> Exit {
     eprintln!("{NAME} {}", env!("CARGO_PKG_VERSION"));
     let stdout = std::io::stdout();
@@ -119,19 +122,30 @@ pub fn run(args: &Args) -> Exit {
         }
     });
     loop {
-        let event = if server.idle() {
-            rx.recv().ok()
-        } else {
-            match rx.recv_timeout(DEBOUNCE) {
-                Ok(e) => Some(e),
-                Err(RecvTimeoutError::Timeout) => {
-                    server.settle();
+        let event = match rx.try_recv() {
+            Ok(e) => Some(e),
+            Err(TryRecvError::Disconnected) => None,
+            Err(TryRecvError::Empty) => {
+                // Every message sent so far is handled: the proposals edited are checked
+                // now, once each.
+                if !server.unchecked.is_empty() {
+                    server.check_edited();
                     if server.flush(&mut stdout.lock()).is_err() {
                         return Exit::Invalid;
                     }
-                    continue;
                 }
-                Err(RecvTimeoutError::Disconnected) => None,
+                if server.stale.is_empty() {
+                    rx.recv().ok()
+                } else {
+                    match rx.recv_timeout(DEBOUNCE) {
+                        Ok(e) => Some(e),
+                        Err(RecvTimeoutError::Timeout) => {
+                            server.start_stale();
+                            continue;
+                        }
+                        Err(RecvTimeoutError::Disconnected) => None,
+                    }
+                }
             }
         };
         let read = match event {
@@ -335,17 +349,16 @@ impl Server {
         Ok(())
     }
 
-    /// Nothing waits for the input to be quiet.
-    fn idle(&self) -> bool {
-        self.stale.is_empty() && self.unchecked.is_empty()
-    }
-
-    /// The input is quiet: check the proposals edited since, and start the builds wanted
-    /// (a library whose builder is still at work, cancelled, waits for it to finish).
-    fn settle(&mut self) {
+    /// Checks the proposals edited since they were last checked.
+    fn check_edited(&mut self) {
         for uri in std::mem::take(&mut self.unchecked) {
             self.publish(&uri);
         }
+    }
+
+    /// The input is quiet: start the builds wanted (a library whose builder is still at
+    /// work, cancelled, waits for it to finish).
+    fn start_stale(&mut self) {
         let start: Vec<LibKey> = self
             .stale
             .iter()
