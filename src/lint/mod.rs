@@ -927,4 +927,53 @@ mod tests {
         let report = lint(&Engine::standard(), &LintOptions::default());
         assert!(report.diagnostics.is_empty(), "{:#?}", report.diagnostics);
     }
+
+    /// A lint stopped early (its whole budget spent, or cancelled) says so, claims nothing
+    /// it did not decide (no `undecided` for the questions left), and finds less than the
+    /// full lint: the same findings, but for which rule of a redundant pair is named (each
+    /// claim still true).
+    #[test]
+    fn a_lint_cut_short_says_so_and_claims_only_what_it_decided() {
+        let copies: String = (0..40)
+            .map(|i| {
+                format!(
+                    "rule copy.r{i} {{\n  severity warning\n  cite caspian_convention_2018 \"art. 3\"\n  on exercise as s\n  when s.armed\n  forbid s.area == caspian_sea\n  message \"m\"\n  help \"h\"\n}}\n"
+                )
+            })
+            .collect();
+        let mut sources = Engine::standard().sources().to_vec();
+        sources.push(SourceFile::new("copies.policy", copies));
+        let e = Engine::from_sources(sources).unwrap_or_else(|e| panic!("{e:#?}"));
+        let full = lint(&e, &LintOptions::default());
+        assert!(!full.cut_short);
+        for opts in [
+            LintOptions {
+                total_budget: Some(50),
+                ..LintOptions::default()
+            },
+            LintOptions {
+                cancel: Some(std::sync::Arc::new(std::sync::atomic::AtomicBool::new(
+                    true,
+                ))),
+                ..LintOptions::default()
+            },
+        ] {
+            let short = lint(&e, &opts);
+            assert!(short.cut_short);
+            assert_eq!(short.undecided, 0);
+            for d in &short.diagnostics {
+                assert_ne!(d.rule.as_deref(), Some("undecided"));
+                if d.rule.as_deref() != Some("redundant-rule") {
+                    assert!(full.diagnostics.contains(d), "{d:?}");
+                }
+            }
+            let redundant = |r: &LintReport| {
+                r.diagnostics
+                    .iter()
+                    .filter(|d| d.rule.as_deref() == Some("redundant-rule"))
+                    .count()
+            };
+            assert!(redundant(&short) < redundant(&full));
+        }
+    }
 }
