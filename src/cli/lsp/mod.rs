@@ -515,6 +515,11 @@ impl Server {
             lib.lints = lints;
             lib.lint = state;
         }
+        // Edited since that build: its findings would carry the version of a newer text;
+        // the build of that text publishes.
+        if self.generation.get(key) != Some(&generation) {
+            return;
+        }
         let uris: Vec<String> = self
             .docs
             .values()
