@@ -140,6 +140,9 @@ codes! {
     LimitString => "pactum::limit::string",
     /// A library whose definitions expand to more than `Limits::max_compiled_nodes`.
     LimitExpansion => "pactum::limit::expansion",
+    /// A lint stopped before it asked every question (`LintOptions::total_budget` spent, or
+    /// cancelled): its findings may be incomplete.
+    LimitLint => "pactum::limit::lint",
     /// Lint: a rule without `cite`.
     LintMissingCite => "pactum::lint::missing_cite",
     /// Lint: a rule without `help`.

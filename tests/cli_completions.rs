@@ -181,7 +181,16 @@ fn the_man_page_is_roff_with_every_subcommand() {
 #[test]
 fn man_dir_writes_one_page_per_command() {
     let dir = scratch("cli_completions", "man-dir").join("man1");
-    let out = stdout(&["man", "--dir", dir.to_str().unwrap()]);
+    let run = pactum(&["man", "--dir", dir.to_str().unwrap()]);
+    assert_eq!(run.status.code(), Some(0));
+    // Standard output stays clean: the status lines are on standard error.
+    assert!(
+        run.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&run.stdout)
+    );
+    let out = String::from_utf8(run.stderr).unwrap();
+    assert!(out.lines().all(|l| l.starts_with("wrote ")), "{out}");
     let mut expected = vec!["pactum.1".to_string()];
     expected.extend(subcommands().iter().map(|s| format!("pactum-{s}.1")));
     expected.sort();
@@ -198,4 +207,40 @@ fn man_dir_writes_one_page_per_command() {
     }
     let check = std::fs::read_to_string(dir.join("pactum-check.1")).unwrap();
     assert!(check.contains("\\-\\-format"));
+}
+
+/// Roff text as plain text (the escapes the synopses use).
+fn unroff(line: &str) -> String {
+    line.replace("\\fB", "")
+        .replace("\\fR", "")
+        .replace("\\fI", "")
+        .replace("\\-", "-")
+}
+
+#[test]
+fn every_synopsis_is_the_usage_of_help() {
+    let page = stdout(&["man"]);
+    for sub in subcommands() {
+        let help = stdout(&[&sub, "--help"]);
+        let usage = help
+            .lines()
+            .find_map(|l| l.strip_prefix("Usage: "))
+            .unwrap()
+            .to_string();
+        let heading = format!("\n.SH \"PACTUM {}\"\n", sub.to_uppercase());
+        let section = page.split(&heading).nth(1).unwrap();
+        let synopsis = section
+            .split(".SS SYNOPSIS\n")
+            .nth(1)
+            .and_then(|s| s.lines().next())
+            .unwrap();
+        assert_eq!(unroff(synopsis), usage, "pactum {sub}");
+    }
+    let dir = scratch("cli_completions", "man-synopsis");
+    stdout(&["man", "--dir", dir.to_str().unwrap()]);
+    let fmt = std::fs::read_to_string(dir.join("pactum-fmt.1")).unwrap();
+    assert!(
+        fmt.contains("\\fBpactum fmt\\fR [OPTIONS] <PATH>..."),
+        "{fmt}"
+    );
 }

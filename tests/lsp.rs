@@ -771,3 +771,341 @@ fn formatting_is_pactum_fmt() {
     );
     assert_eq!(c.shutdown().0, 0);
 }
+
+/// The diagnostics of `uri` published for `version` (those of older versions skipped).
+fn diagnostics_of_version(c: &mut Client, uri: &str, version: i64) -> Vec<Value> {
+    loop {
+        let m = loop {
+            let m = c.recv();
+            if m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri {
+                break m;
+            }
+            c.notifications.push(m);
+        };
+        if m["params"]["version"] == version {
+            return m["params"]["diagnostics"].as_array().cloned().unwrap();
+        }
+    }
+}
+
+/// A change replacing the text between two byte offsets.
+fn edit(text: &str, from: usize, to: usize, new: &str) -> Value {
+    json!({"range": {"start": position(text, from), "end": position(text, to)}, "text": new})
+}
+
+#[test]
+fn a_pathological_policy_buffer_keeps_the_server_answering() {
+    let ws = workspace("pathological");
+    // Hundreds of copies of one rule: the pairwise lints would compare every pair.
+    let caspian = std::fs::read_to_string(ws.join("lib/caspian.policy")).unwrap();
+    let start = caspian.find("rule caspian.non_littoral_forces").unwrap();
+    let end = start + caspian[start..].find("\n}\n").unwrap() + 3;
+    let rule = &caspian[start..end];
+    let many: String = (0..400)
+        .map(|i| rule.replace("caspian.non_littoral_forces", &format!("copy.r{i}")) + "\n")
+        .collect();
+    let path = ws.join("lib/many.policy");
+    std::fs::write(&path, &many).unwrap();
+    let u = uri(&path);
+    let prop_path = ws.join("proposals/shield.proposal");
+    std::fs::write(&prop_path, PROPOSAL).unwrap();
+    let prop = uri(&prop_path);
+    let mut c = Client::start(&[]);
+    c.initialize(json!({}));
+    c.open(&u, "pactum", &many);
+    c.open(&prop, "pactum-proposal", PROPOSAL);
+    // Typing: ten keystrokes sent at once, each a new version, and a hover among them:
+    // answered from the build there is, without waiting for the next.
+    let mut text = many.clone();
+    let at = text.find("copy.r7 {").unwrap() + "copy.r7".len();
+    for (i, ch) in "x_typed_z".chars().chain(['y']).enumerate() {
+        let at = at + i;
+        c.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": u, "version": i + 2},
+                   "contentChanges": [edit(&text, at, at, &ch.to_string())]}),
+        );
+        text.insert(at, ch);
+    }
+    let h = hover_text(&mut c, &prop, position_of(PROPOSAL, "turkey", 1));
+    assert!(h.contains("entity `turkey`"), "{h}");
+    // The newest version is published (the library built once from it), the lint cut
+    // short at its budget and saying so, as information.
+    let diags = diagnostics_of_version(&mut c, &u, 11);
+    let mut diags = diags;
+    while !codes(&diags).contains(&"pactum::limit::lint".to_string()) {
+        diags = diagnostics_of_version(&mut c, &u, 11);
+    }
+    let note = diags
+        .iter()
+        .find(|d| d["code"] == "pactum::limit::lint")
+        .unwrap();
+    assert_eq!(note["severity"], 3, "{note}");
+    assert!(
+        note["message"]
+            .as_str()
+            .unwrap()
+            .contains("some findings may be missing"),
+        "{note}"
+    );
+    // The rule being typed is renamed in the library: hover on its new id.
+    let h = hover_text(&mut c, &u, position_of(&text, "copy.r7x_typed_zy", 3));
+    assert!(h.contains("rule `copy.r7x_typed_zy`"), "{h}");
+    let (code, _) = c.shutdown();
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn a_buffer_over_the_size_limit_is_not_compiled() {
+    let ws = workspace("over-limit");
+    let path = ws.join("lib/big.policy");
+    let big = format!("// {}\n", "x".repeat(300_000));
+    let u = uri(&path);
+    let prop_path = ws.join("proposals/shield.proposal");
+    std::fs::write(&prop_path, PROPOSAL).unwrap();
+    let prop = uri(&prop_path);
+    let mut c = Client::start(&[("PACTUM_LSP_MAX_INPUT_BYTES", "200000")]);
+    c.initialize(json!({}));
+    c.open(&prop, "pactum-proposal", PROPOSAL);
+    assert!(codes(&c.diagnostics(&prop)).contains(&"caspian.non_littoral_forces".to_string()));
+    c.open(&u, "pactum", &big);
+    let diags = c.diagnostics(&u);
+    assert_eq!(codes(&diags), ["pactum::limit::size"], "{diags:?}");
+    let message = diags[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("300004 bytes, more than the limit of 200000"),
+        "{message}"
+    );
+    assert_eq!(
+        diags[0]["range"]["start"],
+        json!({"line": 0, "character": 0})
+    );
+    // Its library does not compile: the proposal says so.
+    let diags = c.diagnostics(&prop);
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert!(
+        diags[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("does not compile"),
+        "{diags:?}"
+    );
+    // Cut down under the limit, it is checked again.
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": u, "version": 2}, "contentChanges": [{"text": "// small\n"}]}),
+    );
+    assert_eq!(diagnostics_of_version(&mut c, &u, 2), Vec::<Value>::new());
+    assert!(codes(&c.diagnostics(&prop)).contains(&"caspian.non_littoral_forces".to_string()));
+    let (code, _) = c.shutdown();
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn hover_and_completion_keep_the_last_version_that_parsed() {
+    let ws = workspace("broken-edits");
+    let path = ws.join("lib/caspian.policy");
+    let good = std::fs::read_to_string(&path).unwrap();
+    let u = uri(&path);
+    let mut c = Client::start(&[]);
+    c.initialize(json!({}));
+    c.open(&u, "pactum", &good);
+    c.diagnostics(&u);
+    let when = "when s.area == caspian_sea && armed(s) && since(caspian_convention_2018, s)";
+    let eol = good.find(when).unwrap() + when.len();
+    let later = good.find("rule caspian.before_convention").unwrap();
+    // Each broken edit (applied to the good text), and where it is.
+    let broken: Vec<(&str, usize, usize, &str)> = vec![
+        ("a trailing `&&`", eol, eol, " &&"),
+        ("an unclosed `(`", eol, eol, " && (s.armed"),
+        ("an unterminated string", eol, eol, "\n  message \"armed"),
+        (
+            "a deleted `}`",
+            end_of_rule(&good),
+            end_of_rule(&good) + 1,
+            "",
+        ),
+        ("a word at the top", 0, 0, "rule rule rule\n"),
+    ];
+    let mut version = 1;
+    let mut text = good.clone();
+    for (what, from, to, new) in broken {
+        // Back to the good text, then the broken edit.
+        version += 1;
+        c.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": u, "version": version}, "contentChanges": [{"text": good}]}),
+        );
+        diagnostics_of_version(&mut c, &u, version);
+        version += 1;
+        c.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": u, "version": version},
+                   "contentChanges": [edit(&good, from, to, new)]}),
+        );
+        text = format!("{}{new}{}", &good[..from], &good[to..]);
+        let diags = diagnostics_of_version(&mut c, &u, version);
+        assert!(
+            codes(&diags).iter().any(|c| c.starts_with("pactum::parse")),
+            "{what}: {diags:?}"
+        );
+        // Hover before the edit, after it, on a rule id and on an attribute.
+        let pos_in = |needle: &str, base: usize, delta: usize| {
+            let at = good[base..].find(needle).unwrap() + base;
+            let at = if at >= to {
+                at + new.len() - (to - from)
+            } else {
+                at
+            };
+            position(&text, at + delta)
+        };
+        let h = hover_text(&mut c, &u, pos_in("caspian_sea &&", 0, 3));
+        assert!(h.contains("`caspian_sea`"), "{what}: {h}");
+        let h = hover_text(&mut c, &u, pos_in("caspian_sea.littoral", later, 3));
+        assert!(h.contains("`caspian_sea`"), "{what}: {h}");
+        let h = hover_text(&mut c, &u, pos_in("caspian.before_convention", 0, 9));
+        assert!(h.contains("caspian.before_convention"), "{what}: {h}");
+        let h = hover_text(&mut c, &u, pos_in("s.area", 0, 3));
+        assert!(h.contains("`exercise.area`"), "{what}: {h}");
+        // Completion: after `s.` in a rule, and in an `on` clause.
+        version += 1;
+        let at = text.find(when).map_or(0, |i| i) + 5;
+        c.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": u, "version": version},
+                   "contentChanges": [edit(&text, at, at, "s.")]}),
+        );
+        text.insert_str(at, "s.");
+        let items = labels(&c.result(
+            "textDocument/completion",
+            json!({"textDocument": {"uri": u}, "position": position(&text, at + 2)}),
+        ));
+        assert!(
+            items.contains(&"participants".to_string()) && items.contains(&"area".to_string()),
+            "{what}: {items:?}"
+        );
+        let on = text.find("on exercise, deployment").unwrap() + 3;
+        let items = labels(&c.result(
+            "textDocument/completion",
+            json!({"textDocument": {"uri": u}, "position": position(&text, on)}),
+        ));
+        assert!(
+            items.contains(&"transit_flight".to_string()),
+            "{what}: {items:?}"
+        );
+    }
+    let _ = text;
+    // A proposal that no longer parses: hover from its last version that did.
+    let prop_path = ws.join("proposals/shield.proposal");
+    let prop = uri(&prop_path);
+    c.open(&prop, "pactum-proposal", PROPOSAL);
+    c.diagnostics(&prop);
+    let at = PROPOSAL.find("area:").unwrap();
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": prop, "version": 2},
+               "contentChanges": [edit(PROPOSAL, at, at, "participants: [turkey, ")]}),
+    );
+    let broken = format!(
+        "{}participants: [turkey, {}",
+        &PROPOSAL[..at],
+        &PROPOSAL[at..]
+    );
+    let diags = c.diagnostics(&prop);
+    assert!(
+        codes(&diags).iter().any(|c| c.starts_with("pactum::parse")),
+        "{diags:?}"
+    );
+    let h = hover_text(&mut c, &prop, position_of(&broken, "caspian_sea", 2));
+    assert!(h.contains("entity `caspian_sea`"), "{h}");
+    let h = hover_text(&mut c, &prop, position_of(&broken, "kazakhstan", 2));
+    assert!(h.contains("entity `kazakhstan`"), "{h}");
+    let (code, _) = c.shutdown();
+    assert_eq!(code, 0);
+}
+
+/// The offset of the `}` that closes the first rule of caspian.policy.
+fn end_of_rule(text: &str) -> usize {
+    let start = text.find("rule caspian.non_littoral_forces").unwrap();
+    start + text[start..].find("\n}\n").unwrap() + 1
+}
+
+#[test]
+fn reserved_keys_header_symbols_and_list_completion() {
+    let ws = workspace("reserved");
+    let path = ws.join("proposals/shield.proposal");
+    std::fs::write(&path, PROPOSAL).unwrap();
+    let prop = uri(&path);
+    let mut c = Client::start(&[]);
+    c.initialize(json!({}));
+    c.open(&prop, "pactum-proposal", PROPOSAL);
+    c.diagnostics(&prop);
+    // Hover on the keys every proposal has.
+    for (needle, expected) in [
+        ("note:", "**`note`** (step key)"),
+        ("title:", "**`title`** (proposal key)"),
+        ("date:", "**`date`** (proposal key)"),
+    ] {
+        let h = hover_text(&mut c, &prop, position_of(PROPOSAL, needle, 1));
+        assert!(h.starts_with(expected), "{needle} {h}");
+    }
+    let json_path = ws.join("proposals/p.proposal.json");
+    let json_text = r#"{"id": "p", "date": "2026-01-01", "steps": [{"id": "s1", "kind": "training", "date": "2026-02-01", "note": "n", "parties": ["turkey"], "host": "turkey"}]}"#;
+    let j = uri(&json_path);
+    c.open(&j, "json", json_text);
+    c.diagnostics(&j);
+    for (needle, delta, expected) in [
+        (r#""id": "p""#, 1, "**`id`** (proposal key)"),
+        (r#""id": "s1""#, 1, "**`id`** (step key)"),
+        (r#""kind""#, 2, "**`kind`** (step key)"),
+        (r#""date": "2026-02"#, 2, "**`date`** (step key)"),
+        (r#""steps""#, 2, "**`steps`** (proposal key)"),
+    ] {
+        let h = hover_text(&mut c, &j, position_of(json_text, needle, delta));
+        assert!(h.starts_with(expected), "{needle} {h}");
+    }
+    // The header's symbol spans its block; its selection is the id.
+    let symbols = c.result(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": prop}}),
+    );
+    let header = &symbols[0];
+    assert_eq!(header["name"], "shield");
+    assert_eq!(
+        header["range"],
+        json!({"start": {"line": 0, "character": 0}, "end": {"line": 3, "character": 1}})
+    );
+    assert_eq!(
+        header["selectionRange"],
+        json!({"start": {"line": 0, "character": 9}, "end": {"line": 0, "character": 15}})
+    );
+    // A list's completion leaves out the values it holds.
+    let comp = uri(&ws.join("proposals/new.proposal"));
+    let ids = complete(
+        &mut c,
+        &comp,
+        "proposal n {}\nstep s1: exercise {\n  participants: [turkey, kazakhstan, ",
+    );
+    assert!(
+        ids.contains(&"azerbaijan".to_string())
+            && !ids.contains(&"turkey".to_string())
+            && !ids.contains(&"kazakhstan".to_string()),
+        "{ids:?}"
+    );
+    c.open(&comp, "json", "");
+    let text =
+        r#"{"id": "n", "steps": [{"id": "s1", "kind": "exercise", "participants": ["turkey", ""#;
+    let json_comp = uri(&ws.join("proposals/new.proposal.json"));
+    c.open(&json_comp, "json", text);
+    c.diagnostics(&json_comp);
+    let ids = labels(&c.result(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": json_comp}, "position": position(text, text.len())}),
+    ));
+    assert!(
+        ids.contains(&"azerbaijan".to_string()) && !ids.contains(&"turkey".to_string()),
+        "{ids:?}"
+    );
+    let (code, _) = c.shutdown();
+    assert_eq!(code, 0);
+}

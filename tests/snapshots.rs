@@ -677,6 +677,8 @@ fn corpus_covers_codes() {
         Code::LimitSize,
         Code::LimitSteps,
         Code::LimitString,
+        // The language server's note on a lint cut short: tests/lsp.rs.
+        Code::LimitLint,
     ];
     // Lint codes have their own corpus: tests/corpus/lints, checked by tests/lint_corpus.rs.
     let elsewhere: Vec<Code> = elsewhere

@@ -38,6 +38,7 @@ pub fn completions(args: &CompletionsArgs, out: &mut dyn Write) -> Exit {
 pub fn man(args: &ManArgs, out: &mut dyn Write) -> Exit {
     let mut cmd = crate::cli::command().disable_help_subcommand(true);
     cmd.build();
+    let cmd = usage_as_help(cmd);
     let Some(dir) = &args.dir else {
         return match one_page(cmd) {
             Ok(text) => {
@@ -73,7 +74,7 @@ pub fn man(args: &ManArgs, out: &mut dyn Write) -> Exit {
         let path = dir.join(&name);
         let result = page(c).and_then(|text| std::fs::write(&path, text));
         if let Err(e) = result {
-            emit(out, &written);
+            eprint!("{written}");
             let what = format!(
                 "cannot write `{}`: {e}",
                 pactum::printable(&path.display().to_string())
@@ -85,8 +86,28 @@ pub fn man(args: &ManArgs, out: &mut dyn Write) -> Exit {
             pactum::printable(&path.display().to_string())
         ));
     }
-    emit(out, &written);
+    // Status, not output: standard output stays clean.
+    eprint!("{written}");
     Exit::Ok
+}
+
+/// Each command's synopsis as its `--help` gives it (`<PATH>...`, `--step <ID>`):
+/// clap_mangen's own synopsis leaves out repetitions and option values.
+fn usage_as_help(mut cmd: clap::Command) -> clap::Command {
+    let usage = cmd.render_usage().to_string();
+    let usage = usage
+        .strip_prefix("Usage: ")
+        .unwrap_or(&usage)
+        .trim()
+        .to_string();
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for name in names {
+        cmd = cmd.mut_subcommand(name, usage_as_help);
+    }
+    cmd.override_usage(usage)
 }
 
 /// The page of `pactum` with each subcommand's synopsis, description and options as a

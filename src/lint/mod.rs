@@ -43,6 +43,14 @@ pub struct LintOptions {
     pub deny_warnings: bool,
     /// Budget per semantic question (see [`crate::Limits::lint_budget`]).
     pub budget: u64,
+    /// Budget for the whole lint, in questions: each semantic question asked and each
+    /// candidate pair of rules examined costs one. Spent, the lint stops and its report is
+    /// [`LintReport::cut_short`]. `None` (the default): no limit.
+    pub total_budget: Option<u64>,
+    /// Set to `true` from another thread, the lint stops as soon as it can (between two
+    /// questions), its report [`LintReport::cut_short`]: for a caller whose answer is no
+    /// longer needed (an editor's next keystroke). `None` (the default): never.
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl std::default::Default for LintOptions {
@@ -52,6 +60,8 @@ impl std::default::Default for LintOptions {
             deny: BTreeSet::new(),
             deny_warnings: false,
             budget: crate::Limits::default().lint_budget,
+            total_budget: None,
+            cancel: None,
         }
     }
 }
@@ -71,6 +81,10 @@ pub struct LintReport {
     pub candidate_pairs: usize,
     /// Rules in the library.
     pub rules: usize,
+    /// The semantic lints stopped before they asked every question (cancelled, or their
+    /// [`LintOptions::total_budget`] spent): findings may be missing, and each one given is
+    /// still right (none is ever a guess).
+    pub cut_short: bool,
 }
 
 pub(crate) struct Finder<'a> {
@@ -127,7 +141,8 @@ pub fn lint(engine: &Engine, opts: &LintOptions) -> LintReport {
         ..LintReport::default()
     };
     hygiene::lints(&mut f);
-    semantic::lints(&mut f, &mut report, opts.budget);
+    let stop = semantic::Stop::new(opts.cancel.as_deref(), opts.total_budget);
+    semantic::lints(&mut f, &mut report, opts.budget, &stop);
     let mut out = Vec::new();
     for mut d in f.out {
         let name = d.rule.clone().unwrap_or_default();
@@ -911,5 +926,54 @@ mod tests {
     fn the_standard_library_lints_clean() {
         let report = lint(&Engine::standard(), &LintOptions::default());
         assert!(report.diagnostics.is_empty(), "{:#?}", report.diagnostics);
+    }
+
+    /// A lint stopped early (its whole budget spent, or cancelled) says so, claims nothing
+    /// it did not decide (no `undecided` for the questions left), and finds less than the
+    /// full lint: the same findings, but for which rule of a redundant pair is named (each
+    /// claim still true).
+    #[test]
+    fn a_lint_cut_short_says_so_and_claims_only_what_it_decided() {
+        let copies: String = (0..40)
+            .map(|i| {
+                format!(
+                    "rule copy.r{i} {{\n  severity warning\n  cite caspian_convention_2018 \"art. 3\"\n  on exercise as s\n  when s.armed\n  forbid s.area == caspian_sea\n  message \"m\"\n  help \"h\"\n}}\n"
+                )
+            })
+            .collect();
+        let mut sources = Engine::standard().sources().to_vec();
+        sources.push(SourceFile::new("copies.policy", copies));
+        let e = Engine::from_sources(sources).unwrap_or_else(|e| panic!("{e:#?}"));
+        let full = lint(&e, &LintOptions::default());
+        assert!(!full.cut_short);
+        for opts in [
+            LintOptions {
+                total_budget: Some(50),
+                ..LintOptions::default()
+            },
+            LintOptions {
+                cancel: Some(std::sync::Arc::new(std::sync::atomic::AtomicBool::new(
+                    true,
+                ))),
+                ..LintOptions::default()
+            },
+        ] {
+            let short = lint(&e, &opts);
+            assert!(short.cut_short);
+            assert_eq!(short.undecided, 0);
+            for d in &short.diagnostics {
+                assert_ne!(d.rule.as_deref(), Some("undecided"));
+                if d.rule.as_deref() != Some("redundant-rule") {
+                    assert!(full.diagnostics.contains(d), "{d:?}");
+                }
+            }
+            let redundant = |r: &LintReport| {
+                r.diagnostics
+                    .iter()
+                    .filter(|d| d.rule.as_deref() == Some("redundant-rule"))
+                    .count()
+            };
+            assert!(redundant(&short) < redundant(&full));
+        }
     }
 }

@@ -384,16 +384,72 @@ impl Every {
     }
 }
 
+/// When the lint stops before it has asked every question: cancelled from another thread
+/// ([`super::LintOptions::cancel`]), or its whole budget spent
+/// ([`super::LintOptions::total_budget`]). Shared (its counts are cells), so that the loops
+/// can look while the solver's closures hold the asker.
+pub(super) struct Stop<'a> {
+    cancel: Option<&'a std::sync::atomic::AtomicBool>,
+    /// What is left of the whole budget (`None`: no limit).
+    left: std::cell::Cell<Option<u64>>,
+    stopped: std::cell::Cell<bool>,
+}
+
+impl<'a> Stop<'a> {
+    pub(super) fn new(
+        cancel: Option<&'a std::sync::atomic::AtomicBool>,
+        total: Option<u64>,
+    ) -> Self {
+        Stop {
+            cancel,
+            left: std::cell::Cell::new(total),
+            stopped: std::cell::Cell::new(false),
+        }
+    }
+
+    /// Spends `units` of the whole budget: whether the lint goes on.
+    fn spend(&self, units: u64) -> bool {
+        if self.stopped.get() {
+            return false;
+        }
+        let cancelled = self
+            .cancel
+            .is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed));
+        let spent = match self.left.get() {
+            Some(left) if left < units => true,
+            Some(left) => {
+                self.left.set(Some(left - units));
+                false
+            }
+            None => false,
+        };
+        if cancelled || spent {
+            self.stopped.set(true);
+        }
+        !self.stopped.get()
+    }
+
+    /// Whether the lint stopped early.
+    pub(super) fn stopped(&self) -> bool {
+        self.stopped.get()
+    }
+}
+
 /// The solver, with its budget and its counts.
-struct Asker {
+struct Asker<'s> {
     budget: u64,
     calls: usize,
     undecided: usize,
+    stop: &'s Stop<'s>,
 }
 
-impl Asker {
-    /// Is `f` satisfiable by a well-formed step of this space?
+impl Asker<'_> {
+    /// Is `f` satisfiable by a well-formed step of this space? Unknown, unasked, once the
+    /// lint has stopped.
     fn ask(&mut self, space: &mut Space<'_>, f: F) -> Answer {
+        if !self.stop.spend(1) {
+            return Answer::Unknown;
+        }
         let q = space.query(f);
         self.calls += 1;
         let a = decide(&space.fm, &[q], self.budget);
@@ -467,13 +523,14 @@ type PairCores = BTreeMap<(usize, usize), (Vec<(usize, Part)>, bool)>;
 type Undecided = BTreeMap<usize, BTreeSet<String>>;
 
 /// The exact lints: each question a formula, decided by the SAT solver.
-pub(super) fn lints(f: &mut Finder<'_>, report: &mut LintReport, budget: u64) {
+pub(super) fn lints(f: &mut Finder<'_>, report: &mut LintReport, budget: u64, stop: &Stop<'_>) {
     let lib = f.lib;
     let reps = sym::Reps::of(lib);
     let mut asker = Asker {
         budget,
         calls: 0,
         undecided: 0,
+        stop,
     };
     let mut never: BTreeMap<usize, Every> = BTreeMap::new();
     let mut always: BTreeMap<usize, Every> = BTreeMap::new();
@@ -503,6 +560,20 @@ pub(super) fn lints(f: &mut Finder<'_>, report: &mut LintReport, budget: u64) {
             .map(|v| v.iter().map(|&r| r as usize).collect())
             .unwrap_or_default();
         if rules.is_empty() {
+            continue;
+        }
+        if !stop.spend(0) {
+            // Stopped: nothing is known of these rules on this kind (so nothing is claimed
+            // of them on every kind).
+            for &ri in &rules {
+                never.entry(ri).or_default().meet(&Answer::Unknown);
+                always.entry(ri).or_default().meet(&Answer::Unknown);
+                for ui in 0..lib.rules.get(ri).map_or(0, |r| r.unless.len()) {
+                    for m in [&mut unless_never, &mut unless_shadowed, &mut unless_always] {
+                        *m.entry((ri, ui)).or_default() = Every::Unknown;
+                    }
+                }
+            }
             continue;
         }
         let Ok(mut space) = Space::new(lib, k as KindId, reps.clone(), budget) else {
@@ -737,6 +808,9 @@ pub(super) fn lints(f: &mut Finder<'_>, report: &mut LintReport, budget: u64) {
     // severity: only the later one is reported.
     let mut redundant: BTreeMap<usize, usize> = BTreeMap::new();
     for (a, ra) in lib.rules.iter().enumerate() {
+        if !stop.spend(1) {
+            break;
+        }
         if !analysed(a) || never.get(&a) != Some(&Every::Fails) {
             continue;
         }
@@ -777,6 +851,9 @@ pub(super) fn lints(f: &mut Finder<'_>, report: &mut LintReport, budget: u64) {
             })
             .collect();
         report.candidate_pairs += cands.len();
+        if !stop.spend(cands.len() as u64) {
+            break;
+        }
         for b in cands {
             match covers(&mut kinds, a, b, &ka) {
                 Some(true) => {}
@@ -814,6 +891,9 @@ pub(super) fn lints(f: &mut Finder<'_>, report: &mut LintReport, budget: u64) {
         let mut cand: BTreeMap<(usize, usize), usize> = BTreeMap::new();
         for kd in kinds.iter().flatten() {
             for (pa, (a, _)) in kd.syms.iter().enumerate() {
+                if !stop.spend(1) {
+                    break;
+                }
                 let Some(sa) = kd.sig.get(pa) else { continue };
                 let not_a: Vec<u64> = sa.iter().zip(&kd.valid_mask).map(|(s, v)| !s & v).collect();
                 for pb in kd.supersets(&not_a) {
@@ -827,6 +907,9 @@ pub(super) fn lints(f: &mut Finder<'_>, report: &mut LintReport, budget: u64) {
             }
         }
         for ((a, b), n) in cand {
+            if !stop.spend(1) {
+                break;
+            }
             let (Some(ra), Some(rb)) = (lib.rules.get(a), lib.rules.get(b)) else {
                 continue;
             };
@@ -978,6 +1061,12 @@ pub(super) fn lints(f: &mut Finder<'_>, report: &mut LintReport, budget: u64) {
     }
     report.solver_calls += asker.calls;
     report.undecided += asker.undecided;
+    if stop.stopped() {
+        // What was left unasked is not undecided: the report says it was cut short.
+        undecided.clear();
+        report.undecided = 0;
+        report.cut_short = true;
+    }
     emit(
         f,
         &Found {
@@ -1707,10 +1796,12 @@ pub(crate) fn compare_rules(
         out: Vec::new(),
         allowed: Vec::new(),
     };
+    let stop = Stop::new(None, None);
     let mut asker = Asker {
         budget,
         calls: 0,
         undecided: 0,
+        stop: &stop,
     };
     let reps = sym::Reps::of(lib);
     let kinds: BTreeSet<KindId> = ra.kinds.iter().chain(&rb.kinds).copied().collect();

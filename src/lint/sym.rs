@@ -1409,6 +1409,10 @@ impl<'a> Space<'a> {
             }
             Sv::Atom(_) | Sv::Set(..) | Sv::Scalar(..) => {
                 let mut acc: Vec<(i64, Vec<F>)> = Vec::new();
+                // Position of each value in `acc` (which keeps the order values come in): a
+                // mux over thousands of entities stays linear.
+                let mut at: std::collections::HashMap<i64, usize> =
+                    std::collections::HashMap::new();
                 let mut kind = None;
                 for (g, v) in &parts {
                     let (xs, k): (Vec<(i64, F)>, u8) = match v {
@@ -1424,9 +1428,12 @@ impl<'a> Space<'a> {
                     }
                     for (x, f) in xs {
                         let t = self.fm.and(*g, f);
-                        match acc.iter_mut().find(|p| p.0 == x) {
+                        match at.get(&x).and_then(|&i| acc.get_mut(i)) {
                             Some(p) => p.1.push(t),
-                            None => acc.push((x, vec![t])),
+                            None => {
+                                at.insert(x, acc.len());
+                                acc.push((x, vec![t]));
+                            }
                         }
                     }
                 }

@@ -25,6 +25,8 @@ pub struct Client {
     next_id: i64,
     /// Notifications received while waiting for something else.
     pub notifications: Vec<Value>,
+    /// The newest version sent of each document (`didOpen`, `didChange`).
+    versions: std::collections::HashMap<String, i64>,
 }
 
 impl Client {
@@ -88,6 +90,7 @@ impl Client {
             incoming: rx,
             next_id: 1,
             notifications: Vec::new(),
+            versions: std::collections::HashMap::new(),
         }
     }
 
@@ -136,6 +139,12 @@ impl Client {
 
     /// Sends a notification.
     pub fn notify(&mut self, method: &str, params: Value) {
+        if method == "textDocument/didOpen" || method == "textDocument/didChange" {
+            let doc = &params["textDocument"];
+            if let (Some(uri), Some(v)) = (doc["uri"].as_str(), doc["version"].as_i64()) {
+                self.versions.insert(uri.to_string(), v);
+            }
+        }
         self.send(&json!({"jsonrpc": "2.0", "method": method, "params": params}));
     }
 
@@ -157,11 +166,24 @@ impl Client {
         );
     }
 
-    /// The next `publishDiagnostics` for `uri` (taken from those already received first).
+    /// The next `publishDiagnostics` for `uri` (taken from those already received first)
+    /// of the newest version sent: those of older versions (the lint of a library, done
+    /// after an edit was sent) are skipped.
     pub fn diagnostics(&mut self, uri: &str) -> Vec<Value> {
+        let newest = self.versions.get(uri).copied();
         let is_for = |m: &Value| {
-            m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == uri
+                && match (m["params"]["version"].as_i64(), newest) {
+                    (Some(v), Some(n)) => v >= n,
+                    _ => true,
+                }
         };
+        self.notifications.retain(|m| {
+            !(m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == uri
+                && !is_for(m))
+        });
         if let Some(i) = self.notifications.iter().position(is_for) {
             let m = self.notifications.remove(i);
             return m["params"]["diagnostics"]

@@ -70,8 +70,8 @@ enum Context {
     Kind,
     /// An attribute name of a step of this kind; the attributes already given.
     Key(String, Vec<String>),
-    /// A value of this attribute of this kind.
-    Value(String, String),
+    /// A value of this attribute of this kind; in a list, the values it already holds.
+    Value(String, String, Vec<String>),
     Lint,
     /// After `NAME.` in a policy: the attributes of what the name is (a rule's step
     /// binder: its kinds; a fact: its entity type).
@@ -90,7 +90,8 @@ fn proposal_context(before: &[Tok]) -> Context {
         Key,
         AfterKey(String),
         Value(String),
-        List(String, usize),
+        /// In a list (of this depth) of this attribute's values, holding these.
+        List(String, usize, Vec<String>),
     }
     let mut s = S::Top;
     let mut kind: Option<String> = None;
@@ -134,12 +135,16 @@ fn proposal_context(before: &[Tok]) -> Context {
             (S::Key, _) => S::Key,
             (S::AfterKey(k), Tok::Punct(':')) => S::Value(k),
             (S::AfterKey(_), _) => S::Key,
-            (S::Value(k), Tok::Punct('[')) => S::List(k, 1),
+            (S::Value(k), Tok::Punct('[')) => S::List(k, 1, Vec::new()),
             (S::Value(_), _) => S::Key,
-            (S::List(k, n), Tok::Punct('[')) => S::List(k, n + 1),
-            (S::List(_, 1), Tok::Punct(']')) => S::Key,
-            (S::List(k, n), Tok::Punct(']')) => S::List(k, n - 1),
-            (S::List(k, n), _) => S::List(k, n),
+            (S::List(k, n, vs), Tok::Punct('[')) => S::List(k, n + 1, vs),
+            (S::List(_, 1, _), Tok::Punct(']')) => S::Key,
+            (S::List(k, n, vs), Tok::Punct(']')) => S::List(k, n - 1, vs),
+            (S::List(k, n, mut vs), Tok::Word(w) | Tok::Str(w)) => {
+                vs.push(w.clone());
+                S::List(k, n, vs)
+            }
+            (S::List(k, n, vs), _) => S::List(k, n, vs),
             (S::Top, _) => S::Top,
         };
     }
@@ -149,7 +154,8 @@ fn proposal_context(before: &[Tok]) -> Context {
             _ => Context::Nothing,
         },
         S::Key => kind.map_or(Context::Nothing, |k| Context::Key(k, used)),
-        S::Value(a) | S::List(a, _) => kind.map_or(Context::Nothing, |k| Context::Value(k, a)),
+        S::Value(a) => kind.map_or(Context::Nothing, |k| Context::Value(k, a, Vec::new())),
+        S::List(a, _, vs) => kind.map_or(Context::Nothing, |k| Context::Value(k, a, vs)),
         S::AfterKey(_) => Context::Nothing,
     }
 }
@@ -165,7 +171,8 @@ fn json_context(before: &[Tok]) -> Context {
     }
     enum Frame {
         Obj(Obj),
-        Arr(Option<String>),
+        /// An array of this attribute's values, holding these.
+        Arr(Option<String>, Vec<String>),
     }
     let mut stack: Vec<Frame> = Vec::new();
     for t in before {
@@ -186,7 +193,7 @@ fn json_context(before: &[Tok]) -> Context {
                     Some(Frame::Obj(o)) => o.pending.clone(),
                     _ => None,
                 };
-                stack.push(Frame::Arr(key));
+                stack.push(Frame::Arr(key, Vec::new()));
             }
             Tok::Punct('}') | Tok::Punct(']') => {
                 stack.pop();
@@ -206,6 +213,9 @@ fn json_context(before: &[Tok]) -> Context {
                 }
             }
             Tok::Str(s) | Tok::Word(s) => {
+                if let Some(Frame::Arr(_, vs)) = stack.last_mut() {
+                    vs.push(s.clone());
+                }
                 if let Some(Frame::Obj(o)) = stack.last_mut() {
                     if o.expect_key {
                         o.keys.push(s.clone());
@@ -226,16 +236,16 @@ fn json_context(before: &[Tok]) -> Context {
         },
         Some(Frame::Obj(o)) => match (o.pending.as_deref(), step_of(o)) {
             (Some("kind"), _) => Context::Kind,
-            (Some(a), Some(k)) => Context::Value(k, a.to_string()),
+            (Some(a), Some(k)) => Context::Value(k, a.to_string(), Vec::new()),
             _ => Context::Nothing,
         },
-        Some(Frame::Arr(Some(a))) => {
+        Some(Frame::Arr(Some(a), present)) => {
             let kind = stack.iter().rev().find_map(|f| match f {
                 Frame::Obj(o) => Some(o.kind.clone()),
-                Frame::Arr(_) => None,
+                Frame::Arr(..) => None,
             });
             match kind.flatten() {
-                Some(k) => Context::Value(k, a.clone()),
+                Some(k) => Context::Value(k, a.clone(), present.clone()),
                 None => Context::Nothing,
             }
         }
@@ -362,9 +372,11 @@ fn items(ctx: Context, lib: &Library) -> Vec<CompletionItem> {
             }
             out
         }
-        Context::Value(kind, attr) => lib
+        // A list's values already given are left out.
+        Context::Value(kind, attr, present) => lib
             .values_of(&kind, &attr)
             .into_iter()
+            .filter(|(v, _)| !present.contains(v))
             .map(|(v, detail)| item(&v, CompletionItemKind::ENUM_MEMBER, Some(detail)))
             .collect(),
         Context::Member(owners) => {
@@ -471,11 +483,15 @@ mod tests {
         );
         assert_eq!(
             ctx("step ex1: exercise {\n  participants: [turkey, "),
-            Context::Value("exercise".into(), "participants".into())
+            Context::Value(
+                "exercise".into(),
+                "participants".into(),
+                vec!["turkey".into()]
+            )
         );
         assert_eq!(
             ctx("step ex1: exercise { participants: [turkey], area: "),
-            Context::Value("exercise".into(), "area".into())
+            Context::Value("exercise".into(), "area".into(), Vec::new())
         );
         assert_eq!(ctx("step ex1: exercise { area: x }\n"), Context::Nothing);
         assert_eq!(
@@ -497,7 +513,11 @@ mod tests {
         );
         assert_eq!(
             j(r#"{"steps": [{"kind": "exercise", "participants": ["turkey", "#),
-            Context::Value("exercise".into(), "participants".into())
+            Context::Value(
+                "exercise".into(),
+                "participants".into(),
+                vec!["turkey".into()]
+            )
         );
     }
 

@@ -17,7 +17,7 @@ use pactum::{CheckOptions, Code, Diagnostic, Severity};
 use super::Server;
 use super::documents::{DocKind, Document, Published};
 use super::position::{Encoding, LineIndex};
-use super::workspace::{Library, anchor};
+use super::workspace::{LINT_TOTAL_BUDGET, Library, LintState, anchor};
 
 /// The options a proposal is checked with: as of today when it has no date; repairs only
 /// when asked (code actions).
@@ -63,6 +63,17 @@ pub fn compute(
                     None => out.push(d, None),
                     Some(_) => {}
                 }
+            }
+            if lib.lint == LintState::CutShort {
+                let mut d = Diagnostic::bare(
+                    Code::LimitLint,
+                    format!(
+                        "lint stopped at its budget ({LINT_TOTAL_BUDGET} questions): some findings may be missing"
+                    ),
+                )
+                .with_help("run `pactum lint` on the library for every finding");
+                d.severity = Severity::Note;
+                out.push(&d, None);
             }
         }
         DocKind::Proposal | DocKind::Json => match &doc.proposal {

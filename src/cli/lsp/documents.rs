@@ -69,6 +69,9 @@ pub struct Document {
     pub lib: LibKey,
     /// For a proposal: the parse of `text`.
     pub proposal: Option<Result<Proposal, Vec<Diagnostic>>>,
+    /// For a proposal: its last version that parsed (hover maps positions into it while
+    /// the text does not parse).
+    pub last_good: Option<Proposal>,
     /// What was last published.
     pub published: Vec<Published>,
     /// The report with repairs, computed when code actions are first asked for this
@@ -96,9 +99,15 @@ impl Document {
         if self.kind == DocKind::Json && !name.to_ascii_lowercase().ends_with(".json") {
             name.push_str(".json");
         }
-        self.proposal = Some(
-            Proposal::load_with(&name, &self.text, &Limits::default()).map_err(|e| e.into_vec()),
-        );
+        let parsed =
+            Proposal::load_with(&name, &self.text, &Limits::default()).map_err(|e| e.into_vec());
+        if let Some(Ok(p)) = self.proposal.take() {
+            self.last_good = Some(p);
+        }
+        if let Ok(p) = &parsed {
+            self.last_good = Some(p.clone());
+        }
+        self.proposal = Some(parsed);
     }
 
     /// The byte offset of a position.

@@ -7,6 +7,7 @@
 use lsp_types::{Hover, HoverContents, HoverParams, MarkupContent, MarkupKind};
 
 use super::Server;
+use super::documents::{DocKind, Document};
 use super::index::{FieldInfo, Target, ValueInfo};
 use super::navigation;
 use super::workspace::{Library, explanation};
@@ -16,12 +17,16 @@ pub fn hover(server: &Server, p: &HoverParams) -> Option<Hover> {
     let tp = &p.text_document_position_params;
     let (doc, lib) = server.doc(&tp.text_document.uri)?;
     let offset = doc.offset(tp.position, server.enc);
-    let named = navigation::at(doc, lib, offset).and_then(|(target, owner, span)| {
+    let named = navigation::at_loosely(doc, lib, offset).and_then(|(target, owner, span)| {
         let text = describe(lib, &target, owner.as_deref(), server.today)?;
         Some((
             text,
             doc.range(span.start as usize, span.end as usize, server.enc),
         ))
+    });
+    let named = named.or_else(|| {
+        let (text, start, end) = reserved_key(doc, offset)?;
+        Some((text, doc.range(start, end, server.enc)))
     });
     let (text, range) = match named {
         Some(found) => found,
@@ -47,6 +52,76 @@ pub fn hover(server: &Server, p: &HoverParams) -> Option<Hover> {
         }),
         range: Some(range),
     })
+}
+
+/// A key every proposal has, whatever its library (`id`, `kind`, `title`, `date`, `note`,
+/// `steps`) under the cursor, before its `:`: what it is, and where (the header or a step).
+fn reserved_key(doc: &Document, offset: usize) -> Option<(String, usize, usize)> {
+    if doc.kind == DocKind::Policy {
+        return None;
+    }
+    let text = doc.text.as_str();
+    let is_key = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let start = text
+        .get(..offset)?
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| is_key(*c))
+        .last()
+        .map_or(offset, |(i, _)| i);
+    let end = text
+        .get(offset..)?
+        .char_indices()
+        .find(|(_, c)| !is_key(*c))
+        .map_or(text.len(), |(i, _)| offset + i);
+    let key = text.get(start..end)?;
+    let after = text.get(end..)?;
+    let after = if doc.kind == DocKind::Json {
+        after.strip_prefix('"')?
+    } else {
+        after
+    };
+    if !after.trim_start().starts_with(':') {
+        return None;
+    }
+    // In a step's block, or the header's?
+    let spans = |p: &pactum::Proposal| -> Vec<(usize, usize)> {
+        p.steps
+            .iter()
+            .map(|s| (s.span.start as usize, s.span.end as usize))
+            .collect()
+    };
+    let in_step = match (doc.parsed(), &doc.last_good) {
+        (Some(p), _) => spans(p).iter().any(|&(a, b)| a <= start && end <= b),
+        // Not parsed: the nearest `step` or `proposal` (text) or `"kind"` (JSON) before it.
+        _ => {
+            let before = text.get(..start)?;
+            if doc.kind == DocKind::Json {
+                before.contains("\"steps\"")
+            } else {
+                before.rfind("step ") > before.rfind("proposal ")
+            }
+        }
+    };
+    let what = match (key, in_step) {
+        ("id", true) => "the step's id: unique in its proposal, the name its violations carry",
+        ("id", false) => "the proposal's id: the name its report carries",
+        ("kind", true) => {
+            "the step's kind: one of the library's step kinds, which says what attributes it takes"
+        }
+        ("date", true) => {
+            "the step's date (`YYYY-MM-DD`, optional): the rules are applied as of it; default: the proposal's date"
+        }
+        ("date", false) => {
+            "the proposal's date (`YYYY-MM-DD`, optional): the default date of its steps, as of which the rules are applied (without one: today)"
+        }
+        ("title", false) => "the proposal's title: free text, optional",
+        ("note", true) => "a free-text note on the step, optional: no rule reads it",
+        ("steps", false) => "the proposal's steps, in order",
+        _ => return None,
+    };
+    let place = if in_step { "step" } else { "proposal" };
+    Some((format!("**`{key}`** ({place} key): {what}"), start, end))
 }
 
 fn field_text(owner: &str, f: &FieldInfo) -> String {

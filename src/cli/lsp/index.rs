@@ -93,6 +93,9 @@ pub struct Index {
     pub files: Vec<IndexedFile>,
     /// Every name written, declarations included.
     pub occurrences: Vec<Occurrence>,
+    /// In each file that does not parse: the names of its last version that did, with
+    /// their spans in that version (for hover, through a [`super::position::Shift`]).
+    pub stale_occurrences: Vec<Occurrence>,
     /// Step kinds and their attributes.
     pub kinds: BTreeMap<String, Vec<FieldInfo>>,
     /// Entity types and their attributes.
@@ -141,18 +144,24 @@ impl Index {
         index.declare();
         index.expand_leaves();
         let mut occ = Vec::new();
+        let mut stale = Vec::new();
         for (i, f) in index.files.iter().enumerate() {
-            if let Some(tree) = &f.tree {
-                Walker {
-                    index: &index,
-                    file: i,
-                    bound: Vec::new(),
-                    out: &mut occ,
-                }
-                .file(tree);
+            let (tree, src, out) = match (&f.tree, &f.stale) {
+                (Some(tree), _) => (tree, &f.source, &mut occ),
+                (None, Some((tree, src))) => (tree, src, &mut stale),
+                (None, None) => continue,
+            };
+            Walker {
+                index: &index,
+                file: i,
+                src,
+                bound: Vec::new(),
+                out,
             }
+            .file(tree);
         }
         index.occurrences = occ;
+        index.stale_occurrences = stale;
         index
     }
 
@@ -288,6 +297,28 @@ impl Index {
         })
     }
 
+    /// What a name means, found by the name alone (no scope): a rule id, a step kind, a
+    /// type, a value. For a word typed where the index has no occurrence yet.
+    pub fn by_name(&self, word: &str) -> Option<Target> {
+        if self.kinds.contains_key(word) {
+            Some(Target::Kind(word.to_string()))
+        } else if self.entities.contains_key(word)
+            || self.enums.contains_key(word)
+            || self.aliases.contains_key(word)
+        {
+            Some(Target::Type(word.to_string()))
+        } else if self.values.contains_key(word) {
+            Some(Target::Value(word.to_string()))
+        } else {
+            let rule = Target::Rule(word.to_string());
+            self.occurrences
+                .iter()
+                .chain(&self.stale_occurrences)
+                .any(|o| o.decl && o.target == rule)
+                .then_some(rule)
+        }
+    }
+
     /// The file named `name`.
     pub fn file_named(&self, name: &str) -> Option<usize> {
         self.files.iter().position(|f| f.source.name() == name)
@@ -344,6 +375,8 @@ fn named(ty: &TypeExpr) -> Vec<String> {
 struct Walker<'a> {
     index: &'a Index,
     file: usize,
+    /// The text the tree was parsed from.
+    src: &'a SourceFile,
     bound: Vec<String>,
     out: &'a mut Vec<Occurrence>,
 }
@@ -458,9 +491,7 @@ impl Walker<'_> {
     /// The names in the `{...}` interpolations of a message, help or label literal: a
     /// path's first name is a value (or a binder), the names after a `.` attributes.
     fn interpolations(&mut self, literal: Span) {
-        let Some(src) = self.index.files.get(self.file).map(|f| f.source.clone()) else {
-            return;
-        };
+        let src = self.src;
         let raw = src.slice(literal);
         let base = literal.start as usize;
         let mut depth = 0usize;

@@ -1,10 +1,13 @@
 //! `pactum lsp`: the language server, over standard input and output.
 //!
-//! One thread reads a message, handles it and writes what it gives (responses,
-//! `publishDiagnostics`), in order: a check is fast enough that nothing needs cancelling.
-//! Every handler runs under `catch_unwind`: a panic is logged on standard error and
-//! answered with an error response, and the server goes on. A message that is not
-//! JSON-RPC is answered with a parse error and skipped. See docs/lsp.md.
+//! A reader thread reads the messages; the main thread handles each in order and writes
+//! what it gives (responses, `publishDiagnostics`). Building a library again after an edit
+//! of one of its policy files (parse, compile, then lint) runs on a builder thread once
+//! the typing pauses, and a newer edit cancels it: requests are answered meanwhile from
+//! the last build (see [`run`]). Every handler runs under `catch_unwind`: a panic is
+//! logged on standard error and answered with an error response, and the server goes on.
+//! A message that is not JSON-RPC is answered with a parse error and skipped. See
+//! docs/lsp.md.
 //!
 //! The modules, one per concern: `position` (UTF-16 and UTF-8 positions, edits),
 //! `documents` (the open files), `workspace` (library discovery, building and caching
@@ -24,9 +27,13 @@ pub(crate) mod position;
 mod symbols;
 mod workspace;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{RecvTimeoutError, Sender, TryRecvError, channel};
+use std::time::Duration;
 
 use lsp_server::{ErrorCode, Message, Notification, Request, Response};
 use lsp_types::notification::Notification as _;
@@ -36,7 +43,7 @@ use serde_json::Value;
 
 use documents::{DocKind, Document};
 use position::Encoding;
-use workspace::{Cache, LibKey, Library};
+use workspace::{Cache, LibKey, Library, LintState};
 
 use super::Exit;
 
@@ -60,19 +67,114 @@ pub struct Args {
     policies: Option<std::path::PathBuf>,
 }
 
+/// How long the input must be quiet before the checks that edits call for start: the
+/// keystrokes of a word are one rebuild, not one each.
+const DEBOUNCE: Duration = Duration::from_millis(60);
+
+/// What the main loop waits for: a message read (by the reader thread), or a library
+/// built or linted (by a builder thread).
+enum Event {
+    Input(Read),
+    Built {
+        key: LibKey,
+        generation: u64,
+        lib: Option<Library>,
+    },
+    Linted {
+        key: LibKey,
+        generation: u64,
+        lint: Option<(Vec<pactum::Diagnostic>, LintState)>,
+    },
+}
+
+/// A builder thread at work on a library.
+struct Job {
+    generation: u64,
+    cancel: Arc<AtomicBool>,
+}
+
 /// Runs the server on standard input and output until `exit`.
+///
+/// A reader thread reads the messages as they come; this thread handles them in order.
+/// An edit of a proposal is checked once every message already sent is handled (ten
+/// keystrokes in the pipe: one check). An edit of a policy file only marks its library
+/// stale: once the input has been quiet for [`DEBOUNCE`] (requests answered from the last
+/// build meanwhile, edits applied), a builder thread builds the library from the newest
+/// buffers, sends it, then lints it; a newer edit cancels it.
 pub fn run(args: &Args) -> Exit {
     eprintln!("{NAME} {}", env!("CARGO_PKG_VERSION"));
-    let stdin = std::io::stdin();
-    let mut input = stdin.lock();
     let stdout = std::io::stdout();
-    let mut server = Server::new();
+    let (tx, rx) = channel::<Event>();
+    let mut server = Server::new(tx.clone());
     server.fixed = args.policies.as_deref().map(|d| {
         let dir = std::env::current_dir().map_or_else(|_| d.to_path_buf(), |cwd| cwd.join(d));
         LibKey::Dir(workspace::canonical(&dir))
     });
+    std::thread::spawn(move || {
+        let stdin = std::io::stdin();
+        let mut input = stdin.lock();
+        loop {
+            let read = read_message(&mut input);
+            let end = matches!(read, Read::End);
+            if tx.send(Event::Input(read)).is_err() || end {
+                return;
+            }
+        }
+    });
     loop {
-        let msg = match read_message(&mut input) {
+        let event = match rx.try_recv() {
+            Ok(e) => Some(e),
+            Err(TryRecvError::Disconnected) => None,
+            Err(TryRecvError::Empty) => {
+                // Every message sent so far is handled: the proposals edited are checked
+                // now, once each.
+                if !server.unchecked.is_empty() {
+                    server.check_edited();
+                    if server.flush(&mut stdout.lock()).is_err() {
+                        return Exit::Invalid;
+                    }
+                }
+                if server.stale.is_empty() {
+                    rx.recv().ok()
+                } else {
+                    match rx.recv_timeout(DEBOUNCE) {
+                        Ok(e) => Some(e),
+                        Err(RecvTimeoutError::Timeout) => {
+                            server.start_stale();
+                            continue;
+                        }
+                        Err(RecvTimeoutError::Disconnected) => None,
+                    }
+                }
+            }
+        };
+        let read = match event {
+            Some(Event::Input(read)) => read,
+            Some(Event::Built {
+                key,
+                generation,
+                lib,
+            }) => {
+                server.built(key, generation, lib);
+                if server.flush(&mut stdout.lock()).is_err() {
+                    return Exit::Invalid;
+                }
+                continue;
+            }
+            Some(Event::Linted {
+                key,
+                generation,
+                lint,
+            }) => {
+                server.linted(&key, generation, lint);
+                if server.flush(&mut stdout.lock()).is_err() {
+                    return Exit::Invalid;
+                }
+                continue;
+            }
+            None => return Exit::Invalid,
+        };
+        let msg = match read {
             Read::Message(m) => m,
             Read::Invalid(code, why) => {
                 eprintln!("{NAME}: {}", pactum::printable(&why));
@@ -88,11 +190,8 @@ pub fn run(args: &Args) -> Exit {
         };
         let exit = matches!(&msg, Message::Notification(n) if n.method == notif::Exit::METHOD);
         server.handle(msg);
-        let mut out = stdout.lock();
-        for m in server.outbox.drain(..) {
-            if m.write(&mut out).is_err() {
-                return Exit::Invalid;
-            }
+        if server.flush(&mut stdout.lock()).is_err() {
+            return Exit::Invalid;
         }
         if exit {
             return if server.shutdown {
@@ -206,10 +305,22 @@ pub struct Server {
     /// The client can be asked to report changes of files on disk.
     watch: bool,
     outbox: Vec<Message>,
+    /// Where builder threads report.
+    events: Sender<Event>,
+    /// Per library: the generation of its newest wanted build (one more per edit).
+    generation: BTreeMap<LibKey, u64>,
+    /// Per library: the generation of the build installed.
+    installed: BTreeMap<LibKey, u64>,
+    /// Libraries to build once the input is quiet.
+    stale: BTreeSet<LibKey>,
+    /// Proposals to check again once the input is quiet.
+    unchecked: BTreeSet<String>,
+    /// The builder thread of each library being built or linted.
+    jobs: BTreeMap<LibKey, Job>,
 }
 
 impl Server {
-    fn new() -> Server {
+    fn new(events: Sender<Event>) -> Server {
         Server {
             enc: Encoding::Utf16,
             docs: BTreeMap::new(),
@@ -221,6 +332,220 @@ impl Server {
             shutdown: false,
             watch: false,
             outbox: Vec::new(),
+            events,
+            generation: BTreeMap::new(),
+            installed: BTreeMap::new(),
+            stale: BTreeSet::new(),
+            unchecked: BTreeSet::new(),
+            jobs: BTreeMap::new(),
+        }
+    }
+
+    /// Writes what is to be sent.
+    fn flush(&mut self, out: &mut impl Write) -> std::io::Result<()> {
+        for m in self.outbox.drain(..) {
+            m.write(out)?;
+        }
+        Ok(())
+    }
+
+    /// Checks the proposals edited since they were last checked.
+    fn check_edited(&mut self) {
+        for uri in std::mem::take(&mut self.unchecked) {
+            self.publish(&uri);
+        }
+    }
+
+    /// The input is quiet: start the builds wanted (a library whose builder is still at
+    /// work, cancelled, waits for it to finish).
+    fn start_stale(&mut self) {
+        let start: Vec<LibKey> = self
+            .stale
+            .iter()
+            .filter(|k| !self.jobs.contains_key(*k))
+            .cloned()
+            .collect();
+        for key in start {
+            self.stale.remove(&key);
+            self.start_build(key);
+        }
+    }
+
+    /// Builds a library again (after the input is quiet), and then re-publishes every open
+    /// document that uses it; a build already under way is cancelled.
+    fn rebuild(&mut self, key: &LibKey) {
+        if !self.libs.contains_key(key) && !self.jobs.contains_key(key) {
+            self.ensure_library(key);
+            self.publish_library(key);
+            return;
+        }
+        *self.generation.entry(key.clone()).or_default() += 1;
+        if let Some(job) = self.jobs.get(key) {
+            job.cancel.store(true, Ordering::Relaxed);
+        }
+        self.stale.insert(key.clone());
+    }
+
+    /// Brings a document's library, and the document's diagnostics, up to date with the
+    /// buffers now, instead of after the pause in typing (the lint still runs in the
+    /// background).
+    fn current(&mut self, uri: &str) {
+        if self.unchecked.remove(uri) {
+            self.publish(uri);
+        }
+        let Some(key) = self.docs.get(uri).map(|d| d.lib.clone()) else {
+            return;
+        };
+        let newest = self.generation.get(&key).copied();
+        if newest.is_none() || self.installed.get(&key).copied() == newest {
+            return;
+        }
+        if let Some(job) = self.jobs.get(&key) {
+            job.cancel.store(true, Ordering::Relaxed);
+        }
+        let previous = self.libs.get(&key).map(|l| Arc::clone(&l.index));
+        let never = AtomicBool::new(false);
+        let buffers = self.buffers(&key);
+        if let Some(lib) = Library::build(&key, &buffers, &self.cache, previous.as_deref(), &never)
+        {
+            let generation = newest.unwrap_or_default();
+            let engine = lib.engine.clone();
+            self.stale.remove(&key);
+            self.built(key.clone(), generation, Some(lib));
+            if self.jobs.contains_key(&key) {
+                // Linted after the pause (by a build of the same text) once the cancelled
+                // builder is done.
+                self.stale.insert(key);
+            } else {
+                self.start_job(key, engine);
+            }
+        }
+    }
+
+    /// A builder thread: builds the library, sends it, lints it, sends the findings.
+    fn start_build(&mut self, key: LibKey) {
+        self.start_job(key, None);
+    }
+
+    /// A builder thread: with `built` (the engine of the build installed), only its lint.
+    fn start_job(&mut self, key: LibKey, built: Option<Arc<pactum::Engine>>) {
+        let generation = self.generation.get(&key).copied().unwrap_or_default();
+        let cancel = Arc::new(AtomicBool::new(false));
+        self.jobs.insert(
+            key.clone(),
+            Job {
+                generation,
+                cancel: Arc::clone(&cancel),
+            },
+        );
+        let buffers = self.buffers(&key);
+        let cache = self.cache.clone();
+        let previous = self.libs.get(&key).map(|l| Arc::clone(&l.index));
+        let events = self.events.clone();
+        let lint_only = built.is_some();
+        std::thread::spawn(move || {
+            let engine = if lint_only {
+                built
+            } else {
+                let lib = catch_unwind(AssertUnwindSafe(|| {
+                    Library::build(&key, &buffers, &cache, previous.as_deref(), &cancel)
+                }))
+                .unwrap_or_else(|_| {
+                    eprintln!("{NAME}: internal error while building a library");
+                    None
+                });
+                let engine = lib.as_ref().and_then(|l| l.engine.clone());
+                let _ = events.send(Event::Built {
+                    key: key.clone(),
+                    generation,
+                    lib,
+                });
+                engine
+            };
+            let lint = engine.and_then(|engine| {
+                catch_unwind(AssertUnwindSafe(|| Library::lint(&engine, &cancel))).unwrap_or_else(
+                    |_| {
+                        eprintln!("{NAME}: internal error while linting a library");
+                        None
+                    },
+                )
+            });
+            let _ = events.send(Event::Linted {
+                key,
+                generation,
+                lint,
+            });
+        });
+    }
+
+    /// A build is done: installed, unless a newer one is wanted; every open document of
+    /// the library re-published.
+    fn built(&mut self, key: LibKey, generation: u64, lib: Option<Library>) {
+        let newest = self.generation.get(&key).copied().unwrap_or_default();
+        let Some(lib) = lib.filter(|_| generation == newest) else {
+            return;
+        };
+        self.libs.insert(key.clone(), lib);
+        self.installed.insert(key.clone(), generation);
+        self.publish_library(&key);
+    }
+
+    /// A lint is done (or was cancelled): its findings join the build they are of, and the
+    /// library's policy files are re-published.
+    fn linted(
+        &mut self,
+        key: &LibKey,
+        generation: u64,
+        lint: Option<(Vec<pactum::Diagnostic>, LintState)>,
+    ) {
+        if self
+            .jobs
+            .get(key)
+            .is_some_and(|j| j.generation == generation)
+        {
+            self.jobs.remove(key);
+        }
+        let Some((lints, state)) = lint else {
+            return;
+        };
+        if self.installed.get(key) != Some(&generation) {
+            return;
+        }
+        if let Some(lib) = self.libs.get_mut(key) {
+            lib.lints = lints;
+            lib.lint = state;
+        }
+        // Edited since that build: its findings would carry the version of a newer text;
+        // the build of that text publishes.
+        if self.generation.get(key) != Some(&generation) {
+            return;
+        }
+        let uris: Vec<String> = self
+            .docs
+            .values()
+            .filter(|d| d.lib == *key && d.kind == DocKind::Policy)
+            .map(|d| d.uri.clone())
+            .collect();
+        for uri in uris {
+            self.publish(&uri);
+        }
+    }
+
+    /// Re-publishes every open document of a library (its repairs computed again when
+    /// asked).
+    fn publish_library(&mut self, key: &LibKey) {
+        let uris: Vec<String> = self
+            .docs
+            .values()
+            .filter(|d| d.lib == *key)
+            .map(|d| d.uri.clone())
+            .collect();
+        for uri in uris {
+            if let Some(d) = self.docs.get_mut(&uri) {
+                d.fixes = None;
+            }
+            self.unchecked.remove(&uri);
+            self.publish(&uri);
         }
     }
 
@@ -298,6 +623,26 @@ impl Server {
         }
         fn params<P: serde::de::DeserializeOwned>(v: Value) -> Result<P, Failure> {
             serde_json::from_value(v).map_err(invalid_params)
+        }
+        // What edits or points into the library's files needs the build of the newest
+        // text: one waiting for a pause in typing is done now.
+        let exact = [
+            req::GotoDefinition::METHOD,
+            req::References::METHOD,
+            req::PrepareRenameRequest::METHOD,
+            req::Rename::METHOD,
+            req::CodeActionRequest::METHOD,
+            req::DocumentSymbolRequest::METHOD,
+        ];
+        if exact.contains(&r.method.as_str()) {
+            if let Some(uri) = r
+                .params
+                .get("textDocument")
+                .and_then(|t| t.get("uri"))
+                .and_then(Value::as_str)
+            {
+                self.current(uri);
+            }
         }
         let json = |v: Result<Value, serde_json::Error>| {
             v.map_err(|e| (ErrorCode::InternalError as i32, e.to_string()))
@@ -481,6 +826,7 @@ impl Server {
             lines: position::LineIndex::default(),
             lib: lib.clone(),
             proposal: None,
+            last_good: None,
             published: Vec::new(),
             fixes: None,
         };
@@ -527,8 +873,8 @@ impl Server {
         if doc.kind == DocKind::Policy {
             self.policy_changed(&uri);
         } else {
-            // Only this document is re-checked.
-            self.publish(&uri);
+            // Only this document is re-checked, once the input is quiet.
+            self.unchecked.insert(uri);
         }
     }
 
@@ -608,28 +954,23 @@ impl Server {
             .collect()
     }
 
+    /// Builds a library not built yet: the standard library at once (it is small, and
+    /// the requests that follow find it), a folder's in the background.
     fn ensure_library(&mut self, key: &LibKey) {
-        if !self.libs.contains_key(key) {
-            let lib = Library::build(key, &self.buffers(key), &self.cache, None);
-            self.libs.insert(key.clone(), lib);
+        if self.libs.contains_key(key) {
+            return;
         }
-    }
-
-    /// Builds a library again and re-publishes every open document that uses it.
-    fn rebuild(&mut self, key: &LibKey) {
-        let lib = Library::build(key, &self.buffers(key), &self.cache, self.libs.get(key));
-        self.libs.insert(key.clone(), lib);
-        let uris: Vec<String> = self
-            .docs
-            .values()
-            .filter(|d| d.lib == *key)
-            .map(|d| d.uri.clone())
-            .collect();
-        for uri in uris {
-            if let Some(d) = self.docs.get_mut(&uri) {
-                d.fixes = None;
-            }
-            self.publish(&uri);
+        // Built at once (the requests that follow find it), linted in the background.
+        let generation = self.generation.get(key).copied().unwrap_or_default();
+        self.generation.insert(key.clone(), generation);
+        let never = AtomicBool::new(false);
+        let buffers = self.buffers(key);
+        if let Some(lib) = Library::build(key, &buffers, &self.cache, None, &never) {
+            let engine = lib.engine.clone();
+            self.libs.insert(key.clone(), lib);
+            self.installed.insert(key.clone(), generation);
+            self.stale.remove(key);
+            self.start_job(key.clone(), engine);
         }
     }
 

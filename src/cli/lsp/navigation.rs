@@ -14,7 +14,7 @@ use pactum::{Proposal, RawValue, Span};
 
 use super::documents::{DocKind, Document};
 use super::index::{Target, ValueInfo};
-use super::position::LineIndex;
+use super::position::{LineIndex, Shift};
 use super::workspace::Library;
 use super::{Failure, Server};
 
@@ -80,14 +80,17 @@ pub fn proposal_names(p: &Proposal, lib: &Library) -> Vec<ProposalName> {
 /// What is written at an offset of a document: its target, the step kind (in a
 /// proposal), and the name's span.
 pub fn at(doc: &Document, lib: &Library, offset: usize) -> Option<(Target, Option<String>, Span)> {
-    let inside = |s: Span| (s.start as usize) <= offset && offset <= s.end as usize;
     match doc.kind {
         DocKind::Policy => {
             let file = policy_file(doc, lib)?;
+            let f = lib.index.files.get(file)?;
             let o = lib.index.at(file, offset)?;
-            Some((o.target.clone(), o.owner.clone(), o.span))
+            // Only where the index is of this very text (navigation edits what it finds).
+            (f.tree.is_some() && f.source.text() == doc.text)
+                .then(|| (o.target.clone(), o.owner.clone(), o.span))
         }
         DocKind::Proposal | DocKind::Json => {
+            let inside = |s: Span| (s.start as usize) <= offset && offset <= s.end as usize;
             let found = doc
                 .parsed()
                 .and_then(|p| proposal_names(p, lib).into_iter().find(|n| inside(n.span)));
@@ -97,6 +100,87 @@ pub fn at(doc: &Document, lib: &Library, offset: usize) -> Option<(Target, Optio
             }
         }
     }
+}
+
+/// A name written, what it names, and its owner (an attribute's kind).
+type Named = (Span, Target, Option<String>);
+
+/// What is written at an offset, for hover: as [`at`], and also where the index is behind
+/// the text (a build waits for a pause in typing) or the text does not parse (the last
+/// version that did): its names are found through the [`Shift`] from that text to this
+/// one, and a name typed inside the edit by the name alone.
+pub fn at_loosely(
+    doc: &Document,
+    lib: &Library,
+    offset: usize,
+) -> Option<(Target, Option<String>, Span)> {
+    if let Some(found) = at(doc, lib, offset) {
+        return Some(found);
+    }
+    let (old_text, names): (&str, Vec<Named>) = match doc.kind {
+        DocKind::Policy => {
+            let file = policy_file(doc, lib)?;
+            let f = lib.index.files.get(file)?;
+            let (text, occ) = match (&f.tree, &f.stale) {
+                (Some(_), _) => (f.source.text(), &lib.index.occurrences),
+                (None, Some((_, old))) => (old.text(), &lib.index.stale_occurrences),
+                (None, None) => return by_name(doc, lib, offset),
+            };
+            let names = occ
+                .iter()
+                .filter(|o| o.file == file)
+                .map(|o| (o.span, o.target.clone(), o.owner.clone()))
+                .collect();
+            (text, names)
+        }
+        DocKind::Proposal | DocKind::Json => {
+            if doc.parsed().is_some() {
+                return None;
+            }
+            let last = doc.last_good.as_ref()?;
+            let names = proposal_names(last, lib)
+                .into_iter()
+                .map(|n| (n.span, n.target, n.kind))
+                .collect();
+            (last.source.text(), names)
+        }
+    };
+    let shift = Shift::new(old_text, &doc.text);
+    let Some(old) = shift.to_old(offset) else {
+        return by_name(doc, lib, offset);
+    };
+    let (span, target, owner) = names
+        .into_iter()
+        .find(|(s, _, _)| (s.start as usize) <= old && old <= s.end as usize)?;
+    let start = shift.to_new(span.start as usize)?;
+    let end = shift.to_new(span.end as usize)?;
+    Some((target, owner, Span::new(start, end)))
+}
+
+/// The name under the cursor (inside an edit: no occurrence knows it), by what the
+/// library declares under that name.
+fn by_name(doc: &Document, lib: &Library, offset: usize) -> Option<(Target, Option<String>, Span)> {
+    let text = &doc.text;
+    let is_name = |c: char| c.is_alphanumeric() || c == '_' || c == '.';
+    let start = text
+        .get(..offset)?
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| is_name(*c))
+        .last()
+        .map_or(offset, |(i, _)| i);
+    let end = text
+        .get(offset..)?
+        .char_indices()
+        .find(|(_, c)| !is_name(*c))
+        .map_or(text.len(), |(i, _)| offset + i);
+    let word = text.get(start..end)?.trim_matches('.');
+    if word.is_empty() {
+        return None;
+    }
+    let target = lib.index.by_name(word)?;
+    let at = start + text.get(start..end)?.find(word)?;
+    Some((target, None, Span::new(at, at + word.len())))
 }
 
 /// A rule id written in a `//` comment of a proposal (a library test's

@@ -137,6 +137,68 @@ impl LineIndex {
     }
 }
 
+/// Where the offsets of an older text (the last one that parsed, or the one a build read)
+/// are in a newer one: the two share a prefix and a suffix, and what lies between them is
+/// the edit. Outside the edit an offset moves by the edit's growth; inside it, it has no
+/// counterpart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shift {
+    /// The length of the common prefix.
+    prefix: usize,
+    /// Where the common suffix starts, in the old text and in the new.
+    old_tail: usize,
+    new_tail: usize,
+}
+
+impl Shift {
+    /// The shift from `old` to `new` (char boundaries kept).
+    pub fn new(old: &str, new: &str) -> Shift {
+        let (a, b) = (old.as_bytes(), new.as_bytes());
+        let mut prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+        while !(old.is_char_boundary(prefix) && new.is_char_boundary(prefix)) {
+            prefix -= 1;
+        }
+        let room = a.len().min(b.len()) - prefix;
+        let mut suffix = a
+            .iter()
+            .rev()
+            .zip(b.iter().rev())
+            .take(room)
+            .take_while(|(x, y)| x == y)
+            .count();
+        while !(old.is_char_boundary(a.len() - suffix) && new.is_char_boundary(b.len() - suffix)) {
+            suffix -= 1;
+        }
+        Shift {
+            prefix,
+            old_tail: a.len() - suffix,
+            new_tail: b.len() - suffix,
+        }
+    }
+
+    /// The old offset of a new one (`None` inside the edit).
+    pub fn to_old(self, offset: usize) -> Option<usize> {
+        if offset <= self.prefix {
+            Some(offset)
+        } else if offset >= self.new_tail {
+            Some(offset - self.new_tail + self.old_tail)
+        } else {
+            None
+        }
+    }
+
+    /// The new offset of an old one (`None` inside the edit).
+    pub fn to_new(self, offset: usize) -> Option<usize> {
+        if offset <= self.prefix {
+            Some(offset)
+        } else if offset >= self.old_tail {
+            Some(offset - self.old_tail + self.new_tail)
+        } else {
+            None
+        }
+    }
+}
+
 /// Applies one `didChange` content change to a text: `range` replaced by `new_text`, or
 /// the whole text when `range` is `None`.
 pub fn apply_change(text: &mut String, range: Option<Range>, new_text: &str, enc: Encoding) {
@@ -154,6 +216,25 @@ pub fn apply_change(text: &mut String, range: Option<Range>, new_text: &str, enc
 
 #[cfg(test)]
 mod tests {
+    use super::Shift;
+
+    #[test]
+    fn shifts_map_around_an_edit() {
+        let old = "when a && b\nmessage ğ";
+        let new = "when a && b &&\nmessage ğ";
+        let s = Shift::new(old, new);
+        assert_eq!(s.to_old(5), Some(5));
+        let m = new.find("message").unwrap_or(0);
+        assert_eq!(s.to_old(m), old.find("message"));
+        assert_eq!(s.to_new(old.find("message").unwrap_or(0)), Some(m));
+        assert_eq!(s.to_old(13), None);
+        assert_eq!(Shift::new(old, old).to_old(7), Some(7));
+        // Inside a character: the prefix stops before it.
+        let s = Shift::new("aç", "aĉ");
+        assert_eq!(s.to_old(1), Some(1));
+        assert_eq!(s.to_old(3), Some(3));
+    }
+
     use super::*;
     use proptest::prelude::*;
 

@@ -155,7 +155,7 @@ pub fn document_symbols(
                 &prop.id.node,
                 prop.title.as_ref().map(|t| t.node.clone()),
                 SymbolKind::MODULE,
-                (prop.id.span, prop.id.span),
+                (header_block(doc, prop), prop.id.span),
                 Vec::new(),
             ));
             for step in &prop.steps {
@@ -187,4 +187,38 @@ pub fn document_symbols(
         }
     }
     Some(DocumentSymbolResponse::Nested(out))
+}
+
+/// The span of a proposal's header: in the text form, from `proposal` to the `}` that
+/// closes its block (the last one before the first step); in JSON, its id, title and date.
+fn header_block(doc: &Document, prop: &pactum::Proposal) -> Span {
+    let mut span = prop.id.span;
+    for s in [
+        prop.title.as_ref().map(|t| t.span),
+        prop.date.as_ref().map(|d| d.span),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        span = span.join(s);
+    }
+    if doc.kind == DocKind::Json {
+        return span;
+    }
+    let text = doc.text.as_str();
+    let id = prop.id.span.start as usize;
+    let start = text
+        .get(..id)
+        .and_then(|t| t.rfind("proposal"))
+        .unwrap_or(id);
+    let limit = prop
+        .steps
+        .first()
+        .map_or(text.len(), |s| s.span.start as usize);
+    let end = text
+        .get(..limit)
+        .and_then(|t| t.rfind('}'))
+        .filter(|&e| e >= span.end as usize)
+        .map_or(span.end as usize, |e| e + 1);
+    span.join(Span::new(start, end))
 }

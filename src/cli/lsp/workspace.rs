@@ -10,6 +10,8 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use pactum::lint::{LintOptions, lint};
 use pactum::{Diagnostic, Engine, Limits, SourceFile};
@@ -87,30 +89,68 @@ pub fn canonical(p: &Path) -> PathBuf {
 pub struct Library {
     /// Which.
     pub key: LibKey,
-    /// The compiled engine, when the library compiles.
-    pub engine: Option<Engine>,
+    /// The compiled engine, when the library compiles (shared with its lint's thread).
+    pub engine: Option<Arc<Engine>>,
     /// Why it does not compile.
     pub errors: Vec<Diagnostic>,
-    /// The lint findings (when it compiles).
+    /// The lint findings (when it compiles and has been linted).
     pub lints: Vec<Diagnostic>,
+    /// Where its lint is: not run yet (it runs after the build, in the background), done,
+    /// or cut short (cancelled by a newer build never shows: its build is dropped).
+    pub lint: LintState,
     /// The schema (when it compiles): attributes with their types, defaults and doc
     /// comments, entity ids by type.
     pub schema: Option<pactum::Schema>,
-    /// Names and where they are written.
-    pub index: Index,
+    /// Names and where they are written (shared with the next build, which keeps the
+    /// declarations of a file that no longer parses).
+    pub index: Arc<Index>,
     /// Each source's file on disk, by source name.
     pub paths: BTreeMap<String, PathBuf>,
 }
 
+/// How far a library's lint went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LintState {
+    /// Not run yet (the library does not compile, or its lint is running).
+    Pending,
+    /// Every question asked.
+    Done,
+    /// Stopped at its budget ([`LINT_TOTAL_BUDGET`]): findings may be missing.
+    CutShort,
+}
+
+/// The whole lint's budget in the server, in questions (`LintOptions::total_budget`): the
+/// standard library asks a few hundred; a pathological buffer (thousands of near-identical
+/// rules) stops here instead of keeping a core busy for minutes, and says so.
+pub const LINT_TOTAL_BUDGET: u64 = 50_000;
+
+/// The limits of the server's inputs: `Limits::default()`; in a debug build,
+/// `PACTUM_LSP_MAX_INPUT_BYTES=N` lowers `max_input_bytes` (for the tests).
+pub fn limits() -> Limits {
+    #[allow(unused_mut)]
+    let mut limits = Limits::default();
+    #[cfg(debug_assertions)]
+    if let Some(n) = std::env::var("PACTUM_LSP_MAX_INPUT_BYTES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        limits.max_input_bytes = n;
+    }
+    limits
+}
+
 impl Library {
-    /// Builds a library, with the open `.policy` buffers (path, text) overriding its files.
+    /// Builds a library (parse, index, compile; not lint: [`Library::lint`]), with the open
+    /// `.policy` buffers (path, text) overriding its files. `previous`: the index of its last
+    /// build. `None` when `cancel` was set before it was done.
     pub fn build(
         key: &LibKey,
         buffers: &[(PathBuf, String)],
         cache: &Cache,
-        previous: Option<&Library>,
-    ) -> Library {
-        let limits = Limits::default();
+        previous: Option<&Index>,
+        cancel: &AtomicBool,
+    ) -> Option<Library> {
+        let limits = limits();
         let mut errors = Vec::new();
         let mut sources = match key {
             LibKey::Standard => Engine::standard().sources().to_vec(),
@@ -137,6 +177,32 @@ impl Library {
             }
         }
         for (path, text) in buffers {
+            // A buffer over the limit is not parsed, indexed or compiled: one diagnostic.
+            if text.len() > limits.max_input_bytes {
+                let n = paths
+                    .iter()
+                    .find(|(_, p)| *p == path)
+                    .map_or_else(|| path.display().to_string(), |(n, _)| n.clone());
+                sources.retain(|s| s.name() != n);
+                paths.insert(n.clone(), path.clone());
+                errors.push(
+                    Diagnostic::error(
+                        pactum::Code::LimitSize,
+                        format!(
+                            "this buffer is {} bytes, more than the limit of {}: it is not checked",
+                            text.len(),
+                            limits.max_input_bytes
+                        ),
+                        &SourceFile::new(n, ""),
+                        pactum::Span::new(0, 0),
+                        "too large to check",
+                    )
+                    .with_help(
+                        "split the file: pactum checks files of up to `Limits::max_input_bytes`",
+                    ),
+                );
+                continue;
+            }
             let name = paths
                 .iter()
                 .find(|(_, p)| *p == path)
@@ -155,30 +221,56 @@ impl Library {
             }
         }
         sources.sort_by(|a, b| a.name().cmp(b.name()));
-        let index = Index::new(&sources, previous.map(|p| &p.index));
-        let (engine, lints) = if errors.is_empty() {
+        let stopped = || cancel.load(Ordering::Relaxed);
+        if stopped() {
+            return None;
+        }
+        let index = Arc::new(Index::new(&sources, previous));
+        if stopped() {
+            return None;
+        }
+        let engine = if errors.is_empty() {
             match Engine::from_sources_with(sources, &limits) {
-                Ok(engine) => {
-                    let lints = lint(&engine, &LintOptions::default()).diagnostics;
-                    (Some(engine), lints)
-                }
+                Ok(engine) => Some(Arc::new(engine)),
                 Err(e) => {
                     errors.extend(e.into_vec());
-                    (None, Vec::new())
+                    None
                 }
             }
         } else {
-            (None, Vec::new())
+            None
         };
-        Library {
+        Some(Library {
             key: key.clone(),
-            schema: engine.as_ref().map(Engine::schema),
+            schema: engine.as_deref().map(Engine::schema),
             engine,
             errors,
-            lints,
+            lints: Vec::new(),
+            lint: LintState::Pending,
             index,
             paths,
+        })
+    }
+
+    /// Lints a built library under the server's budget; `None` when cancelled (a newer
+    /// build replaces it) or when it does not compile.
+    pub fn lint(engine: &Engine, cancel: &Arc<AtomicBool>) -> Option<(Vec<Diagnostic>, LintState)> {
+        let opts = LintOptions {
+            budget: limits().lint_budget,
+            total_budget: Some(LINT_TOTAL_BUDGET),
+            cancel: Some(Arc::clone(cancel)),
+            ..LintOptions::default()
+        };
+        let report = lint(engine, &opts);
+        if cancel.load(Ordering::Relaxed) {
+            return None;
         }
+        let state = if report.cut_short {
+            LintState::CutShort
+        } else {
+            LintState::Done
+        };
+        Some((report.diagnostics, state))
     }
 
     /// A step kind's attribute in the schema.
@@ -266,7 +358,7 @@ impl Library {
 /// files: the standard library's policy files (for go-to-definition into them) and the
 /// diagnostics and lint documentation (the targets of `codeDescription.href`). Written
 /// once per version, atomically; `None` when no folder is writable.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Cache {
     root: Option<PathBuf>,
 }
