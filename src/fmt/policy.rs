@@ -53,6 +53,31 @@ fn start(p: &P<'_>) -> usize {
     p.as_span().start()
 }
 
+/// An expression without the rules that wrap a single child (which print as the child).
+fn unwrap(p: P<'_>) -> P<'_> {
+    let mut p = p;
+    loop {
+        let passthrough = matches!(
+            p.as_rule(),
+            Rule::expr
+                | Rule::or_expr
+                | Rule::and_expr
+                | Rule::not_expr
+                | Rule::cmp_expr
+                | Rule::set_expr
+                | Rule::postfix
+        );
+        if !passthrough {
+            return p;
+        }
+        let mut inner = p.clone().into_inner();
+        match (inner.next(), inner.next()) {
+            (Some(only), None) => p = only,
+            _ => return p,
+        }
+    }
+}
+
 impl Printer<'_> {
     /// A token pair, as written.
     fn tok(&mut self, p: &P<'_>) -> Doc {
@@ -157,31 +182,49 @@ impl Printer<'_> {
             }
             Rule::def_decl => {
                 self.head(&mut v, "def", &mut inner);
-                let mut body = Doc::Nil;
+                let mut below = Doc::Nil;
+                let mut flat = Doc::Nil;
                 let mut commented = false;
+                let mut list = false;
                 for q in inner {
                     if q.as_rule() == Rule::def_params {
                         v.push(self.params(q));
                     } else {
                         v.push(text(" "));
                         let eq = self.c.next_token(self.c.last_end());
-                        // a line comment between `=` and the body ends the first line
-                        commented = self.c.slice(eq, start(&q)).contains("//");
+                        // a line comment between `=` and the body ends the first line, a
+                        // comment on a line of its own stays so
+                        commented = self.c.line_comment_within(eq, start(&q))
+                            || self.c.own_line_comment_within(eq, start(&q));
                         v.push(self.c.lit("="));
                         v.push(self.c.before_break());
-                        body = self.expr(q, false);
+                        list = unwrap(q.clone()).as_rule() == Rule::list_lit;
+                        // The body below the `=`, indented: its top chain breaks at its
+                        // indentation. On the line of the `=`: its chain's lines after the
+                        // first are indented (printed again from the same comments).
+                        let mark = self.c.mark();
+                        below = self.expr(q.clone(), false);
+                        if !commented {
+                            self.c.reset(mark);
+                            flat = self.expr(q, true);
+                        }
                     }
                 }
                 // `def f(x) = body` when it fits (or the body's first line does, as for a
-                // `match`), else the body on the lines below, indented; there too when a
-                // comment follows the `=`.
+                // `match`; a list literal stays there, broken inside), else the body on the
+                // lines below, indented; there too when a comment follows the `=`.
                 if commented {
-                    v.push(nest(2, cat(vec![Doc::Hard, body])));
+                    v.push(nest(2, cat(vec![Doc::Hard, below])));
+                    return cat(v);
+                }
+                if list {
+                    v.push(text(" "));
+                    v.push(flat);
                     return cat(v);
                 }
                 v.push(if_break(
-                    nest(2, cat(vec![Doc::Line, body.clone()])),
-                    cat(vec![text(" "), body]),
+                    nest(2, cat(vec![Doc::Line, below])),
+                    cat(vec![text(" "), flat]),
                 ));
                 return group(cat(v));
             }
@@ -508,30 +551,10 @@ impl Printer<'_> {
     }
 
     /// An expression; `nest_chain`: a chain of operators at its top indents its lines
-    /// after the first (false where the caller indents already, as a `def` body does).
+    /// after the first (false where the caller indents already, as a `def` body below its
+    /// `=` does).
     fn expr(&mut self, p: P<'_>, nest_chain: bool) -> Doc {
-        let mut p = p;
-        // Rules that wrap a single child print as the child.
-        loop {
-            let passthrough = matches!(
-                p.as_rule(),
-                Rule::expr
-                    | Rule::or_expr
-                    | Rule::and_expr
-                    | Rule::not_expr
-                    | Rule::cmp_expr
-                    | Rule::set_expr
-                    | Rule::postfix
-            );
-            if !passthrough {
-                break;
-            }
-            let mut inner = p.clone().into_inner();
-            match (inner.next(), inner.next()) {
-                (Some(only), None) => p = only,
-                _ => break,
-            }
-        }
+        let p = unwrap(p);
         let rule = p.as_rule();
         match rule {
             Rule::or_expr | Rule::and_expr | Rule::set_expr => {
@@ -557,7 +580,7 @@ impl Printer<'_> {
                 let mut rest = Vec::new();
                 while let Some(op) = inner.next() {
                     let (op_start, op_end) = (op.as_span().start(), op.as_span().end());
-                    let before_op = self.c.line_comment_within(prev_end, op_start);
+                    let before_op = self.c.line_ending_comment_within(prev_end, op_start);
                     rest.push(self.c.before_break());
                     rest.push(if before_op {
                         hard()
@@ -568,9 +591,10 @@ impl Printer<'_> {
                     });
                     rest.push(self.tok(&op));
                     let next = inner.next();
-                    let after_op = next
-                        .as_ref()
-                        .is_some_and(|x| self.c.line_comment_within(op_end, x.as_span().start()));
+                    let after_op = next.as_ref().is_some_and(|x| {
+                        self.c
+                            .line_ending_comment_within(op_end, x.as_span().start())
+                    });
                     if after_op {
                         rest.push(self.c.before_break());
                         rest.push(hard());
@@ -670,6 +694,8 @@ impl Printer<'_> {
                         a.push(self.c.before_break());
                         a.push(Doc::Soft);
                     }
+                    // comments on lines of their own: above the argument
+                    a.push(self.c.before(start(&q), false, false));
                     if q.as_rule() == Rule::bare_filter {
                         a.push(self.bare_filter(q));
                     } else {
