@@ -171,9 +171,15 @@ impl Printer<'_> {
                     v.push(self.tok(&ty));
                 }
                 v.push(text(" "));
+                let attrs: Vec<P<'_>> = inner.collect();
+                // a list value written over several lines stays so: the block is broken too
+                let list_broken = attrs
+                    .iter()
+                    .flat_map(|a| a.clone().into_inner().flatten())
+                    .any(|q| q.as_rule() == Rule::list_lit && self.written_broken(&q));
                 v.push(self.braces(
-                    inner.collect(),
-                    false,
+                    attrs,
+                    list_broken,
                     Sep::FlatComma,
                     true,
                     Self::fact_attr,
@@ -497,9 +503,10 @@ impl Printer<'_> {
                         }
                         _ if each => {
                             let pre = self.c.before_break();
+                            let own = self.own_lines();
                             let w = self.c.lit("where");
                             let cond = self.expr(q, true);
-                            v.push(cat(vec![pre, brk(), w, text(" "), cond]));
+                            v.push(cat(vec![pre, brk(), own, w, text(" "), cond]));
                         }
                         _ => v.push(self.expr(q, true)),
                     }
@@ -510,9 +517,10 @@ impl Printer<'_> {
                 for q in inner {
                     if q.as_rule() == Rule::string {
                         let pre = self.c.before_break();
+                        let own = self.own_lines();
                         let b = self.c.lit("because");
                         let s = self.tok(&q);
-                        v.push(cat(vec![pre, brk(), b, text(" "), s]));
+                        v.push(cat(vec![pre, brk(), own, b, text(" "), s]));
                     } else {
                         v.push(self.expr(q, true));
                     }
@@ -739,8 +747,9 @@ impl Printer<'_> {
                 v.push(self.c.lit(":"));
                 if let Some(b) = inner.next() {
                     let pre = self.c.before_break();
+                    let own = self.own_lines();
                     let body = self.expr(b, true);
-                    v.push(cat(vec![pre, brk(), body]));
+                    v.push(cat(vec![pre, brk(), own, body]));
                 }
                 group(cat(v))
             }
@@ -764,10 +773,19 @@ impl Printer<'_> {
                 // on a line each.
                 let mut rest = Vec::new();
                 let pre = self.c.before_break();
+                // comments on lines of their own before `then`: after the line break
+                let own = self
+                    .c
+                    .before(self.c.next_token(self.c.last_end()), false, false);
                 for kw in ["then", "else"] {
                     if kw == "else" {
                         rest.push(self.c.before_break());
                         rest.push(Doc::Line);
+                        rest.push(self.c.before(
+                            self.c.next_token(self.c.last_end()),
+                            false,
+                            false,
+                        ));
                     }
                     rest.push(self.c.lit(kw));
                     rest.push(text(" "));
@@ -776,12 +794,19 @@ impl Printer<'_> {
                     }
                 }
                 v.push(pre);
-                v.push(nest(2, cat(vec![Doc::Line, group(cat(rest))])));
+                v.push(nest(2, cat(vec![Doc::Line, own, group(cat(rest))])));
                 group(cat(v))
             }
             // date, int, string, ident
             _ => self.tok(&p),
         }
+    }
+
+    /// After a line break indented by two (`brk()`): the comments on lines of their own
+    /// before the next token, each line of them indented as that line.
+    fn own_lines(&mut self) -> Doc {
+        let at = self.c.next_token(self.c.last_end());
+        nest(2, self.c.before(at, false, false))
     }
 
     fn bare_filter(&mut self, p: P<'_>) -> Doc {
@@ -805,9 +830,10 @@ impl Printer<'_> {
         }
         if let Some(c) = inner.next() {
             let pre = self.c.before_break();
+            let own = self.own_lines();
             let w = self.c.lit("where");
             let cond = self.expr(c, true);
-            v.push(cat(vec![pre, brk(), w, text(" "), cond]));
+            v.push(cat(vec![pre, brk(), own, w, text(" "), cond]));
         }
     }
 
@@ -834,13 +860,20 @@ impl Printer<'_> {
         cat(v)
     }
 
-    /// `[a, b from D]`: flat when it fits (and, in a fact, the source has it on one line from
-    /// its first element on), else one element per line, trailing comma.
-    fn list(&mut self, p: P<'_>) -> Doc {
+    /// Whether a list literal is written over several lines from its first element on.
+    fn written_broken(&self, p: &P<'_>) -> bool {
         let end = p.as_span().end();
         let first = p.clone().into_inner().next().map(|q| start(&q));
-        let written_broken =
-            self.in_fact && first.is_some_and(|f| self.c.slice(f, end).contains('\n'));
+        first.is_some_and(|f| self.c.slice(f, end).contains('\n'))
+    }
+
+    /// `[a, b from D]`: flat when it fits (and, in a fact, the source has it on one line from
+    /// its first element on; and no comment inside is on a line of its own), else one
+    /// element per line, trailing comma.
+    fn list(&mut self, p: P<'_>) -> Doc {
+        let end = p.as_span().end();
+        let written_broken = (self.in_fact && self.written_broken(&p))
+            || self.c.own_line_comment_within(start(&p), end);
         let open = self.c.lit("[");
         let mut inner = Vec::new();
         let mut n = 0;
