@@ -498,6 +498,42 @@ mod tests {
     }
 
     #[test]
+    fn an_own_line_comment_starts_a_line_and_the_code_after_it_the_next() {
+        let d = group(cat(vec![
+            text("a &&"),
+            Doc::Line,
+            Doc::OwnLine(Box::new(text("// c"))),
+            text("b"),
+        ]));
+        // mid-line: below, indented by two; the group stays flat
+        assert_eq!(render(&d, 100), "a &&\n  // c\n  b\n");
+        // at the start of a line: there, and the code below at the same indentation
+        let d = nest(4, cat(vec![text("x"), Doc::Hard, d]));
+        assert_eq!(render(&d, 100), "x\n    a &&\n      // c\n      b\n");
+    }
+
+    #[test]
+    fn a_pending_line_comment_ends_its_line_before_the_next_token() {
+        let d = cat(vec![
+            text("then"),
+            Doc::Suffix(" // why".into()),
+            text(" "),
+            text("x"),
+            text(","),
+        ]);
+        assert_eq!(render(&d, 100), "then // why\n  x,\n");
+        // but not before a comma, and a block comment has no space before one
+        let d = cat(vec![
+            text("a"),
+            Doc::Comment("/* i */".into()),
+            text(","),
+            Doc::Suffix(" // c".into()),
+            text(","),
+        ]);
+        assert_eq!(render(&d, 100), "a /* i */,, // c\n");
+    }
+
+    #[test]
     fn a_forced_break_does_not_break_the_group_around_it() {
         let arms = nest(2, cat(vec![Doc::Hard, text("x => 1,")]));
         let body = cat(vec![text("match s {"), arms, Doc::Hard, text("}")]);

@@ -805,8 +805,13 @@ impl Printer<'_> {
     /// After a line break indented by two (`brk()`): the comments on lines of their own
     /// before the next token, each line of them indented as that line.
     fn own_lines(&mut self) -> Doc {
-        let at = self.c.next_token(self.c.last_end());
+        let at = self.next_at();
         nest(2, self.c.before(at, false, false))
+    }
+
+    /// Where the next token starts.
+    fn next_at(&self) -> usize {
+        self.c.next_token(self.c.last_end())
     }
 
     fn bare_filter(&mut self, p: P<'_>) -> Doc {
