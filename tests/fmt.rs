@@ -252,6 +252,9 @@ const POLICY_THINGS: &[&str] = &[
     "\r\n",
     " // شرح بالعربية\n",
     "\n\n\n// after blank lines\n\n",
+    "/*tight*/",
+    " /* at the end of a line */\n",
+    "\n/* before code */ ",
 ];
 
 /// Comments and line breaks that may go at the end of a line of a proposal.
@@ -644,7 +647,8 @@ fn sweep(name: &str, text: &str) -> Vec<String> {
                 }
             };
             // on a line of its own: after a line break, and (a block comment) before one
-            let line_start = text[..at].trim_end_matches(' ').ends_with('\n');
+            let before = text[..at].trim_end_matches(' ');
+            let line_start = before.is_empty() || before.ends_with('\n');
             let own_line = (comment.starts_with('\n') || line_start)
                 && (comment.contains("//")
                     || comment.ends_with('\n')

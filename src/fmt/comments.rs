@@ -7,12 +7,13 @@
 //! comes out at the end of the file). Where it goes:
 //!
 //! - a comment after a token on the same line (trailing) stays after it: a block comment
-//!   right there, a line comment at the end of the line;
-//! - a comment on a line of its own (leading) stays on a line of its own above the next
-//!   item, field, clause, entry or list element, or above the closing bracket;
-//! - a comment on a line of its own where no line starts (inside an expression) goes to
-//!   the end of the line before it (a line comment, and a block comment behind one),
-//!   each after the first on a line of its own.
+//!   right there, a line comment at the end of the line (which ends there if more code
+//!   would follow on it);
+//! - a block comment with the next token after it on its line (leading: `/* i */ russia`)
+//!   stays right before that token, wherever the line breaks;
+//! - a comment on a line of its own stays on a line of its own above the next item,
+//!   field, clause, entry or list element, or above the closing bracket; inside an
+//!   expression, right before the token after it (`Doc::OwnLine`).
 //!
 //! Blank lines before and between leading comments are kept where the printer keeps blank
 //! lines (between items, fields, clauses and entries), at most one. A comment never breaks
@@ -482,14 +483,18 @@ impl<'a> Cursor<'a> {
         })
     }
 
-    /// Whether a comment on a line of its own is between `a` and `b`.
+    /// Whether a comment on a line of its own is between `a` and `b` (not a block comment
+    /// with code after it on its line: that one stays with the code).
     pub(crate) fn own_line_comment_within(&self, a: usize, b: usize) -> bool {
         self.comments.iter().any(|c| {
-            c.start >= a && c.end <= b && {
-                let before = self.slice(a, c.start);
-                let line = before.rsplit('\n').next().unwrap_or("");
-                before.contains('\n') && line.trim().is_empty()
-            }
+            c.start >= a
+                && c.end <= b
+                && !(c.text.starts_with("/*") && self.token_follows(c.end))
+                && {
+                    let before = self.slice(a, c.start);
+                    let line = before.rsplit('\n').next().unwrap_or("");
+                    before.contains('\n') && line.trim().is_empty()
+                }
         })
     }
 

@@ -176,7 +176,7 @@ impl Printer<'_> {
                 let list_broken = attrs
                     .iter()
                     .flat_map(|a| a.clone().into_inner().flatten())
-                    .any(|q| q.as_rule() == Rule::list_lit && self.written_broken(&q));
+                    .any(|q| q.as_rule() == Rule::list_lit && self.list_broken(&q, true));
                 v.push(self.braces(
                     attrs,
                     list_broken,
@@ -865,20 +865,22 @@ impl Printer<'_> {
         cat(v)
     }
 
-    /// Whether a list literal is written over several lines from its first element on.
-    fn written_broken(&self, p: &P<'_>) -> bool {
-        let end = p.as_span().end();
+    /// Whether a list literal is printed one element per line whether it fits or not: a
+    /// line comment or a comment on a line of its own is inside, or (`in_fact`, in a
+    /// fact's value) it is written over several lines from its first element on.
+    fn list_broken(&self, p: &P<'_>, in_fact: bool) -> bool {
+        let (from, end) = (start(p), p.as_span().end());
         let first = p.clone().into_inner().next().map(|q| start(&q));
-        first.is_some_and(|f| self.c.slice(f, end).contains('\n'))
+        (in_fact && first.is_some_and(|f| self.c.slice(f, end).contains('\n')))
+            || self.c.line_comment_within(from, end)
+            || self.c.own_line_comment_within(from, end)
     }
 
-    /// `[a, b from D]`: flat when it fits (and, in a fact, the source has it on one line from
-    /// its first element on; and no comment inside is on a line of its own), else one
-    /// element per line, trailing comma.
+    /// `[a, b from D]`: flat when it fits (and no line comment or comment on a line of its
+    /// own is inside, and, in a fact, the source has it on one line from its first element
+    /// on), else one element per line, trailing comma.
     fn list(&mut self, p: P<'_>) -> Doc {
-        let end = p.as_span().end();
-        let written_broken = (self.in_fact && self.written_broken(&p))
-            || self.c.own_line_comment_within(start(&p), end);
+        let written_broken = self.list_broken(&p, self.in_fact);
         let open = self.c.lit("[");
         let mut inner = Vec::new();
         let mut n = 0;
