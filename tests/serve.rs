@@ -27,24 +27,14 @@ fn check(server: &Server, text: &str, as_of: &str) -> Value {
     a.json()
 }
 
-/// Applies the changes of a fix (UTF-16 positions) to a text, as the page does.
+/// Applies the changes of a fix (UTF-16 positions) to a text, as the page does: they are
+/// LSP text edits under other names.
 fn apply(text: &str, changes: &[Value]) -> String {
-    let mut edits: Vec<(usize, usize, String)> = changes
+    let edits: Vec<Value> = changes
         .iter()
-        .map(|c| {
-            (
-                common::lsp::offset(text, &c["from"]),
-                common::lsp::offset(text, &c["to"]),
-                c["insert"].as_str().unwrap().to_string(),
-            )
-        })
+        .map(|c| json!({"range": {"start": c["from"], "end": c["to"]}, "newText": c["insert"]}))
         .collect();
-    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
-    let mut out = text.to_string();
-    for (a, b, t) in edits {
-        out.replace_range(a..b, &t);
-    }
-    out
+    common::lsp::apply(text, &edits)
 }
 
 #[test]

@@ -237,31 +237,18 @@ impl Engine {
     /// out. `None` when the library has no entity with this id.
     pub fn facts(&self, id: &str, on: Date) -> Option<(Vec<FactEntry>, Option<SourceRef>)> {
         let lib = &self.lib;
-        let &atom = lib.atom_index.get(id)?;
-        let info = lib.atoms.get(atom as usize)?;
-        let AtomKind::Entity(t) = info.kind else {
-            return None;
-        };
-        let et = lib.types.get(t as usize)?;
-        let values = lib.facts.get(atom as usize)?;
-        let mut out = Vec::new();
-        for f in &et.fields {
-            let Some(a) = lib.attr_names.iter().position(|n| *n == f.name) else {
-                continue;
-            };
-            let Some(Some(fv)) = values.get(a) else {
-                continue;
-            };
-            let Ok(Some(v)) = fv.on(Some(on)) else {
-                continue;
-            };
-            out.push(FactEntry {
-                attribute: f.name.clone(),
-                value: text(lib, v),
-                json: json(lib, v),
-                changes: !fv.changes().is_empty(),
-            });
-        }
+        let (info, attrs) = entity_attributes(lib, id)?;
+        let out = attrs
+            .filter_map(|(name, fv)| {
+                let v = fv.on(Some(on)).ok()??;
+                Some(FactEntry {
+                    attribute: name.to_string(),
+                    value: text(lib, v),
+                    json: json(lib, v),
+                    changes: !fv.changes().is_empty(),
+                })
+            })
+            .collect();
         Some((out, source_ref(lib, info.file, info.span)))
     }
 
@@ -279,36 +266,53 @@ impl Engine {
     /// ```
     pub fn history(&self, id: &str) -> Option<Vec<FactHistory>> {
         let lib = &self.lib;
-        let &atom = lib.atom_index.get(id)?;
-        let AtomKind::Entity(t) = lib.atoms.get(atom as usize)?.kind else {
-            return None;
-        };
-        let et = lib.types.get(t as usize)?;
-        let values = lib.facts.get(atom as usize)?;
-        let mut out = Vec::new();
-        for f in &et.fields {
-            let Some(a) = lib.attr_names.iter().position(|n| *n == f.name) else {
-                continue;
-            };
-            let Some(Some(FactValue::Timed(timeline))) = values.get(a) else {
-                continue;
-            };
-            let periods = timeline
-                .periods()
-                .map(|(from, until, v)| FactPeriod {
-                    from,
-                    until,
-                    value: v.map(|v| text(lib, v)),
-                    json: v.map_or(serde_json::Value::Null, |v| json(lib, v)),
+        let (_, attrs) = entity_attributes(lib, id)?;
+        let out = attrs
+            .filter_map(|(name, fv)| {
+                let FactValue::Timed(timeline) = fv else {
+                    return None;
+                };
+                let periods = timeline
+                    .periods()
+                    .map(|(from, until, v)| FactPeriod {
+                        from,
+                        until,
+                        value: v.map(|v| text(lib, v)),
+                        json: v.map_or(serde_json::Value::Null, |v| json(lib, v)),
+                    })
+                    .collect();
+                Some(FactHistory {
+                    attribute: name.to_string(),
+                    periods,
                 })
-                .collect();
-            out.push(FactHistory {
-                attribute: f.name.clone(),
-                periods,
-            });
-        }
+            })
+            .collect();
         Some(out)
     }
+}
+
+/// Entity `id` and the values of the attributes its fact gives, in the order its entity
+/// type declares them (for [`Engine::facts`] and [`Engine::history`]).
+fn entity_attributes<'a>(
+    lib: &'a Compiled,
+    id: &str,
+) -> Option<(
+    &'a crate::ir::AtomInfo,
+    impl Iterator<Item = (&'a str, &'a FactValue)>,
+)> {
+    let &atom = lib.atom_index.get(id)?;
+    let info = lib.atoms.get(atom as usize)?;
+    let AtomKind::Entity(t) = info.kind else {
+        return None;
+    };
+    let et = lib.types.get(t as usize)?;
+    let values = lib.facts.get(atom as usize)?;
+    let attrs = et.fields.iter().filter_map(move |f| {
+        let a = lib.attr_names.iter().position(|n| *n == f.name)?;
+        let fv = values.get(a)?.as_ref()?;
+        Some((f.name.as_str(), fv))
+    });
+    Some((info, attrs))
 }
 
 fn attributes(
