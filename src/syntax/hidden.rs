@@ -66,12 +66,18 @@ pub(crate) fn hidden_text(source: &SourceFile) -> Vec<Diagnostic> {
         let (label, help) = if line_break {
             (
                 "editors show a line break here; pactum does not",
-                "use a line feed (or CR LF) to end a line; in a string, write the escape instead",
+                "use a line feed (or CR LF) to end a line; in a string, write the escape instead"
+                    .to_string(),
             )
         } else {
             (
                 "this reorders how the text around it is shown",
-                "remove it; a string that needs it writes its escape (`\\u{202e}` in a .proposal file, `\\u202e` in JSON)",
+                // The escape of this very character (found by review: U+202C was told U+202E's).
+                format!(
+                    "remove it; a string that needs it writes its escape (`{}` in a .proposal file, `\\u{:04x}` in JSON)",
+                    c.escape_unicode(),
+                    u32::from(c)
+                ),
             )
         };
         out.push(
@@ -103,6 +109,19 @@ mod tests {
             .iter()
             .map(|d| (d.code, d.span.start))
             .collect()
+    }
+
+    #[test]
+    fn the_help_writes_the_escape_of_the_character_found() {
+        let found = hidden_text(&SourceFile::new("t", "a\u{202c}b"));
+        let help = found
+            .first()
+            .and_then(|d| d.help.as_deref())
+            .unwrap_or_default();
+        assert!(
+            help.contains("`\\u{202c}`") && help.contains("`\\u202c`"),
+            "{help}"
+        );
     }
 
     #[test]
