@@ -71,31 +71,36 @@ fn tree(f: &pactum::syntax::PolicyFile) -> String {
     SPAN.replace_all(&format!("{f:?}"), "_").into_owned()
 }
 
-/// The laws for one policy text that parses: idempotent, same tree, same comments, no
-/// line longer than the width unless one token makes it so. Returns the formatted text.
+/// The laws for one policy text that parses: idempotent, same tree, same comments.
+/// Returns the formatted text.
 pub fn policy_laws(name: &str, text: &str) -> String {
+    try_policy_laws(name, text).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// [`policy_laws`], with the first law broken as an error.
+fn try_policy_laws(name: &str, text: &str) -> Result<String, String> {
     let once = format_policy_named(name, text)
-        .unwrap_or_else(|e| panic!("{name} parses but does not format: {e:?}"));
+        .map_err(|e| format!("{name} parses but does not format: {e:?}"))?;
     let twice = format_policy_named(name, &once)
-        .unwrap_or_else(|e| panic!("{name}: the formatted text does not parse: {e:?}\n{once}"));
+        .map_err(|e| format!("{name}: the formatted text does not parse: {e:?}\n{once}"))?;
     if once != twice {
-        panic!(
+        return Err(format!(
             "{name}: formatting twice differs from once\n--- input\n{text}\n--- once\n{once}\n--- twice\n{twice}"
-        );
+        ));
     }
-    let before = parse_policy(&SourceFile::new(name, text)).unwrap();
-    let after = parse_policy(&SourceFile::new(name, once.as_str())).unwrap();
-    assert_eq!(
-        tree(&before),
-        tree(&after),
-        "{name}: the syntax tree changed\n{once}"
-    );
-    assert_eq!(
-        comments(text, true),
-        comments(&once, true),
-        "{name}: comments lost or moved out of order\n{once}"
-    );
-    once
+    let before = parse_policy(&SourceFile::new(name, text))
+        .map_err(|e| format!("{name} does not parse: {e:?}"))?;
+    let after = parse_policy(&SourceFile::new(name, once.as_str()))
+        .map_err(|e| format!("{name}: the formatted text does not parse: {e:?}"))?;
+    if tree(&before) != tree(&after) {
+        return Err(format!("{name}: the syntax tree changed\n{once}"));
+    }
+    if comments(text, true) != comments(&once, true) {
+        return Err(format!(
+            "{name}: comments lost or moved out of order\n{once}"
+        ));
+    }
+    Ok(once)
 }
 
 /// The laws for one proposal text that parses.
@@ -247,6 +252,9 @@ const POLICY_THINGS: &[&str] = &[
     "\r\n",
     " // شرح بالعربية\n",
     "\n\n\n// after blank lines\n\n",
+    "/*tight*/",
+    " /* at the end of a line */\n",
+    "\n/* before code */ ",
 ];
 
 /// Comments and line breaks that may go at the end of a line of a proposal.
@@ -560,5 +568,124 @@ fn the_examples_of_docs_fmt_md_are_real() {
     assert_eq!(
         (common::code(&out), common::stdout(&out)),
         (1, "x.policy\n".into())
+    );
+}
+
+// ------------------------------------------------------------------ comments at every place
+
+/// The places between two tokens of a policy text, as byte offsets: the start of each run
+/// of white space, and each place between two characters that are not both part of one
+/// word (so also inside `&&` or a date: what then does not parse is skipped), outside
+/// strings and comments.
+fn token_boundaries(text: &str) -> Vec<usize> {
+    let b = text.as_bytes();
+    let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80;
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i..].starts_with(b"//") {
+            i = text[i..].find('\n').map_or(b.len(), |n| i + n);
+        } else if b[i..].starts_with(b"/*") {
+            i = text[i + 2..].find("*/").map_or(b.len(), |n| i + 2 + n + 2);
+        } else if b[i] == b'"' {
+            i += 1;
+            while i < b.len() && b[i] != b'"' && b[i] != b'\n' {
+                i += if b[i] == b'\\' { 2 } else { 1 };
+            }
+            i += 1;
+            out.push(i);
+        } else {
+            let space = |c: u8| c == b' ' || c == b'\n';
+            let prev = i.checked_sub(1).map(|k| b[k]);
+            let here = b[i];
+            match prev {
+                Some(p) if space(p) && space(here) => {}
+                Some(p) if word(p) && word(here) => {}
+                _ => out.push(i),
+            }
+            i += 1;
+        }
+    }
+    out.retain(|&i| i <= b.len() && text.is_char_boundary(i));
+    out.dedup();
+    out
+}
+
+/// The comments inserted at every token boundary.
+const SWEEP_COMMENTS: &[&str] = &[" // @c\n", "\n// @c\n", "/* @c */", "\n/* @c */\n"];
+
+/// The line of `text` that holds the comment `// @c` or `/* @c */` (which the sweep
+/// inserts once), trimmed.
+fn line_of_inserted(text: &str) -> Option<&str> {
+    text.lines()
+        .find(|l| l.contains("// @c") || l.contains("/* @c */"))
+        .map(str::trim)
+}
+
+/// Formats `text` with `comment` inserted at each token boundary: the laws hold, and a
+/// comment on a line of its own stays on a line of its own, one after code stays after
+/// code. Returns the failures (at most a few of each kind are kept).
+fn sweep(name: &str, text: &str) -> Vec<String> {
+    let mut failures = Vec::new();
+    for at in token_boundaries(text) {
+        for comment in SWEEP_COMMENTS {
+            let input = format!("{}{comment}{}", &text[..at], &text[at..]);
+            if parse_policy(&SourceFile::new(name, input.as_str())).is_err() {
+                continue;
+            }
+            let once = match try_policy_laws(name, &input) {
+                Ok(once) => once,
+                Err(e) => {
+                    // the whole text for the first failure, the first line for the others
+                    let e = if failures.is_empty() {
+                        e
+                    } else {
+                        e.lines().next().unwrap_or("").to_string()
+                    };
+                    failures.push(format!("{name}@{at} {comment:?}: {e}"));
+                    continue;
+                }
+            };
+            // on a line of its own: after a line break, and (a block comment) before one
+            let before = text[..at].trim_end_matches(' ');
+            let line_start = before.is_empty() || before.ends_with('\n');
+            let own_line = (comment.starts_with('\n') || line_start)
+                && (comment.contains("//")
+                    || comment.ends_with('\n')
+                    || text[at..].trim_start_matches(' ').starts_with('\n'));
+            let line = line_of_inserted(&once).unwrap_or("");
+            let alone = line == "// @c" || line == "/* @c */";
+            if own_line && !alone {
+                failures.push(format!(
+                    "{name}@{at} {comment:?}: no longer on its own line: `{line}`"
+                ));
+            }
+            if !own_line && alone && comment.contains("//") {
+                failures.push(format!("{name}@{at} {comment:?}: now on a line of its own"));
+            }
+        }
+    }
+    failures
+}
+
+/// `// c` and `/* c */`, after code and on a line of their own, at every token boundary of
+/// standard library files: the laws hold, and where a comment was on a line of its own it
+/// stays so.
+#[test]
+fn comments_at_every_token_boundary_of_library_files() {
+    let mut failures = Vec::new();
+    // PACTUM_FMT_SWEEP=a.policy,b.policy sweeps other files
+    let files = std::env::var("PACTUM_FMT_SWEEP")
+        .unwrap_or_else(|_| "policies/transit.policy,policies/caspian.policy".into());
+    for file in files.split(',') {
+        let text = std::fs::read_to_string(common::root().join(file)).unwrap();
+        failures.extend(sweep(file, &text));
+    }
+    let n = failures.len();
+    failures.truncate(20);
+    assert!(
+        n == 0,
+        "{n} failures, the first:\n{}",
+        failures.join("\n\n")
     );
 }

@@ -152,6 +152,27 @@ fn the_date_changes_the_verdict_and_the_time_line_shows_why() {
             .unwrap()
             .contains(&json!("2012-12-19"))
     );
+    // A dated proposal judged on another date: its own dates set aside.
+    let dated = "proposal p { date: 2026-06-01 }\nstep b1: base { host: uzbekistan, operators: [turkey] }\n";
+    let own = server
+        .post("/api/check", &json!({"text": dated, "as_of": "2010-01-01"}))
+        .json();
+    assert_eq!(own["report"]["compliant"], false);
+    assert_eq!(own["dates"], "own");
+    let then = server
+        .post(
+            "/api/check",
+            &json!({"text": dated, "as_of": "2010-01-01", "dates": "as_of"}),
+        )
+        .json();
+    assert_eq!(then["report"]["compliant"], true);
+    assert_eq!(then["dates"], "as_of");
+    assert_eq!(
+        then["timeline"]["steps"],
+        json!([{"id": "b1", "date": "2010-01-01"}])
+    );
+    let bogus = server.post("/api/check", &json!({"text": dated, "dates": "tomorrow"}));
+    assert_eq!(bogus.status, 400);
     let steps = after["steps"].as_array().unwrap();
     assert_eq!(
         steps[0]["entities"][0],
@@ -271,6 +292,15 @@ fn bad_requests_get_a_json_error_with_a_code() {
         (big.status, code(&big)),
         (413, "pactum::serve::too_large".into())
     );
+    // The workbench's own bounds: 5,000 steps.
+    let many: String = std::iter::once("proposal p {}\n".to_string())
+        .chain(
+            (0..5_001)
+                .map(|i| format!("step t{i}: training {{ parties: [turkey], host: turkey }}\n")),
+        )
+        .collect();
+    let over = check(&server, &many, AS_OF);
+    assert_eq!(over["report"]["errors"][0]["code"], "pactum::limit::steps");
     let missing = server.get("/api/nothing");
     assert_eq!(
         (missing.status, code(&missing)),
@@ -278,6 +308,14 @@ fn bad_requests_get_a_json_error_with_a_code() {
     );
     let traversal = server.get("/assets/..%2Fmod.rs");
     assert_eq!(traversal.status, 404);
+    let two_hosts = server.send(
+        "GET",
+        "/api/library",
+        &[("Host", "localhost"), ("Host", "evil.example")],
+        b"",
+    );
+    assert_eq!(two_hosts.status, 403);
+    assert!(two_hosts.header("content-security-policy").is_some());
     let rebinding = server.send("GET", "/api/library", &[("Host", "evil.example:7171")], b"");
     assert_eq!(
         (rebinding.status, code(&rebinding)),
@@ -395,4 +433,25 @@ fn many_clients_at_once_get_the_answers_one_client_gets() {
             });
         }
     });
+}
+
+/// A client that opens a connection and never finishes its request's headers is
+/// disconnected (after the workbench's 10 s), instead of holding the connection for ever.
+#[test]
+fn a_request_whose_headers_never_end_is_disconnected() {
+    use std::io::{Read, Write};
+    let server = Server::start(&[]);
+    let mut stream = std::net::TcpStream::connect(&server.addr).unwrap();
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n")
+        .unwrap();
+    // A guard against a hang, not a measure of speed.
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(120)))
+        .unwrap();
+    let mut rest = Vec::new();
+    let read = stream.read_to_end(&mut rest);
+    assert!(read.is_ok(), "the connection was not closed: {read:?}");
+    // The server still answers others.
+    assert_eq!(server.get("/api/examples").status, 200);
 }

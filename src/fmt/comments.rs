@@ -7,12 +7,13 @@
 //! comes out at the end of the file). Where it goes:
 //!
 //! - a comment after a token on the same line (trailing) stays after it: a block comment
-//!   right there, a line comment at the end of the line;
-//! - a comment on a line of its own (leading) stays on a line of its own above the next
-//!   item, field, clause, entry or list element, or above the closing bracket;
-//! - a comment on a line of its own where no line starts (inside an expression) goes to
-//!   the end of the line before it (a line comment, and a block comment behind one),
-//!   each after the first on a line of its own.
+//!   right there, a line comment at the end of the line (which ends there if more code
+//!   would follow on it);
+//! - a block comment with the next token after it on its line (leading: `/* i */ russia`)
+//!   stays right before that token, wherever the line breaks;
+//! - a comment on a line of its own stays on a line of its own above the next item,
+//!   field, clause, entry or list element, or above the closing bracket; inside an
+//!   expression, right before the token after it (`Doc::OwnLine`).
 //!
 //! Blank lines before and between leading comments are kept where the printer keeps blank
 //! lines (between items, fields, clauses and entries), at most one. A comment never breaks
@@ -93,6 +94,29 @@ fn has_blank_line(gap: &str) -> bool {
     gap.bytes().filter(|&b| b == b'\n').count() >= 2
 }
 
+/// Where a comment stands between the last token printed and the next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// After the last token, on its line (and not [`Place::Leading`]).
+    Trailing,
+    /// On a line of its own (nothing but comments before it on its line, and none of
+    /// code after it).
+    OwnLine,
+    /// A block comment with the next token after it on its line (`/* i */ russia`): it
+    /// stays right before that token. (Not before a comma or a closing bracket: then it
+    /// stays after the token before, as `iran /* i */,`.)
+    Leading,
+}
+
+/// A position of a [`Cursor`] (see [`Cursor::mark`]).
+#[derive(Debug, Clone)]
+pub(crate) struct Mark {
+    next: usize,
+    last_end: usize,
+    printed: bool,
+    skipped: Option<std::ops::Range<usize>>,
+}
+
 /// Hands out the comments of a source as the printer reaches the tokens after them.
 #[derive(Debug)]
 pub(crate) struct Cursor<'a> {
@@ -106,6 +130,9 @@ pub(crate) struct Cursor<'a> {
     last_end: usize,
     /// Whether any token has been printed.
     printed: bool,
+    /// A comma that [`Cursor::skip`] passed over with comments before it still to come:
+    /// [`Cursor::next_token`] takes it as white space until the next token.
+    skipped: Option<std::ops::Range<usize>>,
 }
 
 impl<'a> Cursor<'a> {
@@ -117,6 +144,7 @@ impl<'a> Cursor<'a> {
             next: 0,
             last_end: 0,
             printed: false,
+            skipped: None,
         }
     }
 
@@ -127,6 +155,44 @@ impl<'a> Cursor<'a> {
 
     fn gap(&self, end: usize) -> &str {
         self.source.get(self.last_end.min(end)..end).unwrap_or("")
+    }
+
+    /// Where comment `c`, the next one, stands (see [`Place`]).
+    fn place(&self, c: &Comment) -> Place {
+        if c.text.starts_with("/*") && self.token_follows(c.end) {
+            Place::Leading
+        } else if !self.printed || has_break(self.gap(c.start)) {
+            Place::OwnLine
+        } else {
+            Place::Trailing
+        }
+    }
+
+    /// Whether a token other than a comma or a closing bracket follows `pos` on its line
+    /// (past spaces and block comments).
+    fn token_follows(&self, pos: usize) -> bool {
+        let mut pos = pos;
+        loop {
+            let rest = self.source.get(pos..).unwrap_or("");
+            let t = rest.trim_start_matches([' ', '\t']);
+            pos += rest.len() - t.len();
+            if t.starts_with("/*") {
+                match self.comments.iter().find(|c| c.start == pos) {
+                    Some(c) => pos = c.end,
+                    None => return false,
+                }
+                continue;
+            }
+            return !(t.is_empty()
+                || t.starts_with("//")
+                || t.starts_with(['\n', '\r', ',', ')', ']', '}', ':']));
+        }
+    }
+
+    /// The next comment if it is before `pos` and stands after the last token on its line.
+    fn pending_trailing(&self, pos: usize) -> Option<Comment> {
+        self.pending(pos)
+            .filter(|c| self.place(c) == Place::Trailing)
     }
 
     fn pending(&self, pos: usize) -> Option<Comment> {
@@ -156,6 +222,10 @@ impl<'a> Cursor<'a> {
                 pos += '\u{FEFF}'.len_utf8();
                 continue;
             }
+            if let Some(r) = self.skipped.as_ref().filter(|r| r.start == pos) {
+                pos = r.end;
+                continue;
+            }
             while self.comments.get(k).is_some_and(|c| c.end <= pos) {
                 k += 1;
             }
@@ -175,36 +245,42 @@ impl<'a> Cursor<'a> {
         if !self.source.is_empty() {
             self.last_end = end;
         }
+        self.skipped = None;
         self.printed = true;
         self.following(&mut v);
         Doc::Cat(v)
     }
 
-    /// The comments before `pos`, where no line may start: a block comment on the line of
-    /// the last token stays inline; the others go to the end of the line (each after the
-    /// first on a line of its own).
+    /// The comments before `pos`, a token inside an expression: a comment on a line of its
+    /// own stays on a line of its own (with the comments after it on that line) right
+    /// before the token; a block comment before the token on its line stays inline; a
+    /// line comment after the last token goes to the end of the line.
     fn defer_to_line_end(&mut self, pos: usize, v: &mut Vec<Doc>) {
         while let Some(c) = self.pending(pos) {
-            if c.text.starts_with("/*") {
-                v.push(Doc::Comment(c.text.clone()));
-            } else {
-                v.push(Doc::Suffix(format!(" {}", c.text)));
-            }
+            let place = self.place(&c);
             self.last_end = c.end;
             self.next += 1;
+            match place {
+                Place::OwnLine => {
+                    let mut line = vec![text(c.text.clone())];
+                    self.same_line(pos, &mut line);
+                    v.push(Doc::OwnLine(Box::new(Doc::Cat(line))));
+                }
+                _ if c.text.starts_with("/*") => v.push(Doc::Comment(c.text.clone())),
+                _ => v.push(Doc::Suffix(format!(" {}", c.text))),
+            }
         }
     }
 
-    /// Before a possible line break inside an expression: the comments up to the next
-    /// token go to the end of the line that the break may end.
+    /// Before a possible line break inside an expression: the comments after the last
+    /// token on its line go to the end of the line that the break may end (the others
+    /// come out with the next token).
     pub(crate) fn before_break(&mut self) -> Doc {
         if self.source.is_empty() {
             return Doc::Nil;
         }
         let pos = self.next_token(self.last_end);
-        let mut v = Vec::new();
-        self.defer_to_line_end(pos, &mut v);
-        Doc::Cat(v)
+        self.trailing(pos)
     }
 
     /// The comments right after the last token, on its line: a block comment stays there,
@@ -212,7 +288,9 @@ impl<'a> Cursor<'a> {
     fn following(&mut self, v: &mut Vec<Doc>) {
         while let Some(c) = self.comments.get(self.next).cloned() {
             let gap = self.source.get(self.last_end..c.start).unwrap_or("x");
-            if !gap.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r')) {
+            if !gap.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r'))
+                || self.place(&c) != Place::Trailing
+            {
                 break;
             }
             if c.text.starts_with("/*") {
@@ -244,14 +322,25 @@ impl<'a> Cursor<'a> {
         }
         let at = self.next_token(self.last_end);
         if self.source.get(at..).is_some_and(|t| t.starts_with(s)) {
-            // comments between the last token and the comma: right after the token
-            while let Some(c) = self.pending(at) {
-                v.push(Doc::Suffix(format!(" {}", c.text)));
+            // comments between the last token and the comma, on its line: right after the
+            // token (the others, on lines of their own, come out before the next element)
+            while let Some(c) = self.pending_trailing(at) {
+                v.push(if c.text.starts_with("/*") {
+                    Doc::Comment(c.text.clone())
+                } else {
+                    Doc::Suffix(format!(" {}", c.text))
+                });
                 self.last_end = c.end;
                 self.next += 1;
             }
-            self.last_end = at + s.len();
-            self.following(&mut v);
+            if self.pending(at).is_some() {
+                // comments on lines of their own before the comma: they stay pending, for
+                // the next element, and the comma is passed over as white space
+                self.skipped = Some(at..at + s.len());
+            } else {
+                self.last_end = at + s.len();
+                self.following(&mut v);
+            }
         }
         Doc::Cat(v)
     }
@@ -260,11 +349,12 @@ impl<'a> Cursor<'a> {
     /// Called before the line break that ends it.
     pub(crate) fn trailing(&mut self, pos: usize) -> Doc {
         let mut v = Vec::new();
-        while let Some(c) = self.pending(pos) {
-            if !self.printed || has_break(self.gap(c.start)) {
-                break;
-            }
-            v.push(Doc::Suffix(format!(" {}", c.text)));
+        while let Some(c) = self.pending_trailing(pos) {
+            v.push(if c.text.starts_with("/*") {
+                Doc::Comment(c.text.clone())
+            } else {
+                Doc::Suffix(format!(" {}", c.text))
+            });
             self.last_end = c.end;
             self.next += 1;
         }
@@ -292,15 +382,23 @@ impl<'a> Cursor<'a> {
         let mut first = true;
         while let Some(c) = self.pending(pos) {
             let blank = has_blank_line(self.gap(c.start));
+            let place = self.place(&c);
             // on a line of its own, whether the group around is broken or not
-            v.push(Doc::LineStart);
-            if keep_blank && blank && (blank_first || !first) {
-                v.push(Doc::CommentBreak);
+            if place == Place::OwnLine {
+                v.push(Doc::LineStart);
+                if keep_blank && blank && (blank_first || !first) {
+                    v.push(Doc::CommentBreak);
+                }
             }
             first = false;
-            v.push(text(c.text.clone()));
             self.last_end = c.end;
             self.next += 1;
+            if place == Place::Leading {
+                // `/* b */ c`: before the node, on its line
+                v.push(Doc::Comment(c.text.clone()));
+                continue;
+            }
+            v.push(text(c.text.clone()));
             self.same_line(pos, &mut v);
             v.push(Doc::CommentBreak);
         }
@@ -369,6 +467,53 @@ impl<'a> Cursor<'a> {
         self.comments
             .iter()
             .any(|c| c.start >= a && c.end <= b && c.text.starts_with("//"))
+    }
+
+    /// Whether a comment that ends its line is between `a` and `b`: a line comment, or a
+    /// block comment with a line break after it.
+    pub(crate) fn line_ending_comment_within(&self, a: usize, b: usize) -> bool {
+        self.comments.iter().any(|c| {
+            c.start >= a
+                && c.end <= b
+                && (c.text.starts_with("//")
+                    || !self.token_follows(c.end) && {
+                        let rest = self.slice(c.end, b);
+                        rest.trim_start_matches([' ', '\t', '\r']).starts_with('\n')
+                    })
+        })
+    }
+
+    /// Whether a comment on a line of its own is between `a` and `b` (not a block comment
+    /// with code after it on its line: that one stays with the code).
+    pub(crate) fn own_line_comment_within(&self, a: usize, b: usize) -> bool {
+        self.comments.iter().any(|c| {
+            c.start >= a
+                && c.end <= b
+                && !(c.text.starts_with("/*") && self.token_follows(c.end))
+                && {
+                    let before = self.slice(a, c.start);
+                    let line = before.rsplit('\n').next().unwrap_or("");
+                    before.contains('\n') && line.trim().is_empty()
+                }
+        })
+    }
+
+    /// Where the cursor is, to print a part again with [`Cursor::reset`].
+    pub(crate) fn mark(&self) -> Mark {
+        Mark {
+            next: self.next,
+            last_end: self.last_end,
+            printed: self.printed,
+            skipped: self.skipped.clone(),
+        }
+    }
+
+    /// Back to `mark`: the comments after it are handed out again.
+    pub(crate) fn reset(&mut self, mark: Mark) {
+        self.next = mark.next;
+        self.last_end = mark.last_end;
+        self.printed = mark.printed;
+        self.skipped = mark.skipped;
     }
 
     /// The length of the source.

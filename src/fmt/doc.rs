@@ -39,6 +39,11 @@ pub(crate) enum Doc {
     LineStart,
     /// The next `Line` or `Soft` breaks (after a comment on a line of its own).
     NeedBreak,
+    /// A line of comments on a line of its own inside an expression, printed flat: at the
+    /// start of the line if the line is empty so far, else on the next line, indented by
+    /// two more spaces; what follows starts the line after it, indented as the comment.
+    /// Like `LineStart`, it breaks no group.
+    OwnLine(Box<Doc>),
     /// Printed before the next line break (a trailing comment); the next `Line` or `Soft`
     /// breaks even in a flat group.
     Suffix(String),
@@ -118,6 +123,13 @@ enum Mode {
     Break,
 }
 
+/// Whether a line comment that waits for the end of the line ends it before text `s`: not
+/// before white space, a comma or a bracket (which stay on the line, before the comment).
+fn ends_line_before(s: &str) -> bool {
+    let t = s.trim_start();
+    !t.is_empty() && !t.starts_with([',', ')', ']', '}', '{'])
+}
+
 /// The width of a text as far as the line goes: characters up to its first line break.
 fn first_width(s: &str) -> usize {
     s.split('\n').next().unwrap_or("").chars().count()
@@ -133,6 +145,9 @@ pub(crate) fn render(doc: &Doc, width: usize) -> String {
     let mut stack: Vec<(usize, Mode, &Doc)> = vec![(0, Mode::Break, doc)];
     let mut need_break = false;
     let mut close_next = false;
+    // the last thing printed is a block comment (with the space after it)
+    let mut after_comment = false;
+    static HARD: Doc = Doc::Hard;
     let newline = |out: &mut String,
                    suffixes: &mut Vec<&str>,
                    indent_due: &mut Option<usize>,
@@ -157,8 +172,21 @@ pub(crate) fn render(doc: &Doc, width: usize) -> String {
                     continue;
                 }
                 let comment = matches!(d, Doc::Comment(_));
-                close_next = false;
                 let s = s.as_str();
+                // A line comment ends its line before the next token, where no line break
+                // came (`then // why` then the expression below, indented).
+                if !comment && !suffixes.is_empty() && ends_line_before(s) {
+                    newline(
+                        &mut out,
+                        &mut suffixes,
+                        &mut indent_due,
+                        &mut col,
+                        &mut close_next,
+                        ind + 2,
+                    );
+                    need_break = false;
+                }
+                close_next = false;
                 let at_start = indent_due.is_some();
                 if let Some(i) = indent_due.take() {
                     out.extend(std::iter::repeat_n(' ', i));
@@ -171,10 +199,17 @@ pub(crate) fn render(doc: &Doc, width: usize) -> String {
                     }
                     s.trim()
                 } else if out.ends_with(' ') && !at_start {
+                    // `iran /* i */, russia`: no space between a comment and a comma or a
+                    // closing bracket
+                    if after_comment && s.starts_with([',', ')', ']', ':']) {
+                        out.pop();
+                        col = col.saturating_sub(1);
+                    }
                     s.strip_prefix(' ').unwrap_or(s)
                 } else {
                     s
                 };
+                after_comment = comment;
                 out.push_str(s);
                 match s.rfind('\n') {
                     Some(at) => col = s.get(at + 1..).unwrap_or("").chars().count(),
@@ -188,10 +223,8 @@ pub(crate) fn render(doc: &Doc, width: usize) -> String {
             // A line comment waiting for the end of its line ends it here, even in a flat
             // group.
             Doc::Line | Doc::Soft if mode == Mode::Flat && suffixes.is_empty() && !need_break => {
-                if matches!(d, Doc::Line) && !out.ends_with(' ') {
-                    if let Some(i) = indent_due.take() {
-                        out.extend(std::iter::repeat_n(' ', i));
-                    }
+                // (at the start of a line, nothing)
+                if matches!(d, Doc::Line) && !out.ends_with(' ') && indent_due.is_none() {
                     out.push(' ');
                     col += 1;
                 }
@@ -221,6 +254,25 @@ pub(crate) fn render(doc: &Doc, width: usize) -> String {
                 need_break = false;
             }
             Doc::NeedBreak => need_break = true,
+            Doc::OwnLine(d) => {
+                let at = match indent_due {
+                    Some(i) => i,
+                    None => {
+                        newline(
+                            &mut out,
+                            &mut suffixes,
+                            &mut indent_due,
+                            &mut col,
+                            &mut close_next,
+                            ind + 2,
+                        );
+                        ind + 2
+                    }
+                };
+                need_break = false;
+                stack.push((at, Mode::Flat, &HARD));
+                stack.push((at, Mode::Flat, d));
+            }
             Doc::Suffix(s) => suffixes.push(s),
             Doc::IfBreak(b, f) => stack.push((ind, mode, if mode == Mode::Break { b } else { f })),
             Doc::Nest(n, d) => stack.push((ind + n, mode, d)),
@@ -271,6 +323,8 @@ fn flush(out: &mut String, suffixes: &mut Vec<&str>, ind: usize) {
             out.extend(std::iter::repeat_n(' ', ind));
             out.push_str(s.trim());
         } else {
+            let trimmed = out.trim_end_matches([' ', '\t']).len();
+            out.truncate(trimmed);
             out.push_str(s.trim_end());
         }
     }
@@ -319,8 +373,21 @@ fn fits(
                 space = false;
                 room = width.saturating_sub(ind);
             }
-            Doc::LineStart => return true,
+            // a line of comments, then the rest of the group on the next line
+            Doc::OwnLine(_) if !after => {
+                ends = false;
+                space = false;
+                room = width.saturating_sub(ind + 2);
+            }
+            Doc::LineStart | Doc::OwnLine(_) => return true,
             Doc::Line | Doc::Soft if ends => return true,
+            // a line comment ends its line before this text: the group goes on below
+            Doc::Text(s) if ends && ends_line_before(s) && !after => {
+                ends = false;
+                space = false;
+                room = width.saturating_sub(ind + 2 + first_width(s.trim_start()));
+            }
+            Doc::Text(s) if ends && ends_line_before(s) => return true,
             Doc::Text(s) | Doc::Comment(s) => {
                 // as printed: a block comment has one space on each side, and a space
                 // after a space is not printed
@@ -428,6 +495,42 @@ mod tests {
             text("c"),
         ]));
         assert_eq!(render(&d, 100), "a, // c\nb c\n");
+    }
+
+    #[test]
+    fn an_own_line_comment_starts_a_line_and_the_code_after_it_the_next() {
+        let d = group(cat(vec![
+            text("a &&"),
+            Doc::Line,
+            Doc::OwnLine(Box::new(text("// c"))),
+            text("b"),
+        ]));
+        // mid-line: below, indented by two; the group stays flat
+        assert_eq!(render(&d, 100), "a &&\n  // c\n  b\n");
+        // at the start of a line: there, and the code below at the same indentation
+        let d = nest(4, cat(vec![text("x"), Doc::Hard, d]));
+        assert_eq!(render(&d, 100), "x\n    a &&\n      // c\n      b\n");
+    }
+
+    #[test]
+    fn a_pending_line_comment_ends_its_line_before_the_next_token() {
+        let d = cat(vec![
+            text("then"),
+            Doc::Suffix(" // why".into()),
+            text(" "),
+            text("x"),
+            text(","),
+        ]);
+        assert_eq!(render(&d, 100), "then // why\n  x,\n");
+        // but not before a comma, and a block comment has no space before one
+        let d = cat(vec![
+            text("a"),
+            Doc::Comment("/* i */".into()),
+            text(","),
+            Doc::Suffix(" // c".into()),
+            text(","),
+        ]);
+        assert_eq!(render(&d, 100), "a /* i */,, // c\n");
     }
 
     #[test]

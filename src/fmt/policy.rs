@@ -53,6 +53,31 @@ fn start(p: &P<'_>) -> usize {
     p.as_span().start()
 }
 
+/// An expression without the rules that wrap a single child (which print as the child).
+fn unwrap(p: P<'_>) -> P<'_> {
+    let mut p = p;
+    loop {
+        let passthrough = matches!(
+            p.as_rule(),
+            Rule::expr
+                | Rule::or_expr
+                | Rule::and_expr
+                | Rule::not_expr
+                | Rule::cmp_expr
+                | Rule::set_expr
+                | Rule::postfix
+        );
+        if !passthrough {
+            return p;
+        }
+        let mut inner = p.clone().into_inner();
+        match (inner.next(), inner.next()) {
+            (Some(only), None) => p = only,
+            _ => return p,
+        }
+    }
+}
+
 impl Printer<'_> {
     /// A token pair, as written.
     fn tok(&mut self, p: &P<'_>) -> Doc {
@@ -146,9 +171,15 @@ impl Printer<'_> {
                     v.push(self.tok(&ty));
                 }
                 v.push(text(" "));
+                let attrs: Vec<P<'_>> = inner.collect();
+                // a list value written over several lines stays so: the block is broken too
+                let list_broken = attrs
+                    .iter()
+                    .flat_map(|a| a.clone().into_inner().flatten())
+                    .any(|q| q.as_rule() == Rule::list_lit && self.list_broken(&q, true));
                 v.push(self.braces(
-                    inner.collect(),
-                    false,
+                    attrs,
+                    list_broken,
                     Sep::FlatComma,
                     true,
                     Self::fact_attr,
@@ -157,31 +188,49 @@ impl Printer<'_> {
             }
             Rule::def_decl => {
                 self.head(&mut v, "def", &mut inner);
-                let mut body = Doc::Nil;
+                let mut below = Doc::Nil;
+                let mut flat = Doc::Nil;
                 let mut commented = false;
+                let mut list = false;
                 for q in inner {
                     if q.as_rule() == Rule::def_params {
                         v.push(self.params(q));
                     } else {
                         v.push(text(" "));
                         let eq = self.c.next_token(self.c.last_end());
-                        // a line comment between `=` and the body ends the first line
-                        commented = self.c.slice(eq, start(&q)).contains("//");
+                        // a line comment between `=` and the body ends the first line, a
+                        // comment on a line of its own stays so
+                        commented = self.c.line_comment_within(eq, start(&q))
+                            || self.c.own_line_comment_within(eq, start(&q));
                         v.push(self.c.lit("="));
                         v.push(self.c.before_break());
-                        body = self.expr(q, false);
+                        list = unwrap(q.clone()).as_rule() == Rule::list_lit;
+                        // The body below the `=`, indented: its top chain breaks at its
+                        // indentation. On the line of the `=`: its chain's lines after the
+                        // first are indented (printed again from the same comments).
+                        let mark = self.c.mark();
+                        below = self.expr(q.clone(), false);
+                        if !commented {
+                            self.c.reset(mark);
+                            flat = self.expr(q, true);
+                        }
                     }
                 }
                 // `def f(x) = body` when it fits (or the body's first line does, as for a
-                // `match`), else the body on the lines below, indented; there too when a
-                // comment follows the `=`.
+                // `match`; a list literal stays there, broken inside), else the body on the
+                // lines below, indented; there too when a comment follows the `=`.
                 if commented {
-                    v.push(nest(2, cat(vec![Doc::Hard, body])));
+                    v.push(nest(2, cat(vec![Doc::Hard, below])));
+                    return cat(v);
+                }
+                if list {
+                    v.push(text(" "));
+                    v.push(flat);
                     return cat(v);
                 }
                 v.push(if_break(
-                    nest(2, cat(vec![Doc::Line, body.clone()])),
-                    cat(vec![text(" "), body]),
+                    nest(2, cat(vec![Doc::Line, below])),
+                    cat(vec![text(" "), flat]),
                 ));
                 return group(cat(v));
             }
@@ -454,9 +503,10 @@ impl Printer<'_> {
                         }
                         _ if each => {
                             let pre = self.c.before_break();
+                            let own = self.own_lines();
                             let w = self.c.lit("where");
                             let cond = self.expr(q, true);
-                            v.push(cat(vec![pre, brk(), w, text(" "), cond]));
+                            v.push(cat(vec![pre, brk(), own, w, text(" "), cond]));
                         }
                         _ => v.push(self.expr(q, true)),
                     }
@@ -467,9 +517,10 @@ impl Printer<'_> {
                 for q in inner {
                     if q.as_rule() == Rule::string {
                         let pre = self.c.before_break();
+                        let own = self.own_lines();
                         let b = self.c.lit("because");
                         let s = self.tok(&q);
-                        v.push(cat(vec![pre, brk(), b, text(" "), s]));
+                        v.push(cat(vec![pre, brk(), own, b, text(" "), s]));
                     } else {
                         v.push(self.expr(q, true));
                     }
@@ -508,30 +559,10 @@ impl Printer<'_> {
     }
 
     /// An expression; `nest_chain`: a chain of operators at its top indents its lines
-    /// after the first (false where the caller indents already, as a `def` body does).
+    /// after the first (false where the caller indents already, as a `def` body below its
+    /// `=` does).
     fn expr(&mut self, p: P<'_>, nest_chain: bool) -> Doc {
-        let mut p = p;
-        // Rules that wrap a single child print as the child.
-        loop {
-            let passthrough = matches!(
-                p.as_rule(),
-                Rule::expr
-                    | Rule::or_expr
-                    | Rule::and_expr
-                    | Rule::not_expr
-                    | Rule::cmp_expr
-                    | Rule::set_expr
-                    | Rule::postfix
-            );
-            if !passthrough {
-                break;
-            }
-            let mut inner = p.clone().into_inner();
-            match (inner.next(), inner.next()) {
-                (Some(only), None) => p = only,
-                _ => break,
-            }
-        }
+        let p = unwrap(p);
         let rule = p.as_rule();
         match rule {
             Rule::or_expr | Rule::and_expr | Rule::set_expr => {
@@ -557,7 +588,7 @@ impl Printer<'_> {
                 let mut rest = Vec::new();
                 while let Some(op) = inner.next() {
                     let (op_start, op_end) = (op.as_span().start(), op.as_span().end());
-                    let before_op = self.c.line_comment_within(prev_end, op_start);
+                    let before_op = self.c.line_ending_comment_within(prev_end, op_start);
                     rest.push(self.c.before_break());
                     rest.push(if before_op {
                         hard()
@@ -568,9 +599,10 @@ impl Printer<'_> {
                     });
                     rest.push(self.tok(&op));
                     let next = inner.next();
-                    let after_op = next
-                        .as_ref()
-                        .is_some_and(|x| self.c.line_comment_within(op_end, x.as_span().start()));
+                    let after_op = next.as_ref().is_some_and(|x| {
+                        self.c
+                            .line_ending_comment_within(op_end, x.as_span().start())
+                    });
                     if after_op {
                         rest.push(self.c.before_break());
                         rest.push(hard());
@@ -670,6 +702,8 @@ impl Printer<'_> {
                         a.push(self.c.before_break());
                         a.push(Doc::Soft);
                     }
+                    // comments on lines of their own: above the argument
+                    a.push(self.c.before(start(&q), false, false));
                     if q.as_rule() == Rule::bare_filter {
                         a.push(self.bare_filter(q));
                     } else {
@@ -713,8 +747,9 @@ impl Printer<'_> {
                 v.push(self.c.lit(":"));
                 if let Some(b) = inner.next() {
                     let pre = self.c.before_break();
+                    let own = self.own_lines();
                     let body = self.expr(b, true);
-                    v.push(cat(vec![pre, brk(), body]));
+                    v.push(cat(vec![pre, brk(), own, body]));
                 }
                 group(cat(v))
             }
@@ -738,10 +773,19 @@ impl Printer<'_> {
                 // on a line each.
                 let mut rest = Vec::new();
                 let pre = self.c.before_break();
+                // comments on lines of their own before `then`: after the line break
+                let own = self
+                    .c
+                    .before(self.c.next_token(self.c.last_end()), false, false);
                 for kw in ["then", "else"] {
                     if kw == "else" {
                         rest.push(self.c.before_break());
                         rest.push(Doc::Line);
+                        rest.push(self.c.before(
+                            self.c.next_token(self.c.last_end()),
+                            false,
+                            false,
+                        ));
                     }
                     rest.push(self.c.lit(kw));
                     rest.push(text(" "));
@@ -750,12 +794,24 @@ impl Printer<'_> {
                     }
                 }
                 v.push(pre);
-                v.push(nest(2, cat(vec![Doc::Line, group(cat(rest))])));
+                v.push(nest(2, cat(vec![Doc::Line, own, group(cat(rest))])));
                 group(cat(v))
             }
             // date, int, string, ident
             _ => self.tok(&p),
         }
+    }
+
+    /// After a line break indented by two (`brk()`): the comments on lines of their own
+    /// before the next token, each line of them indented as that line.
+    fn own_lines(&mut self) -> Doc {
+        let at = self.next_at();
+        nest(2, self.c.before(at, false, false))
+    }
+
+    /// Where the next token starts.
+    fn next_at(&self) -> usize {
+        self.c.next_token(self.c.last_end())
     }
 
     fn bare_filter(&mut self, p: P<'_>) -> Doc {
@@ -779,9 +835,10 @@ impl Printer<'_> {
         }
         if let Some(c) = inner.next() {
             let pre = self.c.before_break();
+            let own = self.own_lines();
             let w = self.c.lit("where");
             let cond = self.expr(c, true);
-            v.push(cat(vec![pre, brk(), w, text(" "), cond]));
+            v.push(cat(vec![pre, brk(), own, w, text(" "), cond]));
         }
     }
 
@@ -808,13 +865,22 @@ impl Printer<'_> {
         cat(v)
     }
 
-    /// `[a, b from D]`: flat when it fits (and, in a fact, the source has it on one line from
-    /// its first element on), else one element per line, trailing comma.
-    fn list(&mut self, p: P<'_>) -> Doc {
-        let end = p.as_span().end();
+    /// Whether a list literal is printed one element per line whether it fits or not: a
+    /// line comment or a comment on a line of its own is inside, or (`in_fact`, in a
+    /// fact's value) it is written over several lines from its first element on.
+    fn list_broken(&self, p: &P<'_>, in_fact: bool) -> bool {
+        let (from, end) = (start(p), p.as_span().end());
         let first = p.clone().into_inner().next().map(|q| start(&q));
-        let written_broken =
-            self.in_fact && first.is_some_and(|f| self.c.slice(f, end).contains('\n'));
+        (in_fact && first.is_some_and(|f| self.c.slice(f, end).contains('\n')))
+            || self.c.line_comment_within(from, end)
+            || self.c.own_line_comment_within(from, end)
+    }
+
+    /// `[a, b from D]`: flat when it fits (and no line comment or comment on a line of its
+    /// own is inside, and, in a fact, the source has it on one line from its first element
+    /// on), else one element per line, trailing comma.
+    fn list(&mut self, p: P<'_>) -> Doc {
+        let written_broken = self.list_broken(&p, self.in_fact);
         let open = self.c.lit("[");
         let mut inner = Vec::new();
         let mut n = 0;

@@ -89,6 +89,10 @@ pub struct Request {
     /// `explain`: one rule only.
     #[serde(default)]
     pub rule: Option<String>,
+    /// `own` (the default: a step is judged on its own date, else the proposal's, else
+    /// `as_of`) or `as_of` (every step on `as_of`: the proposal's own dates set aside).
+    #[serde(default)]
+    pub dates: Option<String>,
 }
 
 /// Reads a request body.
@@ -156,7 +160,7 @@ impl Workbench {
             engine,
             name,
             as_of,
-            limits: Limits::default(),
+            limits: limits(),
             examples,
             fires_on: BTreeMap::new(),
             entity_types,
@@ -299,7 +303,27 @@ impl Workbench {
                 n.clone()
             }
         };
-        let proposal = Proposal::load_with(&name, &req.text, &self.limits).map_err(Vec::from);
+        let set_aside = match req.dates.as_deref() {
+            None | Some("" | "own") => false,
+            Some("as_of") => true,
+            Some(other) => {
+                return Err(ApiError::bad_request(
+                    format!("`dates` is `{}`", pactum::printable(other)),
+                    "write `own` (steps judged on their own dates) or `as_of` (every step on `as_of`)",
+                ));
+            }
+        };
+        let proposal = Proposal::load_with(&name, &req.text, &self.limits)
+            .map_err(Vec::from)
+            .map(|mut p| {
+                if set_aside {
+                    p.date = None;
+                    for s in &mut p.steps {
+                        s.date = None;
+                    }
+                }
+                p
+            });
         Ok((name, proposal))
     }
 
@@ -311,22 +335,51 @@ impl Workbench {
     /// `POST /api/check`: the report, the marks for the editor, the steps and the time line.
     pub fn check(&self, req: &Request) -> Result<Value, ApiError> {
         let as_of = self.date(req)?;
-        let lines = LineIndex::new(&req.text);
-        let pos = |offset: usize| lines.position(&req.text, offset, Encoding::Utf16);
         let (report, proposal) = match self.read(req)? {
-            (_, Ok(p)) => (
-                self.engine
-                    .check_with(&p, &options(as_of, pactum::MAX_FIXES)),
-                Some(p),
-            ),
+            (_, Ok(p)) => {
+                let plain = self.engine.check_with(&p, &options(as_of, 0));
+                let few = plain.violations.len() <= MAX_REPAIRED;
+                let report = if few && !plain.violations.is_empty() {
+                    self.engine
+                        .check_with(&p, &options(as_of, pactum::MAX_FIXES))
+                } else {
+                    plain
+                };
+                (report, Some(p))
+            }
             (name, Err(errors)) => (Report::invalid(&name, None, errors), None),
         };
+        let fixes_omitted = report.violations.len() > MAX_REPAIRED;
         let own = proposal.as_ref().map(|p| p.source.name().to_string());
         let span_of = |d: &Diagnostic| match &d.source {
             Some(s) if own.as_deref().is_none_or(|o| o == s.name()) => {
                 (d.span.start as usize, d.span.end as usize)
             }
             _ => (0, 0),
+        };
+        // Every offset the answer gives a position of, converted in one pass.
+        let mut offsets = Vec::new();
+        for v in &report.violations {
+            let (a, b) = span_of(&v.diagnostic);
+            offsets.extend([a, b]);
+            for e in v.fixes.iter().flatten().flat_map(|f| &f.edits) {
+                offsets.extend([e.start as usize, e.end as usize]);
+            }
+        }
+        for e in &report.errors {
+            let (a, b) = span_of(&e.diagnostic);
+            offsets.extend([a, b]);
+        }
+        for s in proposal.iter().flat_map(|p| &p.steps) {
+            offsets.extend([s.span.start as usize, s.span.end as usize]);
+        }
+        let lines = LineIndex::new(&req.text);
+        let converted = lines.positions(&req.text, &offsets, Encoding::Utf16);
+        let at: BTreeMap<usize, lsp_types::Position> = offsets.into_iter().zip(converted).collect();
+        let pos = |offset: usize| {
+            at.get(&offset)
+                .copied()
+                .unwrap_or_else(|| lines.position(&req.text, offset, Encoding::Utf16))
         };
         let mut marks = Vec::new();
         for v in &report.violations {
@@ -384,6 +437,8 @@ impl Workbench {
             .map_or_else(empty_timeline, |p| self.timeline_of(p, as_of));
         Ok(json!({
             "as_of": as_of.to_string(),
+            "dates": if req.dates.as_deref() == Some("as_of") { "as_of" } else { "own" },
+            "fixes_omitted": fixes_omitted,
             "report": report,
             "marks": marks,
             "proposal": proposal.as_ref().map(Proposal::to_json),
@@ -529,6 +584,21 @@ impl Workbench {
         Ok(json!({"text": text}))
     }
 }
+
+/// The workbench's bounds on a proposal: the library's [`Limits`], smaller where a page
+/// drafting one proposal needs less and a server must answer many (`docs/workbench.md`):
+/// 4 MiB and 5,000 steps (`pactum check` takes 64 MiB and 1,000,000 steps).
+pub fn limits() -> Limits {
+    Limits {
+        max_input_bytes: 4 << 20,
+        max_steps: 5_000,
+        ..Limits::default()
+    }
+}
+
+/// Repairs are computed for at most this many violations (above it, marks carry none, and the
+/// answer's `fixes_omitted` says so): each repair re-checks candidate edits of the proposal.
+pub const MAX_REPAIRED: usize = 100;
 
 fn options(as_of: Date, fixes: usize) -> CheckOptions {
     CheckOptions {

@@ -33,6 +33,17 @@ include!(concat!(env!("OUT_DIR"), "/stdexamples.rs"));
 
 /// The time one request may take before it is answered 503.
 const BUDGET: Duration = Duration::from_secs(10);
+/// The time a client has to send a request's headers (on a new connection or a kept-alive
+/// one), and the longest a connection lives: then it is closed once its request is answered.
+const HEADERS: Duration = Duration::from_secs(10);
+const CONNECTION: Duration = Duration::from_secs(60);
+/// Connections open at once; more wait in the listen queue.
+const MAX_CONNECTIONS: usize = 256;
+
+/// Threads answering API requests at once: the machine's cores.
+fn workers() -> usize {
+    std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
+}
 
 /// Arguments of `pactum serve`.
 #[derive(Debug, clap::Args)]
@@ -62,6 +73,8 @@ struct Shared {
     examples: Vec<u8>,
     /// The time one request may take.
     budget: Duration,
+    /// One permit per worker thread answering API requests.
+    workers: Arc<tokio::sync::Semaphore>,
 }
 
 /// Runs the workbench until interrupted (Ctrl-C or SIGTERM).
@@ -112,6 +125,7 @@ fn start(args: &Args) -> Result<(), Box<Diagnostic>> {
         wb,
         loopback: args.bind.is_loopback(),
         budget: BUDGET,
+        workers: Arc::new(tokio::sync::Semaphore::new(workers())),
     });
     if !args.bind.is_loopback() {
         eprintln!(
@@ -124,7 +138,10 @@ fn start(args: &Args) -> Result<(), Box<Diagnostic>> {
         .max_blocking_threads(8)
         .build()
         .map_err(|e| io_error(format!("cannot start the server: {e}"), "try again"))?;
-    runtime.block_on(serve(shared, SocketAddr::new(args.bind, args.port)))
+    let served = runtime.block_on(serve(shared, SocketAddr::new(args.bind, args.port)));
+    // An answer still running past its budget is not waited for.
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    served
 }
 
 fn io_error(message: String, help: &str) -> Box<Diagnostic> {
@@ -147,10 +164,55 @@ async fn serve(shared: Arc<Shared>, addr: SocketAddr) -> Result<(), Box<Diagnost
         let _ = writeln!(out, "pactum serve: listening on http://{local}/");
         let _ = out.flush();
     }
-    axum::serve(listener, router(shared))
-        .with_graceful_shutdown(stopped())
-        .await
-        .map_err(|e| io_error(format!("the server stopped: {e}"), "start it again"))
+    let app = router(shared);
+    let connections = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let mut tasks = tokio::task::JoinSet::new();
+    let stop = stopped();
+    tokio::pin!(stop);
+    loop {
+        let permit = tokio::select! {
+            () = &mut stop => break,
+            p = connections.clone().acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+        };
+        let stream = tokio::select! {
+            () = &mut stop => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // Out of file descriptors, say: wait a little instead of spinning.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        tasks.spawn(async move {
+            let _permit = permit;
+            let mut http = hyper::server::conn::http1::Builder::new();
+            http.timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(HEADERS);
+            let conn = http.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            tokio::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => return,
+                () = tokio::time::sleep(CONNECTION) => conn.as_mut().graceful_shutdown(),
+            }
+            // Its request (if any) is answered within the budget; then it closes.
+            let _ = tokio::time::timeout(BUDGET + HEADERS, conn).await;
+        });
+        // Forget the connections that ended.
+        while tasks.try_join_next().is_some() {}
+    }
+    // Stopped: the connections under way get a moment to finish.
+    let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        while tasks.join_next().await.is_some() {}
+    })
+    .await;
+    tasks.abort_all();
+    Ok(())
 }
 
 /// Ctrl-C, or SIGTERM on Unix.
@@ -223,6 +285,9 @@ fn router(shared: Arc<Shared>) -> Router {
 }
 
 async fn handle(shared: Arc<Shared>, headers: HeaderMap, body: Body, answer: Answer) -> Response {
+    // The budget covers the whole request: reading the body, waiting for a free worker,
+    // and the answer.
+    let deadline = tokio::time::Instant::now() + shared.budget;
     let json_body = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -236,13 +301,23 @@ async fn handle(shared: Arc<Shared>, headers: HeaderMap, body: Body, answer: Ans
             "send the request as JSON with that header",
         ));
     }
-    let limit = shared.wb.limits().max_input_bytes.saturating_add(1 << 20);
+    // A proposal at the input limit, every character escaped in JSON (`\u0000` is six
+    // bytes), and the request's other fields.
+    let limit = shared
+        .wb
+        .limits()
+        .max_input_bytes
+        .saturating_mul(6)
+        .saturating_add(1 << 20);
     let too_large = || {
         error(&ApiError::new(
             413,
             "pactum::serve::too_large",
             format!("the request body is larger than {limit} bytes"),
-            "send a smaller proposal (the input limit applies to proposals here as in `pactum check`)",
+            format!(
+                "the workbench takes proposals of at most {} bytes; check larger ones with `pactum check`",
+                shared.wb.limits().max_input_bytes
+            ),
         ))
     };
     let declared = headers
@@ -252,22 +327,45 @@ async fn handle(shared: Arc<Shared>, headers: HeaderMap, body: Body, answer: Ans
     if declared.is_some_and(|n| n > limit as u64) {
         return too_large();
     }
-    let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
-        return too_large();
-    };
-    let shared_budget = shared.budget;
-    let work = tokio::task::spawn_blocking(move || {
-        let req = api::request(&bytes)?;
-        answer(&shared.wb, &req)
-    });
-    let budget = shared_budget;
-    match tokio::time::timeout(budget, work).await {
-        Err(_) => error(&ApiError::new(
+    let over_budget = |what: &str| {
+        error(&ApiError::new(
             503,
             "pactum::serve::timeout",
-            format!("the request took longer than {} ms", budget.as_millis()),
-            "try a smaller proposal; if it persists, check it with `pactum check`",
-        )),
+            format!(
+                "{what} took longer than the workbench's {} ms",
+                shared.budget.as_millis()
+            ),
+            "try again; a proposal this slow to check is better checked with `pactum check`",
+        ))
+    };
+    let bytes = match tokio::time::timeout_at(deadline, axum::body::to_bytes(body, limit)).await {
+        Err(_) => return over_budget("sending the request"),
+        Ok(Err(_)) => return too_large(),
+        Ok(Ok(b)) => b,
+    };
+    // At most one answer per worker at a time: what an answer that overran its budget still
+    // holds (it runs to its end) is bounded, and so is the memory of many at once.
+    let Ok(Ok(permit)) =
+        tokio::time::timeout_at(deadline, shared.workers.clone().acquire_owned()).await
+    else {
+        return error(&ApiError::new(
+            503,
+            "pactum::serve::busy",
+            format!(
+                "the workbench was busy with other requests for {} ms",
+                shared.budget.as_millis()
+            ),
+            "try again in a moment",
+        ));
+    };
+    let work_on = shared.clone();
+    let work = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        let req = api::request(&bytes)?;
+        answer(&work_on.wb, &req)
+    });
+    match tokio::time::timeout_at(deadline, work).await {
+        Err(_) => over_budget("the answer"),
         Ok(Err(_panicked)) => error(&internal()),
         Ok(Ok(Err(e))) => error(&e),
         Ok(Ok(Ok(v))) => json_bytes(serde_json::to_vec(&v).unwrap_or_default()),
@@ -286,15 +384,16 @@ fn internal() -> ApiError {
 /// Refuses requests for another host (DNS rebinding) when bound to loopback, and adds the
 /// headers every answer carries.
 async fn guard(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
-    if shared.loopback && !loopback_host(req.headers()) {
-        return error(&ApiError::new(
+    let mut response = if shared.loopback && !loopback_request(&req) {
+        error(&ApiError::new(
             403,
             "pactum::serve::host",
             "this workbench answers only requests for localhost",
             "open it as http://127.0.0.1:PORT/ or http://localhost:PORT/",
-        ));
-    }
-    let mut response = next.run(req).await;
+        ))
+    } else {
+        next.run(req).await
+    };
     let h = response.headers_mut();
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -315,11 +414,23 @@ async fn guard(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> R
     response
 }
 
-/// The `Host` header names a loopback host (`localhost`, `127.0.0.1`, `[::1]`), any port.
-fn loopback_host(headers: &HeaderMap) -> bool {
-    let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) else {
+/// The request is for a loopback host: exactly one `Host` header, naming one, and no other
+/// host in the request line (`GET http://elsewhere/ HTTP/1.1`).
+fn loopback_request(req: &Request) -> bool {
+    let mut hosts = req.headers().get_all(header::HOST).iter();
+    let (Some(host), None) = (hosts.next(), hosts.next()) else {
         return false;
     };
+    let named = host.to_str().is_ok_and(loopback_host);
+    let target = req
+        .uri()
+        .authority()
+        .is_none_or(|a| loopback_host(a.as_str()));
+    named && target
+}
+
+/// A `Host` value names a loopback host (`localhost`, `127.0.0.1`, `[::1]`), any port.
+fn loopback_host(host: &str) -> bool {
     let name = match host.strip_prefix('[') {
         Some(rest) => rest.split(']').next().unwrap_or_default(),
         None => host.rsplit_once(':').map_or(host, |(n, _)| n),
@@ -440,14 +551,14 @@ mod tests {
 
     #[test]
     fn loopback_hosts() {
-        let host = |h: &str| {
-            let mut m = HeaderMap::new();
-            m.insert(
-                header::HOST,
-                HeaderValue::from_str(h).unwrap_or(HeaderValue::from_static("")),
-            );
-            loopback_host(&m)
+        let request = |hosts: &[&str], uri: &str| {
+            let mut r = axum::http::Request::builder().uri(uri);
+            for h in hosts {
+                r = r.header(header::HOST, *h);
+            }
+            loopback_request(&r.body(Body::empty()).unwrap())
         };
+        let host = |h: &str| request(&[h], "/");
         assert!(host("127.0.0.1:7171"));
         assert!(host("localhost:7171"));
         assert!(host("LOCALHOST"));
@@ -456,7 +567,10 @@ mod tests {
         assert!(!host("evil.example:7171"));
         assert!(!host("localhost.evil.example"));
         assert!(!host("[::2]:80"));
-        assert!(!loopback_host(&HeaderMap::new()));
+        assert!(!request(&[], "/"));
+        assert!(!request(&["localhost", "evil.example"], "/"));
+        assert!(!request(&["localhost"], "http://evil.example/api/library"));
+        assert!(request(&["localhost"], "http://127.0.0.1:7171/api/library"));
     }
 
     fn shared(budget: Duration) -> Arc<Shared> {
@@ -467,6 +581,7 @@ mod tests {
             library: Vec::new(),
             examples: Vec::new(),
             budget,
+            workers: Arc::new(tokio::sync::Semaphore::new(1)),
         })
     }
 
@@ -509,6 +624,42 @@ mod tests {
         );
         assert_eq!(status, 503);
         assert_eq!(body["error"]["code"], "pactum::serve::timeout");
+    }
+
+    /// With one worker, an answer that overran its budget still holds it: the next request
+    /// waits for it, and is told the workbench is busy, not that its own proposal is slow.
+    #[test]
+    fn an_answer_over_budget_keeps_its_worker_and_the_next_is_busy() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let shared = shared(Duration::from_millis(100));
+        let request = |answer: Answer| {
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            handle(
+                shared.clone(),
+                headers,
+                Body::from(r#"{"text": ""}"#),
+                answer,
+            )
+        };
+        let slow: Answer = |_, _| {
+            std::thread::sleep(Duration::from_millis(600));
+            Ok(Value::Null)
+        };
+        let first = runtime.block_on(request(slow));
+        assert_eq!(first.status(), 503);
+        let second = runtime.block_on(request(Workbench::check));
+        let bytes = runtime
+            .block_on(axum::body::to_bytes(second.into_body(), 1 << 20))
+            .unwrap();
+        let body: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(body["error"]["code"], "pactum::serve::busy");
     }
 
     #[test]
