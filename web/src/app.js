@@ -103,7 +103,7 @@ async function checkSource(view) {
   }
   if (!view.state.doc.eq(doc)) return [];
   state.check = res.r;
-  showCheck(res.r);
+  showCheck(res.r, doc.toString());
   return res.r.marks.map((m) => diagnosticOf(m, doc));
 }
 
@@ -174,13 +174,46 @@ function counts(marks) {
   return c;
 }
 
-/** The dates a proposal gives its steps (a step's own, else the proposal's), in order. */
-function ownDates(r) {
+/**
+ * The dates a proposal gives its steps (a step's own, else the proposal's), in order. When
+ * every step was judged on `as_of`, the answer's proposal has its dates set aside: they are
+ * then read from the text (each `date:` outside strings and comments; `"date":` in JSON).
+ */
+function ownDates(r, text) {
+  if (r.dates === 'as_of') return datesInText(text);
   const p = r.proposal;
   if (!p || !Array.isArray(p.steps)) return [];
   const dates = p.steps.map((s) => s.date || p.date).filter(Boolean);
   if (p.steps.length === 0 && p.date) dates.push(p.date);
   return [...new Set(dates)].sort();
+}
+
+function datesInText(text) {
+  let code;
+  if (formatOf(text) === 'json') {
+    const found = [...text.matchAll(/"date"\s*:\s*"(\d{4}-\d{2}-\d{2})"/g)].map((m) => m[1]);
+    return [...new Set(found)].sort();
+  }
+  // The text form: blank out strings and `//` comments, then find `date: YYYY-MM-DD`.
+  code = '';
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"' && text[j] !== '\n') j += text[j] === '\\' ? 2 : 1;
+      code += ' ';
+      i = j + 1;
+    } else if (c === '/' && text[i + 1] === '/') {
+      const j = text.indexOf('\n', i);
+      i = j < 0 ? text.length : j;
+    } else {
+      code += c;
+      i++;
+    }
+  }
+  const found = [...code.matchAll(/\bdate\s*:\s*(\d{4}-\d{2}-\d{2})\b/g)].map((m) => m[1]);
+  return [...new Set(found)].sort();
 }
 
 /** "2026-07-01", "2010-01-01 and 2012-05-01", "3 dates (2010-01-01 to 2013-01-01)". */
@@ -194,8 +227,8 @@ function dateList(dates) {
  * when every step was judged on the chosen date instead of the proposal's own dates, that
  * and a button back to them.
  */
-function judgedOn(r) {
-  const own = ownDates(r);
+function judgedOn(r, text) {
+  const own = ownDates(r, text);
   const overridden = (r.dates || state.dates) === 'as_of';
   if (overridden && own.length > 0 && !(own.length === 1 && own[0] === r.as_of)) {
     const back = h('button', { type: 'button', id: 'own-dates', class: 'link', onclick: () => setDates('own') }, `judge on the proposal's own ${own.length === 1 ? 'date' : 'dates'}`);
@@ -212,7 +245,7 @@ function judgedOnOwn(r) {
   return `on the ${dates.length} dates of its steps`;
 }
 
-function showCheck(r) {
+function showCheck(r, text) {
   const c = counts(r.marks);
   const v = $('verdict');
   const invalid = c.input > 0 || (r.report.errors && r.report.errors.length > 0);
@@ -222,10 +255,10 @@ function showCheck(r) {
     v.replaceChildren(h('strong', {}, 'Invalid input'), `: ${plural(c.input, 'problem')} to correct before the proposal can be judged.`);
   } else if (r.report.compliant) {
     v.className = 'verdict compliant';
-    v.replaceChildren(h('strong', {}, 'Compliant'), `: no rule is broken${extra ? ` (${extra})` : ''}, judged `, ...judgedOn(r), '.');
+    v.replaceChildren(h('strong', {}, 'Compliant'), `: no rule is broken${extra ? ` (${extra})` : ''}, judged `, ...judgedOn(r, text), '.');
   } else {
     v.className = 'verdict violating';
-    v.replaceChildren(h('strong', {}, 'Not compliant'), `: ${plural(c.error, 'error')}${extra ? ', ' + extra : ''}, judged `, ...judgedOn(r), '.');
+    v.replaceChildren(h('strong', {}, 'Not compliant'), `: ${plural(c.error, 'error')}${extra ? ', ' + extra : ''}, judged `, ...judgedOn(r, text), '.');
   }
   v.dataset.verdict = invalid ? 'invalid' : r.report.compliant ? 'compliant' : 'not-compliant';
   renderProblems(r);

@@ -81,9 +81,10 @@ export function renderTimeline(box, timeline, asOf, onPick, width = 900, named =
       );
     });
   });
+  // The lines first, then the labels over them (a label has a halo: see app.css).
+  for (const m of marks) svg.append(h('line', { x1: m.x, x2: m.x, y1: top - 4 - m.level * LABEL_H, y2: height - 24, class: 'step-line' }));
   for (const m of marks) {
     svg.append(
-      h('line', { x1: m.x, x2: m.x, y1: top - 4 - m.level * LABEL_H, y2: height - 24, class: 'step-line' }),
       h('text', { x: m.x, y: top - 8 - m.level * LABEL_H, class: 'step-label', 'text-anchor': 'middle' }, m.label, h('title', {}, `${m.ids.length === 1 ? 'step' : 'steps'} ${m.ids.join(', ')} ${m.ids.length === 1 ? 'is' : 'are'} judged on ${m.date}`)),
     );
   }
