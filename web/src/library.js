@@ -41,7 +41,7 @@ function ruleView(r, onExample) {
       {},
       r.cite ? [h('dt', {}, 'Citation'), h('dd', {}, r.cite)] : null,
       [h('dt', {}, 'Says'), h('dd', { class: 'template' }, template(r.message), /\{[^{}]*\}/.test(r.message) ? h('span', { class: 'muted' }, ' (the parts in braces are filled in for each step it fires on)') : null)],
-      r.help ? [h('dt', {}, 'Help'), h('dd', {}, r.help)] : null,
+      r.help ? [h('dt', {}, 'Help'), h('dd', { class: 'template' }, template(r.help))] : null,
       r.comment ? [h('dt', {}, 'Note'), h('dd', { class: 'pre' }, r.comment)] : null,
       r.unless && r.unless.length
         ? [h('dt', {}, 'Unless'), h('dd', {}, h('ul', { class: 'unless' }, r.unless.map((u) => h('li', {}, h('code', {}, u.text || u.label || ''), u.because ? ` (${u.because})` : ''))))]
