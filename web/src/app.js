@@ -11,18 +11,48 @@ import { shareFragment, parseFragment } from './share.js';
 import { renderTimeline } from './timeline.js';
 import { renderPicture } from './picture.js';
 import { renderLibrary } from './library.js';
-import { h, plural, postJson } from './util.js';
+import { h, plural, postJson, libraryName } from './util.js';
 
 const $ = (id) => document.getElementById(id);
-const state = { library: null, examples: [], check: null, asOf: '' };
+// `dates`: `own` (a step is judged on its own date, else the proposal's, else `asOf`) or
+// `as_of` (every step on `asOf`: the user picked a date). `damaged`: why the link opened was
+// not loaded (kept until the user loads or types something).
+const state = { library: null, examples: [], check: null, asOf: '', dates: 'own', damaged: null };
 
 // ------------------------------------------------------------------ positions
 
+// The editor keeps every character (its line separator is "\n" alone, so a lone carriage
+// return stays in the text, as `pactum check` reads it), but the API counts lines as LSP
+// does: "\n", "\r\n" and a lone "\r" each end one. The starts of those lines, per document.
+const lineStarts = new WeakMap();
+
+function startsOf(doc) {
+  let starts = lineStarts.get(doc);
+  if (starts) return starts;
+  const t = doc.toString();
+  starts = [0];
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c === 10) starts.push(i + 1);
+    else if (c === 13) {
+      if (t.charCodeAt(i + 1) === 10) i++;
+      starts.push(i + 1);
+    }
+  }
+  lineStarts.set(doc, starts);
+  return starts;
+}
+
 /** The offset in `doc` of an API position (0-based line, UTF-16 character), clamped. */
 function offsetOf(doc, pos) {
-  const n = Math.min(Math.max(pos.line + 1, 1), doc.lines);
-  const line = doc.line(n);
-  return line.from + Math.min(Math.max(pos.character, 0), line.length);
+  const starts = startsOf(doc);
+  const n = Math.min(Math.max(pos.line, 0), starts.length - 1);
+  const from = starts[n];
+  let to = n + 1 < starts.length ? starts[n + 1] : doc.length;
+  if (to > from && n + 1 < starts.length) {
+    to -= doc.sliceString(to - 2, to) === '\r\n' && to - 2 >= from ? 2 : 1;
+  }
+  return from + Math.min(Math.max(pos.character, 0), to - from);
 }
 
 function formatOf(text) {
@@ -32,12 +62,25 @@ function formatOf(text) {
 // ------------------------------------------------------------------ checking
 
 let latest = null;
+let inFlight = null;
 
-/** POST /api/check for `text`; the last call wins everywhere on the page. */
-function requestCheck(text) {
+/** The fields of a request for `text` that every endpoint shares: format, date, dates. */
+function requestBody(text) {
   const body = { text, format: formatOf(text) };
   if (state.asOf) body.as_of = state.asOf;
-  const p = postJson('/api/check', body).then(
+  if (state.asOf && state.dates === 'as_of') body.dates = 'as_of';
+  return body;
+}
+
+/**
+ * POST /api/check for `text`; the last call wins everywhere on the page, and starting one
+ * aborts the one before (its answer would be thrown away; the server stops reading it).
+ */
+function requestCheck(text) {
+  if (inFlight) inFlight.abort();
+  const ctl = new AbortController();
+  inFlight = ctl;
+  const p = postJson('/api/check', requestBody(text), ctl.signal).then(
     (r) => ({ ok: true, r }),
     (e) => ({ ok: false, e }),
   );
@@ -46,6 +89,7 @@ function requestCheck(text) {
 }
 
 async function checkSource(view) {
+  if (state.damaged) return [];
   const doc = view.state.doc;
   let p = requestCheck(doc.toString());
   let res = await p;
@@ -59,7 +103,7 @@ async function checkSource(view) {
   }
   if (!view.state.doc.eq(doc)) return [];
   state.check = res.r;
-  showCheck(res.r);
+  showCheck(res.r, doc.toString());
   return res.r.marks.map((m) => diagnosticOf(m, doc));
 }
 
@@ -104,11 +148,21 @@ function markDetails(m) {
 // ------------------------------------------------------------------ the verdict and panels
 
 function showServerError(e) {
+  markStale();
   const v = $('verdict');
   v.className = 'verdict invalid';
   v.dataset.verdict = 'error';
   if (e.code) v.replaceChildren(h('strong', {}, 'Cannot check this text'), `: ${e.message}`, e.help ? ` (${e.help})` : '', '.');
   else v.replaceChildren(h('strong', {}, 'The workbench server did not answer'), ` (${e.message}). Is pactum serve still running?`);
+}
+
+/** After a failed check: the Problems list is an earlier answer's, and says so. */
+function markStale() {
+  const box = $('problems');
+  if (!state.check || box.classList.contains('stale')) return;
+  box.classList.add('stale');
+  box.prepend(h('p', { class: 'stale-note', role: 'note' }, 'The last check failed (see above): the problems below are from an earlier check and may no longer hold.'));
+  $('tab-problems').textContent = 'Problems (check failed)';
 }
 
 function counts(marks) {
@@ -120,8 +174,70 @@ function counts(marks) {
   return c;
 }
 
-/** When the proposal was judged: `as of D`, or the steps' own dates where they have them. */
-function judgedOn(r) {
+/**
+ * The dates a proposal gives its steps (a step's own, else the proposal's), in order. When
+ * every step was judged on `as_of`, the answer's proposal has its dates set aside: they are
+ * then read from the text (each `date:` outside strings and comments; `"date":` in JSON).
+ */
+function ownDates(r, text) {
+  if (r.dates === 'as_of') return datesInText(text);
+  const p = r.proposal;
+  if (!p || !Array.isArray(p.steps)) return [];
+  const dates = p.steps.map((s) => s.date || p.date).filter(Boolean);
+  if (p.steps.length === 0 && p.date) dates.push(p.date);
+  return [...new Set(dates)].sort();
+}
+
+function datesInText(text) {
+  let code;
+  if (formatOf(text) === 'json') {
+    const found = [...text.matchAll(/"date"\s*:\s*"(\d{4}-\d{2}-\d{2})"/g)].map((m) => m[1]);
+    return [...new Set(found)].sort();
+  }
+  // The text form: blank out strings and `//` comments, then find `date: YYYY-MM-DD`.
+  code = '';
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"' && text[j] !== '\n') j += text[j] === '\\' ? 2 : 1;
+      code += ' ';
+      i = j + 1;
+    } else if (c === '/' && text[i + 1] === '/') {
+      const j = text.indexOf('\n', i);
+      i = j < 0 ? text.length : j;
+    } else {
+      code += c;
+      i++;
+    }
+  }
+  const found = [...code.matchAll(/\bdate\s*:\s*(\d{4}-\d{2}-\d{2})\b/g)].map((m) => m[1]);
+  return [...new Set(found)].sort();
+}
+
+/** "2026-07-01", "2010-01-01 and 2012-05-01", "3 dates (2010-01-01 to 2013-01-01)". */
+function dateList(dates) {
+  if (dates.length <= 2) return dates.join(' and ');
+  return `${dates.length} dates (${dates[0]} to ${dates[dates.length - 1]})`;
+}
+
+/**
+ * When the proposal was judged: `as of D`, or the steps' own dates where they have them;
+ * when every step was judged on the chosen date instead of the proposal's own dates, that
+ * and a button back to them.
+ */
+function judgedOn(r, text) {
+  const own = ownDates(r, text);
+  const overridden = (r.dates || state.dates) === 'as_of';
+  if (overridden && own.length > 0 && !(own.length === 1 && own[0] === r.as_of)) {
+    const back = h('button', { type: 'button', id: 'own-dates', class: 'link', onclick: () => setDates('own') }, `judge on the proposal's own ${own.length === 1 ? 'date' : 'dates'}`);
+    return [`as of ${r.as_of} instead of the proposal's own ${own.length === 1 ? 'date' : 'dates'} ${dateList(own)} (`, back, ')'];
+  }
+  return [judgedOnOwn(r)];
+}
+
+function judgedOnOwn(r) {
   const dates = [...new Set((r.timeline ? r.timeline.steps : []).map((s) => s.date).filter(Boolean))].sort();
   if (dates.length === 0 || (dates.length === 1 && dates[0] === r.as_of)) return `as of ${r.as_of}`;
   if (dates.length === 1) return `on ${dates[0]}, the date of its steps`;
@@ -129,7 +245,7 @@ function judgedOn(r) {
   return `on the ${dates.length} dates of its steps`;
 }
 
-function showCheck(r) {
+function showCheck(r, text) {
   const c = counts(r.marks);
   const v = $('verdict');
   const invalid = c.input > 0 || (r.report.errors && r.report.errors.length > 0);
@@ -139,10 +255,10 @@ function showCheck(r) {
     v.replaceChildren(h('strong', {}, 'Invalid input'), `: ${plural(c.input, 'problem')} to correct before the proposal can be judged.`);
   } else if (r.report.compliant) {
     v.className = 'verdict compliant';
-    v.replaceChildren(h('strong', {}, 'Compliant'), `: no rule is broken${extra ? ` (${extra})` : ''}, judged ${judgedOn(r)}.`);
+    v.replaceChildren(h('strong', {}, 'Compliant'), `: no rule is broken${extra ? ` (${extra})` : ''}, judged `, ...judgedOn(r, text), '.');
   } else {
     v.className = 'verdict violating';
-    v.replaceChildren(h('strong', {}, 'Not compliant'), `: ${plural(c.error, 'error')}${extra ? ', ' + extra : ''}, judged ${judgedOn(r)}.`);
+    v.replaceChildren(h('strong', {}, 'Not compliant'), `: ${plural(c.error, 'error')}${extra ? ', ' + extra : ''}, judged `, ...judgedOn(r, text), '.');
   }
   v.dataset.verdict = invalid ? 'invalid' : r.report.compliant ? 'compliant' : 'not-compliant';
   renderProblems(r);
@@ -164,6 +280,7 @@ function renderGraphics() {
 function renderProblems(r) {
   const box = $('problems');
   box.replaceChildren();
+  box.classList.remove('stale');
   if (r.marks.length === 0) {
     box.append(h('p', { class: 'empty' }, 'Nothing to report: no rule fires on this proposal.'));
     return;
@@ -223,22 +340,31 @@ function renderSteps(r) {
   );
 }
 
+let explaining = 0;
+
+/** Forgets the explanation shown: it was of another text or date. */
+function clearExplanation() {
+  explaining++;
+  $('explanation').replaceChildren();
+}
+
 async function explain(step, rule) {
   selectTab('why');
   const out = $('explanation');
+  const mine = ++explaining;
   out.replaceChildren(h('p', { class: 'muted' }, `Explaining step ${step}…`));
-  const text = view.state.doc.toString();
-  const body = { text, format: formatOf(text), step };
+  const body = { ...requestBody(view.state.doc.toString()), step };
   if (rule) body.rule = rule;
-  if (state.asOf) body.as_of = state.asOf;
   try {
     const r = await postJson('/api/explain', body);
+    if (mine !== explaining) return;
     out.replaceChildren(
       h('h3', {}, `Why / why not: step ${r.step}${rule ? ', rule ' + rule : ''}`),
       r.explanation ? explanationTable(r.explanation) : null,
       h('details', { class: 'reasoning', open: !!rule || !r.explanation }, h('summary', {}, 'The full reasoning (each condition, true or false, and the facts it read)'), h('pre', { class: 'explain', tabindex: 0 }, r.text)),
     );
   } catch (e) {
+    if (mine !== explaining) return;
     out.replaceChildren(h('p', { class: 'error' }, e.message), e.help ? h('p', {}, e.help) : null);
   }
 }
@@ -332,6 +458,9 @@ const view = new EditorView({
   state: EditorState.create({
     doc: '',
     extensions: [
+      // A lone carriage return stays a character of the text (CodeMirror would otherwise
+      // make it a line break, and the page would judge another text than `pactum check`).
+      EditorState.lineSeparator.of('\n'),
       basicSetup,
       language.of(proposalLanguage),
       lintGutter(),
@@ -341,7 +470,12 @@ const view = new EditorView({
       EditorView.updateListener.of((u) => {
         if (!u.docChanged) return;
         $('share-box').hidden = true;
-        if (u.transactions.some((t) => t.isUserEvent('input.type') || t.isUserEvent('input.paste') || t.isUserEvent('delete'))) $('example').value = '';
+        clearExplanation();
+        if (u.transactions.some((t) => t.isUserEvent('input') || t.isUserEvent('delete'))) {
+          if (!u.transactions.some((t) => t.isUserEvent('input.fix'))) $('example').value = '';
+          state.damaged = null;
+        }
+        dropFragment(u.state.doc.toString());
         const f = formatOf(u.state.doc.toString());
         if (f !== currentFormat) setFormat(f);
       }),
@@ -361,42 +495,110 @@ function setText(text) {
   forceLinting(view);
 }
 
-function setDate(d) {
-  state.asOf = d || '';
+function recheckNow() {
   $('share-box').hidden = true;
-  $('as-of').value = state.asOf || (state.library ? state.library.today : '');
+  clearExplanation();
   view.dispatch({ effects: recheck.of(null) });
   forceLinting(view);
+}
+
+/**
+ * Sets the chosen date. `dates` is `as_of` when the user picked it (every step is then judged
+ * on it, the proposal's own dates set aside: "what if this happened on D?"), or what a share
+ * link says.
+ */
+function setDate(d, dates = 'as_of') {
+  state.asOf = d || '';
+  state.dates = state.asOf ? dates : 'own';
+  $('as-of').value = state.asOf || (state.library ? state.library.today : '');
+  dropFragment(null);
+  recheckNow();
+}
+
+/** Back to the proposal's own dates (`own`), or every step on the chosen date (`as_of`). */
+function setDates(dates) {
+  state.dates = dates;
+  dropFragment(null);
+  recheckNow();
+}
+
+// The text (or null) the `#p=` in the address bar holds: once the text or the date is no
+// longer that of the address, the fragment goes, so that a reload or a copy of the address
+// does not bring back or send an older proposal.
+let fragmentText = null;
+
+function dropFragment(text) {
+  if (!location.hash || (text !== null && text === fragmentText)) return;
+  fragmentText = null;
+  history.replaceState(null, '', location.pathname + location.search);
 }
 
 function loadExample(name) {
   const ex = state.examples.find((e) => e.name === name);
   if (!ex) return;
+  state.damaged = null;
   $('example').value = name;
   setText(ex.text);
   selectTab('problems');
 }
 
 function share() {
-  const frag = shareFragment(view.state.doc.toString(), state.asOf);
+  const text = view.state.doc.toString();
+  const frag = shareFragment(text, state.asOf, state.dates);
+  fragmentText = text;
   history.replaceState(null, '', frag);
   const url = location.href;
   const out = $('share-url');
   out.value = url;
   $('share-box').hidden = false;
+  // Chromium refuses an address over 2 MB (2,097,152 characters); others differ.
+  if (url.length > 2097152) {
+    $('share-note').textContent = `This link is ${url.length.toLocaleString('en')} characters long: Chromium refuses addresses over 2 MB, and mail and chat programs cut much shorter ones. Send the proposal as a file instead.`;
+    return;
+  }
+  $('share-note').textContent = '';
   out.select();
   if (navigator.clipboard) navigator.clipboard.writeText(url).then(() => ($('share-note').textContent = 'Copied to the clipboard.'), () => ($('share-note').textContent = 'Copy the link above.'));
 }
 
+/** Opens the share link in the address: `text`, `date` (only a date), `damaged` or `none`. */
 function loadFragment() {
-  const { text, date } = parseFragment(location.hash);
-  if (date) setDate(date);
+  const { text, date, dates, error } = parseFragment(location.hash);
+  if (error) {
+    showDamaged(error);
+    return 'damaged';
+  }
+  fragmentText = text;
+  if (date) {
+    state.asOf = date;
+    state.dates = dates;
+    $('as-of').value = date;
+  }
   if (text !== null) {
+    state.damaged = null;
     $('example').value = '';
     setText(text);
-    return true;
+    return 'text';
   }
-  return !!date;
+  if (date) recheckNow();
+  return date ? 'date' : 'none';
+}
+
+/** A share link that cannot be read: say so, and load nothing (not even an example). */
+function showDamaged(error) {
+  state.damaged = error;
+  state.check = null;
+  $('example').value = '';
+  fragmentText = ''; // the damaged link stays in the address, to be read or sent back
+  view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: '' } });
+  $('problems').replaceChildren();
+  $('problems').classList.remove('stale');
+  $('steps').replaceChildren();
+  $('tab-problems').textContent = 'Problems';
+  const v = $('verdict');
+  v.className = 'verdict invalid';
+  v.dataset.verdict = 'damaged-link';
+  v.replaceChildren(h('strong', {}, 'This link is damaged'), `: ${error}. Nothing was loaded from it: ask for the link again, or pick an example.`);
 }
 
 async function tidy() {
@@ -405,13 +607,17 @@ async function tidy() {
     const r = await postJson('/api/format', { text, format: formatOf(text) });
     if (r.text !== text) view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: r.text } });
   } catch (e) {
-    $('verdict').append(h('span', { class: 'tidy-error' }, ` Cannot tidy: ${e.message}`));
+    const v = $('verdict');
+    const old = v.querySelector('.tidy-error');
+    const note = h('span', { class: 'tidy-error' }, ` Cannot tidy: ${e.message}`);
+    if (old) old.replaceWith(note);
+    else v.append(note);
   }
 }
 
 async function start() {
   setupTabs();
-  $('as-of').addEventListener('change', (e) => setDate(e.target.value));
+  $('as-of').addEventListener('change', (e) => setDate(e.target.value, 'as_of'));
   $('example').addEventListener('change', (e) => loadExample(e.target.value));
   $('share').addEventListener('click', share);
   $('tidy').addEventListener('click', tidy);
@@ -434,15 +640,16 @@ async function start() {
   );
   if (lib) {
     if (!state.asOf) $('as-of').value = lib.today;
-    $('today').textContent = `Steps are judged on their own date, else the proposal's, else this one (today is ${lib.today}).`;
-    $('lib-name').textContent = lib.name;
+    $('today').textContent = `Steps are judged on their own date, else the proposal's, else this one (today is ${lib.today}); pick a date to judge every step on it.`;
+    // The standard library is named by what it is; a library of one's own by its folder.
+    if (lib.name === '<std>') $('lib-kind').textContent = libraryName(lib.name);
+    else $('lib-name').textContent = lib.name;
     renderLibrary($('library'), lib, loadExample);
   }
-  if (!loadFragment()) {
+  const opened = loadFragment();
+  if (opened === 'none' || opened === 'date') {
     const first = examples.find((e) => e.name === 'caspian-shield.proposal') || examples[0];
     if (first) loadExample(first.name);
-  } else if (!parseFragment(location.hash).text && examples[0]) {
-    loadExample((examples.find((e) => e.name === 'caspian-shield.proposal') || examples[0]).name);
   }
   document.body.dataset.ready = 'true';
 }

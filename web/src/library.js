@@ -1,6 +1,6 @@
 // The library browser (GET /api/library): its rules (citation, help, the examples they fire
 // on), the facts of each entity, and the schema (step kinds, entity types, enums).
-import { h, typeText } from './util.js';
+import { h, typeText, libraryName, template } from './util.js';
 
 /** Draws `lib` into `box`; `onExample(name)` loads an example proposal. */
 export function renderLibrary(box, lib, onExample) {
@@ -11,7 +11,7 @@ export function renderLibrary(box, lib, onExample) {
   const facts = h('section', { 'aria-labelledby': 'lib-facts' }, h('h3', { id: 'lib-facts' }, `Facts as of ${lib.today} (${lib.entities.length} entities)`), lib.entities.map(entityView));
   const schema = h('section', { 'aria-labelledby': 'lib-schema' }, h('h3', { id: 'lib-schema' }, 'Schema'), schemaView(lib.schema));
   box.append(
-    h('p', { class: 'lib-head' }, h('strong', {}, `Library ${lib.name}`), ` · pactum ${lib.version} · `, h('label', { for: 'lib-filter' }, 'Find: '), filter, ' ', count),
+    h('p', { class: 'lib-head' }, h('strong', {}, libraryName(lib.name)), ` · pactum ${lib.version} · `, h('label', { for: 'lib-filter' }, 'Find: '), filter, ' ', count),
     rules,
     facts,
     schema,
@@ -40,8 +40,8 @@ function ruleView(r, onExample) {
       'dl',
       {},
       r.cite ? [h('dt', {}, 'Citation'), h('dd', {}, r.cite)] : null,
-      [h('dt', {}, 'Says'), h('dd', {}, r.message)],
-      r.help ? [h('dt', {}, 'Help'), h('dd', {}, r.help)] : null,
+      [h('dt', {}, 'Says'), h('dd', { class: 'template' }, template(r.message), /\{[^{}]*\}/.test(r.message) ? h('span', { class: 'muted' }, ' (the parts in braces are filled in for each step it fires on)') : null)],
+      r.help ? [h('dt', {}, 'Help'), h('dd', { class: 'template' }, template(r.help))] : null,
       r.comment ? [h('dt', {}, 'Note'), h('dd', { class: 'pre' }, r.comment)] : null,
       r.unless && r.unless.length
         ? [h('dt', {}, 'Unless'), h('dd', {}, h('ul', { class: 'unless' }, r.unless.map((u) => h('li', {}, h('code', {}, u.text || u.label || ''), u.because ? ` (${u.because})` : ''))))]

@@ -39,9 +39,11 @@ export function renderTimeline(box, timeline, asOf, onPick, width = 900, named =
   hi += pad;
   const labelW = Math.min(260, Math.max(...timeline.facts.map((f) => (f.entity.length + f.attribute.length + 3) * 7.2)) + 8);
   const rowH = 32;
-  const top = 50;
   const plotW = width - labelW - 16;
   const x = (ms) => labelW + ((ms - lo) / (hi - lo)) * plotW;
+  const marks = stepMarks(timeline.steps, (d) => x(toMs(d)));
+  const levels = marks.reduce((n, m) => Math.max(n, m.level + 1), 1);
+  const top = 50 + (levels - 1) * LABEL_H;
   const height = top + timeline.facts.length * rowH + 30;
   const svg = h('svg', {
     viewBox: `0 0 ${width} ${height}`,
@@ -79,12 +81,11 @@ export function renderTimeline(box, timeline, asOf, onPick, width = 900, named =
       );
     });
   });
-  for (const s of timeline.steps) {
-    if (!s.date) continue;
-    const sx = x(toMs(s.date));
+  // The lines first, then the labels over them (a label has a halo: see app.css).
+  for (const m of marks) svg.append(h('line', { x1: m.x, x2: m.x, y1: top - 4 - m.level * LABEL_H, y2: height - 24, class: 'step-line' }));
+  for (const m of marks) {
     svg.append(
-      h('line', { x1: sx, x2: sx, y1: top - 4, y2: height - 24, class: 'step-line' }),
-      h('text', { x: sx, y: top - 8, class: 'step-label', 'text-anchor': 'middle' }, s.id, h('title', {}, `step ${s.id} is judged on ${s.date}`)),
+      h('text', { x: m.x, y: top - 8 - m.level * LABEL_H, class: 'step-label', 'text-anchor': 'middle' }, m.label, h('title', {}, `${m.ids.length === 1 ? 'step' : 'steps'} ${m.ids.join(', ')} ${m.ids.length === 1 ? 'is' : 'are'} judged on ${m.date}`)),
     );
   }
   if (asOf) {
@@ -134,6 +135,38 @@ export function renderTimeline(box, timeline, asOf, onPick, width = 900, named =
     ),
     table,
   );
+}
+
+const LABEL_H = 17;
+const CHAR_W = 7;
+
+/**
+ * The step markers: one per date (the steps judged on it together), each label on the lowest
+ * level where it does not overlap the one before it (`b2010`, `b2012` and `b2013` a few
+ * pixels apart are drawn one above the other, not on top of each other).
+ */
+export function stepMarks(steps, xOf) {
+  const byDate = new Map();
+  for (const s of steps) {
+    if (!s.date) continue;
+    if (!byDate.has(s.date)) byDate.set(s.date, []);
+    byDate.get(s.date).push(s.id);
+  }
+  const marks = [...byDate.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([date, ids]) => {
+      const label = ids.length <= 3 ? ids.join(', ') : `${ids.slice(0, 2).join(', ')} + ${ids.length - 2}`;
+      return { date, ids, label, x: xOf(date), level: 0 };
+    });
+  const ends = [];
+  for (const m of marks) {
+    const half = (m.label.length * CHAR_W) / 2 + 3;
+    let level = ends.findIndex((end) => end <= m.x - half);
+    if (level < 0) level = ends.length;
+    ends[level] = m.x + half;
+    m.level = level;
+  }
+  return marks;
 }
 
 function clip(s, n) {

@@ -17,6 +17,22 @@ export function h(tag, attrs, ...children) {
   return el;
 }
 
+/** The name a person reads for a library: `<std>` is the standard library built into pactum. */
+export function libraryName(name) {
+  return name === '<std>' ? 'Standard library' : name;
+}
+
+/**
+ * A rule's message template as the library writes it ("armed forces of {p} ..."), its
+ * placeholders (`{...}`, filled in for each step that breaks the rule) set apart.
+ */
+export function template(message) {
+  return String(message)
+    .split(/(\{[^{}]*\})/)
+    .filter((part) => part !== '')
+    .map((part) => (/^\{[^{}]*\}$/.test(part) ? h('code', { class: 'placeholder', title: 'filled in for each step the rule fires on' }, part) : part));
+}
+
 /** "1 error", "2 warnings". */
 export function plural(n, word) {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
