@@ -285,6 +285,12 @@ function renderProblems(r) {
     box.append(h('p', { class: 'empty' }, 'Nothing to report: no rule fires on this proposal.'));
     return;
   }
+  if (r.fixes_omitted) {
+    box.append(
+      h('p', { class: 'note', id: 'fixes-omitted' },
+        'More than 100 rules fire on this proposal, so no repairs are offered here: correct some, or check it with `pactum check --fixes`.'),
+    );
+  }
   const doc = view.state.doc;
   box.append(
     h(

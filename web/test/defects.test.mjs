@@ -250,3 +250,14 @@ test("Tidy's error replaces the last one instead of piling up", async () => {
   const n = await page.$$eval('#verdict .tidy-error', (es) => es.length);
   assert.equal(n, 1);
 });
+
+test('a proposal on which more than 100 rules fire says why no repairs are offered', async () => {
+  const steps = Array.from({ length: 101 }, (_, i) =>
+    `step ex${i}: exercise { participants: [turkey, azerbaijan], area: caspian_sea }`);
+  const text = `proposal many { date: 2026-09-15 }\n${steps.join('\n')}\n`;
+  await open(`#n=${text.length}&p=${base64url(text)}`);
+  await waitVerdict('not-compliant');
+  await page.click('#tab-problems');
+  await page.waitForSelector('#fixes-omitted');
+  assert.match(await page.textContent('#fixes-omitted'), /no repairs are offered/);
+});
