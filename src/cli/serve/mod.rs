@@ -108,11 +108,13 @@ fn start(args: &Args) -> Result<(), Box<Diagnostic>> {
                     Diagnostic::bare(
                         pactum::Code::LibraryPath,
                         format!(
-                            "the policy library `{}` does not compile",
+                            "cannot load the policy library `{}`",
                             pactum::printable(&dir.display().to_string())
                         ),
                     )
-                    .with_help("fix the errors above (`pactum lint` shows them), then start again"),
+                    .with_help(
+                        "fix the errors above (`pactum lint DIR` shows them all), then start again",
+                    ),
                 )
             })?;
             (engine, dir.display().to_string(), folder_examples(dir))
