@@ -16,6 +16,10 @@ mod cli;
 /// The standard library's tests, which the binary embeds (src/main.rs) for `pactum test`;
 /// this target runs `check` only.
 pub static STANDARD_TESTS: &[(&str, &str)] = &[];
+/// The standard library's examples and the workbench page, which the binary embeds for
+/// `pactum serve`; this target runs `check` only.
+pub static STANDARD_EXAMPLES: &[(&str, &str)] = &[];
+pub static ASSETS: &[(&str, &[u8])] = &[];
 
 use std::path::PathBuf;
 use std::sync::OnceLock;

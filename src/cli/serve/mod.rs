@@ -28,8 +28,9 @@ use serde_json::Value;
 use self::api::{ApiError, Example, Workbench};
 use super::Exit;
 
-include!(concat!(env!("OUT_DIR"), "/assets.rs"));
-include!(concat!(env!("OUT_DIR"), "/stdexamples.rs"));
+// The page's files and the standard library's examples, which the binary embeds
+// (src/main.rs).
+use crate::{ASSETS, STANDARD_EXAMPLES};
 
 /// The time one request may take before it is answered 503.
 const BUDGET: Duration = Duration::from_secs(10);
