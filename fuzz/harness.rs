@@ -432,7 +432,10 @@ pub fn check_cli_output(tree: &Tree, stdout: &[u8], exit: i32) {
 /// hang or panic, and every finding must carry a lint code and render.
 pub fn lint(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
-    let Ok(engine) = Engine::from_sources(vec![SourceFile::new("f.policy", text.as_ref())]) else {
+    // The same limits as `policy_parse`: an input that reaches the default expansion limit
+    // would spend 110 ms compiling before the linter starts.
+    let sources = vec![SourceFile::new("f.policy", text.as_ref())];
+    let Ok(engine) = Engine::from_sources_with(sources, &policy_limits()) else {
         return;
     };
     let opts = pactum::lint::LintOptions {

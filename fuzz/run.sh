@@ -8,7 +8,7 @@
 #   -j JOBS     run up to JOBS targets at once (default 1: one after another)
 #   -x PATTERN  leave out the seeds whose file name matches PATTERN (a grep -E regex), e.g.
 #               a seed that leads straight to a known, still open bug
-#   TARGET      policy_parse, proposal_text, proposal_json, check_render, cli_walk, lint
+#   TARGET      policy_parse, proposal_text, proposal_json, check_render, cli_walk, lint, fmt
 #               (default: all)
 #
 # Exits 0 when no target failed, 1 when one crashed, timed out or ran out of memory (the
@@ -39,19 +39,22 @@ secs="$1"; shift
 [[ "$secs" =~ ^[0-9]+$ ]] && [ "$secs" -gt 0 ] || usage
 [[ "$jobs" =~ ^[0-9]+$ ]] && [ "$jobs" -gt 0 ] || usage
 
-all=(policy_parse proposal_text proposal_json check_render cli_walk lint)
+all=(policy_parse proposal_text proposal_json check_render cli_walk lint fmt)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 for t in "${targets[@]}"; do
   case " ${all[*]} " in *" $t "*) ;; *) echo "unknown target: $t" >&2; usage ;; esac
 done
 
-dict_of() { case "$1" in policy_parse|lint) echo policy.dict ;; cli_walk) echo names.dict ;; *) echo proposal.dict ;; esac; }
-# The longest input libFuzzer makes. Policy files: 8 KiB, which holds any one file of the
-# standard library but the 16 KB instruments.policy (libFuzzer keeps the first 8 KiB of a
-# longer seed); without it, mutants of the 47 KB whole-library seed made every input 47 KB
-# and the target ran at about 300 inputs a second. Proposals: 64 KiB.
-max_len_of() { case "$1" in policy_parse|lint) echo 8192 ;; cli_walk) echo 2048 ;; *) echo 65536 ;; esac; }
+dict_of() { case "$1" in policy_parse|lint|fmt) echo policy.dict ;; cli_walk) echo names.dict ;; *) echo proposal.dict ;; esac; }
+# The longest input libFuzzer makes: 4 KiB (libFuzzer's own default when it is not given
+# one) for the policy targets and check_render, 2 KiB for cli_walk (a tree of 24 entries with
+# names of 40 bytes), 64 KiB for the two proposal parsers (fast enough to take whole
+# proposals). Without a bound, libFuzzer takes the largest seed's length (the 47 KB whole
+# standard library, the 29 KB proposals the corpus grew to), most inputs become mutants of
+# it, and a target runs at a fifth of the speed or less: the crashes fuzzing finds come from
+# small inputs, and a longer seed still gives its first 4 KiB.
+max_len_of() { case "$1" in cli_walk) echo 2048 ;; proposal_text|proposal_json) echo 65536 ;; *) echo 4096 ;; esac; }
 
 fuzz="$(cd "$(dirname "$0")" && pwd)"
 cd "$fuzz" || exit 2
