@@ -316,14 +316,23 @@ fn tree_root(root: &std::path::Path) -> std::path::PathBuf {
     root.join("in")
 }
 
-/// Creates the library and `tree` under `root`, an empty folder. Entries that cannot be
-/// made (a name the file system refuses) are left out.
-pub fn build_tree(tree: &Tree, root: &std::path::Path) {
-    use std::os::unix::ffi::OsStrExt as _;
+/// Writes the library under `root` (`root/lib`, which [`cli_args`] passes as `--policies`)
+/// and returns its folder.
+pub fn build_library(root: &std::path::Path) -> std::path::PathBuf {
     let lib = root.join("lib");
     let made = std::fs::create_dir_all(&lib)
-        .and_then(|()| std::fs::write(lib.join("fuzz.policy"), LIBRARY))
-        .and_then(|()| std::fs::create_dir_all(tree_root(root)));
+        .and_then(|()| std::fs::write(lib.join("fuzz.policy"), LIBRARY));
+    assert!(made.is_ok(), "the scratch folder can be written: {made:?}");
+    lib
+}
+
+/// Creates `tree` under `root` (beside the library of [`build_library`]), replacing the
+/// tree an earlier call made there. Entries that cannot be made (a name the file system
+/// refuses) are left out.
+pub fn build_tree(tree: &Tree, root: &std::path::Path) {
+    use std::os::unix::ffi::OsStrExt as _;
+    let _ = std::fs::remove_dir_all(tree_root(root));
+    let made = std::fs::create_dir_all(tree_root(root));
     assert!(made.is_ok(), "the scratch folder can be written: {made:?}");
     let mut dirs = vec![tree_root(root)];
     for e in &tree.entries {
@@ -438,8 +447,12 @@ pub fn lint(data: &[u8]) {
     let Ok(engine) = Engine::from_sources_with(sources, &policy_limits()) else {
         return;
     };
+    // Small budgets keep each input fast (a question's unsatisfiable core alone asks one
+    // question per condition): past them, questions are `undecided` and the lint is cut
+    // short, paths that a fuzzer should reach too.
     let opts = pactum::lint::LintOptions {
-        budget: 2_000,
+        budget: 300,
+        total_budget: Some(200),
         ..pactum::lint::LintOptions::default()
     };
     let report = pactum::lint::lint(&engine, &opts);

@@ -86,6 +86,7 @@ fn cli_walk_seeds() {
             .join(seed.unwrap_or_default());
         let _ = std::fs::remove_dir_all(&root);
         std::fs::create_dir_all(&root).expect("the scratch folder can be made");
+        harness::build_library(&root);
         harness::build_tree(&tree, &root);
         let args = harness::cli_args(&tree, &root);
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_pactum"))

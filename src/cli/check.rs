@@ -44,8 +44,9 @@ pub struct Args {
 /// A file to check: its name, and its text or why it could not be read.
 pub(crate) type InputFile = (String, Result<SourceFile, Diagnostic>);
 
-/// Runs the check and prints the report.
-pub fn run(args: &Args, out: &mut dyn Write) -> Exit {
+/// Runs the check and prints the report, with the library `loaded` if given (in place of
+/// `--policies`: the `cli_walk` fuzz target loads its library once, not once per input).
+pub(crate) fn run_with(args: &Args, loaded: Option<&Engine>, out: &mut dyn Write) -> Exit {
     let as_of = match crate::cli::as_of_arg(args.as_of.as_deref()) {
         Ok(d) => Some(d),
         Err(d) => {
@@ -53,10 +54,18 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Exit {
             return usage(out, args.format, &d.message, help);
         }
     };
-    let engine = match &args.policies {
-        None => Engine::standard(),
-        Some(dir) => match Engine::load(dir) {
-            Ok(e) => e,
+    let owned;
+    let engine: &Engine = match (loaded, &args.policies) {
+        (Some(e), _) => e,
+        (None, None) => {
+            owned = Engine::standard();
+            &owned
+        }
+        (None, Some(dir)) => match Engine::load(dir) {
+            Ok(e) => {
+                owned = e;
+                &owned
+            }
             Err(errors) => {
                 let n = errors.len();
                 let report = Report::invalid(&dir.display().to_string(), None, errors);
@@ -101,8 +110,8 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Exit {
     match args.format {
         // Written as each file is checked, one violation at a time: the output of a large
         // proposal is never held in memory whole.
-        Format::Json => json(out, &engine, files, &opts),
-        Format::Human => human_streamed(out, &engine, files, &opts, color()),
+        Format::Json => json(out, engine, files, &opts),
+        Format::Human => human_streamed(out, engine, files, &opts, color()),
         Format::Sarif | Format::Github | Format::Junit => {
             let inputs = files
                 .into_iter()
@@ -111,7 +120,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Exit {
             formats::to_writer(
                 out,
                 args.format,
-                &CheckFindings::new(Some(&engine), &opts, inputs),
+                &CheckFindings::new(Some(engine), &opts, inputs),
             )
         }
     }

@@ -17,6 +17,10 @@ pub mod formats;
 mod lint;
 pub(crate) mod lsp;
 mod schema;
+// The `cli_walk` fuzz target compiles these modules into itself to run `check`; it leaves
+// the web server out (its HTTP stack would be most of the target's code and coverage map,
+// and every input would pay libFuzzer's scan of that map).
+#[cfg(not(fuzzing))]
 mod serve;
 mod test;
 
@@ -88,6 +92,7 @@ enum Command {
     /// Print the JSON Schema of JSON proposals under a policy library, for editors.
     Schema(schema::Args),
     /// The web workbench: edit and check proposals in a browser, on this machine.
+    #[cfg(not(fuzzing))]
     Serve(serve::Args),
     /// Print the shell completion script of pactum for SHELL.
     Completions(completions::CompletionsArgs),
@@ -112,6 +117,17 @@ pub fn run(
     args: impl IntoIterator<Item = std::ffi::OsString>,
     out: &mut dyn std::io::Write,
 ) -> Exit {
+    run_loaded(args, None, out)
+}
+
+/// [`run`], with `check`'s library already loaded when `loaded` is given (in place of
+/// `--policies`): the `cli_walk` fuzz target loads its library once, where `run` would
+/// parse and compile it for every input, a quarter of the target's time.
+pub(crate) fn run_loaded(
+    args: impl IntoIterator<Item = std::ffi::OsString>,
+    loaded: Option<&pactum::Engine>,
+    out: &mut dyn std::io::Write,
+) -> Exit {
     let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
@@ -125,7 +141,7 @@ pub fn run(
         }
     };
     let exit = match cli.command {
-        Command::Check(args) => check::run(&args, out),
+        Command::Check(args) => check::run_with(&args, loaded, out),
         Command::Fix(args) => fix::run(&args, out),
         Command::Lint(args) => lint::run(&args, out),
         Command::Test(args) => test::run(&args, out),
@@ -134,6 +150,7 @@ pub fn run(
         Command::Explain(args) => explain::run(&args, out),
         Command::Fmt(args) => fmt::run(&args, out),
         Command::Lsp(args) => lsp::run(&args),
+        #[cfg(not(fuzzing))]
         Command::Serve(args) => serve::run(&args),
         Command::Schema(args) => schema::run(&args, out),
         Command::Completions(args) => completions::completions(&args, out),
