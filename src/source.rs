@@ -172,11 +172,27 @@ pub(crate) fn reorders_or_breaks(c: char) -> bool {
     is_bidi_control(c) || matches!(c, '\u{2028}' | '\u{2029}')
 }
 
+/// Whether some byte of `bytes` may start a hazard: a control byte (but line feed and tab
+/// when `layout` allows them), DEL, or 0xC2 (the C1 controls) or 0xE2 (the bidi controls,
+/// the line and paragraph separators). A test that vectorizes (a fold over blocks, without
+/// a branch per byte): `false` proves there is no hazard; `true` calls for a close look,
+/// character by character.
+fn may_hold_hazard(bytes: &[u8], layout: bool) -> bool {
+    bytes.chunks(64).any(|block| {
+        block.iter().fold(false, |any, &b| {
+            any | ((b < 0x20 && !(layout && (b == b'\n' || b == b'\t')))
+                | (b == 0x7F)
+                | (b == 0xC2)
+                | (b == 0xE2))
+        })
+    })
+}
+
 fn escape(s: &str, keep_newline: bool) -> std::borrow::Cow<'_, str> {
     // A tab is a hazard here (an id or a file name shows it as an escape), not in a source
     // excerpt, where it is layout.
     let bad = |c: char| c == '\t' || hazard(c, keep_newline);
-    if !s.chars().any(bad) {
+    if !may_hold_hazard(s.as_bytes(), false) || !s.chars().any(bad) {
         return std::borrow::Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
@@ -217,7 +233,7 @@ pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
 /// ```
 pub fn printable_json(text: &str) -> std::borrow::Cow<'_, str> {
     let raw = |c: char| matches!(c, '\u{7F}'..='\u{9F}') || reorders_or_breaks(c);
-    if !text.chars().any(raw) {
+    if !may_hold_hazard(text.as_bytes(), false) || !text.chars().any(raw) {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 16);
@@ -366,17 +382,7 @@ impl SourceFile {
         };
         // Snippets show a copy without the characters a terminal acts on (lone CRs
         // included, so miette counts lines as `lines` does), made only when there are any.
-        // Every hazard starts with a control byte, DEL, or 0xC2 (C1 controls) or 0xE2
-        // (bidi controls, line separators): a test that vectorizes (a fold over blocks,
-        // without a branch per byte), then a close look.
-        let suspect = bytes.chunks(64).any(|block| {
-            block.iter().fold(false, |any, &b| {
-                any | ((b < 0x20 && b != b'\n' && b != b'\t')
-                    | (b == 0x7F)
-                    | (b == 0xC2)
-                    | (b == 0xE2))
-            })
-        });
+        let suspect = may_hold_hazard(bytes, true);
         let shown = if suspect { shown_text(&text) } else { None };
         SourceFile {
             d: Arc::new(SourceData {
@@ -710,6 +716,29 @@ impl SourceFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The byte test never clears a character that one of the close looks would escape:
+    /// checked for every character.
+    #[test]
+    fn the_byte_test_flags_every_hazard() {
+        let mut buf = [0u8; 4];
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let bytes = c.encode_utf8(&mut buf).as_bytes();
+            let escaped = c == '\t' || hazard(c, false) || matches!(c, '\u{7F}'..='\u{9F}');
+            if escaped {
+                assert!(may_hold_hazard(bytes, false), "{c:?}");
+            }
+            if hazard(c, true) {
+                assert!(may_hold_hazard(bytes, true), "{c:?}");
+            }
+        }
+        assert!(!may_hold_hazard(
+            "plain text, türkiye, 日本".as_bytes(),
+            false
+        ));
+        assert!(!may_hold_hazard(b"two\n\tlines", true));
+        assert!(may_hold_hazard(b"two\nlines", false));
+    }
 
     #[test]
     fn line_col_counts_characters() {
