@@ -14,7 +14,9 @@
 # Exits 0 when no target failed, 1 when one crashed, timed out or ran out of memory (the
 # input is saved under fuzz/artifacts/<target>/; see docs/fuzzing.md), 2 on a usage or
 # build error. Environment: SANITIZER (none (default) or address), FUZZ_ARGS (extra libFuzzer
-# flags).
+# flags; `FUZZ_ARGS="-runs=10000000 -fork=2 -ignore_timeouts=0 -ignore_ooms=0 -ignore_crashes=0"`
+# runs one campaign of 10 million executions on two worker processes, one per core, that
+# still stops at the first crash, timeout or out-of-memory).
 #
 # AddressSanitizer needs a nightly compiler option (-Zsanitizer); on the stable toolchain
 # RUSTC_BOOTSTRAP=1 lets rustc accept it (the default, SANITIZER=none, needs no such option).
@@ -135,6 +137,13 @@ summary="$logdir/summary.txt"
     rate="$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)"
     took="$(cat "$logdir/$t.secs" 2>/dev/null)"
     corp="$(grep -oE 'corp: [0-9]+/[0-9]+[a-zA-Z]*' "$log" | tail -1 | sed 's/corp: //')"
+    if [ -z "$execs" ]; then
+      # Fork mode (-fork=N in FUZZ_ARGS) prints no final stats: the total of its workers'
+      # executions is on its last status line (`#N: cov: ... corp: K ...`).
+      execs="$(grep -oE '^#[0-9]+: cov' "$log" | tail -1 | tr -dc '0-9')"
+      corp="$(grep -oE '^#[0-9]+: cov: .* corp: [0-9]+' "$log" | tail -1 | sed 's/.*corp: //')"
+      [ -n "$execs" ] && [ -n "$took" ] && [ "$took" -gt 0 ] && rate=$((execs / took))
+    fi
     units="${corp%%/*}"; size="${corp#*/}"
     artifact="$(grep -oE "Test unit written to [^ ]+" "$log" | tail -1 | sed 's/Test unit written to //')"
     if [ "$rc" = 0 ]; then
