@@ -183,3 +183,49 @@ rule r { forbid d17(1) }
     assert!(diags.len() < 10, "{} diagnostics", diags.len());
     within(10, || harness::policy_parse(POLICY.as_bytes()));
 }
+
+/// lint (and policy_parse), timeout (found 2026-12-02 by the `lint` target at commit
+/// `8afa874`, `timeout-d4fa490f…`: 3 KB of nested quantifiers, unclosed brackets and names
+/// such as `ifuskey`; 19 s in the fuzz build, 3.5 s in release).
+///
+/// The policy grammar re-parsed operands after a late failure, doubling the work at each
+/// level of nesting: `if_expr` took the `if` of `ifuskey` for the keyword and parsed the rest
+/// as its condition before failing and reading a name; `[a in S ...` was parsed as a filter,
+/// then again as a list; `f(a in S ...` as a bare filter, then as arguments. Twenty levels
+/// took 5 s; forty, days.
+///
+/// Fixed: keywords are whole words, and a list's or a call's first element is parsed once,
+/// as an expression, a `where` after it making it a filter (`grammar/policy.pest`).
+#[test]
+fn nested_brackets_and_keyword_prefixes_parse_in_linear_time() {
+    let nested = |open: &str, n: usize, close: &str| {
+        let mut body: String = (0..n).map(|i| open.replace('#', &i.to_string())).collect();
+        body.push_str(close);
+        format!(
+            "step deal {{ participants: set<State> }}\nentity State {{ name: string }}\nrule r {{ on deal as s forbid {body} }}\n"
+        )
+    };
+    let cases = [
+        nested("[a# in ", 40, "s.participants"),
+        nested("f(a# in ", 40, "s.participants"),
+        nested("count(a# in [b# in ", 20, "x"),
+        nested("ifa# == 1 || (", 40, "true"),
+        nested("iffy# || ", 40, "("),
+        nested("[a# in s.participants where a# == ", 30, "1"),
+    ];
+    for policy in cases {
+        let shown = policy.clone();
+        let diags = within(10, move || {
+            Engine::from_sources(vec![pactum::SourceFile::new("f.policy", policy.as_str())])
+                .map(|_| ())
+                .expect_err("unclosed or unknown")
+        });
+        assert!(
+            !diags.is_empty() && diags.len() < 10,
+            "{shown}: {} diagnostics",
+            diags.len()
+        );
+    }
+    let lint_input = nested("[a# in ", 40, "s");
+    within(10, move || harness::lint(lint_input.as_bytes()));
+}

@@ -18,6 +18,7 @@ use pest::iterators::Pair;
 use super::comments::{Comment, Cursor};
 use super::doc::{Doc, block, brk, broken, cat, group, if_break, is_empty, nest, render, text};
 use crate::syntax::Rule;
+use crate::syntax::{filter_head, filter_parts};
 
 type P<'i> = Pair<'i, Rule>;
 
@@ -176,7 +177,11 @@ impl Printer<'_> {
                 let list_broken = attrs
                     .iter()
                     .flat_map(|a| a.clone().into_inner().flatten())
-                    .any(|q| q.as_rule() == Rule::list_lit && self.list_broken(&q, true));
+                    .any(|q| {
+                        q.as_rule() == Rule::list_lit
+                            && filter_parts(&q).is_none()
+                            && self.list_broken(&q, true)
+                    });
                 v.push(self.braces(
                     attrs,
                     list_broken,
@@ -204,7 +209,8 @@ impl Printer<'_> {
                             || self.c.own_line_comment_within(eq, start(&q));
                         v.push(self.c.lit("="));
                         v.push(self.c.before_break());
-                        list = unwrap(q.clone()).as_rule() == Rule::list_lit;
+                        let body = unwrap(q.clone());
+                        list = body.as_rule() == Rule::list_lit && filter_parts(&body).is_none();
                         // The body below the `=`, indented: its top chain breaks at its
                         // indentation. On the line of the `=`: its chain's lines after the
                         // first are indented (printed again from the same comments).
@@ -672,24 +678,31 @@ impl Printer<'_> {
                 let shut = self.c.lit(")");
                 cat(vec![open, inner, shut])
             }
-            Rule::list_lit => self.list(p),
-            Rule::comprehension => {
-                let mut v = vec![self.c.lit("[")];
-                self.filter(p, &mut v);
-                v.push(self.c.lit("]"));
-                group(cat(v))
-            }
+            Rule::list_lit => match filter_parts(&p) {
+                Some((head, cond)) => {
+                    let mut v = vec![self.c.lit("[")];
+                    self.filter(head, cond, &mut v);
+                    v.push(self.c.lit("]"));
+                    group(cat(v))
+                }
+                None => self.list(p),
+            },
             Rule::call => {
+                let bare = filter_parts(&p);
+                let filter = bare.is_some();
                 let mut inner = p.into_inner();
                 let mut v = Vec::new();
                 if let Some(f) = inner.next() {
                     v.push(self.tok(&f));
                 }
                 let open = self.c.lit("(");
-                let args: Vec<P<'_>> = inner.collect();
-                let filter = args
-                    .first()
-                    .is_some_and(|a| a.as_rule() == Rule::bare_filter);
+                // A bare filter is the one argument, `x in S where c`.
+                let args: Vec<P<'_>> = if filter {
+                    inner.take(1).collect()
+                } else {
+                    inner.collect()
+                };
+                let mut bare = bare.map(|(_, cond)| cond);
                 let mut a = Vec::new();
                 let mut after = Doc::Nil;
                 for (i, q) in args.into_iter().enumerate() {
@@ -704,8 +717,8 @@ impl Printer<'_> {
                     }
                     // comments on lines of their own: above the argument
                     a.push(self.c.before(start(&q), false, false));
-                    if q.as_rule() == Rule::bare_filter {
-                        a.push(self.bare_filter(q));
+                    if let Some(cond) = bare.take() {
+                        a.push(self.bare_filter(q, cond));
                     } else {
                         a.push(self.expr(q, true));
                     }
@@ -814,26 +827,27 @@ impl Printer<'_> {
         self.c.next_token(self.c.last_end())
     }
 
-    fn bare_filter(&mut self, p: P<'_>) -> Doc {
+    fn bare_filter(&mut self, head: P<'_>, cond: P<'_>) -> Doc {
         let mut v = Vec::new();
-        self.filter(p, &mut v);
+        self.filter(head, cond, &mut v);
         group(cat(v))
     }
 
     /// `x in S where c`, the inside of a comprehension and a call's bare filter: the
     /// `where` on the next line when it does not fit.
-    fn filter(&mut self, p: P<'_>, v: &mut Vec<Doc>) {
-        let mut inner = p.into_inner();
-        if let Some(x) = inner.next() {
-            v.push(self.tok(&x));
+    fn filter(&mut self, head: P<'_>, cond: P<'_>, v: &mut Vec<Doc>) {
+        match filter_head(head.clone()) {
+            Some((x, s)) => {
+                v.push(self.tok(&x));
+                v.push(text(" "));
+                v.push(self.c.lit("in"));
+                v.push(text(" "));
+                v.push(self.expr(s, true));
+            }
+            // Not `x in S` (the compiler says so): the element as written.
+            None => v.push(self.expr(head, true)),
         }
-        v.push(text(" "));
-        v.push(self.c.lit("in"));
-        v.push(text(" "));
-        if let Some(s) = inner.next() {
-            v.push(self.expr(s, true));
-        }
-        if let Some(c) = inner.next() {
+        if let Some(c) = cond.into_inner().next() {
             let pre = self.c.before_break();
             let own = self.own_lines();
             let w = self.c.lit("where");

@@ -13,5 +13,6 @@ pub use ast::*;
 pub(crate) use hidden::hidden_text;
 pub use policy::parse_policy;
 pub(crate) use policy::{
-    Rule, comment_above, parse_expr, parse_policy_with, parse_tree, too_large,
+    Rule, comment_above, filter_head, filter_parts, parse_expr, parse_policy_with, parse_tree,
+    too_large,
 };

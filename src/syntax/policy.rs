@@ -155,6 +155,51 @@ fn shift(e: &mut Expr, by: usize) {
     }
 }
 
+/// A list literal's or a call's filter (`[x in S where c]`, `count(x in S where c)`): its
+/// element and its `where` clause, when it has one (any other shape, several elements or
+/// a `from`, is `None`: the grammar puts `where` only after a first element).
+pub(crate) fn filter_parts<'i>(p: &Pair<'i, Rule>) -> Option<(Pair<'i, Rule>, Pair<'i, Rule>)> {
+    let mut inner = p.clone().into_inner();
+    if p.as_rule() == Rule::call {
+        inner.next()?;
+    }
+    let (head, cond) = (inner.next()?, inner.next()?);
+    (cond.as_rule() == Rule::filter_cond).then_some((head, cond))
+}
+
+/// The `x` and `S` of a filter's element, parsed as an expression, when it reads
+/// `x in S` (a name, `in`, a collection) and nothing else.
+pub(crate) fn filter_head<'i>(p: Pair<'i, Rule>) -> Option<(Pair<'i, Rule>, Pair<'i, Rule>)> {
+    fn only<'i>(p: Pair<'i, Rule>) -> Option<Pair<'i, Rule>> {
+        let mut inner = p.into_inner();
+        let first = inner.next();
+        if inner.next().is_some() { None } else { first }
+    }
+    let mut p = p;
+    while matches!(
+        p.as_rule(),
+        Rule::expr | Rule::or_expr | Rule::and_expr | Rule::not_expr
+    ) {
+        p = only(p)?;
+    }
+    if p.as_rule() != Rule::cmp_expr {
+        return None;
+    }
+    let mut inner = p.into_inner();
+    let (left, op, set) = (inner.next()?, inner.next()?, inner.next()?);
+    let is_in = op.as_rule() == Rule::cmp_op
+        && op
+            .clone()
+            .into_inner()
+            .next()
+            .is_some_and(|q| q.as_rule() == Rule::in_op);
+    if inner.next().is_some() || !is_in || set.as_rule() != Rule::set_expr {
+        return None;
+    }
+    let name = only(only(left)?)?;
+    (name.as_rule() == Rule::ident).then_some((name, set))
+}
+
 fn pest_span(e: &pest::error::Error<Rule>) -> (usize, usize) {
     match e.location {
         pest::error::InputLocation::Pos(p) => (p, p),
@@ -192,8 +237,6 @@ fn rule_word(rule: &Rule) -> Option<&'static str> {
         | Rule::int
         | Rule::string
         | Rule::list_lit
-        | Rule::comprehension
-        | Rule::bare_filter
         | Rule::quantifier
         | Rule::match_expr
         | Rule::if_expr
@@ -223,6 +266,7 @@ fn rule_word(rule: &Rule) -> Option<&'static str> {
         Rule::def_params => "`(`",
         Rule::match_arm | Rule::match_pat | Rule::wildcard => "a match arm `kind => expr`",
         Rule::each_head => "`each`",
+        Rule::filter_cond => "`where` and a condition",
         Rule::proposal_scope | Rule::step_scope => "`proposal` or a list of step kinds",
         _ => return None,
     })
@@ -1009,7 +1053,6 @@ impl Lower<'_> {
             Rule::list_lit => self.lower_list(p, sp),
             Rule::call => self.lower_call(p, sp),
             Rule::quantifier => self.lower_quantifier(p, sp),
-            Rule::comprehension | Rule::bare_filter => self.lower_filter(p, sp),
             Rule::match_expr => self.lower_match(p, sp),
             Rule::if_expr => self.lower_if(p, sp),
             Rule::ident => self.lower_name(p, sp),
@@ -1187,6 +1230,9 @@ impl Lower<'_> {
     #[inline(never)]
     fn lower_list(&mut self, p: Pair<'_, Rule>, sp: Span) -> Option<Expr> {
         let mk = |kind| Some(Expr { kind, span: sp });
+        if let Some((head, cond)) = filter_parts(&p) {
+            return self.lower_filter(head, cond, sp);
+        }
         let mut items: Vec<Expr> = Vec::new();
         for q in p.into_inner() {
             if q.as_rule() == Rule::during {
@@ -1234,8 +1280,15 @@ impl Lower<'_> {
     #[inline(never)]
     fn lower_call(&mut self, p: Pair<'_, Rule>, sp: Span) -> Option<Expr> {
         let mk = |kind| Some(Expr { kind, span: sp });
+        let filter = filter_parts(&p);
         let mut inner = p.into_inner();
         let f = ident(inner.next()?);
+        if let Some((head, cond)) = filter {
+            // `count(x in S where c)`: the filter spans `x in S where c`.
+            let fsp = Span::new(span(&head).start as usize, span(&cond).end as usize);
+            let filter = self.lower_filter(head, cond, fsp)?;
+            return mk(ExprKind::Call(f, vec![filter]));
+        }
         let args = inner.map(|q| self.expr(q)).collect();
         mk(ExprKind::Call(f, args))
     }
@@ -1256,11 +1309,30 @@ impl Lower<'_> {
     }
 
     #[inline(never)]
-    fn lower_filter(&mut self, p: Pair<'_, Rule>, sp: Span) -> Option<Expr> {
-        let mut inner = p.into_inner();
-        let b = ident(inner.next()?);
-        let set = self.try_expr(inner.next()?)?;
-        let cond = self.try_expr(inner.next()?)?;
+    /// A filter from its element (which must read `x in S`) and its `where` clause.
+    fn lower_filter(
+        &mut self,
+        head: Pair<'_, Rule>,
+        cond: Pair<'_, Rule>,
+        sp: Span,
+    ) -> Option<Expr> {
+        let head_span = span(&head);
+        let Some((x, set)) = filter_head(head) else {
+            self.errors.push(
+                Diagnostic::error(
+                    Code::PolicySyntax,
+                    "expected `NAME in COLLECTION` before `where`",
+                    self.source,
+                    head_span,
+                    "a filter needs a new name and the collection it walks here",
+                )
+                .with_help("a filter is written `[x in S where c]`, or `count(x in S where c)` as a call's only argument"),
+            );
+            return None;
+        };
+        let b = ident(x);
+        let set = self.try_expr(set)?;
+        let cond = self.try_expr(cond.into_inner().next()?)?;
         Some(Expr {
             kind: ExprKind::Filter(b, Box::new(set), Box::new(cond)),
             span: sp,
@@ -1352,6 +1424,63 @@ mod tests {
         let Some(ExprKind::Binary(BinOp::NotIn, _, _)) = v.cond.as_ref().map(|c| &c.kind) else {
             panic!("{:?}", v.cond)
         };
+    }
+
+    /// A keyword is a whole word: `iffy`, `thence`, `matches` are names.
+    #[test]
+    fn keywords_are_whole_words() {
+        let f = parse("def x = iffy || thence(matches) || elsewhere").unwrap();
+        let Item::Def(d) = &f.items[0] else { panic!() };
+        assert!(
+            matches!(d.body.kind, ExprKind::Binary(BinOp::Or, ..)),
+            "{:?}",
+            d.body.kind
+        );
+        let f = parse("def x = if a then b else c").unwrap();
+        let Item::Def(d) = &f.items[0] else { panic!() };
+        assert!(matches!(d.body.kind, ExprKind::If(..)), "{:?}", d.body.kind);
+        assert!(parse("def x = if a thenb else c").is_err());
+    }
+
+    /// A filter's element is parsed once, as an expression, and must read `x in S`.
+    #[test]
+    fn filters_in_brackets_and_calls() {
+        for text in [
+            "def x = [a in s.b where a == c]",
+            "def x = count(a in s.b | d where a == c)",
+        ] {
+            let f = parse(text).unwrap();
+            let Item::Def(d) = &f.items[0] else { panic!() };
+            let filter = match &d.body.kind {
+                ExprKind::Call(_, args) => &args[0],
+                _ => &d.body,
+            };
+            let ExprKind::Filter(x, set, _) = &filter.kind else {
+                panic!("{text}: {:?}", filter.kind)
+            };
+            assert_eq!(x.node, "a", "{text}");
+            assert!(!matches!(set.kind, ExprKind::Filter(..)), "{text}");
+            let at = text.find("a in").unwrap_or(0);
+            assert_eq!(
+                filter.span.start as usize,
+                if text.contains('[') { at - 1 } else { at }
+            );
+        }
+        for text in [
+            "def x = [(a) in s where c]",
+            "def x = [a.b in s where c]",
+            "def x = count(a == s where c)",
+        ] {
+            let errs = parse(text).unwrap_err();
+            assert_eq!(errs.len(), 1, "{text}: {errs:?}");
+            assert_eq!(
+                errs[0].message, "expected `NAME in COLLECTION` before `where`",
+                "{text}"
+            );
+        }
+        // Lists and calls of several elements take no `where`.
+        assert!(parse("def x = [a, b in s where c]").is_err());
+        assert!(parse("def x = f(a, b in s where c)").is_err());
     }
 
     #[test]
