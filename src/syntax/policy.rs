@@ -216,7 +216,14 @@ fn rule_word(rule: &Rule) -> Option<&'static str> {
         | Rule::type_decl
         | Rule::fact_decl
         | Rule::def_decl
-        | Rule::rule_decl => {
+        | Rule::rule_decl
+        | Rule::kw_entity
+        | Rule::kw_enum
+        | Rule::kw_type
+        | Rule::kw_step
+        | Rule::kw_fact
+        | Rule::kw_def
+        | Rule::kw_rule => {
             "a declaration (`entity`, `enum`, `type`, `step`, `fact`, `def` or `rule`)"
         }
         Rule::EOI => "end of file",
@@ -251,7 +258,13 @@ fn rule_word(rule: &Rule) -> Option<&'static str> {
         | Rule::message_clause
         | Rule::help_clause
         | Rule::label_clause
-        | Rule::verdict_kw => {
+        | Rule::verdict_kw
+        | Rule::kw_severity
+        | Rule::kw_cite
+        | Rule::kw_on
+        | Rule::kw_when
+        | Rule::kw_unless
+        | Rule::kw_allow => {
             "a rule clause (`severity`, `cite`, `on`, `when`, `forbid`, `require`, `unless`, `message`, `help`, `label`, `allow`)"
         }
         Rule::or_op
@@ -265,7 +278,12 @@ fn rule_word(rule: &Rule) -> Option<&'static str> {
         Rule::optional => "`?`",
         Rule::def_params => "`(`",
         Rule::match_arm | Rule::match_pat | Rule::wildcard => "a match arm `kind => expr`",
-        Rule::each_head => "`each`",
+        Rule::each_head | Rule::kw_each => "`each`",
+        Rule::kw_in => "`in`",
+        Rule::kw_where => "`where`",
+        Rule::kw_excludes => "`excludes`",
+        Rule::kw_then => "`then`",
+        Rule::kw_else => "`else`",
         Rule::filter_cond => "`where` and a condition",
         Rule::proposal_scope | Rule::step_scope => "`proposal` or a list of step kinds",
         _ => return None,
@@ -1440,6 +1458,20 @@ mod tests {
         let Item::Def(d) = &f.items[0] else { panic!() };
         assert!(matches!(d.body.kind, ExprKind::If(..)), "{:?}", d.body.kind);
         assert!(parse("def x = if a thenb else c").is_err());
+        // Not `entity foo`, `rule r`, `any x in ner`, `severity error`, `in s.x`.
+        for text in [
+            "entityfoo { name: string }",
+            "ruler { }",
+            "def x = any x inner: true",
+            "rule r { severityerror }",
+            "rule r { on deal as s forbid each p ins.x }",
+        ] {
+            assert!(parse(text).is_err(), "{text}");
+        }
+        assert!(
+            parse("entity foo { name: string }\nrule r { on deal as s forbid each p in s.x }")
+                .is_ok()
+        );
     }
 
     /// A filter's element is parsed once, as an expression, and must read `x in S`.
