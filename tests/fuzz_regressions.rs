@@ -229,3 +229,16 @@ fn nested_brackets_and_keyword_prefixes_parse_in_linear_time() {
     let lint_input = nested("[a# in ", 40, "s");
     within(10, move || harness::lint(lint_input.as_bytes()));
 }
+
+/// fmt, not idempotent (found 2026-12-02 by the `fmt` target at commit `7f376d2`,
+/// `crash-cc33458e…`): a byte order mark between `{` and a line comment,
+/// `entity Country { \u{feff}// c\n}`. The grammar takes the mark for whitespace, the
+/// formatter's comment placement did not: the first formatting kept the comment after `{`
+/// on its own line's end (`{ // c` then `}`), the second moved it after `{}`.
+///
+/// Fixed: the formatter counts the mark as a space where it looks for the end of a line.
+#[test]
+fn a_byte_order_mark_before_a_comment_formats_to_a_fixed_point() {
+    harness::fmt("entity Country { \u{feff}// c\n}\n".as_bytes());
+    harness::fmt("entity Country {\u{feff}/* c */\n  name: string\n}\n".as_bytes());
+}

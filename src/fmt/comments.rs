@@ -174,7 +174,8 @@ impl<'a> Cursor<'a> {
         let mut pos = pos;
         loop {
             let rest = self.source.get(pos..).unwrap_or("");
-            let t = rest.trim_start_matches([' ', '\t']);
+            // A byte order mark inside a file is whitespace to the grammar, so here too.
+            let t = rest.trim_start_matches([' ', '\t', '\u{FEFF}']);
             pos += rest.len() - t.len();
             if t.starts_with("/*") {
                 match self.comments.iter().find(|c| c.start == pos) {
@@ -288,7 +289,9 @@ impl<'a> Cursor<'a> {
     fn following(&mut self, v: &mut Vec<Doc>) {
         while let Some(c) = self.comments.get(self.next).cloned() {
             let gap = self.source.get(self.last_end..c.start).unwrap_or("x");
-            if !gap.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r'))
+            if !gap
+                .chars()
+                .all(|c| matches!(c, ' ' | '\t' | '\r' | '\u{FEFF}'))
                 || self.place(&c) != Place::Trailing
             {
                 break;
@@ -478,7 +481,8 @@ impl<'a> Cursor<'a> {
                 && (c.text.starts_with("//")
                     || !self.token_follows(c.end) && {
                         let rest = self.slice(c.end, b);
-                        rest.trim_start_matches([' ', '\t', '\r']).starts_with('\n')
+                        rest.trim_start_matches([' ', '\t', '\r', '\u{FEFF}'])
+                            .starts_with('\n')
                     })
         })
     }
